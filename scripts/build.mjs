@@ -1,0 +1,55 @@
+// Builds the shipped bundles with esbuild (extension, CLI) and, with --tests, emits the tests with tsc.
+//   node scripts/build.mjs            bundles into dist/
+//   node scripts/build.mjs --tests    also type-checks and emits src/, test/, benchmarks/ into out/
+//   node scripts/build.mjs --watch    rebuilds the bundles on change
+import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+
+// onnxruntime-node is a native addon and vscode is provided by the host: neither can be bundled.
+const external = ['vscode', 'onnxruntime-node'];
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+};
+
+const builds = [
+  { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js') },
+  {
+    ...common,
+    entryPoints: [join(root, 'src/cli/main.ts')],
+    outfile: join(root, 'dist/cli.js'),
+    banner: { js: '#!/usr/bin/env node' },
+  },
+];
+
+function copyAssets() {
+  // The spelling dictionary is data, not code: bundles find it next to themselves in dist/dict.
+  mkdirSync(join(root, 'dist/dict'), { recursive: true });
+  for (const ext of ['aff', 'dic']) {
+    cpSync(join(root, `node_modules/dictionary-en/index.${ext}`), join(root, `dist/dict/en.${ext}`));
+  }
+  cpSync(join(root, 'node_modules/dictionary-en/license'), join(root, 'dist/dict/LICENSE'));
+}
+
+if (args.has('--watch')) {
+  copyAssets();
+  for (const b of builds) await (await esbuild.context(b)).watch();
+  console.log('watching…');
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  copyAssets();
+  if (args.has('--tests')) {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+  }
+}

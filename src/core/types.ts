@@ -1,0 +1,54 @@
+/**
+ * The data shapes every part of StyleTune shares (CLI, extension, webviews, workers).
+ * Pure types: this folder (src/core) never imports `vscode`, so anything here runs in plain Node.
+ */
+
+/** One turn of a conversation. Roles are free-form: user/assistant/system or speaker names (agent_1). */
+export interface Message {
+  role: string;
+  content: string;
+}
+
+/** A dialogue line: `{"messages": [...], ...other fields kept}`. */
+export interface Dialogue {
+  messages: Message[];
+}
+
+/** TRL allows a prompt/response to be a plain string or a list of messages (conversational). */
+export type Turns = string | Message[];
+
+/** TRL preference pair `{prompt?, chosen, rejected}`; without `prompt` the prompt is implicit. */
+export interface PreferencePair {
+  prompt?: Turns;
+  chosen: Turns;
+  rejected: Turns;
+}
+
+/** Contrastive conversation pair `{human: dialogue, ai: dialogue}` (the Turing-game shape). */
+export interface ContrastivePair {
+  human: Dialogue;
+  ai: Dialogue;
+}
+
+/** A validated JSONL record; `raw` keeps every field of the line, including ones we do not use. */
+export type DataRecord =
+  | { kind: 'dialogue'; dialogue: Dialogue; raw: Record<string, unknown> }
+  | { kind: 'pair'; pair: PreferencePair; raw: Record<string, unknown> }
+  | { kind: 'contrastive'; pair: ContrastivePair; raw: Record<string, unknown> };
+
+export type RecordKind = DataRecord['kind'];
+
+/** A problem found in a user file. `line` and `column` are 1-based, as editors show them. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  severity: 'error' | 'warning';
+  /** Plain words, without the location: "`chosen` must be a string or a list of messages, got number". */
+  message: string;
+}
+
+/** "file:line:column: message", the form terminals and editors turn into links. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+}
