@@ -1,0 +1,633 @@
+/**
+ * Measures the trait catalog on a conversation in one pass over each turn's characters.
+ *
+ *   measureDialogue(messages, { role: 'assistant', evidence: true })  -> values in catalog order + spans
+ *   measureResponse(chosen, prompt)                                    -> the same for a TRL pair side
+ *
+ * Speed matters (the inspector scores 100k-line files while you scroll): no regular expressions in the
+ * loop, one Map lookup per word for every word list at once, spelling verdicts memoized, and evidence
+ * spans only collected when asked for.
+ */
+import type { Message, Turns } from '../types';
+import { TRAITS, traitIndex } from './catalog';
+import { Counters } from './counters';
+import { PHRASES_BY_FIRST_WORD, W, WORD_FLAGS, type PhraseTrait } from './lexicon';
+import { isKnownWord } from './spelling';
+
+/** Why a trait fired: a character range [start, end) in `messages[turn].content`. */
+export interface Evidence {
+  turn: number;
+  start: number;
+  end: number;
+  trait: string;
+}
+
+export interface Measurement {
+  /** Trait values in catalog order (TRAITS), each clamped to its range. */
+  values: Float64Array;
+  /** Turns of the measured role; 0 means the values are all 0 and carry no information. */
+  turns: number;
+  evidence?: Evidence[];
+}
+
+export interface MeasureOptions {
+  /** Whose turns to measure; everyone else but `system` is the partner. Default `assistant`. */
+  role?: string;
+  /** Collect evidence spans (slower; for the UI, not for bulk scoring). */
+  evidence?: boolean;
+}
+
+const PHRASE_TRAIT_ID: Record<PhraseTrait, string> = {
+  ai_meta: 'ai_meta',
+  assistant_phrasing: 'assistant_phrasing',
+  hedging: 'hedging',
+  not_knowing: 'admits_not_knowing',
+  empathy: 'empathy',
+  idioms: 'idioms',
+  personal_details: 'personal_details',
+  recent_activity: 'recent_activity',
+  self_correction: 'self_correction',
+  opinion: 'opinion',
+  question_back: 'question_back',
+};
+
+const TERSE_MAX_WORDS = 3;
+const LONG_MIN_WORDS = 61;
+
+const enum Last {
+  None,
+  Word,
+  Terminal, // . ! ? … or an emoji/emoticon
+  Other,
+}
+
+function isLetter(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) ||
+    (c >= 0x370 && c <= 0x1fff) ||
+    (c >= 0x3040 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7a3)
+  );
+}
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10 || c === 0xa0;
+const isUpper = (c: number) => (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
+
+/** Emoticon such as :) ;-) :D :'( =P <3 starting at i; returns its length or 0. */
+function emoticonAt(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 60 /* < */) return text.charCodeAt(i + 1) === 51 /* 3 */ ? 2 : 0;
+  if (c !== 58 && c !== 59 && c !== 61) return 0; // : ; =
+  if (i > 0 && isDigit(text.charCodeAt(i - 1))) return 0; // 10:30
+  let j = i + 1;
+  const m = text.charCodeAt(j);
+  if (m === 45 || m === 39) j++; // - '
+  const f = text.charCodeAt(j);
+  // ) ( D P p O o / | 3 * ] [
+  const face = f === 41 || f === 40 || f === 68 || f === 80 || f === 112 || f === 79 || f === 111 || f === 47 || f === 124 || f === 51 || f === 42 || f === 93 || f === 91;
+  if (!face) return 0;
+  const after = text.charCodeAt(j + 1);
+  if (!Number.isNaN(after) && (isLetter(after) || isDigit(after))) return 0;
+  // "(see: /path)" style false positives are rare; a URL's "://" is excluded
+  if (f === 47 && text.charCodeAt(j + 1) === 47) return 0;
+  return j + 1 - i;
+}
+
+/** Line begins a markdown list item or header: "- x", "* x", "• x", "1. x", "2) x", "# x". */
+function markdownLineStart(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  const next = text.charCodeAt(i + 1);
+  if (c === 35 /* # */) return next === 35 || next === 32;
+  if (c === 45 || c === 42 || c === 43 || c === 0x2022) return next === 32;
+  if (isDigit(c)) {
+    let j = i + 1;
+    while (isDigit(text.charCodeAt(j))) j++;
+    const p = text.charCodeAt(j);
+    return (p === 46 || p === 41) && text.charCodeAt(j + 1) === 32;
+  }
+  return false;
+}
+
+const LAUGH_PREFIXES = ['haha', 'hehe', 'lmao', 'lool', 'ahah', 'bahah', 'hahh'];
+
+/** Reusable measuring state; one per thread of work. Not reentrant. */
+export class TraitExtractor {
+  private readonly c = new Counters();
+  private readonly typeSet = new Set<string>();
+  // Per-turn word buffers for phrase matching, grown as needed and reused.
+  private wl: string[] = [];
+  private ws: number[] = [];
+  private we: number[] = [];
+  private evidence: Evidence[] | undefined;
+
+  measureDialogue(messages: readonly Message[], opts: MeasureOptions = {}): Measurement {
+    const role = opts.role ?? 'assistant';
+    this.begin(opts.evidence);
+    let partner: Set<string> | null = null;
+    for (let t = 0; t < messages.length; t++) {
+      const m = messages[t];
+      if (m.role === role) this.scanTurn(m.content, t, partner);
+      else if (m.role !== 'system') partner = this.scanPartner(m.content);
+    }
+    return this.finish();
+  }
+
+  /**
+   * One side of a TRL pair. Only the response is measured; the prompt's last message from someone other
+   * than `role` is the partner's context (a conversational prompt may hold earlier assistant turns, which
+   * belong to neither side).
+   */
+  measureResponse(response: Turns, prompt?: Turns, opts: MeasureOptions = {}): Measurement {
+    const role = opts.role ?? 'assistant';
+    this.begin(opts.evidence);
+    let partner: Set<string> | null = null;
+    if (typeof prompt === 'string') partner = this.scanPartner(prompt);
+    else if (prompt !== undefined) {
+      for (let t = prompt.length - 1; t >= 0; t--) {
+        if (prompt[t].role !== role && prompt[t].role !== 'system') {
+          partner = this.scanPartner(prompt[t].content);
+          break;
+        }
+      }
+    }
+    if (typeof response === 'string') this.scanTurn(response, 0, partner);
+    else {
+      for (let t = 0; t < response.length; t++) {
+        const m = response[t];
+        if (m.role === role) this.scanTurn(m.content, t, partner);
+        else if (m.role !== 'system') partner = this.scanPartner(m.content);
+      }
+    }
+    return this.finish();
+  }
+
+  /** One measurement per turn of `role`, each with the conversation so far as context. */
+  measurePerTurn(messages: readonly Message[], opts: MeasureOptions = {}): { turn: number; measurement: Measurement }[] {
+    const role = opts.role ?? 'assistant';
+    const out: { turn: number; measurement: Measurement }[] = [];
+    let lastPartner: Message | undefined;
+    for (let t = 0; t < messages.length; t++) {
+      const m = messages[t];
+      if (m.role === role) {
+        const measurement = this.measureDialogue(lastPartner ? [lastPartner, m] : [m], opts);
+        if (measurement.evidence) for (const e of measurement.evidence) e.turn = t;
+        out.push({ turn: t, measurement });
+      } else if (m.role !== 'system') lastPartner = m;
+    }
+    return out;
+  }
+
+  private begin(evidence: boolean | undefined): void {
+    this.c.reset();
+    this.typeSet.clear();
+    this.evidence = evidence ? [] : undefined;
+  }
+
+  private finish(): Measurement {
+    const c = this.c;
+    c.types = this.typeSet.size;
+    const values = new Float64Array(TRAITS.length);
+    for (let k = 0; k < TRAITS.length; k++) {
+      const t = TRAITS[k];
+      const v = t.compute(c);
+      values[k] = v < t.range[0] ? t.range[0] : v > t.range[1] ? t.range[1] : v;
+    }
+    return { values, turns: c.turns, evidence: this.evidence };
+  }
+
+  private mark(turn: number, start: number, end: number, trait: string): void {
+    this.evidence!.push({ turn, start, end, trait });
+  }
+
+  /** Partner turns give context only: their length and their content words. */
+  private scanPartner(text: string): Set<string> {
+    const c = this.c;
+    const content = new Set<string>();
+    let words = 0;
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+      if (!isLetter(text.charCodeAt(i)) && !isDigit(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const s = i;
+      while (i < n && (isLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
+      words++;
+      if (i - s >= 3) {
+        const w = text.slice(s, i).toLowerCase();
+        if (!((WORD_FLAGS.get(w) ?? 0) & W.stop)) content.add(w);
+      }
+    }
+    c.partnerTurns++;
+    c.partnerWords += words;
+    return content;
+  }
+
+  private scanTurn(text: string, turn: number, partner: Set<string> | null): void {
+    const c = this.c;
+    const ev = this.evidence !== undefined;
+    const wl = this.wl;
+    const ws = this.ws;
+    const we = this.we;
+    const n = text.length;
+    let nw = 0; // words in this turn
+    let sentenceWords = 0;
+    let atSentenceStart = true;
+    let lineStart = true;
+    let lineHasContent = false;
+    let lineMarkdown = false;
+    let last = Last.None;
+    let hasQuestionMark = false;
+    let buildsOn = false;
+    let i = 0;
+
+    const endSentence = () => {
+      if (sentenceWords > 0) {
+        c.sentences++;
+        c.sentenceWordsSq += sentenceWords * sentenceWords;
+        sentenceWords = 0;
+      }
+      atSentenceStart = true;
+    };
+    const endLine = () => {
+      if (lineHasContent) {
+        c.lines++;
+        if (lineMarkdown) c.markdownLines++;
+      }
+      lineStart = true;
+      lineHasContent = false;
+      lineMarkdown = false;
+    };
+
+    while (i < n) {
+      const ch = text.charCodeAt(i);
+      if (lineStart && !isSpace(ch)) {
+        lineStart = false;
+        lineHasContent = true;
+        if (markdownLineStart(text, i)) {
+          lineMarkdown = true;
+          if (ev) this.mark(turn, i, i + 1, 'markdown');
+        }
+      }
+
+      if (isLetter(ch) || isDigit(ch)) {
+        // ---- a word: letters, digits and inner apostrophes ----
+        const s = i;
+        let hasUpperCh = false;
+        let allUpper = true;
+        let hasLetterCh = false;
+        let hasDigitCh = false;
+        let curlyApostrophe = false;
+        let apostrophe = false;
+        let run = 0;
+        let maxRun = 0;
+        let prev = -1;
+        while (i < n) {
+          const d = text.charCodeAt(i);
+          if (isLetter(d)) {
+            hasLetterCh = true;
+            if (isUpper(d)) hasUpperCh = true;
+            else allUpper = false;
+            const low = d | 32;
+            run = low === prev ? run + 1 : 1;
+            if (run > maxRun) maxRun = run;
+            prev = low;
+          } else if (isDigit(d)) {
+            hasDigitCh = true;
+            prev = -1;
+          } else if ((d === 39 || d === 0x2019) && i + 1 < n && isLetter(text.charCodeAt(i + 1))) {
+            apostrophe = true;
+            if (d === 0x2019) curlyApostrophe = true;
+            prev = -1;
+          } else break;
+          i++;
+        }
+        const e = i;
+        let lower = text.slice(s, e);
+        if (hasUpperCh) lower = lower.toLowerCase();
+        if (curlyApostrophe) lower = lower.replace(/\u2019/g, "'");
+
+        c.words++;
+        c.letters += e - s;
+        sentenceWords++;
+        this.typeSet.add(lower);
+        if (nw === wl.length) {
+          wl.push(lower);
+          ws.push(s);
+          we.push(e);
+        } else {
+          wl[nw] = lower;
+          ws[nw] = s;
+          we[nw] = e;
+        }
+        nw++;
+
+        const sentenceInitial = atSentenceStart;
+        if (atSentenceStart) {
+          atSentenceStart = false;
+          if (hasLetterCh && isLetter(ch)) {
+            c.sentenceStarts++;
+            if (!isUpper(ch)) {
+              c.lowerStarts++;
+              if (ev) this.mark(turn, s, s + 1, 'lowercase');
+            }
+          }
+        }
+        if (lower === 'i') {
+          c.pronounI++;
+          if (ch === 105) {
+            c.lowerI++;
+            if (ev) this.mark(turn, s, e, 'lowercase');
+          }
+        }
+        if (hasDigitCh) {
+          c.numbers++;
+          if (ev) this.mark(turn, s, e, 'numbers');
+        }
+        if (maxRun >= 3) {
+          c.elongations++;
+          if (ev) this.mark(turn, s, e, 'elongation');
+        }
+        if (apostrophe) {
+          c.contractions++;
+          if (ev) this.mark(turn, s, e, 'contractions');
+        }
+        if (partner !== null && !buildsOn && e - s >= 3 && partner.has(lower)) {
+          buildsOn = true;
+          if (ev) this.mark(turn, s, e, 'builds_on_partner');
+        }
+
+        const flags = WORD_FLAGS.get(lower) ?? 0;
+        if (flags !== 0) {
+          if (flags & W.slang) {
+            c.slang++;
+            if (ev) this.mark(turn, s, e, 'slang');
+          }
+          if (flags & W.colloquial) {
+            c.colloquial++;
+            if (ev) this.mark(turn, s, e, 'colloquial');
+          }
+          if (flags & W.formal) {
+            c.formal++;
+            if (ev) this.mark(turn, s, e, 'formal_vocabulary');
+          }
+          if (flags & W.hedge) {
+            c.hedgeWords++;
+            if (ev) this.mark(turn, s, e, 'hedging');
+          }
+          if (flags & W.firstPerson) {
+            c.firstPerson++;
+            if (ev) this.mark(turn, s, e, 'first_person');
+          }
+          if (flags & W.secondPerson) {
+            c.secondPerson++;
+            if (ev) this.mark(turn, s, e, 'second_person');
+          }
+          if (flags & W.laugh) {
+            c.laugh++;
+            if (ev) this.mark(turn, s, e, 'laughter');
+          }
+          if (flags & W.interjection) {
+            c.interjection++;
+            if (ev) this.mark(turn, s, e, 'interjections');
+          }
+          if (flags & W.profanity) {
+            c.profanity++;
+            if (ev) this.mark(turn, s, e, 'profanity');
+          }
+          if (flags & W.notKnowing) {
+            c.notKnowingWords++;
+            if (ev) this.mark(turn, s, e, 'admits_not_knowing');
+          }
+          if (flags & W.droppedApostrophe) {
+            c.droppedApostrophe++;
+            if (ev) this.mark(turn, s, e, 'dropped_apostrophes');
+          }
+          if (flags & W.timeRef) {
+            c.timeRef++;
+            if (ev) this.mark(turn, s, e, 'recent_activity');
+          }
+        } else if (hasLetterCh && !hasDigitCh && e - s >= 3 && !(hasUpperCh && (!sentenceInitial || allUpper))) {
+          // Capitalized mid-sentence words are names and all-caps words acronyms: not typos.
+          if (startsWithAny(lower, LAUGH_PREFIXES)) {
+            c.laugh++;
+            if (ev) this.mark(turn, s, e, 'laughter');
+          } else if (maxRun < 3) {
+            const stem = apostrophe && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
+            if (!isKnownWord(stem)) {
+              c.typos++;
+              if (ev) this.mark(turn, s, e, 'typos');
+            }
+          }
+        }
+        last = Last.Word;
+        continue;
+      }
+
+      // ---- everything that is not a word character ----
+      if (ch === 10) {
+        // A blank line between paragraphs: "\n\n" possibly with spaces or \r in between.
+        let j = i + 1;
+        while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j++;
+        if (j < n && text.charCodeAt(j) === 10 && c.words > 0) c.paragraphBreaks++;
+        endSentence();
+        endLine();
+        i++;
+        continue;
+      }
+      if (isSpace(ch)) {
+        i++;
+        continue;
+      }
+      if (ch === 46 /* . */ || ch === 0x2026 /* … */) {
+        let j = i;
+        while (j < n && (text.charCodeAt(j) === 46 || text.charCodeAt(j) === 0x2026)) j++;
+        if (ch === 0x2026 || j - i >= 3) {
+          c.expressivePunct++;
+          if (ev) this.mark(turn, i, j, 'expressive_punctuation');
+        }
+        // "3.5" and "e.g" do not end sentences
+        const nextCh = text.charCodeAt(j);
+        if (!(j - i === 1 && (isDigit(nextCh) || isLetter(nextCh)))) endSentence();
+        last = Last.Terminal;
+        i = j;
+        continue;
+      }
+      if (ch === 33 /* ! */ || ch === 63 /* ? */) {
+        let j = i;
+        while (j < n && (text.charCodeAt(j) === 33 || text.charCodeAt(j) === 63)) j++;
+        let bangs = 0;
+        for (let k = i; k < j; k++) {
+          if (text.charCodeAt(k) === 33) bangs++;
+          else {
+            hasQuestionMark = true;
+            if (ev) this.mark(turn, k, k + 1, 'questions');
+          }
+        }
+        if (bangs > 0) {
+          c.exclamations += bangs > 3 ? 3 : bangs;
+          if (ev) this.mark(turn, i, j, 'exclamation');
+        }
+        if (j - i >= 2) {
+          c.expressivePunct++;
+          if (ev) this.mark(turn, i, j, 'expressive_punctuation');
+        }
+        endSentence();
+        last = Last.Terminal;
+        i = j;
+        continue;
+      }
+      if (ch === 44 /* , */) {
+        c.commas++;
+        if (ev) this.mark(turn, i, i + 1, 'commas');
+        last = Last.Other;
+        i++;
+        continue;
+      }
+      if (ch === 0x2014 /* — */) {
+        c.emDashes++;
+        if (ev) this.mark(turn, i, i + 1, 'em_dash');
+        last = Last.Other;
+        i++;
+        continue;
+      }
+      if (ch === 42 /* * */ && text.charCodeAt(i + 1) === 42) {
+        lineMarkdown = true;
+        if (ev) this.mark(turn, i, i + 2, 'markdown');
+        i += 2;
+        continue;
+      }
+      const emoticon = emoticonAt(text, i);
+      if (emoticon > 0) {
+        c.emojis++;
+        if (ev) this.mark(turn, i, i + emoticon, 'emoji');
+        last = Last.Terminal;
+        i += emoticon;
+        continue;
+      }
+      if (ch >= 0xd83c && ch <= 0xd83e) {
+        // Astral-plane pictographs. Skin-tone modifiers and the parts of ZWJ sequences are one emoji.
+        const low = text.charCodeAt(i + 1);
+        const modifier = ch === 0xd83c && low >= 0xdffb && low <= 0xdfff;
+        if (!modifier && text.charCodeAt(i - 1) !== 0x200d) {
+          c.emojis++;
+          if (ev) this.mark(turn, i, i + 2, 'emoji');
+        }
+        last = Last.Terminal;
+        i += 2;
+        continue;
+      }
+      if ((ch >= 0x2600 && ch <= 0x27bf) || (ch >= 0x2b50 && ch <= 0x2b55)) {
+        if (text.charCodeAt(i - 1) !== 0x200d) {
+          c.emojis++;
+          if (ev) this.mark(turn, i, i + 1, 'emoji');
+        }
+        last = Last.Terminal;
+        i++;
+        continue;
+      }
+      // Closing quotes, brackets and selectors keep the previous terminal state ("Fine." / (ok!) / ❤️).
+      if (!(ch === 34 || ch === 39 || ch === 41 || ch === 93 || ch === 0x201d || ch === 0x2019 || ch === 0xfe0f || ch === 0x200d || ch === 126)) last = Last.Other;
+      i++;
+    }
+    endSentence();
+    endLine();
+
+    // ---- turn-level traits ----
+    c.turns++;
+    if (nw <= TERSE_MAX_WORDS) {
+      c.terseTurns++;
+      if (ev) this.mark(turn, 0, n, 'terse_turns');
+    } else if (nw >= LONG_MIN_WORDS) {
+      c.longTurns++;
+      if (ev) this.mark(turn, 0, n, 'long_turns');
+    }
+    if (nw > 0 && last !== Last.Terminal) {
+      c.unpunctuatedTurns++;
+      if (ev) this.mark(turn, Math.max(0, lastNonSpace(text)), Math.max(0, lastNonSpace(text)) + 1, 'unpunctuated_turns');
+    }
+    if (partner !== null) {
+      c.turnsWithPartner++;
+      if (buildsOn) c.buildsOnPartnerTurns++;
+    }
+
+    let questionBack = false;
+    let asksWithoutMark = false;
+    if (nw > 0 && !hasQuestionMark && (WORD_FLAGS.get(wl[0]) ?? 0) & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
+    for (let k = 0; k < nw; k++) {
+      const entries = (WORD_FLAGS.get(wl[k]) ?? 0) & W.phraseStart ? PHRASES_BY_FIRST_WORD.get(wl[k]) : undefined;
+      if (entries === undefined) continue;
+      let seen = 0; // bit per phrase trait already counted at this position
+      for (const entry of entries) {
+        const len = entry.rest.length;
+        if (k + len >= nw) continue;
+        let ok = true;
+        for (let r = 0; r < len; r++) {
+          if (wl[k + 1 + r] !== entry.rest[r]) {
+            ok = false;
+            break;
+          }
+        }
+        if (!ok) continue;
+        const endWord = k + len;
+        if (entry.trait === 'question_back') {
+          // Only at the end of the turn, or right before a question mark.
+          const followedByQuestion = nextNonSpace(text, we[endWord]) === 63;
+          if (entry.needsQuestionMark ? !followedByQuestion : !(endWord === nw - 1 || followedByQuestion)) continue;
+          questionBack = true;
+        }
+        const bit = 1 << PHRASE_BIT[entry.trait];
+        if (seen & bit) continue;
+        seen |= bit;
+        c[entry.trait]++;
+        if (ev) this.mark(turn, ws[k], we[endWord], PHRASE_TRAIT_ID[entry.trait]);
+      }
+    }
+    if (hasQuestionMark || asksWithoutMark || questionBack) c.questionTurns++;
+    if (questionBack) c.questionBackTurns++;
+  }
+}
+
+const PHRASE_BIT = Object.fromEntries(Object.keys(PHRASE_TRAIT_ID).map((k, i) => [k, i])) as Record<PhraseTrait, number>;
+
+function startsWithAny(s: string, prefixes: readonly string[]): boolean {
+  for (const p of prefixes) if (s.startsWith(p)) return true;
+  return false;
+}
+
+function lastNonSpace(text: string): number {
+  let j = text.length - 1;
+  while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+  return j;
+}
+
+function nextNonSpace(text: string, from: number): number {
+  let j = from;
+  while (j < text.length && text.charCodeAt(j) === 32) j++;
+  return text.charCodeAt(j);
+}
+
+const shared = new TraitExtractor();
+
+/** Convenience wrappers over one shared extractor (single-threaded JS makes that safe). */
+export function measureDialogue(messages: readonly Message[], opts?: MeasureOptions): Measurement {
+  return shared.measureDialogue(messages, opts);
+}
+export function measureResponse(response: Turns, prompt?: Turns, opts?: MeasureOptions): Measurement {
+  return shared.measureResponse(response, prompt, opts);
+}
+export function measurePerTurn(messages: readonly Message[], opts?: MeasureOptions) {
+  return shared.measurePerTurn(messages, opts);
+}
+
+/** Values as an object keyed by trait id (for JSON output). */
+export function valuesById(values: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 0; k < TRAITS.length; k++) out[TRAITS[k].id] = values[k];
+  return out;
+}
+
+export { traitIndex };
