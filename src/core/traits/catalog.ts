@@ -18,6 +18,9 @@ export interface TraitDef {
   compute(c: Counters): number;
 }
 
+/** Median words per turn of the human witnesses in the Turing games (shared/data/turing). */
+const TYPICAL_WORDS_PER_TURN = 10;
+
 const per = (n: number, d: number) => (d > 0 ? n / d : 0);
 const log2p = (x: number) => Math.log2(1 + x);
 
@@ -370,6 +373,43 @@ export const TRAITS: readonly TraitDef[] = [
     hal: [6],
     range: [0, 10],
     compute: (c) => per(c.paragraphBreaks, c.turns),
+  },
+  {
+    id: 'length_deviation',
+    label: 'Off chat length',
+    description: 'Distance in log2 units of words per turn from 10, the typical human chat turn: fragments and essays both score high.',
+    hal: [1],
+    range: [0, 16],
+    compute: (c) => Math.abs(log2p(per(c.words, c.turns)) - log2p(TYPICAL_WORDS_PER_TURN)),
+  },
+  {
+    id: 'turn_length_variety',
+    label: 'Turn length variety',
+    description: 'Coefficient of variation of words per turn (0 with one turn), capped at 5: people vary, templates do not.',
+    hal: [9, 19],
+    range: [0, 5],
+    compute: (c) => {
+      if (c.turns < 2) return 0;
+      const mean = c.words / c.turns;
+      const variance = Math.max(0, c.turnWordsSq / c.turns - mean * mean);
+      return mean > 0 ? Math.sqrt(variance) / mean : 0;
+    },
+  },
+  {
+    id: 'proper_nouns',
+    label: 'Proper nouns',
+    description: 'Share of words capitalized mid-sentence (names of places, shows, people).',
+    hal: [10, 31],
+    range: [0, 1],
+    compute: (c) => per(c.properNouns, c.words),
+  },
+  {
+    id: 'all_caps',
+    label: 'All-caps words',
+    description: 'Share of words of two or more letters written in capitals (LOL, SO good).',
+    hal: [5, 12],
+    range: [0, 1],
+    compute: (c) => per(c.allCaps, c.words),
   },
 ];
 

@@ -50,6 +50,9 @@ export class Counters {
   opinion = 0;
   question_back = 0;
   // turn-level
+  turnWordsSq = 0;
+  properNouns = 0;
+  allCaps = 0;
   terseTurns = 0;
   longTurns = 0;
   unpunctuatedTurns = 0;

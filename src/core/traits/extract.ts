@@ -326,6 +326,15 @@ export class TraitExtractor {
         nw++;
 
         const sentenceInitial = atSentenceStart;
+        if (hasUpperCh && hasLetterCh) {
+          if (allUpper && e - s >= 2 && lower !== 'i') {
+            c.allCaps++;
+            if (ev) this.mark(turn, s, e, 'all_caps');
+          } else if (!sentenceInitial && isUpper(ch) && lower !== 'i' && !lower.startsWith("i'")) {
+            c.properNouns++;
+            if (ev) this.mark(turn, s, e, 'proper_nouns');
+          }
+        }
         if (atSentenceStart) {
           atSentenceStart = false;
           if (hasLetterCh && isLetter(ch)) {
@@ -538,6 +547,7 @@ export class TraitExtractor {
 
     // ---- turn-level traits ----
     c.turns++;
+    c.turnWordsSq += nw * nw;
     if (nw <= TERSE_MAX_WORDS) {
       c.terseTurns++;
       if (ev) this.mark(turn, 0, n, 'terse_turns');

@@ -1,0 +1,269 @@
+/**
+ * The `styletune` command line (bundled to dist/cli.js).
+ *
+ *   styletune score FILE.jsonl [--model M.onnx] [--role assistant]
+ *   styletune fit FILE... --out M.onnx [--folds 5] [--l1 0.002] [--l2 0.01] [--by FIELD]
+ *   styletune eval FILE... [--model M.onnx] [--by ai_model]
+ *   styletune traits
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { RewardModel, saveSpec } from '../core/reward/model';
+import { collectComparisons, fitReward } from '../core/reward/train';
+import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
+import { TRAITS } from '../core/traits/catalog';
+import { formatDiagnostic } from '../core/types';
+
+/** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  main: `styletune — measure and tune the human-likeness of dialogue data
+
+Usage: styletune <command> [options]
+
+Commands:
+  score FILE.jsonl     score every line with the reward model (JSON lines on stdout)
+  fit FILE...          fit a reward model from preference pairs or human/ai pairs
+  eval FILE...         pairwise accuracy of a reward model on preference data
+  traits               list the traits the engine measures
+
+Run 'styletune <command> --help' for a command's options.`,
+  score: `Usage: styletune score FILE.jsonl [--model M.onnx] [--role ROLE]
+
+Prints one JSON line per input line, in order:
+  dialogue line     {"line", "score", "bias", "traits": {id: value}, "contributions": {id: value}}
+  pair line         {"line", "chosen": {...}, "rejected": {...}, "margin"}
+  human/ai line     {"line", "human": {...}, "ai": {...}, "margin"}
+  bad line          {"line", "column", "error"}   (and a diagnostic on stderr)
+score = bias + sum of contributions. Exit code 1 if any line was bad; every valid line is still scored.
+
+Options:
+  --model M.onnx    reward model (default: the shipped ${DEFAULT_MODEL_RELATIVE_PATH})
+  --role ROLE       whose turns to score in dialogues (default: the model's, usually assistant)`,
+  fit: `Usage: styletune fit FILE... --out M.onnx [options]
+
+Fits a linear reward (Bradley-Terry logistic regression on trait differences) from pair lines
+({prompt, chosen, rejected}) and human/ai lines ({human, ai}). Prints cross-validated pairwise accuracy
+per file (and per --by group) and the weight of every trait.
+
+Options:
+  --out M.onnx      where to write the model (required)
+  --folds N         cross-validation folds (default 5)
+  --l1 X --l2 X     regularization strengths (default 0.002, 0.01)
+  --role ROLE       whose turns to measure (default assistant)
+  --by FIELD        also report accuracy by this field of each line (e.g. ai_model)
+  --balance MODE    sources (default: each file weighs the same) or none
+  --name NAME       a name stored in the model's training summary
+  --json            print the report as JSON`,
+  eval: `Usage: styletune eval FILE... [--model M.onnx] [--by FIELD] [--role ROLE] [--json]
+
+Pairwise accuracy: the share of pair lines where chosen outscores rejected, and of human/ai lines
+where the human side outscores the AI side, per file and per value of --by (e.g. ai_model).`,
+  traits: `Usage: styletune traits [--json]
+
+Lists every trait: id, label, range, the HAL statements it approximates, and what it measures.`,
+};
+
+function findDefaultModel(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const p = join(dir, DEFAULT_MODEL_RELATIVE_PATH);
+    if (existsSync(p)) return p;
+    if (dirname(dir) === dir) throw new Error(`default reward model not found (${DEFAULT_MODEL_RELATIVE_PATH}); pass --model`);
+  }
+}
+
+type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, command: string): Parsed {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${HELP[command]}`);
+  }
+}
+
+async function score(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, role: { type: 'string' } }, 'score');
+  if (values.help) return help('score');
+  if (positionals.length !== 1) throw new UsageError(`score takes one file\n\n${HELP.score}`);
+  const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
+  let bad = 0;
+  const out: string[] = [];
+  const flushOut = () => {
+    if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
+    out.length = 0;
+  };
+  for await (const r of scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined })) {
+    if (r.kind === 'diagnostic') {
+      bad++;
+      process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
+    }
+    out.push(JSON.stringify(lineResultToJson(r)));
+    if (out.length >= 256) flushOut();
+  }
+  flushOut();
+  await model.dispose();
+  if (bad > 0) process.stderr.write(`${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
+  return bad > 0 ? 1 : 0;
+}
+
+async function fit(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      out: { type: 'string' },
+      folds: { type: 'string' },
+      l1: { type: 'string' },
+      l2: { type: 'string' },
+      role: { type: 'string' },
+      by: { type: 'string' },
+      balance: { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    'fit',
+  );
+  if (values.help) return help('fit');
+  if (positionals.length === 0) throw new UsageError(`fit needs at least one file\n\n${HELP.fit}`);
+  if (!values.out) throw new UsageError(`fit needs --out M.onnx\n\n${HELP.fit}`);
+  const num = (name: string, v: unknown) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got ${String(v)}`);
+    return n;
+  };
+  const balance = values.balance as string | undefined;
+  if (balance !== undefined && balance !== 'sources' && balance !== 'none') throw new UsageError(`--balance must be sources or none`);
+  const role = values.role as string | undefined;
+  const data = await collectComparisons(positionals, { role, by: values.by as string | undefined });
+  for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  if (data.skippedDialogues > 0) {
+    process.stderr.write(`${data.skippedDialogues} dialogue line(s) carry no preference and were not used for fitting\n`);
+  }
+  const { spec, report } = fitReward(data, {
+    folds: num('folds', values.folds),
+    l1: num('l1', values.l1),
+    l2: num('l2', values.l2),
+    role,
+    balance: balance as 'sources' | 'none' | undefined,
+    name: values.name as string | undefined,
+  });
+  await saveSpec(spec, values.out as string);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ model: values.out, comparisons: data.comparisons.length, ...report }) + '\n');
+  } else {
+    const lines = [`Fitted on ${data.comparisons.length} comparisons; ${report.folds}-fold cross-validated pairwise accuracy:`];
+    for (const row of report.crossValidated) lines.push(`  ${row.key.padEnd(44)} ${(100 * row.accuracy).toFixed(1).padStart(5)} %  (n=${row.n})`);
+    lines.push('', 'Weights (per standard deviation of the trait; + means more human-like):');
+    for (const w of [...report.weights].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))) {
+      lines.push(`  ${w.id.padEnd(24)} ${w.weight >= 0 ? '+' : '-'}${Math.abs(w.weight).toFixed(3)}  ${w.label}`);
+    }
+    lines.push('', `Wrote ${values.out}`);
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return data.diagnostics.length > 0 ? 1 : 0;
+}
+
+async function evaluate(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, by: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } }, 'eval');
+  if (values.help) return help('eval');
+  if (positionals.length === 0) throw new UsageError(`eval needs at least one file\n\n${HELP.eval}`);
+  const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
+  const by = values.by as string | undefined;
+  const acc = new Map<string, { n: number; right: number }>();
+  const add = (key: string, right: number) => {
+    const a = acc.get(key) ?? { n: 0, right: 0 };
+    a.n++;
+    a.right += right;
+    acc.set(key, a);
+  };
+  let bad = 0;
+  for (const file of positionals) {
+    // The breakdown field lives in the raw line, so read records alongside the scores.
+    const groups = by ? await fieldValues(file, by) : undefined;
+    for await (const r of scoreJsonlFile(file, model, { role: values.role as string | undefined })) {
+      if (r.kind === 'diagnostic') {
+        bad++;
+        process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
+        continue;
+      }
+      if (r.kind === 'dialogue') continue;
+      const right = r.result.margin > 0 ? 1 : r.result.margin === 0 ? 0.5 : 0;
+      add('all', right);
+      add(file, right);
+      const g = groups?.get(r.line);
+      if (g !== undefined) add(`${file} ${by}=${g}`, right);
+    }
+  }
+  await model.dispose();
+  const rows = [...acc].map(([key, a]) => ({ key, n: a.n, accuracy: a.right / a.n }));
+  if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');
+  else {
+    process.stdout.write(`Pairwise accuracy of ${model.summary}:\n`);
+    for (const r of rows) process.stdout.write(`  ${r.key.padEnd(60)} ${(100 * r.accuracy).toFixed(1).padStart(5)} %  (n=${r.n})\n`);
+    if (rows.length === 0) process.stdout.write('  no pair or human/ai lines found\n');
+  }
+  return bad > 0 ? 1 : 0;
+}
+
+async function fieldValues(file: string, field: string): Promise<Map<number, string>> {
+  const { readRecords } = await import('../core/formats');
+  const m = new Map<number, string>();
+  for await (const item of readRecords(file)) {
+    if ('record' in item && item.record.raw[field] !== undefined) m.set(item.line, String(item.record.raw[field]));
+  }
+  return m;
+}
+
+function traits(argv: string[]): number {
+  const { values } = parse(argv, { json: { type: 'boolean' } }, 'traits');
+  if (values.help) return help('traits');
+  if (values.json) {
+    process.stdout.write(JSON.stringify(TRAITS.map(({ compute: _c, ...t }) => t)) + '\n');
+  } else {
+    for (const t of TRAITS) {
+      process.stdout.write(`${t.id.padEnd(24)} ${t.label} [${t.range[0]}, ${t.range[1]}] HAL ${t.hal.join(',')}\n  ${t.description}\n`);
+    }
+  }
+  return 0;
+}
+
+function help(command: string): number {
+  process.stdout.write(HELP[command] + '\n');
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'score':
+      return score(rest);
+    case 'fit':
+      return fit(rest);
+    case 'eval':
+      return evaluate(rest);
+    case 'traits':
+      return traits(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      return help('main');
+    default:
+      throw new UsageError(`unknown command '${command}'\n\n${HELP.main}`);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`styletune: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = err instanceof UsageError ? 2 : 1;
+    },
+  );
+}
