@@ -411,6 +411,30 @@ export const TRAITS: readonly TraitDef[] = [
     range: [0, 1],
     compute: (c) => per(c.allCaps, c.words),
   },
+  {
+    id: 'lowercase_vs_partner',
+    label: 'Lowercase vs partner',
+    description: "Lowercase texting minus the partner's share of lowercase turns (0 without a partner): mirroring vs overdoing.",
+    hal: [3, 17],
+    range: [-1, 1],
+    compute: (c) => (c.partnerTurns > 0 ? per(c.lowerStarts + c.lowerI, c.sentenceStarts + c.pronounI) - per(c.partnerLowerTurns, c.partnerTurns) : 0),
+  },
+  {
+    id: 'slang_vs_partner',
+    label: 'Slang vs partner',
+    description: "Slang share minus the partner's slang share (0 without a partner): matching the register vs overdoing it.",
+    hal: [2, 17],
+    range: [-1, 1],
+    compute: (c) => (c.partnerTurns > 0 ? per(c.slang, c.words) - per(c.partnerSlang, c.partnerWords) : 0),
+  },
+  {
+    id: 'parroting',
+    label: "Repeats partner's words",
+    description: "Share of this speaker's content words taken from the partner's previous turn (ELIZA-style reflection scores high).",
+    hal: [17],
+    range: [0, 1],
+    compute: (c) => per(c.parrotedWords, c.contentWords),
+  },
 ];
 
 export type TraitId = string;

@@ -59,9 +59,13 @@ export class Counters {
   questionTurns = 0;
   questionBackTurns = 0;
   turnsWithPartner = 0;
+  contentWords = 0;
+  parrotedWords = 0;
   buildsOnPartnerTurns = 0;
   partnerTurns = 0;
   partnerWords = 0;
+  partnerLowerTurns = 0;
+  partnerSlang = 0;
 
   reset(): void {
     const self = this as unknown as Record<string, number>;

@@ -11,8 +11,8 @@
 import type { Message, Turns } from '../types';
 import { TRAITS, traitIndex } from './catalog';
 import { Counters } from './counters';
-import { PHRASES_BY_FIRST_WORD, W, WORD_FLAGS, type PhraseTrait } from './lexicon';
-import { isKnownWord } from './spelling';
+import { PHRASES_BY_FIRST_WORD, W, type PhraseTrait } from './lexicon';
+import { foldCode, HASH_SEED, hashStep, V, vocabulary } from './vocabulary';
 
 /** Why a trait fired: a character range [start, end) in `messages[turn].content`. */
 export interface Evidence {
@@ -110,22 +110,25 @@ function markdownLineStart(text: string, i: number): boolean {
   return false;
 }
 
-const LAUGH_PREFIXES = ['haha', 'hehe', 'lmao', 'lool', 'ahah', 'bahah', 'hahh'];
-
 /** Reusable measuring state; one per thread of work. Not reentrant. */
 export class TraitExtractor {
-  private readonly c = new Counters();
-  private readonly typeSet = new Set<string>();
-  // Per-turn word buffers for phrase matching, grown as needed and reused.
-  private wl: string[] = [];
-  private ws: number[] = [];
-  private we: number[] = [];
+  private c = new Counters();
+  // Per-turn word buffers for phrase matching (vocabulary ids and character offsets), reused.
+  private wid = new Int32Array(256);
+  private ws = new Int32Array(256);
+  private we = new Int32Array(256);
+  // Distinct-word counting and partner-word lookup by vocabulary id: a stamp equal to the current
+  // serial means "seen in this measurement" / "in the partner's last turn".
+  private typeStamp = new Uint32Array(1 << 16);
+  private partnerStamp = new Uint32Array(1 << 16);
+  private serial = 0;
+  private partnerSerial = 0;
   private evidence: Evidence[] | undefined;
 
   measureDialogue(messages: readonly Message[], opts: MeasureOptions = {}): Measurement {
     const role = opts.role ?? 'assistant';
     this.begin(opts.evidence);
-    let partner: Set<string> | null = null;
+    let partner = false;
     for (let t = 0; t < messages.length; t++) {
       const m = messages[t];
       if (m.role === role) this.scanTurn(m.content, t, partner);
@@ -142,7 +145,7 @@ export class TraitExtractor {
   measureResponse(response: Turns, prompt?: Turns, opts: MeasureOptions = {}): Measurement {
     const role = opts.role ?? 'assistant';
     this.begin(opts.evidence);
-    let partner: Set<string> | null = null;
+    let partner = false;
     if (typeof prompt === 'string') partner = this.scanPartner(prompt);
     else if (prompt !== undefined) {
       for (let t = prompt.length - 1; t >= 0; t--) {
@@ -180,14 +183,14 @@ export class TraitExtractor {
   }
 
   private begin(evidence: boolean | undefined): void {
-    this.c.reset();
-    this.typeSet.clear();
+    this.c = new Counters();
+    this.serial++;
+    this.partnerSerial++;
     this.evidence = evidence ? [] : undefined;
   }
 
   private finish(): Measurement {
     const c = this.c;
-    c.types = this.typeSet.size;
     const values = new Float64Array(TRAITS.length);
     for (let k = 0; k < TRAITS.length; k++) {
       const t = TRAITS[k];
@@ -201,11 +204,24 @@ export class TraitExtractor {
     this.evidence!.push({ turn, start, end, trait });
   }
 
-  /** Partner turns give context only: their length and their content words. */
-  private scanPartner(text: string): Set<string> {
+  /** Stamp arrays must cover every vocabulary id. */
+  private grow(id: number): void {
+    let size = this.typeStamp.length;
+    while (size <= id) size *= 2;
+    const t = new Uint32Array(size);
+    t.set(this.typeStamp);
+    this.typeStamp = t;
+    const p = new Uint32Array(size);
+    p.set(this.partnerStamp);
+    this.partnerStamp = p;
+  }
+
+  /** Partner turns give context only: their length and their content words. Returns true. */
+  private scanPartner(text: string): true {
     const c = this.c;
-    const content = new Set<string>();
+    const serial = ++this.partnerSerial;
     let words = 0;
+    let slang = 0;
     let i = 0;
     const n = text.length;
     while (i < n) {
@@ -215,23 +231,38 @@ export class TraitExtractor {
       }
       const s = i;
       while (i < n && (isLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
+      if (words === 0 && isLetter(text.charCodeAt(s)) && !isUpper(text.charCodeAt(s))) c.partnerLowerTurns++;
       words++;
-      if (i - s >= 3) {
-        const w = text.slice(s, i).toLowerCase();
-        if (!((WORD_FLAGS.get(w) ?? 0) & W.stop)) content.add(w);
+      const id = vocabulary.idOf(text.slice(s, i).toLowerCase());
+      if (id < 0) continue;
+      const f = vocabulary.flags[id];
+      if (f & W.slang) slang++;
+      if (i - s >= 3 && !(f & W.stop)) {
+        if (id >= this.partnerStamp.length) this.grow(id);
+        this.partnerStamp[id] = serial;
       }
     }
+    c.partnerSlang += slang;
     c.partnerTurns++;
     c.partnerWords += words;
-    return content;
+    return true;
   }
 
-  private scanTurn(text: string, turn: number, partner: Set<string> | null): void {
+  private scanTurn(text: string, turn: number, partner: boolean): void {
     const c = this.c;
     const ev = this.evidence !== undefined;
-    const wl = this.wl;
+    const n0 = text.length;
+    // A turn has at most one word per two characters: size the buffers once.
+    if (this.wid.length < n0 / 2 + 2) {
+      const size = Math.ceil(n0 / 2) + 2;
+      this.wid = new Int32Array(size);
+      this.ws = new Int32Array(size);
+      this.we = new Int32Array(size);
+    }
+    const wid = this.wid;
     const ws = this.ws;
     const we = this.we;
+    const partnerSerial = this.partnerSerial;
     const n = text.length;
     let nw = 0; // words in this turn
     let sentenceWords = 0;
@@ -280,17 +311,19 @@ export class TraitExtractor {
         let allUpper = true;
         let hasLetterCh = false;
         let hasDigitCh = false;
-        let curlyApostrophe = false;
+        let nonAscii = false;
         let apostrophe = false;
         let run = 0;
         let maxRun = 0;
         let prev = -1;
+        let h = HASH_SEED;
         while (i < n) {
           const d = text.charCodeAt(i);
           if (isLetter(d)) {
             hasLetterCh = true;
             if (isUpper(d)) hasUpperCh = true;
             else allUpper = false;
+            if (d > 127) nonAscii = true;
             const low = d | 32;
             run = low === prev ? run + 1 : 1;
             if (run > maxRun) maxRun = run;
@@ -300,29 +333,28 @@ export class TraitExtractor {
             prev = -1;
           } else if ((d === 39 || d === 0x2019) && i + 1 < n && isLetter(text.charCodeAt(i + 1))) {
             apostrophe = true;
-            if (d === 0x2019) curlyApostrophe = true;
             prev = -1;
           } else break;
+          h = hashStep(h, foldCode(d));
           i++;
         }
         const e = i;
-        let lower = text.slice(s, e);
-        if (hasUpperCh) lower = lower.toLowerCase();
-        if (curlyApostrophe) lower = lower.replace(/\u2019/g, "'");
+        // ASCII words (the vast majority) are looked up by span without allocating a string.
+        const id = nonAscii ? vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'")) : vocabulary.idOfSpan(text, s, e, h);
+        const lower = id >= 0 ? vocabulary.word(id) : text.slice(s, e).toLowerCase().replace(/\u2019/g, "'");
 
         c.words++;
         c.letters += e - s;
         sentenceWords++;
-        this.typeSet.add(lower);
-        if (nw === wl.length) {
-          wl.push(lower);
-          ws.push(s);
-          we.push(e);
-        } else {
-          wl[nw] = lower;
-          ws[nw] = s;
-          we[nw] = e;
+        if (id >= this.typeStamp.length) this.grow(id);
+        if (id < 0) c.types++;
+        else if (this.typeStamp[id] !== this.serial) {
+          this.typeStamp[id] = this.serial;
+          c.types++;
         }
+        wid[nw] = id;
+        ws[nw] = s;
+        we[nw] = e;
         nw++;
 
         const sentenceInitial = atSentenceStart;
@@ -364,13 +396,19 @@ export class TraitExtractor {
           c.contractions++;
           if (ev) this.mark(turn, s, e, 'contractions');
         }
-        if (partner !== null && !buildsOn && e - s >= 3 && partner.has(lower)) {
-          buildsOn = true;
-          if (ev) this.mark(turn, s, e, 'builds_on_partner');
+        if (partner && e - s >= 3 && id >= 0 && !(vocabulary.flags[id] & W.stop)) {
+          c.contentWords++;
+          if (this.partnerStamp[id] === partnerSerial) {
+            c.parrotedWords++;
+            if (!buildsOn) {
+              buildsOn = true;
+              if (ev) this.mark(turn, s, e, 'builds_on_partner');
+            }
+          }
         }
 
-        const flags = WORD_FLAGS.get(lower) ?? 0;
-        if (flags !== 0) {
+        const flags = vocabulary.flagsOf(id, lower);
+        if ((flags & WORD_LIST_BITS) !== 0) {
           if (flags & W.slang) {
             c.slang++;
             if (ev) this.mark(turn, s, e, 'slang');
@@ -421,12 +459,13 @@ export class TraitExtractor {
           }
         } else if (hasLetterCh && !hasDigitCh && e - s >= 3 && !(hasUpperCh && (!sentenceInitial || allUpper))) {
           // Capitalized mid-sentence words are names and all-caps words acronyms: not typos.
-          if (startsWithAny(lower, LAUGH_PREFIXES)) {
+          if (flags & V.laughLike) {
             c.laugh++;
             if (ev) this.mark(turn, s, e, 'laughter');
           } else if (maxRun < 3) {
-            const stem = apostrophe && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
-            if (!isKnownWord(stem)) {
+            const possessive = apostrophe && lower.endsWith("'s");
+            const known = possessive ? vocabulary.spelledRight(vocabulary.idOf(lower.slice(0, -2)), lower.slice(0, -2)) : vocabulary.spelledRight(id, lower);
+            if (!known) {
               c.typos++;
               if (ev) this.mark(turn, s, e, 'typos');
             }
@@ -559,24 +598,24 @@ export class TraitExtractor {
       c.unpunctuatedTurns++;
       if (ev) this.mark(turn, Math.max(0, lastNonSpace(text)), Math.max(0, lastNonSpace(text)) + 1, 'unpunctuated_turns');
     }
-    if (partner !== null) {
+    if (partner) {
       c.turnsWithPartner++;
       if (buildsOn) c.buildsOnPartnerTurns++;
     }
 
     let questionBack = false;
     let asksWithoutMark = false;
-    if (nw > 0 && !hasQuestionMark && (WORD_FLAGS.get(wl[0]) ?? 0) & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
+    if (nw > 0 && !hasQuestionMark && wid[0] >= 0 && vocabulary.flags[wid[0]] & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
     for (let k = 0; k < nw; k++) {
-      const entries = (WORD_FLAGS.get(wl[k]) ?? 0) & W.phraseStart ? PHRASES_BY_FIRST_WORD.get(wl[k]) : undefined;
+      const entries = wid[k] >= 0 && vocabulary.flags[wid[k]] & W.phraseStart ? PHRASES_BY_FIRST_ID.get(wid[k]) : undefined;
       if (entries === undefined) continue;
       let seen = 0; // bit per phrase trait already counted at this position
       for (const entry of entries) {
-        const len = entry.rest.length;
+        const len = entry.restIds.length;
         if (k + len >= nw) continue;
         let ok = true;
         for (let r = 0; r < len; r++) {
-          if (wl[k + 1 + r] !== entry.rest[r]) {
+          if (wid[k + 1 + r] !== entry.restIds[r]) {
             ok = false;
             break;
           }
@@ -603,10 +642,17 @@ export class TraitExtractor {
 
 const PHRASE_BIT = Object.fromEntries(Object.keys(PHRASE_TRAIT_ID).map((k, i) => [k, i])) as Record<PhraseTrait, number>;
 
-function startsWithAny(s: string, prefixes: readonly string[]): boolean {
-  for (const p of prefixes) if (s.startsWith(p)) return true;
-  return false;
-}
+/** Bits of lexicon.ts's word lists that count toward a trait (excludes structural bits). */
+const WORD_LIST_BITS =
+  W.slang | W.colloquial | W.formal | W.hedge | W.firstPerson | W.secondPerson | W.laugh | W.interjection | W.profanity | W.notKnowing | W.droppedApostrophe | W.timeRef;
+
+/** Phrases indexed by their first word's vocabulary id, with the other words as ids too. */
+const PHRASES_BY_FIRST_ID = new Map(
+  [...PHRASES_BY_FIRST_WORD].map(([first, entries]) => [
+    vocabulary.idOf(first),
+    entries.map((e) => ({ ...e, restIds: Int32Array.from(e.rest, (w) => vocabulary.idOf(w)) })),
+  ]),
+);
 
 function lastNonSpace(text: string): number {
   let j = text.length - 1;

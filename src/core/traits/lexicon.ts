@@ -35,6 +35,8 @@ const SLANG = words(`
   bday convo fave fav tmrw tmr 2day b4 gr8 w/e wtv whatev ig mb hella legit cray noob salty slay bet
   based cap nocap rizz stan simp goat bussin sheesh yeet ded ayy ayo yass oof welp meh eh
   sup wassup whaddup tryna finna aint ain't gurl smth sth stg wut wat ye def obvs obv srsly ofc
+  vids vid probs prob pic pics sesh gg tmi omw atm hbd nbd ftw fyi gf bf bff idgaf lmk wyd wya ru
+  cya ttys xoxo kinda ya'll lol gud luv ur sry soz
 `);
 
 const COLLOQUIAL = words(`
