@@ -26,16 +26,18 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 
+# find_spec instead of import: importing torch takes seconds, and a re-run should be instant.
+present='import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in ("styletune_trainer", "torch", "transformers", "peft", "accelerate", "safetensors")))'
 want="$(cat "$root/trainer/pyproject.toml" "${BASH_SOURCE[0]}" | sha256sum | cut -d' ' -f1)-$extras"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-   && "$venv/bin/python" -c 'import styletune_trainer, torch, transformers, peft' 2>/dev/null; then
+   && "$venv/bin/python" -c "$present" 2>/dev/null; then
   echo "setup-python: $venv is up to date"
   exit 0
 fi
 
 # Editable, so a checkout's edits to trainer/ are what the extension runs.
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3" "setuptools==84.2.1"
-"$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off \
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --progress-bar off \
   --no-build-isolation -e "$root/trainer[$extras]"
 "$venv/bin/python" -c 'import styletune_trainer, torch, transformers, peft'
 echo "$want" > "$stamp"

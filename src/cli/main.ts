@@ -5,6 +5,7 @@
  *   styletune fit FILE... --out M.onnx [--folds 5] [--l1 0.002] [--l2 0.01] [--by FIELD]
  *   styletune eval FILE... [--model M.onnx] [--by ai_model]
  *   styletune traits
+ *   styletune tune JOB.json
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,7 @@ import { collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
 import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
+import { runTune } from './tune';
 
 /** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
@@ -28,6 +30,7 @@ Commands:
   fit FILE...          fit a reward model from preference pairs or human/ai pairs
   eval FILE...         pairwise accuracy of a reward model on preference data
   traits               list the traits the engine measures
+  tune JOB.json        run a LoRA DPO job in the Python worker, streaming its events as JSON lines
 
 Run 'styletune <command> --help' for a command's options.`,
   score: `Usage: styletune score FILE.jsonl [--model M.onnx] [--role ROLE]
@@ -136,6 +139,11 @@ async function fit(argv: string[]): Promise<number> {
   };
   const balance = values.balance as string | undefined;
   if (balance !== undefined && balance !== 'sources' && balance !== 'none') throw new UsageError(`--balance must be sources or none`);
+  // Options are checked before the (possibly long) measuring pass over the data.
+  const folds = num('folds', values.folds);
+  if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be a whole number of at least 2, got ${String(values.folds)}`);
+  const l1 = num('l1', values.l1);
+  const l2 = num('l2', values.l2);
   const role = values.role as string | undefined;
   const data = await collectComparisons(positionals, { role, by: values.by as string | undefined });
   for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
@@ -143,9 +151,9 @@ async function fit(argv: string[]): Promise<number> {
     process.stderr.write(`${data.skippedDialogues} dialogue line(s) carry no preference and were not used for fitting\n`);
   }
   const { spec, report } = fitReward(data, {
-    folds: num('folds', values.folds),
-    l1: num('l1', values.l1),
-    l2: num('l2', values.l2),
+    folds,
+    l1,
+    l2,
     role,
     balance: balance as 'sources' | 'none' | undefined,
     name: values.name as string | undefined,
@@ -246,6 +254,8 @@ export async function main(argv: string[]): Promise<number> {
       return evaluate(rest);
     case 'traits':
       return traits(rest);
+    case 'tune':
+      return runTune(rest);
     case undefined:
     case '-h':
     case '--help':

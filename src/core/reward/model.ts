@@ -60,7 +60,8 @@ export class RewardModel {
     if (dup) throw new Error(`${file} names trait ${dup} twice`);
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+      // One thread: the graph is a few vector ops per row; thread pools would cost more than they save.
+      session = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', intraOpNumThreads: 1, interOpNumThreads: 1 });
     } catch (err) {
       throw new Error(`${file}: onnxruntime cannot load the model: ${(err as Error).message}`);
     }

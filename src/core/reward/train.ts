@@ -123,12 +123,16 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
   const mean = new Float64Array(k);
   const std = new Float64Array(k);
   const n2 = comps.length * 2;
-  for (const c of comps) for (let j = 0; j < k; j++) mean[j] += (c.winner[cols[j]] + c.loser[cols[j]]) / n2;
+  for (const c of comps) for (let j = 0; j < k; j++) mean[j] += c.winner[cols[j]] + c.loser[cols[j]];
+  for (let j = 0; j < k; j++) mean[j] /= n2;
   for (const c of comps) {
-    for (let j = 0; j < k; j++) std[j] += ((c.winner[cols[j]] - mean[j]) ** 2 + (c.loser[cols[j]] - mean[j]) ** 2) / n2;
+    for (let j = 0; j < k; j++) std[j] += (c.winner[cols[j]] - mean[j]) ** 2 + (c.loser[cols[j]] - mean[j]) ** 2;
   }
-  // A trait that never varies in the data gets std 1 and (under L1) weight 0: harmless either way.
-  for (let j = 0; j < k; j++) std[j] = Math.sqrt(std[j]) || 1;
+  // A trait that (numerically) never varies in the data gets std 1; its differences are 0, so its weight is 0.
+  for (let j = 0; j < k; j++) {
+    const sd = Math.sqrt(std[j] / n2);
+    std[j] = sd > 1e-9 * Math.max(1, Math.abs(mean[j])) ? sd : 1;
+  }
 
   const z = (v: Float64Array, j: number) => Math.max(-zClip, Math.min(zClip, (v[cols[j]] - mean[j]) / std[j]));
   const x = new Float64Array(comps.length * k);

@@ -123,6 +123,8 @@ export class TraitExtractor {
   private partnerStamp = new Uint32Array(1 << 16);
   private serial = 0;
   private partnerSerial = 0;
+  /** Per phrase trait, the last word of the last counted match in the current turn. */
+  private readonly phraseEnd = new Int32Array(Object.keys(PHRASE_TRAIT_ID).length);
   private evidence: Evidence[] | undefined;
 
   measureDialogue(messages: readonly Message[], opts: MeasureOptions = {}): Measurement {
@@ -192,6 +194,8 @@ export class TraitExtractor {
   private finish(): Measurement {
     const c = this.c;
     const values = new Float64Array(TRAITS.length);
+    // Nothing said by the role: all zeros, whatever the partner said.
+    if (c.turns === 0) return { values, turns: 0, evidence: this.evidence };
     for (let k = 0; k < TRAITS.length; k++) {
       const t = TRAITS[k];
       const v = t.compute(c);
@@ -556,7 +560,7 @@ export class TraitExtractor {
         i += emoticon;
         continue;
       }
-      if (ch >= 0xd83c && ch <= 0xd83e) {
+      if (ch >= 0xd83c && ch <= 0xd83e && i + 1 < n) {
         // Astral-plane pictographs. Skin-tone modifiers and the parts of ZWJ sequences are one emoji.
         const low = text.charCodeAt(i + 1);
         const modifier = ch === 0xd83c && low >= 0xdffb && low <= 0xdfff;
@@ -606,10 +610,10 @@ export class TraitExtractor {
     let questionBack = false;
     let asksWithoutMark = false;
     if (nw > 0 && !hasQuestionMark && wid[0] >= 0 && vocabulary.flags[wid[0]] & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
+    const phraseEnd = this.phraseEnd.fill(-1);
     for (let k = 0; k < nw; k++) {
       const entries = wid[k] >= 0 && vocabulary.flags[wid[k]] & W.phraseStart ? PHRASES_BY_FIRST_ID.get(wid[k]) : undefined;
       if (entries === undefined) continue;
-      let seen = 0; // bit per phrase trait already counted at this position
       for (const entry of entries) {
         const len = entry.restIds.length;
         if (k + len >= nw) continue;
@@ -628,9 +632,10 @@ export class TraitExtractor {
           if (entry.needsQuestionMark ? !followedByQuestion : !(endWord === nw - 1 || followedByQuestion)) continue;
           questionBack = true;
         }
-        const bit = 1 << PHRASE_BIT[entry.trait];
-        if (seen & bit) continue;
-        seen |= bit;
+        // A match inside one already counted for the same trait ("not sure" in "I'm not sure") is the same hit.
+        const bit = PHRASE_BIT[entry.trait];
+        if (k <= phraseEnd[bit]) continue;
+        phraseEnd[bit] = endWord;
         c[entry.trait]++;
         if (ev) this.mark(turn, ws[k], we[endWord], PHRASE_TRAIT_ID[entry.trait]);
       }

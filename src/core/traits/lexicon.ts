@@ -88,7 +88,7 @@ const TIME_REF = words(`
   yesterday today tonight tomorrow tmrw weekend weekends morning mornings afternoon evening night
   monday tuesday wednesday thursday friday saturday sunday
   january february march april june july august september october november december
-  am pm o'clock
+  o'clock
 `);
 
 const QUESTION_OPENER = words(`what whats how hows why where wheres who whos when which do does did are is can could would will have has wbu hbu wyd`);
@@ -176,9 +176,9 @@ export const PHRASES: Record<PhraseTrait, readonly string[]> = {
     'im studying', 'i go to', 'i moved', 'i have a', 'i have two', 'i got a', 'in college', 'in school',
   ],
   recent_activity: [
-    'last night', 'last week', 'last weekend', 'this morning', 'this weekend', 'this week', 'earlier today',
-    'the other day', 'just got', 'just finished', 'just got back', 'i just', 'recently', 'right now',
-    'a few days ago', 'a couple days ago', 'this afternoon', 'tonight', 'yesterday', 'today',
+    // Phrases holding a time word of TIME_REF (last night, this morning) are left out: the word counts.
+    'last week', 'this week', 'last month', 'last year', 'the other day', 'just got', 'just finished',
+    'just got back', 'i just', 'recently', 'right now', 'a few days ago', 'a couple days ago',
   ],
   self_correction: [
     'i mean', 'actually', 'wait', 'oops', 'i meant', 'sorry i meant', 'scratch that', 'well actually',

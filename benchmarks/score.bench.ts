@@ -1,0 +1,92 @@
+/**
+ * Scoring throughput: responses per second through the whole scoring path (stream read, JSON parse,
+ * validation, trait measurement, onnxruntime), against a pass that only reads and JSON-parses the
+ * same file. Prints the figures; the README keeps the last measured ones.
+ *
+ *   npm run bench                     # builds, then runs on ../shared/data
+ *   node out/benchmarks/score.bench.js --repeat 11
+ *
+ * Pass `taskset -c 0` in front to pin to one core; the work is single-threaded either way (onnxruntime
+ * runs with one thread).
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readJsonl } from '../src/core/jsonl';
+import { RewardModel } from '../src/core/reward/model';
+import { scoreJsonlFile } from '../src/core/score';
+
+const repoRoot = resolve(__dirname, '..', '..');
+const shared = process.env.STYLETUNE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data');
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
+interface Scenario {
+  name: string;
+  source: string;
+  /** Responses (scored texts or dialogues) per line. */
+  perLine: number;
+  role?: string;
+  target: number;
+}
+
+const scenarios: Scenario[] = [
+  { name: 'preference pairs (human-like-dpo, 2 replies/line)', source: 'human-like-dpo/pairs.dev.jsonl', perLine: 2, target: 100_000 },
+  { name: 'Turing games (human + ai dialogue/line)', source: 'turing/games.dev.jsonl', perLine: 2, target: 100_000 },
+  { name: 'dialogues (topical-chat, agent_1 turns)', source: 'topical-chat/dialogues.jsonl', perLine: 1, role: 'agent_1', target: 100_000 },
+];
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = process.hrtime.bigint();
+  const r = await fn();
+  return [Number(process.hrtime.bigint() - t) / 1e9, r];
+}
+
+async function main() {
+  const model = await RewardModel.load(join(repoRoot, 'models', 'default.onnx'));
+  const dir = mkdtempSync(join(tmpdir(), 'styletune-bench-'));
+  console.log(`node ${process.version}, ${process.arch}; model ${model.summary}`);
+  try {
+    for (const s of scenarios) {
+      const text = readFileSync(join(shared, s.source), 'utf8');
+      const lines = text.split('\n').filter((l) => l.trim()).length;
+      const repeat = arg('repeat', Math.ceil(s.target / (lines * s.perLine)));
+      const file = join(dir, 'bench.jsonl');
+      writeFileSync(file, (text.endsWith('\n') ? text : text + '\n').repeat(repeat));
+      const responses = lines * repeat * s.perLine;
+      const mb = statSync(file).size / 1e6;
+
+      // Warm-up pass, so both measurements see a warm page cache and JIT.
+      for await (const _ of readJsonl(file)) void _;
+      const [parseS, parsed] = await time(async () => {
+        let n = 0;
+        for await (const item of readJsonl(file)) if ('value' in item) n++;
+        return n;
+      });
+      const [scoreS, scored] = await time(async () => {
+        let n = 0;
+        for await (const r of scoreJsonlFile(file, model, { role: s.role })) if (r.kind !== 'diagnostic') n++;
+        return n;
+      });
+      if (parsed !== lines * repeat || scored !== lines * repeat) throw new Error(`${s.name}: parsed ${parsed}, scored ${scored}, expected ${lines * repeat}`);
+      console.log(
+        [
+          `${s.name}: ${responses.toLocaleString('en')} responses, ${mb.toFixed(0)} MB`,
+          `  parse only: ${parseS.toFixed(2)} s  (${Math.round(responses / parseS).toLocaleString('en')} responses/s)`,
+          `  scoring:    ${scoreS.toFixed(2)} s  (${Math.round(responses / scoreS).toLocaleString('en')} responses/s)`,
+          `  scoring / parse-only: ${(scoreS / parseS).toFixed(2)}x`,
+        ].join('\n'),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await model.dispose();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

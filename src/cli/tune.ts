@@ -1,0 +1,113 @@
+/**
+ * `styletune tune JOB.json [--python PATH]`: runs LoRA DPO in the Python worker and streams its events
+ * to stdout as JSON lines (trainer/events.schema.json); the worker's log goes to stderr.
+ * Exit code: 0 after `done` (also when stopped early by Ctrl-C), 1 on an error or a crash, 2 on usage errors.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
+import { startWorker } from '../core/worker/worker';
+
+export const TUNE_HELP = `Usage: styletune tune JOB.json [--python PATH]
+
+Trains a LoRA adapter with DPO as the job config says (see trainer/README.md) and prints the
+trainer's events as JSON lines: started, progress, checkpoint, log, done or error.
+Ctrl-C stops after the current step, saving a checkpoint and a usable adapter; running the same
+command again resumes from the last checkpoint.
+
+Options:
+  --python PATH   Python interpreter with the trainer installed
+                  (default: $STYLETUNE_PYTHON, else .venv/ made by scripts/setup-python.sh)
+  -h, --help      show this help
+`;
+
+export interface TuneIO {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Forward SIGINT/SIGTERM of this process to the worker (off in tests). */
+  handleSignals: boolean;
+}
+
+export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise<number> {
+  const out = io.stdout ?? process.stdout;
+  const err = io.stderr ?? process.stderr;
+  const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const handleSignals = io.handleSignals ?? true;
+
+  let job: string | undefined;
+  let python: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-h' || a === '--help') {
+      out.write(TUNE_HELP);
+      return 0;
+    } else if (a === '--python') {
+      python = argv[++i];
+      if (!python) return usage(err, '--python needs a path');
+    } else if (a.startsWith('--python=')) {
+      python = a.slice('--python='.length);
+    } else if (a.startsWith('-')) {
+      return usage(err, `unknown option ${a}`);
+    } else if (job === undefined) {
+      job = a;
+    } else {
+      return usage(err, `unexpected argument ${a}`);
+    }
+  }
+  if (!job) return usage(err, 'missing the job config (JOB.json)');
+  const jobPath = resolve(cwd, job);
+  if (!existsSync(jobPath)) {
+    err.write(`styletune tune: job config not found: ${jobPath}\n`);
+    return 2;
+  }
+  const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(cwd);
+  if (!repoRoot) {
+    err.write('styletune tune: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n');
+    return 1;
+  }
+  let interpreter: string;
+  try {
+    interpreter = (await resolvePython({ explicit: python && resolve(cwd, python), env, repoRoot })).path;
+  } catch (e) {
+    if (e instanceof PythonNotFoundError) {
+      err.write(`styletune tune: ${e.message}\n  ${e.hint}\n`);
+      return 1;
+    }
+    throw e;
+  }
+
+  const worker = startWorker(
+    { python: interpreter, args: ['dpo', '--config', jobPath], repoRoot, cwd, env },
+    {
+      onEvent: (e) => out.write(JSON.stringify(e) + '\n'),
+      onLog: (line) => err.write(line + '\n'),
+    },
+  );
+  const onSignal = (): void => {
+    // The first Ctrl-C asks for a clean stop; the worker's own handler takes a second one as "now".
+    void worker.stop();
+  };
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    const r = await worker.result;
+    if (r.outcome === 'done') return 0;
+    err.write(`styletune tune: ${r.message}\n`);
+    return 1;
+  } finally {
+    if (handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}
+
+function usage(err: { write(s: string): unknown }, problem: string): number {
+  err.write(`styletune tune: ${problem}\n\n${TUNE_HELP}`);
+  return 2;
+}

@@ -1,0 +1,104 @@
+/** TypeScript view of trainer/events.schema.json (version 1). The schema is the authority; schema.ts checks it. */
+
+interface Base {
+  version: 1;
+  time: number;
+}
+
+export interface StartedEvent extends Base {
+  event: 'started';
+  command: 'dpo' | 'generate';
+  device: string;
+  dtype?: 'float32' | 'bfloat16' | 'float16';
+  num_processes: number;
+  model: string;
+  model_type?: string;
+  job_dir?: string;
+  preset?: string | null;
+  resumed_from_step?: number;
+  total_steps?: number;
+  parameters?: { trainable: number; total: number };
+  dataset?: {
+    train_pairs: number;
+    prompts_truncated: number;
+    completions_truncated: number;
+    conversational?: boolean;
+    chat_template?: boolean;
+    tokens?: number;
+  };
+  prompts?: number;
+}
+
+export interface ProgressEvent extends Base {
+  event: 'progress';
+  step: number;
+  total_steps: number;
+  epoch: number;
+  loss: number;
+  'rewards/chosen': number;
+  'rewards/rejected': number;
+  'rewards/margins': number;
+  'rewards/accuracies': number;
+  'logps/chosen': number;
+  'logps/rejected': number;
+  learning_rate: number;
+  grad_norm: number;
+  tokens_per_s: number;
+  eta_s: number;
+  elapsed_s?: number;
+  gpu_mem_bytes: number | null;
+}
+
+export interface CheckpointEvent extends Base {
+  event: 'checkpoint';
+  step: number;
+  path: string;
+}
+
+export interface LogEvent extends Base {
+  event: 'log';
+  level: 'debug' | 'info' | 'warning';
+  message: string;
+  code?: string;
+}
+
+export interface SampleEvent extends Base {
+  event: 'sample';
+  index: number;
+  source: 'base' | 'adapter';
+  sample: number;
+  prompt: string | { role: string; content: string }[];
+  text: string;
+  tokens?: number;
+  seed?: number;
+}
+
+export interface DoneEvent extends Base {
+  event: 'done';
+  command: 'dpo' | 'generate' | 'merge' | 'make-tiny-model';
+  stopped: boolean;
+  output: string;
+  adapter?: string;
+  step?: number;
+  total_steps?: number;
+  metrics: Record<string, number | null>;
+}
+
+export type ErrorKind = 'oom' | 'data' | 'config' | 'environment' | 'internal';
+
+export interface ErrorEvent extends Base {
+  event: 'error';
+  kind: ErrorKind;
+  message: string;
+  hint: string;
+  detail?: string;
+}
+
+export type WorkerEvent =
+  | StartedEvent
+  | ProgressEvent
+  | CheckpointEvent
+  | LogEvent
+  | SampleEvent
+  | DoneEvent
+  | ErrorEvent;

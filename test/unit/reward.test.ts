@@ -1,0 +1,391 @@
+/**
+ * The reward model: fitting (Bradley-Terry on trait differences), the ONNX file format, and loading it
+ * back with onnxruntime. The ONNX graph must compute exactly bias + Σ w·clip((x − mean) / std), per
+ * trait id, and a file whose parts disagree must be refused, never silently misapplied.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { onnx } from 'onnx-proto';
+import { fitPairs, foldAssignment, pairwiseAccuracy, selectRows } from '../../src/core/reward/fit';
+import { RewardModel, saveSpec } from '../../src/core/reward/model';
+import { decodeLinearReward, encodeLinearReward, META, type LinearRewardSpec } from '../../src/core/reward/onnx';
+import { collectComparisons, fitReward, type Comparison, type ComparisonSet } from '../../src/core/reward/train';
+import { TRAITS, TRAIT_IDS, traitIndex } from '../../src/core/traits/catalog';
+import { requireShared } from './paths';
+
+/** Small seedable PRNG (mulberry32) so every run sees the same synthetic data. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A plausible engine-order trait row: every value inside its trait's range. */
+function randomRow(rand: () => number): Float64Array {
+  return Float64Array.from(TRAITS, (t) => t.range[0] + rand() * Math.min(t.range[1] - t.range[0], 10));
+}
+
+const SLANG = traitIndex('slang');
+
+/**
+ * Synthetic comparisons. `separable`: the winner always has more slang than the loser (slang in
+ * [0.5, 1] vs [0, 0.5]) and every other trait is noise; otherwise winner and loser are both pure noise.
+ */
+function synthetic(n: number, separable: boolean, seed = 7): ComparisonSet {
+  const rand = prng(seed);
+  const comparisons: Comparison[] = [];
+  for (let i = 0; i < n; i++) {
+    const winner = randomRow(rand);
+    const loser = randomRow(rand);
+    if (separable) {
+      winner[SLANG] = 0.5 + 0.5 * rand();
+      loser[SLANG] = 0.5 * rand();
+    }
+    comparisons.push({ winner, loser, source: i % 3 === 0 ? 'b.jsonl' : 'a.jsonl', group: i % 2 ? 'odd' : 'even' });
+  }
+  return { comparisons, diagnostics: [], skippedDialogues: 0 };
+}
+
+/** The reward formula in plain JS, picking each model trait's column by id. */
+function formula(spec: LinearRewardSpec, row: Float64Array): { score: number; contributions: number[] } {
+  const contributions = spec.traitIds.map((id, j) => {
+    const k = traitIndex(id);
+    assert.ok(k >= 0, id);
+    const z = Math.max(-spec.zClip, Math.min(spec.zClip, (row[k] - spec.mean[j]) / spec.std[j]));
+    return spec.weights[j] * z;
+  });
+  return { score: spec.bias + contributions.reduce((a, b) => a + b, 0), contributions };
+}
+
+/** Scores `rows` with the model and checks every score and contribution against the formula. */
+async function assertMatchesFormula(model: RewardModel, spec: LinearRewardSpec, rows: Float64Array[]): Promise<void> {
+  const { score, contributions } = await model.scoreRows(rows);
+  const k = spec.traitIds.length;
+  assert.equal(score.length, rows.length);
+  assert.equal(contributions.length, rows.length * k);
+  rows.forEach((row, r) => {
+    const want = formula(spec, row);
+    assert.ok(Math.abs(score[r] - want.score) < 1e-6, `row ${r}: onnx ${score[r]} vs formula ${want.score}`);
+    let sum = 0;
+    for (let j = 0; j < k; j++) {
+      const c = contributions[r * k + j];
+      assert.ok(Math.abs(c - want.contributions[j]) < 1e-6, `row ${r}, ${spec.traitIds[j]}: onnx ${c} vs formula ${want.contributions[j]}`);
+      sum += c;
+    }
+    assert.ok(Math.abs(score[r] - spec.bias - sum) < 1e-9, `row ${r}: contributions sum to score − bias`);
+  });
+}
+
+function handSpec(overrides: Partial<LinearRewardSpec> = {}): LinearRewardSpec {
+  return {
+    traitIds: ['slang', 'length', 'emoji'],
+    mean: Float64Array.from([0.1, 3, 0.5]),
+    std: Float64Array.from([0.05, 1.5, 0.25]),
+    weights: Float64Array.from([0.8, -0.4, 0.3]),
+    bias: 0.75,
+    zClip: 2,
+    role: 'agent_1',
+    training: { name: 'hand-made', note: 'test' },
+    ...overrides,
+  };
+}
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'styletune-reward-'));
+});
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ONNX round trip', () => {
+  test('fitReward → saveSpec → RewardModel.load scores exactly the formula', async () => {
+    const { spec, report } = fitReward(synthetic(120, true), { folds: 3, name: 'synthetic' });
+    assert.deepEqual(spec.traitIds, TRAIT_IDS);
+    assert.equal(spec.bias, 0);
+    assert.ok(report.weights.some((w) => w.weight !== 0));
+    const file = join(dir, 'fitted.onnx');
+    await saveSpec(spec, file);
+    const model = await RewardModel.load(file);
+    try {
+      assert.deepEqual(model.traitIds, TRAIT_IDS);
+      assert.equal(model.file, file);
+      assert.equal(model.summary, `synthetic (${TRAIT_IDS.length} traits)`);
+      const rand = prng(99);
+      const rows = Array.from({ length: 25 }, () => randomRow(rand));
+      // Extreme rows: far beyond ±zClip standard deviations, so clipping is exercised.
+      rows.push(Float64Array.from(TRAITS, (t) => t.range[1]), Float64Array.from(TRAITS, (t) => t.range[0]));
+      const clipped = rows.some((row) => spec.traitIds.some((id, j) => Math.abs((row[traitIndex(id)] - spec.mean[j]) / spec.std[j]) > spec.zClip));
+      assert.ok(clipped, 'the test rows must include z-scores beyond the clip');
+      await assertMatchesFormula(model, spec, rows);
+      assert.deepEqual(await model.scoreRows([]), { score: new Float64Array(0), contributions: new Float64Array(0) });
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test('a hand-made spec with a bias: every field survives the file, scores match', async () => {
+    const spec = handSpec();
+    const file = join(dir, 'hand.onnx');
+    await saveSpec(spec, file);
+    const back = decodeLinearReward(await readFile(file), file);
+    assert.deepEqual(back, spec);
+    const model = await RewardModel.load(file);
+    try {
+      assert.equal(model.bias, 0.75);
+      assert.equal(model.spec.role, 'agent_1');
+      const rand = prng(3);
+      const rows = Array.from({ length: 10 }, () => randomRow(rand));
+      await assertMatchesFormula(model, spec, rows);
+      // At the mean every z is 0: the score is the bias.
+      const atMean = new Float64Array(TRAITS.length);
+      spec.traitIds.forEach((id, j) => (atMean[traitIndex(id)] = spec.mean[j]));
+      const { score } = await model.scoreRows([atMean]);
+      assert.ok(Math.abs(score[0] - 0.75) < 1e-12);
+      // model.save writes an equivalent file.
+      const copy = join(dir, 'hand-copy.onnx');
+      await model.save(copy);
+      assert.deepEqual(decodeLinearReward(await readFile(copy), copy), spec);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test('more rows than one onnxruntime batch', async () => {
+    const spec = handSpec();
+    const model = await RewardModel.fromSpec(spec);
+    try {
+      const rand = prng(5);
+      const rows = Array.from({ length: 4096 + 7 }, () => randomRow(rand));
+      const { score } = await model.scoreRows(rows);
+      for (const r of [0, 4095, 4096, 4102]) assert.ok(Math.abs(score[r] - formula(spec, rows[r]).score) < 1e-6, `row ${r}`);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test('a row of the wrong width is refused', async () => {
+    const model = await RewardModel.fromSpec(handSpec());
+    try {
+      await assert.rejects(model.scoreRows([new Float64Array(3)]), { message: `row 0 has 3 trait values, expected ${TRAIT_IDS.length}` });
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
+describe('refusing bad model files', () => {
+  test('a model naming a trait this engine does not know is refused, naming the trait', async () => {
+    const file = join(dir, 'unknown-trait.onnx');
+    writeFileSync(file, encodeLinearReward(handSpec({ traitIds: ['slang', 'sarcasm_level', 'emoji'] })));
+    await assert.rejects(RewardModel.load(file), (err: Error) => {
+      assert.match(err.message, /sarcasm_level/);
+      assert.match(err.message, /does not know/);
+      assert.ok(err.message.includes(file), err.message);
+      assert.ok(!err.message.includes('slang,'), 'only the unknown trait is named');
+      return true;
+    });
+  });
+
+  test('a file that is not ONNX, and an ONNX file that is not a StyleTune reward, give plain errors', async () => {
+    const text = join(dir, 'notes.onnx');
+    writeFileSync(text, 'hello world, this is not a model\n');
+    await assert.rejects(RewardModel.load(text), (err: Error) => {
+      assert.match(err.message, /is not (an ONNX model|a StyleTune reward model)/);
+      assert.ok(err.message.startsWith(text), err.message);
+      return true;
+    });
+    const foreign = join(dir, 'foreign.onnx');
+    writeFileSync(foreign, onnx.ModelProto.encode(onnx.ModelProto.create({ irVersion: 8, producerName: 'someone else' })).finish());
+    await assert.rejects(RewardModel.load(foreign), /is not a StyleTune reward model .*styletune\.format/);
+    const empty = join(dir, 'empty.onnx');
+    writeFileSync(empty, '');
+    await assert.rejects(RewardModel.load(empty), /is not a StyleTune reward model/);
+  });
+
+  test('a missing file says so', async () => {
+    const missing = join(dir, 'nope', 'model.onnx');
+    await assert.rejects(RewardModel.load(missing), { message: `reward model not found: ${missing}` });
+  });
+
+  test('a trait list whose length disagrees with the weights is refused', async () => {
+    assert.throws(() => encodeLinearReward(handSpec({ weights: Float64Array.from([1, 2]) })), /weights has 2 values for 3 traits/);
+    // Craft the disagreement inside a file: drop one id from the metadata, keep three weights.
+    const model = onnx.ModelProto.decode(encodeLinearReward(handSpec()));
+    const traits = model.metadataProps.find((p) => p.key === META.traits)!;
+    traits.value = JSON.stringify(['slang', 'length']);
+    const file = join(dir, 'mismatch.onnx');
+    writeFileSync(file, onnx.ModelProto.encode(model).finish());
+    await assert.rejects(RewardModel.load(file), { message: `${file}: 2 trait ids but 3 values in \`mean\`` });
+  });
+
+  test('trait metadata that is not a list of ids, or that names a trait twice, is refused', async () => {
+    const model = onnx.ModelProto.decode(encodeLinearReward(handSpec()));
+    model.metadataProps.find((p) => p.key === META.traits)!.value = '{"slang": 0}';
+    await assert.rejects(RewardModel.fromBytes(onnx.ModelProto.encode(model).finish(), 'm.onnx'), /m\.onnx: metadata styletune\.traits must be a JSON list of trait ids/);
+    await assert.rejects(RewardModel.fromSpec(handSpec({ traitIds: ['slang', 'length', 'slang'] }), 'dup.onnx'), /dup\.onnx names trait slang twice/);
+  });
+});
+
+describe('column remapping', () => {
+  test('a model fitted on a reordered subset of traits scores those columns by id', async () => {
+    const ids = ['emoji', 'slang', 'length', 'all_caps'];
+    const { spec, report } = fitReward(synthetic(90, true, 11), { traits: ids, folds: 3, l1: 0 });
+    assert.deepEqual(spec.traitIds, ids);
+    assert.deepEqual(report.weights.map((w) => w.id), ids);
+    assert.deepEqual(report.weights.map((w) => w.label), ids.map((id) => TRAITS[traitIndex(id)].label));
+    assert.equal(spec.mean.length, 4);
+    assert.ok(spec.weights[1] > 0, 'slang decides the synthetic comparisons');
+    const file = join(dir, 'subset.onnx');
+    await saveSpec(spec, file);
+    const model = await RewardModel.load(file);
+    try {
+      assert.deepEqual(model.traitIds, ids);
+      const rand = prng(12);
+      const rows = Array.from({ length: 20 }, () => randomRow(rand));
+      await assertMatchesFormula(model, spec, rows);
+      // Traits the model does not use do not move its score.
+      const a = randomRow(rand);
+      const b = Float64Array.from(a);
+      b[traitIndex('typos')] = 0.9;
+      b[traitIndex('questions')] = 0.1;
+      const { score } = await model.scoreRows([a, b]);
+      assert.equal(score[0], score[1]);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test('fitting on a trait id the engine does not know is refused', () => {
+    assert.throws(() => fitReward(synthetic(10, true), { traits: ['slang', 'vibes'] }), /unknown trait: vibes/);
+  });
+});
+
+describe('fitting', () => {
+  test('separable synthetic data: cross-validated accuracy ~1, and slang carries the weight', () => {
+    const { report } = fitReward(synthetic(200, true), { folds: 5 });
+    const all = report.crossValidated.find((r) => r.key === 'all')!;
+    assert.equal(all.n, 200);
+    assert.ok(all.accuracy >= 0.95, `CV accuracy ${all.accuracy}`);
+    const top = [...report.weights].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))[0];
+    assert.equal(top.id, 'slang');
+    assert.ok(top.weight > 0);
+    // Breakdown rows: overall, per source, per source:group.
+    const keys = report.crossValidated.map((r) => r.key).sort();
+    assert.deepEqual(keys, ['a.jsonl', 'a.jsonl:even', 'a.jsonl:odd', 'all', 'b.jsonl', 'b.jsonl:even', 'b.jsonl:odd']);
+    const sources = report.crossValidated.filter((r) => r.key.endsWith('.jsonl'));
+    assert.equal(sources.reduce((s, r) => s + r.n, 0), 200);
+  });
+
+  test('label noise: cross-validated accuracy ~0.5', () => {
+    const { report } = fitReward(synthetic(200, false), { folds: 5 });
+    const all = report.crossValidated.find((r) => r.key === 'all')!;
+    assert.ok(all.accuracy > 0.3 && all.accuracy < 0.7, `CV accuracy ${all.accuracy}`);
+    const training = report.training.find((r) => r.key === 'all')!;
+    assert.ok(training.accuracy >= all.accuracy, 'training accuracy is optimistic');
+  });
+
+  test('L1 sets irrelevant traits to exactly 0; without it they stay non-zero', () => {
+    const sparse = fitReward(synthetic(200, true), { l1: 0.1, folds: 2 }).report.weights;
+    const nonZero = sparse.filter((w) => w.weight !== 0).map((w) => w.id);
+    assert.deepEqual(nonZero, ['slang']);
+    const dense = fitReward(synthetic(200, true), { l1: 0, folds: 2 }).report.weights;
+    assert.ok(dense.filter((w) => w.weight !== 0).length > 40, 'no L1: noise traits get small non-zero weights');
+  });
+
+  const constantEmoji = () => {
+    const data = synthetic(60, true);
+    for (const c of data.comparisons) c.winner[traitIndex('emoji')] = c.loser[traitIndex('emoji')] = 2;
+    return fitReward(data, { traits: ['slang', 'emoji'], folds: 2, l1: 0 }).spec;
+  };
+
+  test('a trait that never varies gets weight 0, so it never moves a score', async () => {
+    const spec = constantEmoji();
+    assert.ok(Math.abs(spec.mean[1] - 2) < 1e-12);
+    assert.equal(spec.weights[1], 0);
+    const model = await RewardModel.fromSpec(spec);
+    try {
+      const row = new Float64Array(TRAITS.length);
+      row[traitIndex('emoji')] = 5;
+      const { contributions } = await model.scoreRows([row]);
+      assert.equal(Math.abs(contributions[1]), 0);
+    } finally {
+      await model.dispose();
+    }
+  });
+
+  test(
+    'a trait that never varies is stored with std 1, as train.ts promises',
+    () => {
+      assert.equal(constantEmoji().std[1], 1);
+    },
+  );
+
+  test('fewer than two comparisons cannot be fitted', () => {
+    assert.throws(() => fitReward(synthetic(1, true)), /need at least 2 comparisons to fit, got 1/);
+  });
+
+  test('foldAssignment is deterministic, balanced, and seeded', () => {
+    const a = foldAssignment(103, 5);
+    assert.deepEqual(foldAssignment(103, 5), a);
+    assert.deepEqual(foldAssignment(103, 5, 1), a, 'default seed is 1');
+    assert.notDeepEqual(foldAssignment(103, 5, 2), a);
+    const sizes = [0, 0, 0, 0, 0];
+    for (const f of a) sizes[f]++;
+    assert.deepEqual(sizes, [21, 21, 21, 20, 20]);
+    assert.notDeepEqual([...a], Array.from({ length: 103 }, (_, i) => i % 5), 'rows are shuffled');
+    assert.deepEqual([...foldAssignment(0, 3)], []);
+  });
+
+  test('fitPairs, pairwiseAccuracy and selectRows on a tiny hand-made problem', () => {
+    // Two traits; the first decides every pair, the second is always 0.
+    const d = { x: Float64Array.from([1, 0, 2, 0, 0.5, 0, 3, 0]), n: 4, k: 2 };
+    const { weights, loss } = fitPairs(d, { l1: 0, l2: 0.01 });
+    assert.ok(weights[0] > 0);
+    assert.equal(weights[1], 0);
+    assert.ok(loss < Math.log(2));
+    assert.equal(pairwiseAccuracy(d, weights), 1);
+    assert.equal(pairwiseAccuracy(d, Float64Array.from([0, 0])), 0.5, 'ties count half');
+    assert.equal(pairwiseAccuracy(d, Float64Array.from([-1, 0]), [0, 1]), 0);
+    const sub = selectRows({ ...d, weight: Float64Array.from([1, 2, 3, 4]) }, [3, 1]);
+    assert.deepEqual([...sub.x], [3, 0, 2, 0]);
+    assert.deepEqual([...sub.weight!], [4, 2]);
+  });
+});
+
+describe('from real lines', () => {
+  test('comparisons from the first pair and game lines fit a model that ranks them', async () => {
+    const { readFileSync } = await import('node:fs');
+    const head = (rel: string, n: number, name: string) => {
+      const out = join(dir, name);
+      writeFileSync(out, readFileSync(requireShared(rel), 'utf8').split('\n').slice(0, n).join('\n') + '\n');
+      return out;
+    };
+    const pairs = head('human-like-dpo/pairs.dev.jsonl', 30, 'pairs30.jsonl');
+    const games = head('turing/games.dev.jsonl', 30, 'games30.jsonl');
+    const data = await collectComparisons([pairs, games], { by: 'ai_model' });
+    assert.deepEqual(data.diagnostics, []);
+    assert.equal(data.comparisons.length, 60);
+    assert.deepEqual([...new Set(data.comparisons.map((c) => c.source))], ['pairs30.jsonl', 'games30.jsonl']);
+    assert.ok(data.comparisons.filter((c) => c.source === 'games30.jsonl').every((c) => typeof c.group === 'string' && c.group.length > 0));
+    assert.ok(data.comparisons.filter((c) => c.source === 'pairs30.jsonl').every((c) => c.group === undefined));
+    const { spec, report } = fitReward(data, { folds: 3 });
+    const pairsAcc = report.crossValidated.find((r) => r.key === 'pairs30.jsonl')!;
+    assert.ok(pairsAcc.accuracy >= 0.8, `casual vs formal replies are easy to tell apart: ${pairsAcc.accuracy}`);
+    const model = await RewardModel.fromSpec(spec);
+    try {
+      const rows = data.comparisons.flatMap((c) => [c.winner, c.loser]);
+      await assertMatchesFormula(model, spec, rows);
+    } finally {
+      await model.dispose();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+/** `styletune tune JOB.json` end to end through runTune (src/cli/tune.ts) and the real worker. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runTune } from '../../src/cli/tune';
+import { parseEventLine, venvPython } from '../../src/core/worker';
+import { repoRoot, requireShared } from './paths';
+
+const python = venvPython(repoRoot);
+let dir: string;
+let job: string;
+
+function capture() {
+  const chunks: string[] = [];
+  return { write: (s: string) => chunks.push(s), text: () => chunks.join('') };
+}
+
+before(() => {
+  if (!existsSync(python)) throw new Error(`${python} missing: run \`bash scripts/setup-python.sh\` first`);
+  dir = mkdtempSync(join(tmpdir(), 'styletune-tune-'));
+  execFileSync(python, ['-m', 'styletune_trainer', 'make-tiny-model', join(dir, 'tiny')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines = readFileSync(requireShared('human-like-dpo/pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 8);
+  writeFileSync(join(dir, 'pairs.jsonl'), lines.join('\n') + '\n');
+  job = join(dir, 'job.json');
+  // Relative paths resolve against the job file's folder.
+  writeFileSync(job, JSON.stringify({
+    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'out', max_length: 64, max_prompt_length: 24,
+    per_device_train_batch_size: 4, max_steps: 2, device: 'cpu',
+  }));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('tune streams valid events as JSON lines and exits 0 on done', async () => {
+  const out = capture();
+  const err = capture();
+  const code = await runTune([job, '--python', python], { stdout: out, stderr: err, handleSignals: false });
+  assert.equal(code, 0, err.text());
+  const lines = out.text().trim().split('\n');
+  const events = lines.map((l) => {
+    const p = parseEventLine(l);
+    assert.ok('event' in p, `invalid line: ${l}`);
+    return p.event;
+  });
+  assert.equal(events[0].event, 'started');
+  const done = events.at(-1)!;
+  assert.ok(done.event === 'done' && !done.stopped && done.adapter === join(dir, 'out', 'adapter'));
+  assert.match(err.text(), /step 2\/2/);
+});
+
+test('tune exits non-zero with the error in plain words', async () => {
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'bad', max_length: 16, max_prompt_length: 32 }));
+  const out = capture();
+  const err = capture();
+  const code = await runTune([bad, '--python', python], { stdout: out, stderr: err, handleSignals: false });
+  assert.equal(code, 1);
+  const last = JSON.parse(out.text().trim().split('\n').at(-1)!);
+  assert.equal(last.event, 'error');
+  assert.equal(last.kind, 'config');
+  assert.match(err.text(), /config error: max_prompt_length \(32\) must be smaller than max_length \(16\)/);
+});
+
+test('tune usage: --help, missing job, unknown option, missing file', async () => {
+  const out = capture();
+  assert.equal(await runTune(['--help'], { stdout: out }), 0);
+  assert.match(out.text(), /Usage: styletune tune JOB\.json/);
+  const err = capture();
+  assert.equal(await runTune([], { stderr: err }), 2);
+  assert.match(err.text(), /missing the job config/);
+  assert.equal(await runTune([job, '--gpu'], { stderr: err }), 2);
+  assert.match(err.text(), /unknown option --gpu/);
+  assert.equal(await runTune([join(dir, 'nope.json')], { stderr: err }), 2);
+  assert.match(err.text(), /job config not found/);
+  assert.equal(await runTune([job, '--python', join(dir, 'nope-python')], { stderr: err, handleSignals: false }), 1);
+  assert.match(err.text(), /does not exist/);
+});

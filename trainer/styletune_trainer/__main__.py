@@ -1,0 +1,102 @@
+"""Command line of the worker. Every command prints JSON-lines events on stdout (events.schema.json)
+and human-readable logs on stderr; the exit code is 0 after `done` and 1 after `error`.
+
+    python -m styletune_trainer dpo --config job.json
+    python -m styletune_trainer generate --config gen.json
+    python -m styletune_trainer make-tiny-model OUT_DIR [--arch llama|qwen2] [--seed 0]
+    python -m styletune_trainer merge ADAPTER OUT_DIR [--base MODEL_DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from .events import Emitter, WorkerError, classify
+
+
+def _quiet_libraries() -> None:
+    # Progress bars and hub chatter would only clutter the log; nothing here may reach a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m styletune_trainer", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("dpo", help="LoRA DPO training from a job config")
+    d.add_argument("--config", required=True, help="JOB.json (see trainer/README.md#config)")
+    g = sub.add_parser("generate", help="responses from base and base + adapter")
+    g.add_argument("--config", required=True, help="GEN.json (see trainer/README.md#generate)")
+    t = sub.add_parser("make-tiny-model", help="write a tiny random chat model for tests and demos")
+    t.add_argument("out_dir")
+    t.add_argument("--arch", default="llama", choices=["llama", "qwen2"])
+    t.add_argument("--seed", type=int, default=0)
+    m = sub.add_parser("merge", help="merge a LoRA adapter into its base model")
+    m.add_argument("adapter")
+    m.add_argument("out_dir")
+    m.add_argument("--base", help="base model folder (default: the one recorded in the adapter)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    emit = Emitter.for_process()
+    _quiet_libraries()
+    from .dpo import StopFlag
+
+    stop = StopFlag()
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        # Only a flag: the handler may run in the middle of a write to stdout, which must not nest.
+        stop.set(signal.Signals(signum).name)
+        # A second signal means "now": the default handler ends the process immediately.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        if args.command == "dpo":
+            from .config import DPOConfig
+            from .dpo import run_dpo
+
+            run_dpo(DPOConfig.from_file(args.config), emit, stop)
+        elif args.command == "generate":
+            from .config import GenerateConfig
+            from .generate import run_generate
+
+            run_generate(GenerateConfig.from_file(args.config), emit, stop)
+        elif args.command == "make-tiny-model":
+            from .tiny import make_tiny_model
+
+            out = make_tiny_model(args.out_dir, arch=args.arch, seed=args.seed)
+            emit("done", command="make-tiny-model", stopped=False, output=str(out.resolve()), metrics={})
+        elif args.command == "merge":
+            from .merge import merge
+
+            out = merge(args.adapter, args.out_dir, args.base)
+            emit("done", command="merge", stopped=False, output=str(out.resolve()), metrics={})
+        return 0
+    except BaseException as e:  # noqa: BLE001 - every failure must reach the reader as an event
+        if isinstance(e, SystemExit) and not e.code:
+            return 0
+        emit.error(classify(e))
+        return 1
+    finally:
+        emit.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Preference data: TRL's format in, token ids with the prompt masked out.
+
+    pairs = read_pairs("pairs.jsonl")                    # validated dicts, errors name file:line
+    examples, stats = tokenize_pairs(pairs, tokenizer, cfg)
+    batch = collate(examples[:4], pad_id)                # 2B rows: chosen rows, then rejected rows
+
+A line is `{"prompt"?, "chosen", "rejected"}` where each is a string (text) or a list of
+`{"role", "content"}` messages (conversational). Without `prompt`, conversational pairs share their
+longest common prefix of messages as the prompt, as TRL does.
+
+Chat templates: the prompt is rendered with `add_generation_prompt=True` and the completion is what
+the full rendering adds after it, so the template's own end-of-turn token ends each completion and
+no second EOS is appended. Rendered text already carries the BOS, so it is tokenized without
+special tokens; that is what prevents the doubled BOS of Llama 3 style tokenizers.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .events import WorkerError
+
+FORMAT_HINT = ('Each line must be a JSON object in TRL preference format: {"prompt": "...", "chosen": "...", '
+               '"rejected": "..."} with strings, or with lists of {"role": ..., "content": ...} messages.')
+
+
+@dataclass
+class Example:
+    prompt: list[int]
+    chosen: list[int]  # completion only
+    rejected: list[int]
+
+
+@dataclass
+class DataStats:
+    train_pairs: int = 0
+    prompts_truncated: int = 0
+    completions_truncated: int = 0
+    conversational: bool = False
+    chat_template: bool = False
+    tokens: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _is_messages(x: Any) -> bool:
+    return isinstance(x, list) and all(
+        isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in x)
+
+
+def read_pairs(path: str | Path, max_samples: int | None = None) -> list[dict[str, Any]]:
+    path = Path(path)
+    if not path.is_file():
+        raise WorkerError("data", f"training data not found: {path}", "Set train_file to a JSONL file of preference pairs.")
+    pairs: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{n}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise WorkerError("data", f"{where}:{e.colno}: not valid JSON: {e.msg}", FORMAT_HINT) from None
+            pairs.append(_check_pair(rec, where))
+            if max_samples is not None and len(pairs) >= max_samples:
+                break
+    if not pairs:
+        raise WorkerError("data", f"{path}: no preference pairs in the file", FORMAT_HINT)
+    return pairs
+
+
+def _check_pair(rec: Any, where: str) -> dict[str, Any]:
+    if not isinstance(rec, dict):
+        raise WorkerError("data", f"{where}: expected a JSON object, got {type(rec).__name__}", FORMAT_HINT)
+    for k in ("chosen", "rejected"):
+        if k not in rec:
+            raise WorkerError("data", f"{where}: `{k}` is missing", FORMAT_HINT)
+    keys = [k for k in ("prompt", "chosen", "rejected") if k in rec]
+    kinds = {k: "text" if isinstance(rec[k], str) else "messages" if _is_messages(rec[k]) else None for k in keys}
+    for k, kind in kinds.items():
+        if kind is None:
+            raise WorkerError("data", f"{where}: `{k}` must be a string or a list of messages, got "
+                              f"{type(rec[k]).__name__}", FORMAT_HINT)
+    if len(set(kinds.values())) > 1:
+        raise WorkerError("data", f"{where}: mixes text and message lists ({kinds})",
+                          "Use strings for all of prompt/chosen/rejected, or message lists for all of them.")
+    conversational = kinds["chosen"] == "messages"
+    prompt, chosen, rejected = rec.get("prompt"), rec["chosen"], rec["rejected"]
+    if conversational and prompt is None:
+        i = 0
+        while i < min(len(chosen), len(rejected)) - 1 and chosen[i] == rejected[i]:
+            i += 1
+        prompt, chosen, rejected = chosen[:i], chosen[i:], rejected[i:]
+    if prompt is None:
+        raise WorkerError("data", f"{where}: text pairs need a `prompt`",
+                          "Add the prompt text, or give chosen/rejected as message lists that share the prompt turns.")
+    if not chosen or not rejected or (not conversational and not (chosen.strip() and rejected.strip())):
+        raise WorkerError("data", f"{where}: `chosen` and `rejected` must not be empty", FORMAT_HINT)
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected, "conversational": conversational}
+
+
+def _render(tok, prompt_msgs: list[dict], completion_msgs: list[dict]) -> tuple[str, str]:
+    prompt_text = tok.apply_chat_template(prompt_msgs, tokenize=False, add_generation_prompt=True)
+    full = tok.apply_chat_template(prompt_msgs + completion_msgs, tokenize=False)
+    if not full.startswith(prompt_text):
+        raise WorkerError("data", "the chat template renders the prompt differently once a response follows it",
+                          "This template cannot be split into prompt and completion; use text pairs with "
+                          "apply_chat_template: off, or a model whose template is prefix-stable.")
+    return prompt_text, full[len(prompt_text):]
+
+
+def render_prompt(tok, prompt: Any, use_template: bool, system_prompt: str | None = None) -> list[int]:
+    """Prompt token ids, as the model sees them before its response (also used by `generate`)."""
+    if use_template:
+        msgs = prompt if isinstance(prompt, list) else [{"role": "user", "content": prompt}]
+        if system_prompt and not (msgs and msgs[0]["role"] == "system"):
+            msgs = [{"role": "system", "content": system_prompt}] + msgs
+        text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        return _dedup_bos(tok, tok(text, add_special_tokens=False).input_ids)
+    return _dedup_bos(tok, tok(prompt, add_special_tokens=True).input_ids)
+
+
+def _dedup_bos(tok, ids: list[int]) -> list[int]:
+    bos = tok.bos_token_id
+    while bos is not None and len(ids) > 1 and ids[0] == bos and ids[1] == bos:
+        ids = ids[1:]
+    return ids
+
+
+def use_chat_template(tok, mode: str, conversational: bool) -> bool:
+    has = bool(getattr(tok, "chat_template", None))
+    if mode == "off":
+        if conversational:
+            raise WorkerError("config", "apply_chat_template is off but the data is conversational",
+                              "Message lists need the model's chat template; set apply_chat_template: auto.")
+        return False
+    if not has and (mode == "on" or conversational):
+        raise WorkerError("data" if conversational else "config",
+                          "the model's tokenizer has no chat template",
+                          "Use a chat (instruct) model, add a chat_template to its tokenizer_config.json, or give "
+                          "text pairs with apply_chat_template: off.")
+    return has
+
+
+def tokenize_pairs(pairs: list[dict[str, Any]], tok, cfg) -> tuple[list[Example], DataStats]:
+    conversational = pairs[0]["conversational"]
+    if any(p["conversational"] != conversational for p in pairs):
+        raise WorkerError("data", "the file mixes text and conversational pairs",
+                          "Use one format for the whole file.")
+    template = use_chat_template(tok, cfg.apply_chat_template, conversational)
+    eos = tok.eos_token_id
+    if eos is None:
+        raise WorkerError("config", "the tokenizer has no eos_token",
+                          "Set eos_token in the model's tokenizer_config.json.")
+    stats = DataStats(conversational=conversational, chat_template=template)
+    max_len, max_prompt = cfg.max_length, cfg.max_prompt_length
+    if max_len is not None and max_prompt is None:
+        max_prompt = max_len - 1
+    examples: list[Example] = []
+    for p in pairs:
+        if template:
+            pm = p["prompt"] if conversational else [{"role": "user", "content": p["prompt"]}]
+            if cfg.system_prompt and not (pm and pm[0]["role"] == "system"):
+                pm = [{"role": "system", "content": cfg.system_prompt}] + pm
+            wrap = (lambda c: c) if conversational else (lambda c: [{"role": "assistant", "content": c}])
+            prompt_text, chosen_text = _render(tok, pm, wrap(p["chosen"]))
+            _, rejected_text = _render(tok, pm, wrap(p["rejected"]))
+            prompt_ids = _dedup_bos(tok, tok(prompt_text, add_special_tokens=False).input_ids)
+        else:
+            prompt_ids = _dedup_bos(tok, tok(p["prompt"], add_special_tokens=True).input_ids)
+            chosen_text, rejected_text = p["chosen"], p["rejected"]
+        comps = []
+        for text in (chosen_text, rejected_text):
+            ids = tok(text, add_special_tokens=False).input_ids
+            if eos not in ids:  # templates end turns themselves; plain text needs the EOS
+                ids = ids + [eos]
+            comps.append(ids)
+        if max_prompt is not None and len(prompt_ids) > max_prompt:
+            # Keep the end: the last turns matter most. Keep the BOS too, the model was trained with it.
+            keep_bos = tok.bos_token_id is not None and prompt_ids[0] == tok.bos_token_id
+            prompt_ids = prompt_ids[:1] + prompt_ids[len(prompt_ids) - max_prompt + 1:] if keep_bos \
+                else prompt_ids[len(prompt_ids) - max_prompt:]
+            stats.prompts_truncated += 1
+        if max_len is not None and any(len(prompt_ids) + len(c) > max_len for c in comps):
+            comps = [c[: max_len - len(prompt_ids)] for c in comps]
+            stats.completions_truncated += 1
+        examples.append(Example(prompt_ids, comps[0], comps[1]))
+        stats.tokens += 2 * len(prompt_ids) + len(comps[0]) + len(comps[1])
+    stats.train_pairs = len(examples)
+    return examples, stats
+
+
+def collate(examples: list[Example], pad_id: int, padding_free: bool = False) -> dict[str, torch.Tensor]:
+    """Rows 0..B-1 are prompt+chosen, rows B..2B-1 prompt+rejected. `labels` is -100 outside completions;
+    `seq` says which of the 2B sequences each token belongs to (-1 on padding).
+
+    padding_free packs the 2B sequences into one row; `position_ids` restart at 0 for each sequence,
+    which the model's attention turns into a block-diagonal causal mask, so no compute goes to pads.
+    """
+    seqs = [e.prompt + e.chosen for e in examples] + [e.prompt + e.rejected for e in examples]
+    plens = [len(e.prompt) for e in examples] * 2
+    if padding_free:
+        ids, pos, labels, seq = [], [], [], []
+        for i, (s, pl) in enumerate(zip(seqs, plens)):
+            ids += s
+            pos += range(len(s))
+            labels += [-100] * pl + s[pl:]
+            seq += [i] * len(s)
+        t = lambda x: torch.tensor([x], dtype=torch.long)  # noqa: E731
+        return {"input_ids": t(ids), "position_ids": t(pos), "labels": t(labels), "seq": t(seq)}
+    width = max(len(s) for s in seqs)
+    n = len(seqs)
+    input_ids = torch.full((n, width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((n, width), dtype=torch.long)
+    labels = torch.full((n, width), -100, dtype=torch.long)
+    seq = torch.full((n, width), -1, dtype=torch.long)
+    for i, (s, pl) in enumerate(zip(seqs, plens)):
+        input_ids[i, : len(s)] = torch.tensor(s)
+        attention_mask[i, : len(s)] = 1
+        labels[i, pl: len(s)] = torch.tensor(s[pl:])
+        seq[i, : len(s)] = i
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels, "seq": seq}

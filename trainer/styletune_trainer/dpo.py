@@ -1,0 +1,407 @@
+"""LoRA DPO on a local causal LM. The reference policy is the same weights with the adapter disabled.
+
+    python -m styletune_trainer dpo --config job.json
+    accelerate launch --num_processes 4 -m styletune_trainer dpo --config job.json   # DDP
+
+Job folder (`output_dir`):
+    config.json          the config as run (preset applied, paths absolute)
+    events.jsonl         every event also printed on stdout
+    train.log            the same, for humans, plus warnings and tracebacks
+    status.json          running | done | stopped | failed
+    ref_logps.safetensors  reference log-probs, computed once, reused on resume
+    checkpoints/step-N/  adapter + optimizer state; the newest is resumed from
+    adapter/             the final (or stopped-early) adapter, for PeftModel.from_pretrained
+
+Determinism: the pairs of step s are a pure function of (seed, s) and the RNG is reseeded at every
+step, so a run resumed from a checkpoint takes the same steps as one that was never interrupted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from .config import DPOConfig
+from .data import collate, read_pairs, tokenize_pairs
+from .events import Emitter, WorkerError
+from .modeling import SequenceLogps, add_lora, check_model_dir, dpo_loss, load_model, load_tokenizer, model_fingerprint
+
+METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
+           "logps/chosen", "logps/rejected")
+# Fields that change what a step computes: resuming with other values would not continue the same run.
+RUN_IDENTITY = ("model", "train_file", "max_train_samples", "beta", "loss_type", "label_smoothing", "max_length",
+                "max_prompt_length", "apply_chat_template", "system_prompt", "lora_r", "lora_alpha", "lora_dropout",
+                "lora_target_modules", "per_device_train_batch_size", "gradient_accumulation_steps",
+                "learning_rate", "lr_scheduler_type", "seed", "weight_decay", "num_train_epochs", "max_steps",
+                "warmup_ratio", "warmup_steps")
+
+
+class StopFlag:
+    """Set by the SIGTERM/SIGINT handler (or a test); read between steps."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.reason = "stop requested"
+
+    def set(self, reason: str = "stop requested") -> None:
+        self.requested, self.reason = True, reason
+
+
+def lr_at(step: int, total: int, warmup: int, peak: float, kind: str) -> float:
+    """Learning rate for optimizer step `step` (0-based), as transformers' schedules define it."""
+    if step < warmup:
+        return peak * (step + 1) / (warmup + 1) if kind == "constant" else peak * step / max(1, warmup)
+    if kind == "constant":
+        return peak
+    progress = (step - warmup) / max(1, total - warmup)
+    if kind == "linear":
+        return peak * max(0.0, 1.0 - progress)
+    return peak * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
+def pick_dtype(cfg: DPOConfig, device: torch.device) -> torch.dtype:
+    if device.type != "cuda":
+        if cfg.bf16:
+            raise WorkerError("config", "bf16 was requested but training runs on the CPU",
+                              "Remove bf16 (CPU training uses float32) or run on a GPU.")
+        return torch.float32
+    if cfg.bf16 is False:
+        return torch.float32
+    if not torch.cuda.is_bf16_supported():
+        if cfg.bf16:
+            raise WorkerError("environment", "this GPU does not support bf16", "Set bf16: false to train in float32.")
+        return torch.float32
+    return torch.bfloat16
+
+
+def _hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _checkpoints(job: Path) -> list[Path]:
+    d = job / "checkpoints"
+    return sorted(d.glob("step-*[0-9]"), key=lambda p: int(p.name.split("-")[1])) if d.is_dir() else []
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class DPOTrainer:
+    def __init__(self, cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None):
+        self.cfg, self.emit, self.stop = cfg, emit, stop or StopFlag()
+        self.job = Path(cfg.output_dir)
+
+    # ---- setup -------------------------------------------------------------------------------
+    def setup(self) -> None:
+        from accelerate import Accelerator
+
+        cfg = self.cfg
+        self.acc = Accelerator(cpu=cfg.device == "cpu")
+        self.main = self.acc.is_main_process
+        self.emit.enabled = self.main
+        self.device = self.acc.device
+        if cfg.device == "cuda" and self.device.type != "cuda":
+            raise WorkerError("environment", "device cuda was requested but no GPU is visible",
+                              "Remove `device` to train on the CPU, or check the GPU driver (nvidia-smi).")
+        check_model_dir(cfg.model)
+        if self.main:
+            self.job.mkdir(parents=True, exist_ok=True)
+            self.emit.attach_job(self.job)
+        self.dtype = pick_dtype(cfg, self.device)
+        self.tok = load_tokenizer(cfg.model)
+        pairs = read_pairs(cfg.train_file, cfg.max_train_samples)
+        self.examples, self.stats = tokenize_pairs(pairs, self.tok, cfg)
+
+        self.resume_from = self._check_resume()
+        if self.main:
+            _write_json(self.job / "config.json", cfg.to_dict())
+            self._status("running")
+
+        torch.manual_seed(cfg.seed)
+        model = load_model(cfg.model, self.dtype, self.device)
+        self.model = add_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules,
+                              cfg.gradient_checkpointing)
+        self.logps = SequenceLogps(self.model, cfg.logps_chunk_size)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        self.n_trainable = sum(p.numel() for p in params)
+        self.n_total = sum(p.numel() for p in self.model.parameters())
+        self.optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2),
+                                           eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay,
+                                           fused=self.device.type == "cuda")
+        self.world, self.rank = self.acc.num_processes, self.acc.process_index
+        self.global_batch = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * self.world
+        self.steps_per_epoch = math.ceil(len(self.examples) / self.global_batch)
+        self.total_steps = cfg.max_steps if cfg.max_steps > 0 else math.ceil(cfg.num_train_epochs * self.steps_per_epoch)
+        self.warmup = cfg.warmup_steps if cfg.warmup_steps > 0 else math.ceil(cfg.warmup_ratio * self.total_steps)
+        self.step = 0
+        if self.resume_from is not None:
+            self._load_checkpoint(self.resume_from)
+        self.ddp_logps = self.acc.prepare(self.logps) if self.world > 1 else self.logps
+
+    def _check_resume(self) -> Path | None:
+        cks = _checkpoints(self.job)
+        prev = self.job / "config.json"
+        if not cks:
+            return None
+        if not self.cfg.resume:
+            raise WorkerError("config", f"{self.job} already holds checkpoints of an earlier run",
+                              "Use a new output_dir, delete the old one, or set resume: true to continue it.")
+        if prev.is_file():
+            old = json.loads(prev.read_text())
+            changed = [k for k in RUN_IDENTITY if old.get(k) != getattr(self.cfg, k)]
+            if changed:
+                raise WorkerError("config", f"cannot resume {self.job}: the config changed ({', '.join(changed)})",
+                                  "Resume with the config as run (it is in the job folder's config.json), or "
+                                  "start a new run in another output_dir.")
+        return cks[-1]
+
+    def _status(self, state: str, **extra: Any) -> None:
+        if self.main:
+            _write_json(self.job / "status.json", {"state": state, "pid": os.getpid(), "time": time.time(), **extra})
+
+    # ---- reference log-probs -----------------------------------------------------------------
+    def reference_logps(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reference log-probs of every pair, from the cache when it was made by the same model, data
+        and settings. Each process computes its share; the main process writes the file."""
+        from safetensors.torch import load_file, save_file
+
+        cfg = self.cfg
+        key = _hash({"model": model_fingerprint(cfg.model), "dtype": str(self.dtype),
+                     "data": _hash([(e.prompt, e.chosen, e.rejected) for e in self.examples])})
+        path = self.job / "ref_logps.safetensors"
+        if path.is_file():
+            from safetensors import safe_open
+
+            with safe_open(str(path), "pt") as f:
+                meta = f.metadata() or {}
+            if meta.get("key") == key:
+                t = load_file(str(path))
+                self.emit("log", level="info", code="ref_cache_hit",
+                          message=f"reference log-probs loaded from {path}")
+                return t["chosen"], t["rejected"]
+        self.emit("log", level="info", code="ref_cache_miss",
+                  message=f"computing reference log-probs for {len(self.examples)} pairs")
+        n = len(self.examples)
+        per = math.ceil(n / self.world)
+        mine = list(range(self.rank * per, min(n, (self.rank + 1) * per)))
+        # Sorting by length keeps padding low; the order does not change any value.
+        mine.sort(key=lambda i: len(self.examples[i].prompt) + max(len(self.examples[i].chosen),
+                                                                  len(self.examples[i].rejected)))
+        out = torch.zeros(2, per, dtype=torch.float32, device=self.device)
+        bs = cfg.ref_batch_size or 2 * cfg.per_device_train_batch_size
+        self.model.eval()
+        with torch.no_grad(), self.model.disable_adapter():
+            for s in range(0, len(mine), bs):
+                if self.stop.requested:
+                    raise _Stopped()
+                idx = mine[s: s + bs]
+                batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id,
+                                                cfg.padding_free))
+                sums, _ = self.logps(**batch)
+                local = torch.tensor([i - self.rank * per for i in idx], device=self.device)
+                out[0, local] = sums[: len(idx)]
+                out[1, local] = sums[len(idx):]
+        if self.world > 1:
+            out = self.acc.gather(out[None]).permute(1, 0, 2).reshape(2, -1)
+        chosen, rejected = out[0, :n].cpu().contiguous(), out[1, :n].cpu().contiguous()
+        if self.main:
+            tmp = path.with_suffix(".tmp")
+            save_file({"chosen": chosen, "rejected": rejected}, str(tmp), metadata={"key": key})
+            os.replace(tmp, path)
+        return chosen, rejected
+
+    # ---- training ----------------------------------------------------------------------------
+    def _to_device(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def step_indices(self, step: int) -> list[list[int]]:
+        """This process's micro-batches (pair indices) for optimizer step `step`."""
+        epoch, pos = divmod(step, self.steps_per_epoch)
+        g = torch.Generator().manual_seed(self.cfg.seed + epoch)
+        perm = torch.randperm(len(self.examples), generator=g).tolist()
+        # A short last batch is filled from the epoch's start, so every process has full micro-batches.
+        glob = [perm[(pos * self.global_batch + k) % len(perm)] for k in range(self.global_batch)]
+        b = self.cfg.per_device_train_batch_size
+        mine = glob[self.rank::self.world]
+        return [mine[i: i + b] for i in range(0, len(mine), b)]
+
+    def train(self) -> dict:
+        cfg = self.cfg
+        self.emit("started", command="dpo", device=_device_name(self.device), dtype=str(self.dtype).split(".")[-1],
+                  num_processes=self.world, model=cfg.model, model_type=self.model.config.model_type,
+                  job_dir=str(self.job), preset=cfg.preset, resumed_from_step=self.step,
+                  total_steps=self.total_steps, parameters={"trainable": self.n_trainable, "total": self.n_total},
+                  dataset=self.stats.to_dict())
+        if self.resume_from is not None:
+            self.emit("log", level="info", code="resumed", message=f"resumed from {self.resume_from} (step {self.step})")
+        try:
+            ref_c, ref_r = self.reference_logps()
+        except _Stopped:
+            return self._finish(stopped=True, last={})
+        ref_c, ref_r = ref_c.to(self.device), ref_r.to(self.device)
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
+        last: dict[str, float] = {}
+        t_start, steps_timed, time_timed = time.perf_counter(), 0, 0.0
+        while self.step < self.total_steps:
+            t0 = time.perf_counter()
+            metrics, tokens = self._train_step(ref_c, ref_r)
+            self.step += 1
+            dt = time.perf_counter() - t0
+            steps_timed, time_timed = steps_timed + 1, time_timed + dt
+            last = metrics
+            if self.step % cfg.logging_steps == 0 or self.step == self.total_steps or self.stop.requested:
+                self.emit("progress", step=self.step, total_steps=self.total_steps,
+                          epoch=round(self.step / self.steps_per_epoch, 4), **metrics,
+                          tokens_per_s=round(tokens / dt, 1) if dt > 0 else 0.0,
+                          eta_s=round((self.total_steps - self.step) * time_timed / steps_timed, 1),
+                          elapsed_s=round(time.perf_counter() - t_start, 2), gpu_mem_bytes=_gpu_mem(self.device))
+            if self.step < self.total_steps and self._agree(self.stop.requested):
+                return self._finish(stopped=True, last=last)
+            if self.step % cfg.save_steps == 0 and self.step < self.total_steps:
+                self._save_checkpoint()
+        return self._finish(stopped=False, last=last)
+
+    def _train_step(self, ref_c: torch.Tensor, ref_r: torch.Tensor) -> tuple[dict[str, float], int]:
+        cfg = self.cfg
+        # Dropout depends on the step, not on how many steps this process has run: resume is exact.
+        torch.manual_seed(cfg.seed * 1_000_003 + self.step * self.world + self.rank)
+        for g in self.optimizer.param_groups:
+            g["lr"] = lr_at(self.step, self.total_steps, self.warmup, cfg.learning_rate, cfg.lr_scheduler_type)
+        self.model.train()
+        micro = self.step_indices(self.step)
+        sums = torch.zeros(len(METRICS), device=self.device, dtype=torch.float64)
+        tokens = 0
+        for k, idx in enumerate(micro):
+            batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id, cfg.padding_free))
+            tokens += int((batch["seq"] >= 0).sum())
+            sync = k == len(micro) - 1 or self.world == 1
+            ctx = self.acc.no_sync(self.ddp_logps) if not sync else _nullcontext()
+            with ctx:
+                lp, counts = self.ddp_logps(**batch)
+                b = len(idx)
+                ix = torch.tensor(idx, device=self.device)
+                losses, rc, rr = dpo_loss(lp[:b], lp[b:], ref_c[ix], ref_r[ix], cfg.beta, cfg.loss_type,
+                                          cfg.label_smoothing, counts[:b], counts[b:])
+                (losses.mean() / len(micro)).backward()
+            with torch.no_grad():
+                sums += torch.stack([losses.mean(), rc.mean(), rr.mean(), (rc - rr).mean(),
+                                     (rc > rr).float().mean(), lp[:b].mean(), lp[b:].mean()]).double()
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf"))
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        sums /= len(micro)
+        if self.world > 1:
+            sums = self.acc.reduce(sums, reduction="mean")
+            tokens = int(self.acc.reduce(torch.tensor(tokens, device=self.device), reduction="sum"))
+        m = {name: round(float(v), 6) for name, v in zip(METRICS, sums.tolist())}
+        m["learning_rate"] = self.optimizer.param_groups[0]["lr"]
+        m["grad_norm"] = round(float(grad_norm), 6)
+        return m, tokens
+
+    def _agree(self, flag: bool) -> bool:
+        if self.world == 1:
+            return flag
+        return bool(self.acc.reduce(torch.tensor(int(flag), device=self.device), reduction="sum").item())
+
+    # ---- checkpoints -------------------------------------------------------------------------
+    def _save_checkpoint(self) -> Path:
+        dest = self.job / "checkpoints" / f"step-{self.step:06d}"
+        if self.main:
+            tmp = dest.with_name(dest.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.model.save_pretrained(str(tmp))
+            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer_state.pt")
+            _write_json(tmp / "state.json", {"step": self.step, "total_steps": self.total_steps})
+            shutil.rmtree(dest, ignore_errors=True)
+            os.replace(tmp, dest)  # a checkpoint exists whole or not at all
+            for old in _checkpoints(self.job)[: -self.cfg.save_total_limit]:
+                shutil.rmtree(old, ignore_errors=True)
+            self.emit("checkpoint", step=self.step, path=str(dest))
+        self.acc.wait_for_everyone()
+        return dest
+
+    def _load_checkpoint(self, path: Path) -> None:
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        weights = load_file(str(path / "adapter_model.safetensors"), device=str(self.device))
+        set_peft_model_state_dict(self.model, weights)
+        state = torch.load(path / "trainer_state.pt", map_location=self.device, weights_only=True)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step = int(state["step"])
+
+    def _finish(self, stopped: bool, last: dict[str, float]) -> dict:
+        if stopped:
+            self.emit("log", level="info", code="stop_requested",
+                      message=f"{self.stop.reason}: stopping after step {self.step}, saving a checkpoint and the adapter")
+        cks = _checkpoints(self.job)
+        # Also at the end: re-running a finished job then resumes at its last step and does nothing.
+        if self.step > 0 and not (cks and cks[-1].name == f"step-{self.step:06d}"):
+            self._save_checkpoint()
+        adapter = self.job / "adapter"
+        if self.main:
+            tmp = self.job / "adapter.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            self.model.save_pretrained(str(tmp))
+            self.tok.save_pretrained(str(tmp))
+            shutil.rmtree(adapter, ignore_errors=True)
+            os.replace(tmp, adapter)
+        self.acc.wait_for_everyone()
+        self._status("stopped" if stopped else "done", step=self.step, adapter=str(adapter))
+        return self.emit("done", command="dpo", stopped=stopped, output=str(adapter), adapter=str(adapter),
+                         step=self.step, total_steps=self.total_steps,
+                         metrics={k: v for k, v in last.items() if isinstance(v, (int, float))})
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *a: Any) -> None:
+        return None
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda:{device.index or 0} ({torch.cuda.get_device_name(device)})"
+    return device.type
+
+
+def _gpu_mem(device: torch.device) -> int | None:
+    return int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None
+
+
+def run_dpo(cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None,
+            on_setup: Callable[[DPOTrainer], None] | None = None) -> dict:
+    """Runs a whole job; raises WorkerError (marked failed in status.json) on any failure."""
+    trainer = DPOTrainer(cfg, emit, stop)
+    try:
+        trainer.setup()
+        if on_setup:
+            on_setup(trainer)
+        return trainer.train()
+    except BaseException as e:
+        if Path(cfg.output_dir).is_dir() and getattr(trainer, "main", True):
+            from .events import classify
+
+            err = classify(e)
+            _write_json(Path(cfg.output_dir) / "status.json",
+                        {"state": "failed", "pid": os.getpid(), "time": time.time(), "kind": err.kind,
+                         "message": err.message})
+        raise

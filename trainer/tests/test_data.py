@@ -1,0 +1,99 @@
+"""Tokenization: chat template without doubled BOS/EOS, prompt masking, truncation counts, formats."""
+import json
+
+import pytest
+import torch
+
+from styletune_trainer.config import DPOConfig
+from styletune_trainer.data import collate, read_pairs, tokenize_pairs
+from styletune_trainer.events import WorkerError
+from styletune_trainer.modeling import load_tokenizer
+
+
+def _cfg(**kw):
+    return DPOConfig.from_dict({"model": "m", "train_file": "d", "output_dir": "o", **kw})
+
+
+@pytest.mark.parametrize("arch", ["tiny_model", "tiny_qwen"])
+def test_template_has_one_bos_and_one_eos_per_completion(arch, request, pairs32):
+    tok = load_tokenizer(request.getfixturevalue(arch))
+    examples, stats = tokenize_pairs(read_pairs(pairs32, 8), tok, _cfg(max_length=None, max_prompt_length=None))
+    assert stats.chat_template and not stats.conversational and stats.train_pairs == 8
+    for e in examples:
+        full = e.prompt + e.chosen
+        if tok.bos_token_id is not None:
+            assert full.count(tok.bos_token_id) == 1 and full[0] == tok.bos_token_id
+        for comp in (e.chosen, e.rejected):
+            assert comp.count(tok.eos_token_id) == 1
+            # The template ends the turn; Qwen's ChatML adds a newline after <|im_end|>.
+            assert tok.decode(comp[comp.index(tok.eos_token_id):]).strip() == tok.eos_token
+        assert "assistant" in tok.decode(e.prompt[-6:])  # the generation prompt belongs to the prompt
+
+
+def test_text_mode_appends_eos_once_and_tokenizer_adds_bos(tiny_model, tmp_path):
+    tok = load_tokenizer(tiny_model)
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps({"prompt": "Hi", "chosen": "Hey there!", "rejected": "Greetings." + tok.eos_token}) + "\n")
+    (e,), stats = tokenize_pairs(read_pairs(f), tok, _cfg(apply_chat_template="off"))
+    assert not stats.chat_template
+    assert e.prompt[0] == tok.bos_token_id and e.prompt.count(tok.bos_token_id) == 1
+    assert e.chosen[-1] == tok.eos_token_id and e.chosen.count(tok.eos_token_id) == 1
+    assert e.rejected.count(tok.eos_token_id) == 1
+
+
+def test_conversational_implicit_prompt_is_shared_prefix(tiny_model, tmp_path):
+    tok = load_tokenizer(tiny_model)
+    user = {"role": "user", "content": "What's up?"}
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps({"chosen": [user, {"role": "assistant", "content": "Not much, you?"}],
+                             "rejected": [user, {"role": "assistant", "content": "I am an AI."}]}) + "\n")
+    (pair,) = read_pairs(f)
+    assert pair["prompt"] == [user] and pair["conversational"]
+    (e,), stats = tokenize_pairs([pair], tok, _cfg())
+    assert stats.conversational
+    assert tok.decode(e.chosen).startswith("Not much, you?")
+    assert "What's up?" in tok.decode(e.prompt) and "What's up?" not in tok.decode(e.chosen)
+
+
+def test_truncation_counts_and_keeps_bos(tiny_model, pairs32):
+    tok = load_tokenizer(tiny_model)
+    pairs = read_pairs(pairs32)
+    examples, stats = tokenize_pairs(pairs, tok, _cfg(max_length=40, max_prompt_length=12))
+    full, _ = tokenize_pairs(pairs, tok, _cfg(max_length=None, max_prompt_length=None))
+    assert stats.prompts_truncated == sum(len(e.prompt) > 12 for e in full) > 0
+    assert stats.completions_truncated == sum(
+        min(len(e.prompt), 12) + max(len(e.chosen), len(e.rejected)) > 40 for e in full) > 0
+    for e, f in zip(examples, full):
+        assert len(e.prompt) <= 12 and e.prompt[0] == tok.bos_token_id
+        assert e.prompt[1:] == f.prompt[len(f.prompt) - len(e.prompt) + 1:]  # the end is kept
+        assert len(e.prompt) + len(e.chosen) <= 40 and len(e.prompt) + len(e.rejected) <= 40
+
+
+def test_collate_masks_prompt_and_padding(tiny_model, pairs32):
+    tok = load_tokenizer(tiny_model)
+    examples, _ = tokenize_pairs(read_pairs(pairs32, 3), tok, _cfg())
+    b = collate(examples, tok.pad_token_id)
+    assert b["input_ids"].shape[0] == 6
+    for i, e in enumerate(examples):
+        row = b["labels"][i]
+        assert (row[: len(e.prompt)] == -100).all()
+        assert row[len(e.prompt): len(e.prompt) + len(e.chosen)].tolist() == e.chosen
+        assert (row[len(e.prompt) + len(e.chosen):] == -100).all()
+    packed = collate(examples, tok.pad_token_id, padding_free=True)
+    assert packed["input_ids"].shape == (1, int(b["attention_mask"].sum()))
+    assert torch.equal(packed["labels"][packed["labels"] != -100], b["labels"][b["labels"] != -100])
+
+
+@pytest.mark.parametrize("line,needle", [
+    ('{"prompt": "hi", "chosen": "a"', "not valid JSON"),
+    ('{"prompt": "hi", "chosen": "a"}', "`rejected` is missing"),
+    ('{"prompt": "hi", "chosen": 3, "rejected": "b"}', "`chosen` must be a string or a list of messages"),
+    ('["hi"]', "expected a JSON object"),
+])
+def test_malformed_lines_name_file_and_line(tmp_path, line, needle):
+    f = tmp_path / "bad.jsonl"
+    f.write_text('{"prompt": "ok", "chosen": "a", "rejected": "b"}\n' + line + "\n")
+    with pytest.raises(WorkerError) as ei:
+        read_pairs(f)
+    assert ei.value.kind == "data" and f"{f}:2" in ei.value.message and needle in ei.value.message
+    assert "TRL preference format" in ei.value.hint or "strings" in ei.value.hint
