@@ -157,14 +157,47 @@ async function* flush(pending: Pending[], model: RewardModel): AsyncGenerator<Li
   }
 }
 
+/**
+ * A TraitScore whose `traits` and `contributions` objects are built on first access: bulk scoring
+ * (the CLI's eval, the inspector's background pass) mostly reads `score`, and building two 50-key
+ * objects per response was a measurable share of the scoring time.
+ */
+class LazyTraitScore implements TraitScore {
+  private traitsCache?: Record<string, number>;
+  private contributionsCache?: Record<string, number>;
+
+  constructor(
+    readonly score: number,
+    readonly bias: number,
+    private readonly values: Float64Array,
+    private readonly weighted: Float64Array,
+    private readonly ids: readonly string[],
+  ) {}
+
+  get traits(): Record<string, number> {
+    if (!this.traitsCache) {
+      this.traitsCache = {};
+      for (let j = 0; j < TRAITS.length; j++) this.traitsCache[TRAITS[j].id] = this.values[j];
+    }
+    return this.traitsCache;
+  }
+
+  get contributions(): Record<string, number> {
+    if (!this.contributionsCache) {
+      this.contributionsCache = {};
+      for (let j = 0; j < this.ids.length; j++) this.contributionsCache[this.ids[j]] = this.weighted[j];
+    }
+    return this.contributionsCache;
+  }
+
+  toJSON(): TraitScore {
+    return { score: this.score, bias: this.bias, traits: this.traits, contributions: this.contributions };
+  }
+}
+
 function toTraitScore(model: RewardModel, values: Float64Array, scored: { score: Float64Array; contributions: Float64Array }, row: number): TraitScore {
-  const traits: Record<string, number> = {};
-  for (let j = 0; j < TRAITS.length; j++) traits[TRAITS[j].id] = values[j];
-  const contributions: Record<string, number> = {};
-  const ids = model.traitIds;
-  const k = ids.length;
-  for (let j = 0; j < k; j++) contributions[ids[j]] = scored.contributions[row * k + j];
-  return { score: scored.score[row], bias: model.bias, traits, contributions };
+  const k = model.traitIds.length;
+  return new LazyTraitScore(scored.score[row], model.bias, values, scored.contributions.subarray(row * k, (row + 1) * k), model.traitIds);
 }
 
 /**
@@ -172,6 +205,15 @@ function toTraitScore(model: RewardModel, values: Float64Array, scored: { score:
  * output stays aligned with input even where blank lines were skipped; bad lines carry `error`.
  */
 export function lineResultToJson(r: LineResult): object {
-  if (r.kind === 'diagnostic') return { line: r.line, column: r.diagnostic.column, error: r.diagnostic.message };
-  return { line: r.line, ...r.result };
+  const plain = (t: TraitScore): TraitScore => ({ score: t.score, bias: t.bias, traits: t.traits, contributions: t.contributions });
+  switch (r.kind) {
+    case 'diagnostic':
+      return { line: r.line, column: r.diagnostic.column, error: r.diagnostic.message };
+    case 'dialogue':
+      return { line: r.line, ...plain(r.result) };
+    case 'pair':
+      return { line: r.line, chosen: plain(r.result.chosen), rejected: plain(r.result.rejected), margin: r.result.margin };
+    case 'contrastive':
+      return { line: r.line, human: plain(r.result.human), ai: plain(r.result.ai), margin: r.result.margin };
+  }
 }

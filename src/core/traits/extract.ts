@@ -612,9 +612,11 @@ export class TraitExtractor {
     if (nw > 0 && !hasQuestionMark && wid[0] >= 0 && vocabulary.flags[wid[0]] & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
     const phraseEnd = this.phraseEnd.fill(-1);
     for (let k = 0; k < nw; k++) {
-      const entries = wid[k] >= 0 && vocabulary.flags[wid[k]] & W.phraseStart ? PHRASES_BY_FIRST_ID.get(wid[k]) : undefined;
-      if (entries === undefined) continue;
-      for (const entry of entries) {
+      const index = wid[k] >= 0 && vocabulary.flags[wid[k]] & W.phraseStart ? PHRASES_BY_FIRST_ID.get(wid[k]) : undefined;
+      if (index === undefined) continue;
+      // Longer phrases (by their second word) before one-word ones, so the longest match is counted.
+      const longer = k + 1 < nw ? index.bySecond.get(wid[k + 1]) : undefined;
+      for (const entry of longer === undefined ? index.single : index.single.length === 0 ? longer : longer.concat(index.single)) {
         const len = entry.restIds.length;
         if (k + len >= nw) continue;
         let ok = true;
@@ -651,13 +653,30 @@ const PHRASE_BIT = Object.fromEntries(Object.keys(PHRASE_TRAIT_ID).map((k, i) =>
 const WORD_LIST_BITS =
   W.slang | W.colloquial | W.formal | W.hedge | W.firstPerson | W.secondPerson | W.laugh | W.interjection | W.profanity | W.notKnowing | W.droppedApostrophe | W.timeRef;
 
-/** Phrases indexed by their first word's vocabulary id, with the other words as ids too. */
-const PHRASES_BY_FIRST_ID = new Map(
-  [...PHRASES_BY_FIRST_WORD].map(([first, entries]) => [
-    vocabulary.idOf(first),
-    entries.map((e) => ({ ...e, restIds: Int32Array.from(e.rest, (w) => vocabulary.idOf(w)) })),
-  ]),
-);
+interface PhraseMatcher {
+  restIds: Int32Array;
+  trait: PhraseTrait;
+  needsQuestionMark: boolean;
+}
+
+/**
+ * Phrases by their first word's vocabulary id, then by their second: common first words ("i", "my")
+ * start dozens of phrases, and one integer lookup on the next word leaves only the few that can match.
+ */
+const PHRASES_BY_FIRST_ID = new Map<number, { single: PhraseMatcher[]; bySecond: Map<number, PhraseMatcher[]> }>();
+for (const [first, entries] of PHRASES_BY_FIRST_WORD) {
+  const index = { single: [] as PhraseMatcher[], bySecond: new Map<number, PhraseMatcher[]>() };
+  for (const e of entries) {
+    const m: PhraseMatcher = { restIds: Int32Array.from(e.rest, (w) => vocabulary.idOf(w)), trait: e.trait, needsQuestionMark: e.needsQuestionMark };
+    if (m.restIds.length === 0) index.single.push(m);
+    else {
+      const list = index.bySecond.get(m.restIds[0]) ?? [];
+      list.push(m); // entries arrive longest first (lexicon.ts), so each list stays longest first
+      index.bySecond.set(m.restIds[0], list);
+    }
+  }
+  PHRASES_BY_FIRST_ID.set(vocabulary.idOf(first), index);
+}
 
 function lastNonSpace(text: string): number {
   let j = text.length - 1;
