@@ -12,7 +12,7 @@ import type { Message, Turns } from '../types';
 import { TRAITS, traitIndex } from './catalog';
 import { Counters } from './counters';
 import { PHRASES_BY_FIRST_WORD, W, type PhraseTrait } from './lexicon';
-import { foldCode, HASH_SEED, hashStep, V, vocabulary } from './vocabulary';
+import { foldCode, HASH2_SEED, HASH_SEED, hashStep, hashStep2, V, vocabulary } from './vocabulary';
 
 /** Why a trait fired: a character range [start, end) in `messages[turn].content`. */
 export interface Evidence {
@@ -321,6 +321,7 @@ export class TraitExtractor {
         let maxRun = 0;
         let prev = -1;
         let h = HASH_SEED;
+        let h2 = HASH2_SEED;
         while (i < n) {
           const d = text.charCodeAt(i);
           if (isLetter(d)) {
@@ -339,12 +340,14 @@ export class TraitExtractor {
             apostrophe = true;
             prev = -1;
           } else break;
-          h = hashStep(h, foldCode(d));
+          const folded = foldCode(d);
+          h = hashStep(h, folded);
+          h2 = hashStep2(h2, folded);
           i++;
         }
         const e = i;
         // ASCII words (the vast majority) are looked up by span without allocating a string.
-        const id = nonAscii ? vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'")) : vocabulary.idOfSpan(text, s, e, h);
+        const id = nonAscii ? vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'")) : vocabulary.idOfSpan(text, s, e, h, h2);
         const lower = id >= 0 ? vocabulary.word(id) : text.slice(s, e).toLowerCase().replace(/\u2019/g, "'");
 
         c.words++;
