@@ -348,7 +348,7 @@ export class TraitExtractor {
         const e = i;
         // ASCII words (the vast majority) are looked up by span without allocating a string.
         const id = nonAscii ? vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'")) : vocabulary.idOfSpan(text, s, e, h, h2);
-        const lower = id >= 0 ? vocabulary.word(id) : text.slice(s, e).toLowerCase().replace(/\u2019/g, "'");
+        const isI = id === ID_I;
 
         c.words++;
         c.letters += e - s;
@@ -366,10 +366,10 @@ export class TraitExtractor {
 
         const sentenceInitial = atSentenceStart;
         if (hasUpperCh && hasLetterCh) {
-          if (allUpper && e - s >= 2 && lower !== 'i') {
+          if (allUpper && e - s >= 2) {
             c.allCaps++;
             if (ev) this.mark(turn, s, e, 'all_caps');
-          } else if (!sentenceInitial && isUpper(ch) && lower !== 'i' && !lower.startsWith("i'")) {
+          } else if (!sentenceInitial && isUpper(ch) && !isI && !wordText(id, text, s, e).startsWith("i'")) {
             c.properNouns++;
             if (ev) this.mark(turn, s, e, 'proper_nouns');
           }
@@ -384,7 +384,7 @@ export class TraitExtractor {
             }
           }
         }
-        if (lower === 'i') {
+        if (isI) {
           c.pronounI++;
           if (ch === 105) {
             c.lowerI++;
@@ -414,7 +414,7 @@ export class TraitExtractor {
           }
         }
 
-        const flags = vocabulary.flagsOf(id, lower);
+        const flags = id >= 0 ? vocabulary.flags[id] : vocabulary.flagsOf(id, wordText(id, text, s, e));
         if ((flags & WORD_LIST_BITS) !== 0) {
           if (flags & W.slang) {
             c.slang++;
@@ -470,8 +470,9 @@ export class TraitExtractor {
             c.laugh++;
             if (ev) this.mark(turn, s, e, 'laughter');
           } else if (maxRun < 3) {
-            const possessive = apostrophe && lower.endsWith("'s");
-            const known = possessive ? vocabulary.spelledRight(vocabulary.idOf(lower.slice(0, -2)), lower.slice(0, -2)) : vocabulary.spelledRight(id, lower);
+            const lower = wordText(id, text, s, e);
+            const stem = apostrophe && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
+            const known = vocabulary.spelledRight(stem === lower ? id : vocabulary.idOf(stem), stem);
             if (!known) {
               c.typos++;
               if (ev) this.mark(turn, s, e, 'typos');
@@ -648,6 +649,13 @@ export class TraitExtractor {
     if (hasQuestionMark || asksWithoutMark || questionBack) c.questionTurns++;
     if (questionBack) c.questionBackTurns++;
   }
+}
+
+const ID_I = vocabulary.idOf('i');
+
+/** A word's lowercase text; needed only off the hot path (and when the vocabulary is full). */
+function wordText(id: number, text: string, s: number, e: number): string {
+  return id >= 0 ? vocabulary.word(id) : text.slice(s, e).toLowerCase().replace(/\u2019/g, "'");
 }
 
 const PHRASE_BIT = Object.fromEntries(Object.keys(PHRASE_TRAIT_ID).map((k, i) => [k, i])) as Record<PhraseTrait, number>;
