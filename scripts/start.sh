@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds StyleTune and serves it in a real VS Code (code-server, the web workbench) on 127.0.0.1 with
+# samples/workspace open (or the folder given as $1). Prints the URL to open; Ctrl-C stops everything.
+#   bash scripts/start.sh [FOLDER]
+# Installs code-server, Node 24 and Chromium on first use (scripts/setup-e2e.sh).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+bash scripts/setup-e2e.sh
+echo "[start] building"
+node scripts/build.mjs
+# The launcher is bundled on its own, so starting never waits for (or trips over) a full type-check.
+node_modules/.bin/esbuild test/e2e/serve.ts --bundle --platform=node --target=node20 --log-level=warning \
+  --outfile=out/test/e2e/serve.js
+# exec: Ctrl-C reaches the server's owner directly, which stops code-server's whole process group.
+exec node out/test/e2e/serve.js "$(realpath "${1:-samples/workspace}")"

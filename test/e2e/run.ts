@@ -1,0 +1,97 @@
+/**
+ * `npm run test:e2e`: the extension in a real VS Code (code-server), two ways.
+ *   1. Integration tests: mocha inside the extension host, started through @vscode/test-electron's
+ *      runTests with launcher.ts standing in for the VS Code executable.
+ *   2. UI tests: playwright-core clicks through the workbench and takes screenshots (ui/run.ts).
+ * Each part works on its own copy of samples/workspace in a throwaway sandbox folder.
+ *   STYLETUNE_E2E_ONLY=integration|ui   run one part            STYLETUNE_E2E_GREP=text   only matching tests
+ *   STYLETUNE_E2E_MODEL=file.onnx        another reward model    STYLETUNE_E2E_KEEP=1      keep the sandbox
+ *   STYLETUNE_E2E_VERBOSE=1              all workbench log lines
+ *   STYLETUNE_E2E_UPDATE_SCREENSHOTS=1   also copy the README screenshot to media/screenshots/
+ */
+import { runTests } from '@vscode/test-electron';
+import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
+import { chromium, codeServerEntry, launcher, node24, repoRoot, sampleWorkspace, suiteIndex } from './paths';
+import { runUiTests } from './ui/run';
+
+const log = (msg: string) => console.log(`[e2e] ${msg}`);
+/** This run's temporary folder, removed at the end, also when a signal ends the run. */
+let sandboxRoot: string | undefined;
+const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+function checkPrerequisites(): void {
+  const missing = [node24, codeServerEntry, chromium].filter((f) => !existsSync(f));
+  if (missing.length) throw new Error(`not installed: ${missing.join(', ')}\nrun: bash scripts/setup-e2e.sh`);
+  if (!process.env.STYLETUNE_E2E_MODEL && !existsSync(join(repoRoot, DEFAULT_MODEL_RELATIVE_PATH))) {
+    throw new Error(`the shipped reward model ${DEFAULT_MODEL_RELATIVE_PATH} is missing; build it, or set STYLETUNE_E2E_MODEL`);
+  }
+}
+
+/** A fresh sandbox with its own copy of the sample workspace, so tests can never change the repository's samples. */
+function makeSandbox(root: string, name: string): { sandbox: string; workspace: string } {
+  const sandbox = join(root, name);
+  const workspace = join(sandbox, 'workspace');
+  cpSync(sampleWorkspace, workspace, { recursive: true });
+  return { sandbox, workspace };
+}
+
+async function integration(root: string): Promise<void> {
+  const { sandbox, workspace } = makeSandbox(root, 'integration');
+  // runTests spawns the "VS Code executable" directly; tsc does not keep the executable bit.
+  chmodSync(launcher, 0o755);
+  await runTests({
+    vscodeExecutablePath: launcher,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: suiteIndex,
+    // Explicit profile folders: runTests would otherwise default to .vscode-test/ inside the repository.
+    launchArgs: [workspace, `--user-data-dir=${join(sandbox, 'user-data')}`, `--extensions-dir=${join(sandbox, 'extensions')}`],
+    extensionTestsEnv: { STYLETUNE_E2E_SANDBOX: sandbox },
+  });
+}
+
+async function main(): Promise<void> {
+  checkPrerequisites();
+  const only = process.env.STYLETUNE_E2E_ONLY;
+  const root = mkdtempSync(join(tmpdir(), 'styletune-e2e-'));
+  sandboxRoot = root;
+  const started = Date.now();
+  try {
+    if (only !== 'ui') {
+      const t = Date.now();
+      log('integration tests in code-server …');
+      await integration(root);
+      log(`integration tests passed (${seconds(t)})`);
+    }
+    if (only !== 'integration') {
+      const t = Date.now();
+      log('UI tests in code-server + Chromium …');
+      await runUiTests(makeSandbox(root, 'ui'));
+      log(`UI tests passed (${seconds(t)})`);
+    }
+    log(`all passed in ${seconds(started)}`);
+  } finally {
+    if (process.env.STYLETUNE_E2E_KEEP) log(`sandbox kept: ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  }
+}
+
+// A signal would kill this process without its `finally`: exit normally instead, so the exit hooks
+// (codeServer.ts, playwright) stop code-server's process group and Chromium. During the integration
+// tests the launcher gets the signal too (runTests forwards Ctrl-C) and cleans up after itself.
+const exitOnSignal = (code: number) => () => {
+  // Registered last, so it runs after the hooks that kill the servers writing into the sandbox.
+  process.once('exit', () => {
+    if (sandboxRoot && !process.env.STYLETUNE_E2E_KEEP) rmSync(sandboxRoot, { recursive: true, force: true, maxRetries: 3 });
+  });
+  process.exit(code);
+};
+process.on('SIGINT', exitOnSignal(130));
+process.on('SIGTERM', exitOnSignal(143));
+
+main().catch((err: Error) => {
+  console.error(`[e2e] FAILED: ${err.message}`);
+  process.exit(1);
+});

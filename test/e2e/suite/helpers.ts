@@ -1,0 +1,66 @@
+/** Shared steps of the integration tests, which run inside the extension host against the real API. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { ScoreSummary } from '../../../src/extension/summary';
+
+export type { ScoreSummary };
+
+/** A file of the sample workspace; the harness opens a throwaway copy of samples/workspace. */
+export function sample(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the e2e run must open the sample workspace');
+  return vscode.Uri.joinPath(folder.uri, name);
+}
+
+export async function openSample(name: string): Promise<vscode.TextEditor> {
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sample(name)));
+}
+
+/** Runs the command the way the palette does: on the active editor. */
+export async function scoreActiveEditor(): Promise<ScoreSummary> {
+  const summary = await vscode.commands.executeCommand<ScoreSummary | undefined>('styletune.scoreCurrentFile');
+  assert.ok(summary, 'the command returned no summary');
+  return summary;
+}
+
+/** Closes every editor without a save prompt: a dialog would stall the run (smoke-test mode refuses them). */
+export async function closeAllEditorsWithoutSaving(): Promise<void> {
+  for (const doc of vscode.workspace.textDocuments.filter((d) => d.isDirty)) {
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+export async function resultsDocument(summary: ScoreSummary): Promise<vscode.TextDocument> {
+  return vscode.workspace.openTextDocument(vscode.Uri.parse(summary.resultsUri));
+}
+
+export function styleTuneDiagnostics(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'StyleTune');
+}
+
+/**
+ * Checks every trait score inside one result line (a dialogue has one, a pair two): the score must be
+ * the bias plus the trait contributions, the interpretability promise of the reward. Returns how many it saw.
+ */
+export function checkTraitScores(value: unknown, where: string): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const o = value as Record<string, unknown>;
+  let seen = 0;
+  if (typeof o.score === 'number' && typeof o.bias === 'number' && typeof o.contributions === 'object' && o.contributions) {
+    const parts = Object.values(o.contributions as Record<string, number>);
+    const sum = parts.reduce((a, b) => a + b, o.bias);
+    assert.ok(Math.abs(o.score - sum) < 1e-6, `${where}: score ${o.score} != bias + contributions ${sum}`);
+    seen++;
+  }
+  for (const v of Object.values(o)) seen += checkTraitScores(v, where);
+  return seen;
+}
+
+/** Lines of `doc` without the empty last line a trailing newline leaves. */
+export function nonBlankLines(doc: vscode.TextDocument): number[] {
+  const lines: number[] = [];
+  for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.trim()) lines.push(i);
+  return lines;
+}

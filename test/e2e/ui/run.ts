@@ -1,0 +1,65 @@
+/**
+ * UI tests: the real workbench in headless Chromium, driven like a user (clicks, F1, typing), with
+ * screenshots in test-results/screenshots/. Runs from run.ts, or alone: `node out/test/e2e/ui/run.js`.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openWorkbench, type Workbench } from '../browser';
+import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
+import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
+import { scoreCurrentFileTests } from './scoreCurrentFile.ui';
+
+export interface UiTest {
+  name: string;
+  run(page: Page, ctx: { workspace: string }): Promise<void>;
+}
+
+const log = (msg: string) => console.log(`[ui] ${msg}`);
+
+export async function runUiTests(p: { sandbox: string; workspace: string }): Promise<void> {
+  mkdirSync(screenshotsDir, { recursive: true });
+  rmSync(join(screenshotsDir, 'FAILED.png'), { force: true });
+  let server: CodeServer | undefined;
+  let workbench: Workbench | undefined;
+  let current = 'startup';
+  try {
+    // Installed, not loaded as a development extension: that needs the smoke-test driver, which hides
+    // notification toasts. This way the workbench is the one a user gets.
+    server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), linkExtension: repoRoot });
+    workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
+    for (const test of scoreCurrentFileTests) {
+      current = test.name;
+      const t = Date.now();
+      await test.run(workbench.page, { workspace: p.workspace });
+      log(`✔ ${test.name} (${Date.now() - t} ms)`);
+    }
+  } catch (err) {
+    const shot = join(screenshotsDir, 'FAILED.png');
+    await workbench?.page.screenshot({ path: shot }).catch(() => undefined);
+    throw new Error(`UI test "${current}" failed: ${(err as Error).message}\n(screenshot: ${shot})`);
+  } finally {
+    await workbench?.close().catch(() => undefined);
+    await server?.stop();
+  }
+}
+
+if (require.main === module) {
+  // A signal would kill this process without its `finally`: exit normally instead, so the exit hooks
+  // (codeServer.ts, playwright) stop code-server's process group and Chromium.
+  process.on('SIGINT', () => process.exit(130));
+  process.on('SIGTERM', () => process.exit(143));
+  const root = mkdtempSync(join(tmpdir(), 'styletune-ui-'));
+  const workspace = join(root, 'workspace');
+  cpSync(sampleWorkspace, workspace, { recursive: true });
+  runUiTests({ sandbox: root, workspace })
+    .then(
+      () => log('all passed'),
+      (err: Error) => {
+        console.error(`[ui] FAILED: ${err.message}`);
+        process.exitCode = 1;
+      },
+    )
+    .finally(() => rmSync(root, { recursive: true, force: true }));
+}
