@@ -1,10 +1,11 @@
 // Builds the shipped bundles with esbuild (extension, CLI) and, with --tests, emits the tests with tsc.
 //   node scripts/build.mjs            bundles into dist/
 //   node scripts/build.mjs --tests    also type-checks and emits src/, test/, benchmarks/ into out/
+//                                     and type-checks webview/ (browser code, bundled into dist/webview/)
 //   node scripts/build.mjs --watch    rebuilds the bundles on change
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +25,7 @@ const common = {
 };
 
 const builds = [
+  // extension host and CLI: Node, CommonJS
   { ...common, entryPoints: [join(root, 'src/extension/extension.ts')], outfile: join(root, 'dist/extension.js') },
   {
     ...common,
@@ -32,6 +34,22 @@ const builds = [
     banner: { js: '#!/usr/bin/env node' },
   },
 ];
+
+// Each webview/<name>/main.ts becomes dist/webview/<name>.js (browser code, one file per view).
+for (const name of readdirSync(join(root, 'webview'), { withFileTypes: true })) {
+  const entry = join(root, 'webview', name.name, 'main.ts');
+  if (!name.isDirectory() || !existsSync(entry)) continue;
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: [entry],
+    outfile: join(root, `dist/webview/${name.name}.js`),
+  });
+}
 
 function copyAssets() {
   // The spelling dictionary is data, not code: bundles find it next to themselves in dist/dict.
@@ -50,6 +68,8 @@ if (args.has('--watch')) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   copyAssets();
   if (args.has('--tests')) {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', root], { stdio: 'inherit' });
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', root], { stdio: 'inherit' });
+    execFileSync(process.execPath, [tsc, '-p', join(root, 'webview')], { stdio: 'inherit' });
   }
 }
