@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RewardModel, saveSpec } from '../core/reward/model';
-import { collectComparisons, fitReward } from '../core/reward/train';
+import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
 import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
@@ -180,13 +180,7 @@ async function evaluate(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError(`eval needs at least one file\n\n${HELP.eval}`);
   const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
   const by = values.by as string | undefined;
-  const acc = new Map<string, { n: number; right: number }>();
-  const add = (key: string, right: number) => {
-    const a = acc.get(key) ?? { n: 0, right: 0 };
-    a.n++;
-    a.right += right;
-    acc.set(key, a);
-  };
+  const tally = new AccuracyTally();
   let bad = 0;
   for (const file of positionals) {
     // The breakdown field lives in the raw line, so read records alongside the scores.
@@ -199,14 +193,14 @@ async function evaluate(argv: string[]): Promise<number> {
       }
       if (r.kind === 'dialogue') continue;
       const right = r.result.margin > 0 ? 1 : r.result.margin === 0 ? 0.5 : 0;
-      add('all', right);
-      add(file, right);
+      tally.add('all', right);
+      tally.add(file, right);
       const g = groups?.get(r.line);
-      if (g !== undefined) add(`${file} ${by}=${g}`, right);
+      if (g !== undefined) tally.add(`${file} ${by}=${g}`, right);
     }
   }
   await model.dispose();
-  const rows = [...acc].map(([key, a]) => ({ key, n: a.n, accuracy: a.right / a.n }));
+  const rows = tally.rows();
   if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');
   else {
     process.stdout.write(`Pairwise accuracy of ${model.summary}:\n`);

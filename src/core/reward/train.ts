@@ -189,19 +189,30 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
   };
 }
 
+/** Pairwise accuracy accumulated under named keys (overall, per file, per group). */
+export class AccuracyTally {
+  private readonly acc = new Map<string, { n: number; right: number }>();
+
+  /** `right`: 1 when the winner outscored the loser, 0.5 for a tie, 0 otherwise. */
+  add(key: string, right: number): void {
+    const a = this.acc.get(key) ?? { n: 0, right: 0 };
+    a.n++;
+    a.right += right;
+    this.acc.set(key, a);
+  }
+
+  rows(): AccuracyRow[] {
+    return [...this.acc].map(([key, a]) => ({ key, n: a.n, accuracy: a.right / a.n }));
+  }
+}
+
 /** Accuracy overall, per source and per source:group. */
 export function breakdown(comps: readonly Comparison[], right: Float64Array): AccuracyRow[] {
-  const acc = new Map<string, { n: number; right: number }>();
-  const add = (key: string, v: number) => {
-    const a = acc.get(key) ?? { n: 0, right: 0 };
-    a.n++;
-    a.right += v;
-    acc.set(key, a);
-  };
+  const tally = new AccuracyTally();
   comps.forEach((c, r) => {
-    add('all', right[r]);
-    add(c.source, right[r]);
-    if (c.group !== undefined) add(`${c.source}:${c.group}`, right[r]);
+    tally.add('all', right[r]);
+    tally.add(c.source, right[r]);
+    if (c.group !== undefined) tally.add(`${c.source}:${c.group}`, right[r]);
   });
-  return [...acc].map(([key, a]) => ({ key, n: a.n, accuracy: a.right / a.n }));
+  return tally.rows();
 }
