@@ -88,7 +88,11 @@ ${weights.map((w) => `| \`${w.id}\` | ${w.weight >= 0 ? '+' : '−'}${Math.abs(w
 
 ## Limits
 English only (the spelling dictionary and word lists are English). Text-only traits: no knowledge of
-facts, timing or persona consistency. The Turing-game data comes from one study's participants (US
+facts, timing or persona consistency. Dense slang counts against a reply: the casual-persona AI witnesses
+of the Turing games overdo it while the human witnesses write plainer, so a single short reply full of
+"lol"/"ngl" can score below a plain one, and the model is at its best on whole conversations and
+replies of typical chat length. Pairwise comparisons (σ of the score difference) are what it was fitted
+for; absolute scores carry no calibrated meaning. The Turing-game data comes from one study's participants (US
 students and crowd workers); the casual-vs-formal pairs are synthetic. Refit on your own data with
 \`styletune fit\`.
 `;
