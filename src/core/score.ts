@@ -10,7 +10,7 @@ import { parseRecordsText, readRecords, type RecordItem } from './formats';
 import type { ReadOptions } from './jsonl';
 import type { RewardModel } from './reward/model';
 import { TRAITS } from './traits/catalog';
-import { TraitExtractor, type Measurement } from './traits/extract';
+import { TraitExtractor } from './traits/extract';
 import type { Diagnostic, Message } from './types';
 
 export interface TraitScore {
@@ -58,98 +58,122 @@ export async function* scoreRecords(
   const role = opts.role ?? model.spec.role;
   const batchSize = opts.batchSize ?? 1024;
   const extractor = new TraitExtractor();
-  let pending: Pending[] = [];
+  let batch = new Batch(batchSize);
   let done = 0;
   for await (const item of items) {
     if (opts.signal?.aborted) return;
-    pending.push(measureItem(extractor, item, role, file));
-    if (pending.length >= batchSize) {
-      yield* flush(pending, model);
-      done += pending.length;
+    batch.pending.push(measureItem(extractor, batch, item, role, file));
+    if (batch.pending.length >= batchSize) {
+      yield* flush(batch, model);
+      done += batch.pending.length;
       opts.onProgress?.(done);
-      pending = [];
+      batch = new Batch(batchSize);
     }
   }
-  if (pending.length > 0) {
-    yield* flush(pending, model);
-    opts.onProgress?.(done + pending.length);
+  if (batch.pending.length > 0) {
+    yield* flush(batch, model);
+    opts.onProgress?.(done + batch.pending.length);
   }
 }
 
-/** A line measured but not yet scored: one or two trait rows, or a diagnostic. */
-type Pending =
-  | { line: number; kind: 'dialogue'; rows: [Float64Array] }
-  | { line: number; kind: 'pair' | 'contrastive'; rows: [Float64Array, Float64Array] }
-  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+const L = TRAITS.length;
 
-function measureItem(x: TraitExtractor, item: RecordItem, role: string, file: string): Pending {
+/**
+ * Lines measured but not yet scored. Trait rows go into one matrix per batch (a Float64Array per row
+ * cost more to allocate than a short reply costs to measure); results keep views into it.
+ */
+class Batch {
+  values: Float64Array;
+  rows = 0;
+  readonly pending: Pending[] = [];
+
+  constructor(lines: number) {
+    this.values = new Float64Array(L * 2 * (lines >= 1 && lines <= 1 << 16 ? Math.ceil(lines) : 1024));
+  }
+
+  /** Makes room for rows [rows, rows + 2). */
+  reserve(): void {
+    if ((this.rows + 2) * L <= this.values.length) return;
+    const bigger = new Float64Array(this.values.length * 2);
+    bigger.set(this.values);
+    this.values = bigger;
+  }
+}
+
+/** A line measured but not yet scored: the batch row of its (first) trait row, or a diagnostic. */
+type Pending = { line: number; kind: 'dialogue' | 'pair' | 'contrastive'; row: number } | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+
+function measureItem(x: TraitExtractor, batch: Batch, item: RecordItem, role: string, file: string): Pending {
   if ('diagnostic' in item) return { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
   const { line, record } = item;
-  const missing = (side: string, m: Measurement, messages: readonly Message[]) => {
-    if (m.turns > 0) return undefined;
-    const roles = [...new Set(messages.map((msg) => msg.role))].join(', ') || 'none';
-    return {
-      line,
-      kind: 'diagnostic' as const,
-      diagnostic: {
-        file,
-        line,
-        column: 1,
-        severity: 'error' as const,
-        message: `${side}has no turns by \`${role}\` to score (roles here: ${roles}); choose the role to score (--role / styletune.role)`,
-      },
-    };
-  };
+  batch.reserve();
+  const row = batch.rows;
+  const out = batch.values;
   switch (record.kind) {
     case 'dialogue': {
-      const m = x.measureDialogue(record.dialogue.messages, { role });
-      return missing('dialogue ', m, record.dialogue.messages) ?? { line, kind: 'dialogue', rows: [m.values] };
+      if (x.measureDialogueInto(out, row * L, record.dialogue.messages, role) === 0) return missing(file, line, role, 'dialogue ', record.dialogue.messages);
+      batch.rows += 1;
+      return { line, kind: 'dialogue', row };
     }
     case 'pair': {
       // Only the responses are measured; the prompt is the partner's context.
-      const chosen = x.measureResponse(record.pair.chosen, record.pair.prompt, { role });
-      const rejected = x.measureResponse(record.pair.rejected, record.pair.prompt, { role });
-      const chosenMsgs = typeof record.pair.chosen === 'string' ? [] : record.pair.chosen;
-      const rejectedMsgs = typeof record.pair.rejected === 'string' ? [] : record.pair.rejected;
-      return (
-        missing('`chosen` ', chosen, chosenMsgs) ??
-        missing('`rejected` ', rejected, rejectedMsgs) ?? { line, kind: 'pair', rows: [chosen.values, rejected.values] }
-      );
+      const { prompt, chosen, rejected } = record.pair;
+      const chosenTurns = x.measureResponseInto(out, row * L, chosen, prompt, role);
+      const rejectedTurns = x.measureResponseInto(out, (row + 1) * L, rejected, prompt, role);
+      if (chosenTurns === 0) return missing(file, line, role, '`chosen` ', typeof chosen === 'string' ? [] : chosen);
+      if (rejectedTurns === 0) return missing(file, line, role, '`rejected` ', typeof rejected === 'string' ? [] : rejected);
+      batch.rows += 2;
+      return { line, kind: 'pair', row };
     }
     case 'contrastive': {
-      const human = x.measureDialogue(record.pair.human.messages, { role });
-      const ai = x.measureDialogue(record.pair.ai.messages, { role });
-      return (
-        missing('`human` ', human, record.pair.human.messages) ??
-        missing('`ai` ', ai, record.pair.ai.messages) ?? { line, kind: 'contrastive', rows: [human.values, ai.values] }
-      );
+      const { human, ai } = record.pair;
+      const humanTurns = x.measureDialogueInto(out, row * L, human.messages, role);
+      const aiTurns = x.measureDialogueInto(out, (row + 1) * L, ai.messages, role);
+      if (humanTurns === 0) return missing(file, line, role, '`human` ', human.messages);
+      if (aiTurns === 0) return missing(file, line, role, '`ai` ', ai.messages);
+      batch.rows += 2;
+      return { line, kind: 'contrastive', row };
     }
   }
 }
 
-async function* flush(pending: Pending[], model: RewardModel): AsyncGenerator<LineResult> {
-  const rows: Float64Array[] = [];
-  for (const p of pending) if (p.kind !== 'diagnostic') rows.push(...p.rows);
+function missing(file: string, line: number, role: string, side: string, messages: readonly Message[]): Pending {
+  const roles = [...new Set(messages.map((msg) => msg.role))].join(', ') || 'none';
+  return {
+    line,
+    kind: 'diagnostic',
+    diagnostic: {
+      file,
+      line,
+      column: 1,
+      severity: 'error',
+      message: `${side}has no turns by \`${role}\` to score (roles here: ${roles}); choose the role to score (--role / styletune.role)`,
+    },
+  };
+}
+
+async function* flush(batch: Batch, model: RewardModel): AsyncGenerator<LineResult> {
+  const rows: Float64Array[] = new Array<Float64Array>(batch.rows);
+  for (let r = 0; r < batch.rows; r++) rows[r] = batch.values.subarray(r * L, (r + 1) * L);
   const scored = rows.length > 0 ? await model.scoreRows(rows) : undefined;
-  let r = 0;
-  const next = (): TraitScore => toTraitScore(model, rows[r], scored!, r++);
-  for (const p of pending) {
+  const next = (r: number): TraitScore => new LazyTraitScore(scored!.score[r], model.bias, rows[r], scored!.contributions, r * model.traitIds.length, model.traitIds);
+  for (const p of batch.pending) {
     switch (p.kind) {
       case 'diagnostic':
         yield p;
         break;
       case 'dialogue':
-        yield { line: p.line, kind: 'dialogue', result: next() };
+        yield { line: p.line, kind: 'dialogue', result: next(p.row) };
         break;
       case 'pair': {
-        const chosen = next();
-        const rejected = next();
+        const chosen = next(p.row);
+        const rejected = next(p.row + 1);
         yield { line: p.line, kind: 'pair', result: { chosen, rejected, margin: chosen.score - rejected.score } };
         break;
       }
       case 'contrastive': {
-        const human = next();
-        const ai = next();
+        const human = next(p.row);
+        const ai = next(p.row + 1);
         yield { line: p.line, kind: 'contrastive', result: { human, ai, margin: human.score - ai.score } };
         break;
       }
@@ -170,7 +194,9 @@ class LazyTraitScore implements TraitScore {
     readonly score: number,
     readonly bias: number,
     private readonly values: Float64Array,
+    /** The batch's contributions matrix; this response's row starts at `offset`. */
     private readonly weighted: Float64Array,
+    private readonly offset: number,
     private readonly ids: readonly string[],
   ) {}
 
@@ -185,7 +211,7 @@ class LazyTraitScore implements TraitScore {
   get contributions(): Record<string, number> {
     if (!this.contributionsCache) {
       this.contributionsCache = {};
-      for (let j = 0; j < this.ids.length; j++) this.contributionsCache[this.ids[j]] = this.weighted[j];
+      for (let j = 0; j < this.ids.length; j++) this.contributionsCache[this.ids[j]] = this.weighted[this.offset + j];
     }
     return this.contributionsCache;
   }
@@ -193,11 +219,6 @@ class LazyTraitScore implements TraitScore {
   toJSON(): TraitScore {
     return { score: this.score, bias: this.bias, traits: this.traits, contributions: this.contributions };
   }
-}
-
-function toTraitScore(model: RewardModel, values: Float64Array, scored: { score: Float64Array; contributions: Float64Array }, row: number): TraitScore {
-  const k = model.traitIds.length;
-  return new LazyTraitScore(scored.score[row], model.bias, values, scored.contributions.subarray(row * k, (row + 1) * k), model.traitIds);
 }
 
 /**

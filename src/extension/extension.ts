@@ -3,7 +3,11 @@
  * StyleTune that imports `vscode`; the scoring itself lives in src/core and is shared with the CLI.
  */
 import * as vscode from 'vscode';
+import { registerAnnotations } from './annotations';
+import { registerInspector } from './inspector';
+import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
+import { registerModelCommands } from './modelCommands';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
 
@@ -30,6 +34,10 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('styletune.rewardModelPath')) models?.clear();
     }),
   );
+  registerModelCommands(context, services);
+  registerAnnotations(context, services);
+  registerLabeling(context, services);
+  context.subscriptions.push(registerInspector(services));
 }
 
 export function deactivate(): void {

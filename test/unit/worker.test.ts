@@ -132,9 +132,21 @@ describe('worker process', () => {
 
   test('a worker that dies is reported as a crash with its last log lines, and its job marked failed', async () => {
     let pid: number | undefined;
+    // stdout (events) and stderr (log) are separate pipes: wait until both have shown step 1, so the
+    // kill lands mid-run and the step's log line is certainly among the last lines reported.
+    let progressSeen = false;
+    let stepLogged = false;
+    const killWhenBoth = () => {
+      if (progressSeen && stepLogged && pid) process.kill(pid, 'SIGKILL');
+    };
     const w = startWorker({ python, repoRoot, args: ['dpo', '--config', makeJob('crash', { max_steps: 500 })] }, {
       onEvent: (e) => {
-        if (e.event === 'progress' && pid) process.kill(pid, 'SIGKILL');
+        if (e.event === 'progress') progressSeen = true;
+        killWhenBoth();
+      },
+      onLog: (line) => {
+        if (line.includes('step 1/500')) stepLogged = true;
+        killWhenBoth();
       },
     });
     pid = w.pid;

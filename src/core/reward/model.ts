@@ -90,7 +90,8 @@ export class RewardModel {
 
   /** Scores rows of engine-order trait values (Float64Array of TRAITS.length each). */
   async scoreRows(rows: readonly Float64Array[]): Promise<ScoredRows> {
-    const k = this.columns.length;
+    const columns = this.columns;
+    const k = columns.length;
     const n = rows.length;
     const score = new Float64Array(n);
     const contributions = new Float64Array(n * k);
@@ -100,7 +101,7 @@ export class RewardModel {
       for (let r = 0; r < m; r++) {
         const row = rows[start + r];
         if (row.length !== TRAITS.length) throw new Error(`row ${start + r} has ${row.length} trait values, expected ${TRAITS.length}`);
-        for (let j = 0; j < k; j++) input[r * k + j] = row[this.columns[j]];
+        for (let j = 0; j < k; j++) input[r * k + j] = row[columns[j]];
       }
       const out = await this.session.run({ traits: new ort.Tensor('float64', input, [m, k]) });
       score.set(out.score.data as Float64Array, start);

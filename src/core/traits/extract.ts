@@ -5,14 +5,15 @@
  *   measureResponse(chosen, prompt)                                    -> the same for a TRL pair side
  *
  * Speed matters (the inspector scores 100k-line files while you scroll): no regular expressions in the
- * loop, one Map lookup per word for every word list at once, spelling verdicts memoized, and evidence
- * spans only collected when asked for.
+ * loop, one vocabulary lookup per word for every per-word fact at once (word lists, shape, spelling
+ * verdict), phrase matching only where a phrase can start, and evidence spans only collected when asked
+ * for. test/unit/golden.test.ts pins the values on real data: speed work must not move them.
  */
 import type { Message, Turns } from '../types';
 import { TRAITS, traitIndex } from './catalog';
 import { Counters } from './counters';
 import { PHRASES_BY_FIRST_WORD, W, type PhraseTrait } from './lexicon';
-import { foldCode, HASH2_SEED, HASH_SEED, hashStep, hashStep2, V, vocabulary } from './vocabulary';
+import { HASH2_SEED, HASH_SEED, hashStep, hashStep2, INFO_FLAGS, V, vocabulary } from './vocabulary';
 
 /** Why a trait fired: a character range [start, end) in `messages[turn].content`. */
 export interface Evidence {
@@ -72,6 +73,14 @@ function isLetter(c: number): boolean {
   );
 }
 const isDigit = (c: number) => c >= 48 && c <= 57;
+/** isLetter(c) || isDigit(c), with ASCII decided first. */
+function isWordChar(c: number): boolean {
+  if (c < 128) {
+    const f = c | 32;
+    return (f >= 97 && f <= 122) || (c >= 48 && c <= 57);
+  }
+  return isLetter(c);
+}
 const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10 || c === 0xa0;
 const isUpper = (c: number) => (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
 
@@ -117,6 +126,8 @@ export class TraitExtractor {
   private wid = new Int32Array(256);
   private ws = new Int32Array(256);
   private we = new Int32Array(256);
+  /** Positions (word indexes) where a phrase may start: see scanTurn. */
+  private pk = new Int32Array(256);
   // Distinct-word counting and partner-word lookup by vocabulary id: a stamp equal to the current
   // serial means "seen in this measurement" / "in the partner's last turn".
   private typeStamp = new Uint32Array(1 << 16);
@@ -125,17 +136,12 @@ export class TraitExtractor {
   private partnerSerial = 0;
   /** Per phrase trait, the last word of the last counted match in the current turn. */
   private readonly phraseEnd = new Int32Array(Object.keys(PHRASE_TRAIT_ID).length);
+  /** Per phrase trait, hits in the current turn. */
+  private readonly phraseHits = new Int32Array(Object.keys(PHRASE_TRAIT_ID).length);
   private evidence: Evidence[] | undefined;
 
   measureDialogue(messages: readonly Message[], opts: MeasureOptions = {}): Measurement {
-    const role = opts.role ?? 'assistant';
-    this.begin(opts.evidence);
-    let partner = false;
-    for (let t = 0; t < messages.length; t++) {
-      const m = messages[t];
-      if (m.role === role) this.scanTurn(m.content, t, partner);
-      else if (m.role !== 'system') partner = this.scanPartner(m.content);
-    }
+    this.scanDialogue(messages, opts.role ?? 'assistant', opts.evidence);
     return this.finish();
   }
 
@@ -145,8 +151,38 @@ export class TraitExtractor {
    * belong to neither side).
    */
   measureResponse(response: Turns, prompt?: Turns, opts: MeasureOptions = {}): Measurement {
-    const role = opts.role ?? 'assistant';
-    this.begin(opts.evidence);
+    this.scanResponse(response, prompt, opts.role ?? 'assistant', opts.evidence);
+    return this.finish();
+  }
+
+  /**
+   * measureDialogue without evidence, writing the values to `out[offset, offset + TRAITS.length)`
+   * instead of a new array; returns the turns measured. For bulk scoring: allocating a small
+   * Float64Array costs more than measuring a short reply.
+   */
+  measureDialogueInto(out: Float64Array, offset: number, messages: readonly Message[], role = 'assistant'): number {
+    this.scanDialogue(messages, role, false);
+    return this.finishInto(out, offset);
+  }
+
+  /** measureResponse, writing into `out` like measureDialogueInto. */
+  measureResponseInto(out: Float64Array, offset: number, response: Turns, prompt: Turns | undefined, role = 'assistant'): number {
+    this.scanResponse(response, prompt, role, false);
+    return this.finishInto(out, offset);
+  }
+
+  private scanDialogue(messages: readonly Message[], role: string, evidence: boolean | undefined): void {
+    this.begin(evidence);
+    let partner = false;
+    for (let t = 0; t < messages.length; t++) {
+      const m = messages[t];
+      if (m.role === role) this.scanTurn(m.content, t, partner);
+      else if (m.role !== 'system') partner = this.scanPartner(m.content);
+    }
+  }
+
+  private scanResponse(response: Turns, prompt: Turns | undefined, role: string, evidence: boolean | undefined): void {
+    this.begin(evidence);
     let partner = false;
     if (typeof prompt === 'string') partner = this.scanPartner(prompt);
     else if (prompt !== undefined) {
@@ -165,7 +201,6 @@ export class TraitExtractor {
         else if (m.role !== 'system') partner = this.scanPartner(m.content);
       }
     }
-    return this.finish();
   }
 
   /** One measurement per turn of `role`, each with the conversation so far as context. */
@@ -192,16 +227,25 @@ export class TraitExtractor {
   }
 
   private finish(): Measurement {
-    const c = this.c;
     const values = new Float64Array(TRAITS.length);
+    const turns = this.finishInto(values, 0);
+    return { values, turns, evidence: this.evidence };
+  }
+
+  private finishInto(out: Float64Array, offset: number): number {
+    const c = this.c;
     // Nothing said by the role: all zeros, whatever the partner said.
-    if (c.turns === 0) return { values, turns: 0, evidence: this.evidence };
-    for (let k = 0; k < TRAITS.length; k++) {
-      const t = TRAITS[k];
-      const v = t.compute(c);
-      values[k] = v < t.range[0] ? t.range[0] : v > t.range[1] ? t.range[1] : v;
+    if (c.turns === 0) {
+      out.fill(0, offset, offset + TRAITS.length);
+      return 0;
     }
-    return { values, turns: c.turns, evidence: this.evidence };
+    for (let k = 0; k < TRAITS.length; k++) {
+      const v = TRAITS[k].compute(c);
+      const lo = RANGE_LO[k];
+      const hi = RANGE_HI[k];
+      out[offset + k] = v < lo ? lo : v > hi ? hi : v;
+    }
+    return c.turns;
   }
 
   private mark(turn: number, start: number, end: number, trait: string): void {
@@ -229,17 +273,35 @@ export class TraitExtractor {
     let i = 0;
     const n = text.length;
     while (i < n) {
-      if (!isLetter(text.charCodeAt(i)) && !isDigit(text.charCodeAt(i))) {
+      const ch = text.charCodeAt(i);
+      if (!isWordChar(ch)) {
         i++;
         continue;
       }
       const s = i;
-      while (i < n && (isLetter(text.charCodeAt(i)) || isDigit(text.charCodeAt(i)))) i++;
-      if (words === 0 && isLetter(text.charCodeAt(s)) && !isUpper(text.charCodeAt(s))) c.partnerLowerTurns++;
+      // Hashed like the extractor's ASCII words, so a pure-ASCII word (String#toLowerCase is then ASCII
+      // folding) is looked up by span; any other word keeps the slice-and-lowercase lookup.
+      let h = HASH_SEED;
+      let h2 = HASH2_SEED;
+      let ascii = true;
+      for (; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d < 128) {
+          let f = d | 32;
+          if (f >= 97 && f <= 122) {
+            // letter: folded already
+          } else if (d >= 48 && d <= 57) f = d;
+          else break;
+          h = hashStep(h, f);
+          h2 = hashStep2(h2, f);
+        } else if (isLetter(d)) ascii = false;
+        else break;
+      }
+      if (words === 0 && isLetter(ch) && !isUpper(ch)) c.partnerLowerTurns++;
       words++;
-      const id = vocabulary.idOf(text.slice(s, i).toLowerCase());
+      const id = ascii ? vocabulary.idOfSpan(text, s, i, h, h2) : vocabulary.idOf(text.slice(s, i).toLowerCase());
       if (id < 0) continue;
-      const f = vocabulary.flags[id];
+      const f = vocabulary.flagsById(id);
       if (f & W.slang) slang++;
       if (i - s >= 3 && !(f & W.stop)) {
         if (id >= this.partnerStamp.length) this.grow(id);
@@ -252,124 +314,144 @@ export class TraitExtractor {
     return true;
   }
 
+  /*
+   * Hot path. State lives in locals, not in closures (captured variables would live in a heap context)
+   * nor in `this.c` (the counters touched by every word are summed locally and added at the end).
+   */
   private scanTurn(text: string, turn: number, partner: boolean): void {
     const c = this.c;
     const ev = this.evidence !== undefined;
-    const n0 = text.length;
+    const n = text.length;
     // A turn has at most one word per two characters: size the buffers once.
-    if (this.wid.length < n0 / 2 + 2) {
-      const size = Math.ceil(n0 / 2) + 2;
+    if (this.wid.length < n / 2 + 2) {
+      const size = Math.ceil(n / 2) + 2;
       this.wid = new Int32Array(size);
       this.ws = new Int32Array(size);
       this.we = new Int32Array(size);
+      this.pk = new Int32Array(size);
     }
     const wid = this.wid;
     const ws = this.ws;
     const we = this.we;
+    const serial = this.serial;
     const partnerSerial = this.partnerSerial;
-    const n = text.length;
+    let typeStamp = this.typeStamp;
+    let partnerStamp = this.partnerStamp;
+    const wordsBefore = c.words;
     let nw = 0; // words in this turn
+    let letters = 0;
+    let types = 0;
+    let sentences = 0;
+    let sentenceWordsSq = 0;
+    let contentWords = 0;
+    let parrotedWords = 0;
+    let commas = 0;
     let sentenceWords = 0;
     let atSentenceStart = true;
-    let lineStart = true;
-    let lineHasContent = false;
+    let lineStart = true; // also: the line has no content yet
     let lineMarkdown = false;
     let last = Last.None;
     let hasQuestionMark = false;
     let buildsOn = false;
+    const pk = this.pk;
+    let np = 0;
+    let prevFlags = 0;
     let i = 0;
-
-    const endSentence = () => {
-      if (sentenceWords > 0) {
-        c.sentences++;
-        c.sentenceWordsSq += sentenceWords * sentenceWords;
-        sentenceWords = 0;
-      }
-      atSentenceStart = true;
-    };
-    const endLine = () => {
-      if (lineHasContent) {
-        c.lines++;
-        if (lineMarkdown) c.markdownLines++;
-      }
-      lineStart = true;
-      lineHasContent = false;
-      lineMarkdown = false;
-    };
 
     while (i < n) {
       const ch = text.charCodeAt(i);
+      if (ch === 32) {
+        i++;
+        continue;
+      }
       if (lineStart && !isSpace(ch)) {
         lineStart = false;
-        lineHasContent = true;
         if (markdownLineStart(text, i)) {
           lineMarkdown = true;
           if (ev) this.mark(turn, i, i + 1, 'markdown');
         }
       }
 
-      if (isLetter(ch) || isDigit(ch)) {
+      if (isWordChar(ch)) {
         // ---- a word: letters, digits and inner apostrophes ----
+        // The loop only finds the word's end, hashes it and notes its case; the rest of its shape
+        // (digits, apostrophe, elongation) is a fact of the lowercase word, kept in the vocabulary.
         const s = i;
         let hasUpperCh = false;
         let allUpper = true;
-        let hasLetterCh = false;
-        let hasDigitCh = false;
         let nonAscii = false;
-        let apostrophe = false;
-        let run = 0;
-        let maxRun = 0;
-        let prev = -1;
         let h = HASH_SEED;
         let h2 = HASH2_SEED;
         while (i < n) {
-          const d = text.charCodeAt(i);
-          if (isLetter(d)) {
-            hasLetterCh = true;
-            if (isUpper(d)) hasUpperCh = true;
-            else allUpper = false;
-            if (d > 127) nonAscii = true;
-            const low = d | 32;
-            run = low === prev ? run + 1 : 1;
-            if (run > maxRun) maxRun = run;
-            prev = low;
-          } else if (isDigit(d)) {
-            hasDigitCh = true;
-            prev = -1;
-          } else if ((d === 39 || d === 0x2019) && i + 1 < n && isLetter(text.charCodeAt(i + 1))) {
-            apostrophe = true;
-            prev = -1;
-          } else break;
-          const folded = foldCode(d);
-          h = hashStep(h, folded);
-          h2 = hashStep2(h2, folded);
+          let d = text.charCodeAt(i);
+          if (d >= 97 && d <= 122) allUpper = false;
+          else if (d >= 65 && d <= 90) {
+            hasUpperCh = true;
+            d |= 32;
+          } else if (d >= 48 && d <= 57) {
+            // a digit
+          } else if (d === 39 || d === 0x2019) {
+            if (!(i + 1 < n && isLetter(text.charCodeAt(i + 1)))) break;
+            d = 39;
+          } else if (d > 127 && isLetter(d)) nonAscii = true;
+          else break;
+          h = hashStep(h, d);
+          h2 = hashStep2(h2, d);
           i++;
         }
         const e = i;
-        // ASCII words (the vast majority) are looked up by span without allocating a string.
-        const id = nonAscii ? vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'")) : vocabulary.idOfSpan(text, s, e, h, h2);
+        const len = e - s;
+        let id: number;
+        let flags: number;
+        let shape: number;
+        if (!nonAscii) {
+          // ASCII words (the vast majority) are looked up by span without allocating a string.
+          id = vocabulary.idOfSpan(text, s, e, h, h2);
+          flags = id >= 0 ? vocabulary.info[(id << 2) + INFO_FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
+          shape = flags;
+        } else {
+          id = vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'"));
+          flags = id >= 0 ? vocabulary.info[(id << 2) + INFO_FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
+          shape = shapeOfSpan(text, s, e);
+          hasUpperCh = (shape & SHAPE_UPPER) !== 0;
+          allUpper = (shape & SHAPE_LOWER) === 0;
+        }
+        const hasLetterCh = (shape & V.hasLetter) !== 0;
+        const hasDigitCh = (shape & V.hasDigit) !== 0;
+        const apostrophe = (shape & V.apostrophe) !== 0;
+        const elongated = (shape & V.elongated) !== 0;
         const isI = id === ID_I;
 
-        c.words++;
-        c.letters += e - s;
+        letters += len;
         sentenceWords++;
-        if (id >= this.typeStamp.length) this.grow(id);
-        if (id < 0) c.types++;
-        else if (this.typeStamp[id] !== this.serial) {
-          this.typeStamp[id] = this.serial;
-          c.types++;
+        if (id < 0) types++;
+        else {
+          if (id >= typeStamp.length) {
+            this.grow(id);
+            typeStamp = this.typeStamp;
+            partnerStamp = this.partnerStamp;
+          }
+          if (typeStamp[id] !== serial) {
+            typeStamp[id] = serial;
+            types++;
+          }
         }
         wid[nw] = id;
         ws[nw] = s;
         we[nw] = e;
         nw++;
+        // The previous word may start a phrase: it has one-word entries, or this word can be the second
+        // of its longer ones. matchPhrases looks at these positions only (a third of all words start
+        // some phrase, far fewer can match one).
+        if ((prevFlags & V.phraseSingle) !== 0 || ((prevFlags & V.phraseFirst) !== 0 && (flags & V.phraseSecond) !== 0)) pk[np++] = nw - 2;
+        prevFlags = flags;
 
         const sentenceInitial = atSentenceStart;
-        if (hasUpperCh && hasLetterCh) {
-          if (allUpper && e - s >= 2) {
+        if (hasUpperCh) {
+          if (allUpper && len >= 2) {
             c.allCaps++;
             if (ev) this.mark(turn, s, e, 'all_caps');
-          } else if (!sentenceInitial && isUpper(ch) && !isI && !wordText(id, text, s, e).startsWith("i'")) {
+          } else if (!sentenceInitial && isUpper(ch) && !isI && (flags & V.startsWithIApostrophe) === 0) {
             c.properNouns++;
             if (ev) this.mark(turn, s, e, 'proper_nouns');
           }
@@ -395,7 +477,7 @@ export class TraitExtractor {
           c.numbers++;
           if (ev) this.mark(turn, s, e, 'numbers');
         }
-        if (maxRun >= 3) {
+        if (elongated) {
           c.elongations++;
           if (ev) this.mark(turn, s, e, 'elongation');
         }
@@ -403,10 +485,10 @@ export class TraitExtractor {
           c.contractions++;
           if (ev) this.mark(turn, s, e, 'contractions');
         }
-        if (partner && e - s >= 3 && id >= 0 && !(vocabulary.flags[id] & W.stop)) {
-          c.contentWords++;
-          if (this.partnerStamp[id] === partnerSerial) {
-            c.parrotedWords++;
+        if (partner && len >= 3 && id >= 0 && !(flags & W.stop)) {
+          contentWords++;
+          if (partnerStamp[id] === partnerSerial) {
+            parrotedWords++;
             if (!buildsOn) {
               buildsOn = true;
               if (ev) this.mark(turn, s, e, 'builds_on_partner');
@@ -414,65 +496,24 @@ export class TraitExtractor {
           }
         }
 
-        const flags = id >= 0 ? vocabulary.flags[id] : vocabulary.flagsOf(id, wordText(id, text, s, e));
         if ((flags & WORD_LIST_BITS) !== 0) {
-          if (flags & W.slang) {
-            c.slang++;
-            if (ev) this.mark(turn, s, e, 'slang');
-          }
-          if (flags & W.colloquial) {
-            c.colloquial++;
-            if (ev) this.mark(turn, s, e, 'colloquial');
-          }
-          if (flags & W.formal) {
-            c.formal++;
-            if (ev) this.mark(turn, s, e, 'formal_vocabulary');
-          }
-          if (flags & W.hedge) {
-            c.hedgeWords++;
-            if (ev) this.mark(turn, s, e, 'hedging');
-          }
-          if (flags & W.firstPerson) {
-            c.firstPerson++;
-            if (ev) this.mark(turn, s, e, 'first_person');
-          }
-          if (flags & W.secondPerson) {
-            c.secondPerson++;
-            if (ev) this.mark(turn, s, e, 'second_person');
-          }
-          if (flags & W.laugh) {
-            c.laugh++;
-            if (ev) this.mark(turn, s, e, 'laughter');
-          }
-          if (flags & W.interjection) {
-            c.interjection++;
-            if (ev) this.mark(turn, s, e, 'interjections');
-          }
-          if (flags & W.profanity) {
-            c.profanity++;
-            if (ev) this.mark(turn, s, e, 'profanity');
-          }
-          if (flags & W.notKnowing) {
-            c.notKnowingWords++;
-            if (ev) this.mark(turn, s, e, 'admits_not_knowing');
-          }
-          if (flags & W.droppedApostrophe) {
-            c.droppedApostrophe++;
-            if (ev) this.mark(turn, s, e, 'dropped_apostrophes');
-          }
-          if (flags & W.timeRef) {
-            c.timeRef++;
-            if (ev) this.mark(turn, s, e, 'recent_activity');
-          }
-        } else if (hasLetterCh && !hasDigitCh && e - s >= 3 && !(hasUpperCh && (!sentenceInitial || allUpper))) {
+          this.countListWord(flags, turn, s, e);
+        } else if (hasLetterCh && !hasDigitCh && len >= 3 && !(hasUpperCh && (!sentenceInitial || allUpper))) {
           // Capitalized mid-sentence words are names and all-caps words acronyms: not typos.
           if (flags & V.laughLike) {
             c.laugh++;
             if (ev) this.mark(turn, s, e, 'laughter');
-          } else if (maxRun < 3) {
-            const lower = wordText(id, text, s, e);
-            const stem = apostrophe && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
-            const known = vocabulary.spelledRight(stem === lower ? id : vocabulary.idOf(stem), stem);
+          } else if (!elongated) {
+            // The verdict (of the word, or of its stem for "'s" words) is kept in the word's flags: after
+            // the first time no string is needed.
+            let known: boolean;
+            if ((flags & V.typoChecked) !== 0) known = (flags & V.typoKnown) !== 0;
+            else {
+              const lower = wordText(id, text, s, e);
+              const stem = apostrophe && lower.endsWith("'s") ? lower.slice(0, -2) : lower;
+              known = vocabulary.spelledRight(stem === lower ? id : vocabulary.idOf(stem), stem);
+              if (id >= 0) vocabulary.addFlags(id, V.typoChecked | (known ? V.typoKnown : 0));
+            }
             if (!known) {
               c.typos++;
               if (ev) this.mark(turn, s, e, 'typos');
@@ -488,9 +529,21 @@ export class TraitExtractor {
         // A blank line between paragraphs: "\n\n" possibly with spaces or \r in between.
         let j = i + 1;
         while (j < n && (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 13 || text.charCodeAt(j) === 9)) j++;
-        if (j < n && text.charCodeAt(j) === 10 && c.words > 0) c.paragraphBreaks++;
-        endSentence();
-        endLine();
+        if (j < n && text.charCodeAt(j) === 10 && wordsBefore + nw > 0) c.paragraphBreaks++;
+        // end of sentence
+        if (sentenceWords > 0) {
+          sentences++;
+          sentenceWordsSq += sentenceWords * sentenceWords;
+          sentenceWords = 0;
+        }
+        atSentenceStart = true;
+        // end of line
+        if (!lineStart) {
+          c.lines++;
+          if (lineMarkdown) c.markdownLines++;
+        }
+        lineStart = true;
+        lineMarkdown = false;
         i++;
         continue;
       }
@@ -507,9 +560,23 @@ export class TraitExtractor {
         }
         // "3.5" and "e.g" do not end sentences
         const nextCh = text.charCodeAt(j);
-        if (!(j - i === 1 && (isDigit(nextCh) || isLetter(nextCh)))) endSentence();
+        if (!(j - i === 1 && (isDigit(nextCh) || isLetter(nextCh)))) {
+          if (sentenceWords > 0) {
+            sentences++;
+            sentenceWordsSq += sentenceWords * sentenceWords;
+            sentenceWords = 0;
+          }
+          atSentenceStart = true;
+        }
         last = Last.Terminal;
         i = j;
+        continue;
+      }
+      if (ch === 44 /* , */) {
+        commas++;
+        if (ev) this.mark(turn, i, i + 1, 'commas');
+        last = Last.Other;
+        i++;
         continue;
       }
       if (ch === 33 /* ! */ || ch === 63 /* ? */) {
@@ -531,16 +598,14 @@ export class TraitExtractor {
           c.expressivePunct++;
           if (ev) this.mark(turn, i, j, 'expressive_punctuation');
         }
-        endSentence();
+        if (sentenceWords > 0) {
+          sentences++;
+          sentenceWordsSq += sentenceWords * sentenceWords;
+          sentenceWords = 0;
+        }
+        atSentenceStart = true;
         last = Last.Terminal;
         i = j;
-        continue;
-      }
-      if (ch === 44 /* , */) {
-        c.commas++;
-        if (ev) this.mark(turn, i, i + 1, 'commas');
-        last = Last.Other;
-        i++;
         continue;
       }
       if (ch === 0x2014 /* — */) {
@@ -589,8 +654,22 @@ export class TraitExtractor {
       if (!(ch === 34 || ch === 39 || ch === 41 || ch === 93 || ch === 0x201d || ch === 0x2019 || ch === 0xfe0f || ch === 0x200d || ch === 126)) last = Last.Other;
       i++;
     }
-    endSentence();
-    endLine();
+    if (sentenceWords > 0) {
+      sentences++;
+      sentenceWordsSq += sentenceWords * sentenceWords;
+    }
+    if (!lineStart) {
+      c.lines++;
+      if (lineMarkdown) c.markdownLines++;
+    }
+    c.words += nw;
+    c.letters += letters;
+    c.types += types;
+    c.sentences += sentences;
+    c.sentenceWordsSq += sentenceWordsSq;
+    c.contentWords += contentWords;
+    c.parrotedWords += parrotedWords;
+    c.commas += commas;
 
     // ---- turn-level traits ----
     c.turns++;
@@ -611,54 +690,179 @@ export class TraitExtractor {
       if (buildsOn) c.buildsOnPartnerTurns++;
     }
 
-    let questionBack = false;
     let asksWithoutMark = false;
-    if (nw > 0 && !hasQuestionMark && wid[0] >= 0 && vocabulary.flags[wid[0]] & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
-    const phraseEnd = this.phraseEnd.fill(-1);
-    for (let k = 0; k < nw; k++) {
-      const index = wid[k] >= 0 && vocabulary.flags[wid[k]] & W.phraseStart ? PHRASES_BY_FIRST_ID.get(wid[k]) : undefined;
-      if (index === undefined) continue;
-      // Longer phrases (by their second word) before one-word ones, so the longest match is counted.
-      const longer = k + 1 < nw ? index.bySecond.get(wid[k + 1]) : undefined;
-      for (const entry of longer === undefined ? index.single : index.single.length === 0 ? longer : longer.concat(index.single)) {
-        const len = entry.restIds.length;
-        if (k + len >= nw) continue;
-        let ok = true;
-        for (let r = 0; r < len; r++) {
-          if (wid[k + 1 + r] !== entry.restIds[r]) {
-            ok = false;
-            break;
-          }
-        }
-        if (!ok) continue;
-        const endWord = k + len;
-        if (entry.trait === 'question_back') {
-          // Only at the end of the turn, or right before a question mark.
-          const followedByQuestion = nextNonSpace(text, we[endWord]) === 63;
-          if (entry.needsQuestionMark ? !followedByQuestion : !(endWord === nw - 1 || followedByQuestion)) continue;
-          questionBack = true;
-        }
-        // A match inside one already counted for the same trait ("not sure" in "I'm not sure") is the same hit.
-        const bit = PHRASE_BIT[entry.trait];
-        if (k <= phraseEnd[bit]) continue;
-        phraseEnd[bit] = endWord;
-        c[entry.trait]++;
-        if (ev) this.mark(turn, ws[k], we[endWord], PHRASE_TRAIT_ID[entry.trait]);
-      }
-    }
+    if (nw > 0 && !hasQuestionMark && wid[0] >= 0 && vocabulary.flagsById(wid[0]) & W.questionOpener && last !== Last.Terminal) asksWithoutMark = true;
+    if ((prevFlags & V.phraseSingle) !== 0) pk[np++] = nw - 1;
+    const questionBack = np > 0 ? this.matchPhrases(text, turn, nw, np) : false;
     if (hasQuestionMark || asksWithoutMark || questionBack) c.questionTurns++;
     if (questionBack) c.questionBackTurns++;
+  }
+
+  /** Counts a word that is on one or more of lexicon.ts's word lists. */
+  private countListWord(flags: number, turn: number, s: number, e: number): void {
+    const c = this.c;
+    const ev = this.evidence !== undefined;
+    if (flags & W.slang) {
+      c.slang++;
+      if (ev) this.mark(turn, s, e, 'slang');
+    }
+    if (flags & W.colloquial) {
+      c.colloquial++;
+      if (ev) this.mark(turn, s, e, 'colloquial');
+    }
+    if (flags & W.formal) {
+      c.formal++;
+      if (ev) this.mark(turn, s, e, 'formal_vocabulary');
+    }
+    if (flags & W.hedge) {
+      c.hedgeWords++;
+      if (ev) this.mark(turn, s, e, 'hedging');
+    }
+    if (flags & W.firstPerson) {
+      c.firstPerson++;
+      if (ev) this.mark(turn, s, e, 'first_person');
+    }
+    if (flags & W.secondPerson) {
+      c.secondPerson++;
+      if (ev) this.mark(turn, s, e, 'second_person');
+    }
+    if (flags & W.laugh) {
+      c.laugh++;
+      if (ev) this.mark(turn, s, e, 'laughter');
+    }
+    if (flags & W.interjection) {
+      c.interjection++;
+      if (ev) this.mark(turn, s, e, 'interjections');
+    }
+    if (flags & W.profanity) {
+      c.profanity++;
+      if (ev) this.mark(turn, s, e, 'profanity');
+    }
+    if (flags & W.notKnowing) {
+      c.notKnowingWords++;
+      if (ev) this.mark(turn, s, e, 'admits_not_knowing');
+    }
+    if (flags & W.droppedApostrophe) {
+      c.droppedApostrophe++;
+      if (ev) this.mark(turn, s, e, 'dropped_apostrophes');
+    }
+    if (flags & W.timeRef) {
+      c.timeRef++;
+      if (ev) this.mark(turn, s, e, 'recent_activity');
+    }
+  }
+
+  /**
+   * Phrase hits over the turn's word ids (wid/ws/we, nw words); returns whether the turn ends by
+   * returning the question.
+   */
+  private matchPhrases(text: string, turn: number, nw: number, np: number): boolean {
+    const ev = this.evidence !== undefined;
+    const wid = this.wid;
+    const ws = this.ws;
+    const we = this.we;
+    const hits = this.phraseHits.fill(0);
+    const phraseEnd = this.phraseEnd.fill(-1);
+    let questionBack = false;
+    const pk = this.pk;
+    for (let p = 0; p < np; p++) {
+      const k = pk[p];
+      const first = wid[k];
+      const index = first >= 0 && first < PHRASES_BY_FIRST_ID.length ? PHRASES_BY_FIRST_ID[first] : undefined;
+      if (index === undefined) continue;
+      // Longer phrases (by their second word) before one-word ones, so the longest match is counted.
+      const longer = k + 1 < nw && index.hasLonger ? longerPhrases(first, wid[k + 1]) : undefined;
+      for (let pass = longer === undefined ? 1 : 0; pass < 2; pass++) {
+        const entries = pass === 0 ? longer! : index.single;
+        for (let q = 0; q < entries.length; q++) {
+          const entry = entries[q];
+          const rest = entry.restIds;
+          const len = rest.length;
+          if (k + len >= nw) continue;
+          let ok = true;
+          for (let r = 0; r < len; r++) {
+            if (wid[k + 1 + r] !== rest[r]) {
+              ok = false;
+              break;
+            }
+          }
+          if (!ok) continue;
+          const endWord = k + len;
+          if (entry.questionBack) {
+            // Only at the end of the turn, or right before a question mark.
+            const followedByQuestion = nextNonSpace(text, we[endWord]) === 63;
+            if (entry.needsQuestionMark ? !followedByQuestion : !(endWord === nw - 1 || followedByQuestion)) continue;
+            questionBack = true;
+          }
+          // A match inside one already counted for the same trait ("not sure" in "I'm not sure") is the same hit.
+          const bit = entry.bit;
+          if (k <= phraseEnd[bit]) continue;
+          phraseEnd[bit] = endWord;
+          hits[bit]++;
+          if (ev) this.mark(turn, ws[k], we[endWord], entry.evidenceTrait);
+        }
+      }
+    }
+    // Named fields, in PHRASE_TRAIT_ID order: one keyed increment per hit would be a megamorphic access.
+    const c = this.c;
+    c.ai_meta += hits[0];
+    c.assistant_phrasing += hits[1];
+    c.hedging += hits[2];
+    c.not_knowing += hits[3];
+    c.empathy += hits[4];
+    c.idioms += hits[5];
+    c.personal_details += hits[6];
+    c.recent_activity += hits[7];
+    c.self_correction += hits[8];
+    c.opinion += hits[9];
+    c.question_back += hits[10];
+    return questionBack;
   }
 }
 
 const ID_I = vocabulary.idOf('i');
+
+/** shapeOfSpan bits beyond V's: an uppercase letter, a letter that is not uppercase. */
+const SHAPE_UPPER = 1 << 0;
+const SHAPE_LOWER = 1 << 1;
+
+/**
+ * The shape of a word with letters beyond ASCII, character by character: V.hasLetter, V.hasDigit,
+ * V.apostrophe, V.elongated (runs compare code units | 32) and the case bits above.
+ */
+function shapeOfSpan(text: string, s: number, e: number): number {
+  let f = 0;
+  let run = 0;
+  let prev = -1;
+  for (let i = s; i < e; i++) {
+    const d = text.charCodeAt(i);
+    if (isLetter(d)) {
+      f |= V.hasLetter | (isUpper(d) ? SHAPE_UPPER : SHAPE_LOWER);
+      const low = d | 32;
+      run = low === prev ? run + 1 : 1;
+      if (run >= 3) f |= V.elongated;
+      prev = low;
+    } else {
+      if (isDigit(d)) f |= V.hasDigit;
+      else f |= V.apostrophe;
+      prev = -1;
+    }
+  }
+  return f;
+}
+const RANGE_LO = Float64Array.from(TRAITS, (t) => t.range[0]);
+const RANGE_HI = Float64Array.from(TRAITS, (t) => t.range[1]);
 
 /** A word's lowercase text; needed only off the hot path (and when the vocabulary is full). */
 function wordText(id: number, text: string, s: number, e: number): string {
   return id >= 0 ? vocabulary.word(id) : text.slice(s, e).toLowerCase().replace(/\u2019/g, "'");
 }
 
-const PHRASE_BIT = Object.fromEntries(Object.keys(PHRASE_TRAIT_ID).map((k, i) => [k, i])) as Record<PhraseTrait, number>;
+const PHRASE_TRAITS = Object.keys(PHRASE_TRAIT_ID) as PhraseTrait[];
+// matchPhrases adds the hits to named Counters fields in this order.
+if (PHRASE_TRAITS.join() !== 'ai_meta,assistant_phrasing,hedging,not_knowing,empathy,idioms,personal_details,recent_activity,self_correction,opinion,question_back') {
+  throw new Error('phrase traits changed: update TraitExtractor.matchPhrases');
+}
 
 /** Bits of lexicon.ts's word lists that count toward a trait (excludes structural bits). */
 const WORD_LIST_BITS =
@@ -666,27 +870,78 @@ const WORD_LIST_BITS =
 
 interface PhraseMatcher {
   restIds: Int32Array;
-  trait: PhraseTrait;
+  /** Position of the trait in PHRASE_TRAITS. */
+  bit: number;
+  /** The trait's id in evidence. */
+  evidenceTrait: string;
+  questionBack: boolean;
   needsQuestionMark: boolean;
 }
 
+interface PhraseIndex {
+  single: PhraseMatcher[];
+  /** Whether some phrase has more words than this first one. */
+  hasLonger: boolean;
+}
+
 /**
- * Phrases by their first word's vocabulary id, then by their second: common first words ("i", "my")
- * start dozens of phrases, and one integer lookup on the next word leaves only the few that can match.
+ * Phrases by their first word's vocabulary id (an array: phrase words are interned at startup, so their
+ * ids are small), and multi-word phrases by their first two ids: common first words ("i", "my") start
+ * dozens of phrases, and one integer lookup on the next word leaves only the few that can match.
  */
-const PHRASES_BY_FIRST_ID = new Map<number, { single: PhraseMatcher[]; bySecond: Map<number, PhraseMatcher[]> }>();
+const PHRASES_BY_FIRST_ID: (PhraseIndex | undefined)[] = [];
+const pairLists = new Map<string, { first: number; second: number; list: PhraseMatcher[] }>();
 for (const [first, entries] of PHRASES_BY_FIRST_WORD) {
-  const index = { single: [] as PhraseMatcher[], bySecond: new Map<number, PhraseMatcher[]>() };
+  const firstId = vocabulary.idOf(first);
+  const index: PhraseIndex = { single: [], hasLonger: false };
   for (const e of entries) {
-    const m: PhraseMatcher = { restIds: Int32Array.from(e.rest, (w) => vocabulary.idOf(w)), trait: e.trait, needsQuestionMark: e.needsQuestionMark };
-    if (m.restIds.length === 0) index.single.push(m);
-    else {
-      const list = index.bySecond.get(m.restIds[0]) ?? [];
-      list.push(m); // entries arrive longest first (lexicon.ts), so each list stays longest first
-      index.bySecond.set(m.restIds[0], list);
+    const m: PhraseMatcher = {
+      restIds: Int32Array.from(e.rest, (w) => vocabulary.idOf(w)),
+      bit: PHRASE_TRAITS.indexOf(e.trait),
+      evidenceTrait: PHRASE_TRAIT_ID[e.trait],
+      questionBack: e.trait === 'question_back',
+      needsQuestionMark: e.needsQuestionMark,
+    };
+    if (m.restIds.length === 0) {
+      index.single.push(m);
+      vocabulary.addFlags(firstId, V.phraseSingle);
+    } else {
+      index.hasLonger = true;
+      vocabulary.addFlags(firstId, V.phraseFirst);
+      vocabulary.addFlags(m.restIds[0], V.phraseSecond);
+      const key = `${firstId} ${m.restIds[0]}`;
+      const pair = pairLists.get(key) ?? { first: firstId, second: m.restIds[0], list: [] };
+      pair.list.push(m); // entries arrive longest first (lexicon.ts), so each list stays longest first
+      pairLists.set(key, pair);
     }
   }
-  PHRASES_BY_FIRST_ID.set(vocabulary.idOf(first), index);
+  while (PHRASES_BY_FIRST_ID.length <= firstId) PHRASES_BY_FIRST_ID.push(undefined);
+  PHRASES_BY_FIRST_ID[firstId] = index;
+}
+
+// An open-addressing table of (first id, second id) -> phrases: a Map lookup per phrase-starting word
+// ("i", "you", "a" are most words' neighbours) was a tenth of the scoring time.
+let pairMask = 15;
+while (pairMask + 1 < pairLists.size * 4) pairMask = pairMask * 2 + 1;
+const PAIR_FIRST = new Int32Array(pairMask + 1).fill(-1);
+const PAIR_SECOND = new Int32Array(pairMask + 1);
+const PAIR_LISTS: PhraseMatcher[][] = new Array<PhraseMatcher[]>(pairMask + 1).fill([]);
+const pairSlot = (first: number, second: number) => (Math.imul(first, 0x9e3779b1) ^ Math.imul(second, 0x85ebca6b)) & pairMask;
+for (const { first, second, list } of pairLists.values()) {
+  let idx = pairSlot(first, second);
+  while (PAIR_FIRST[idx] !== -1) idx = (idx + 1) & pairMask;
+  PAIR_FIRST[idx] = first;
+  PAIR_SECOND[idx] = second;
+  PAIR_LISTS[idx] = list;
+}
+
+/** Phrases of two or more words starting with the words `first` `second`, longest first. */
+function longerPhrases(first: number, second: number): PhraseMatcher[] | undefined {
+  for (let idx = pairSlot(first, second); ; idx = (idx + 1) & pairMask) {
+    const f = PAIR_FIRST[idx];
+    if (f === -1) return undefined;
+    if (f === first && PAIR_SECOND[idx] === second) return PAIR_LISTS[idx];
+  }
 }
 
 function lastNonSpace(text: string): number {

@@ -7,11 +7,31 @@
 import { W, WORD_FLAGS } from './lexicon';
 import { isKnownWord } from './spelling';
 
-/** Flags beyond the word lists (lexicon.ts uses bits 0-14). */
+/**
+ * Flags beyond the word lists (lexicon.ts uses bits 0-14). Each is a fact of the word's lowercase text,
+ * so it can be computed once per word instead of once per occurrence; some are set by the extractor.
+ */
 export const V = {
+  // The extractor's typo verdict for the word as written: for "x's", the stem's spelling (set by it).
+  typoChecked: 1 << 15,
+  typoKnown: 1 << 16,
+  /** Starts with "i'" (i'm, i'll): the pronoun, not a proper noun, when capitalized. */
+  startsWithIApostrophe: 1 << 17,
   laughLike: 1 << 20, // hahaha, hehehe, lmaooo: laughter spelled in ways no list can enumerate
   spellChecked: 1 << 21,
   spelledRight: 1 << 22,
+  // The word's shape, for ASCII words (lowercase a-z, digits, '): the extractor reads these instead of
+  // tracking them character by character. Meaningless for other words, which it inspects itself.
+  hasLetter: 1 << 23,
+  hasDigit: 1 << 24,
+  apostrophe: 1 << 25,
+  /** A letter three or more times in a row ("sooo"), runs broken by digits and apostrophes. */
+  elongated: 1 << 26,
+  // Set by the extractor's phrase index: first word of a one-word phrase entry, first word of a longer
+  // phrase, second word of a longer phrase.
+  phraseSingle: 1 << 27,
+  phraseFirst: 1 << 28,
+  phraseSecond: 1 << 29,
 } as const;
 
 const LAUGH_PREFIXES = ['haha', 'hehe', 'lmao', 'lool', 'ahah', 'bahah', 'hahh'];
@@ -31,18 +51,26 @@ export function hashStep2(h: number, code: number): number {
 }
 export const HASH2_SEED = 0x2545f491 | 0;
 
+/** Per-id record in `Vocabulary.info`: four Int32 fields, so a lookup's hit touches one cache line. */
+const INFO_H = 0;
+const INFO_H2 = 1;
+const INFO_LEN = 2;
+export const INFO_FLAGS = 3;
+
 /**
  * An open-addressing hash table of words keyed by FNV-1a hashes. The extractor hashes each word while
  * scanning its characters and looks it up by span (text, start, end) without slicing or lowercasing:
  * a hit, the common case, allocates nothing.
+ *
+ * A lookup reads one slot and one `info` record (hashes, length and flags side by side), and the slot
+ * table grows with the vocabulary instead of starting at a size for a hundred thousand words: both to
+ * keep the probe's memory reads few and cached.
  */
 class Vocabulary {
   private words: string[] = [];
-  private hashes: Int32Array = new Int32Array(1 << 16);
-  private hashes2: Int32Array = new Int32Array(1 << 16);
-  private lengths: Int32Array = new Int32Array(1 << 16);
-  private slots = new Int32Array(1 << 17); // id + 1; 0 = empty
-  flags: Int32Array = new Int32Array(1 << 16);
+  /** Per id, at id * 4: INFO_H, INFO_H2, INFO_LEN, INFO_FLAGS. */
+  info: Int32Array = new Int32Array(4 << 12);
+  private slots = new Int32Array(1 << 13); // id + 1; 0 = empty
 
   get size(): number {
     return this.words.length;
@@ -51,6 +79,16 @@ class Vocabulary {
   /** The word with this id. */
   word(id: number): string {
     return this.words[id];
+  }
+
+  /** Word-list flags (lexicon.ts W, plus V) of a word by id. */
+  flagsById(id: number): number {
+    return this.info[(id << 2) + INFO_FLAGS];
+  }
+
+  /** Adds V bits to a word's flags. */
+  addFlags(id: number, bits: number): void {
+    this.info[(id << 2) + INFO_FLAGS] |= bits;
   }
 
   /** Id of `lower` (a lowercase word, straight apostrophes), interning it; -1 once the vocabulary is full. */
@@ -62,7 +100,7 @@ class Vocabulary {
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
       const id = this.slots[idx] - 1;
       if (id < 0) return this.insert(lower, h, idx);
-      if (this.hashes[id] === h && this.words[id] === lower) return id;
+      if (this.info[id << 2] === h && this.words[id] === lower) return id;
     }
   }
 
@@ -73,31 +111,34 @@ class Vocabulary {
    * million words), and skipping the compare saved a tenth of the scoring time.
    */
   idOfSpan(text: string, s: number, e: number, h: number, h2: number): number {
-    const mask = this.slots.length - 1;
+    const slots = this.slots;
+    const info = this.info;
+    const mask = slots.length - 1;
     const len = e - s;
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
-      const id = this.slots[idx] - 1;
+      const id = slots[idx] - 1;
       if (id < 0) return this.insert(foldAscii(text, s, e), h, idx);
-      if (this.hashes[id] === h && this.hashes2[id] === h2 && this.lengths[id] === len) return id;
+      const at = id << 2;
+      if (info[at + INFO_H] === h && info[at + INFO_H2] === h2 && info[at + INFO_LEN] === len) return id;
     }
   }
 
   private insert(lower: string, h: number, idx: number): number {
     if (this.words.length >= MAX_WORDS) return -1;
     const id = this.words.length;
-    if (id === this.flags.length) {
-      this.flags = grow32(this.flags);
-      this.hashes = grow32(this.hashes);
-      this.hashes2 = grow32(this.hashes2);
-      this.lengths = grow32(this.lengths);
+    if ((id + 1) << 2 > this.info.length) {
+      const info = new Int32Array(this.info.length * 2);
+      info.set(this.info);
+      this.info = info;
     }
     this.words.push(lower);
-    this.flags[id] = factsOf(lower);
-    this.hashes[id] = h;
     let h2 = HASH2_SEED;
     for (let i = 0; i < lower.length; i++) h2 = hashStep2(h2, lower.charCodeAt(i));
-    this.hashes2[id] = h2;
-    this.lengths[id] = lower.length;
+    const at = id << 2;
+    this.info[at + INFO_H] = h;
+    this.info[at + INFO_H2] = h2;
+    this.info[at + INFO_LEN] = lower.length;
+    this.info[at + INFO_FLAGS] = factsOf(lower);
     this.slots[idx] = id + 1;
     // Keep the load factor under 1/2 so probe runs stay short.
     if (this.words.length * 2 > this.slots.length) this.rehash();
@@ -108,7 +149,7 @@ class Vocabulary {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let id = 0; id < this.words.length; id++) {
-      let idx = this.hashes[id] & mask;
+      let idx = this.info[id << 2] & mask;
       while (slots[idx] !== 0) idx = (idx + 1) & mask;
       slots[idx] = id + 1;
     }
@@ -117,16 +158,17 @@ class Vocabulary {
 
   /** Word-list flags of a word with id `id` (or of `lower` directly when the vocabulary is full). */
   flagsOf(id: number, lower: string): number {
-    return id >= 0 ? this.flags[id] : factsOf(lower);
+    return id >= 0 ? this.flagsById(id) : factsOf(lower);
   }
 
   /** Spelling verdict, computed on first need: most words never need it (they are in a word list). */
   spelledRight(id: number, lower: string): boolean {
     if (id < 0) return isKnownWord(lower);
-    const f = this.flags[id];
+    const at = (id << 2) + INFO_FLAGS;
+    const f = this.info[at];
     if (f & V.spellChecked) return (f & V.spelledRight) !== 0;
     const known = isKnownWord(lower);
-    this.flags[id] = f | V.spellChecked | (known ? V.spelledRight : 0);
+    this.info[at] = f | V.spellChecked | (known ? V.spelledRight : 0);
     return known;
   }
 }
@@ -142,16 +184,30 @@ function foldAscii(text: string, s: number, e: number): string {
   return out;
 }
 
-function grow32(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
-
 function factsOf(lower: string): number {
   let f = WORD_FLAGS.get(lower) ?? 0;
   if (!(f & W.laugh) && lower.length >= 4) {
     for (const p of LAUGH_PREFIXES) if (lower.startsWith(p)) f |= V.laughLike;
+  }
+  return f | shapeOf(lower);
+}
+
+function shapeOf(lower: string): number {
+  let f = lower.startsWith("i'") ? V.startsWithIApostrophe : 0;
+  let run = 0;
+  let prev = -1;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (c >= 97 && c <= 122) {
+      f |= V.hasLetter;
+      run = c === prev ? run + 1 : 1;
+      if (run >= 3) f |= V.elongated;
+      prev = c;
+    } else {
+      if (c >= 48 && c <= 57) f |= V.hasDigit;
+      else if (c === 39) f |= V.apostrophe;
+      prev = -1;
+    }
   }
   return f;
 }

@@ -9,6 +9,9 @@ import type { Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
+import { annotationsTests } from './annotations.ui';
+import { inspectorTests } from './inspector.ui';
+import { labelingTests } from './labeling.ui';
 import { scoreCurrentFileTests } from './scoreCurrentFile.ui';
 
 export interface UiTest {
@@ -29,7 +32,7 @@ export async function runUiTests(p: { sandbox: string; workspace: string }): Pro
     // notification toasts. This way the workbench is the one a user gets.
     server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), linkExtension: repoRoot });
     workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
-    for (const test of scoreCurrentFileTests) {
+    for (const test of [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests]) {
       current = test.name;
       const t = Date.now();
       await test.run(workbench.page, { workspace: p.workspace });

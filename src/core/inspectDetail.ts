@@ -1,0 +1,77 @@
+/**
+ * One line of a dataset explained for the inspector's detail pane: the conversation, where each trait
+ * fired (evidence spans) and what each trait adds to the score. Measured with evidence on, which is
+ * slower than bulk scoring: only ever for the line the user selected.
+ */
+import { toRecord, turnsToMessages } from './formats';
+import type { RewardModel } from './reward/model';
+import { traitIndex } from './traits/catalog';
+import { TraitExtractor, type Evidence, type Measurement } from './traits/extract';
+import type { Message, Turns } from './types';
+
+export interface DetailSide {
+  /** "dialogue", "chosen", "rejected", "human", "ai". */
+  label: string;
+  /** Shown before the measured turns and not measured (a pair's prompt). */
+  context: Message[];
+  messages: Message[];
+  score: number;
+  /** Model traits: contribution to the score and the measured value. */
+  traits: { id: string; value: number; contribution: number }[];
+  /** Spans in `messages[turn].content`, only for the model's traits. */
+  evidence: Evidence[];
+}
+
+export interface LineDetail {
+  line: number;
+  kind: 'dialogue' | 'pair' | 'contrastive';
+  sides: DetailSide[];
+}
+
+/** `lineText` is the raw JSONL line; returns undefined when it is not a valid record. */
+export async function explainLine(lineText: string, line: number, model: RewardModel, role?: string): Promise<LineDetail | undefined> {
+  let value: unknown;
+  try {
+    value = JSON.parse(lineText);
+  } catch {
+    return undefined;
+  }
+  const parsed = toRecord(value, '', line);
+  if (!('record' in parsed)) return undefined;
+  const r = parsed.record;
+  const who = role ?? model.spec.role;
+  const x = new TraitExtractor();
+  const opts = { role: who, evidence: true };
+  const sides: { label: string; context: Message[]; messages: Message[]; m: Measurement }[] = [];
+  switch (r.kind) {
+    case 'dialogue':
+      sides.push({ label: 'dialogue', context: [], messages: r.dialogue.messages, m: x.measureDialogue(r.dialogue.messages, opts) });
+      break;
+    case 'pair': {
+      const context = r.pair.prompt === undefined ? [] : turnsToMessages(r.pair.prompt, 'user');
+      const side = (label: string, t: Turns) => ({ label, context, messages: turnsToMessages(t, who), m: x.measureResponse(t, r.pair.prompt, opts) });
+      sides.push(side('chosen', r.pair.chosen), side('rejected', r.pair.rejected));
+      break;
+    }
+    case 'contrastive':
+      sides.push({ label: 'human', context: [], messages: r.pair.human.messages, m: x.measureDialogue(r.pair.human.messages, opts) });
+      sides.push({ label: 'ai', context: [], messages: r.pair.ai.messages, m: x.measureDialogue(r.pair.ai.messages, opts) });
+      break;
+  }
+  const scored = await model.scoreRows(sides.map((s) => s.m.values));
+  const ids = model.traitIds;
+  const k = ids.length;
+  const known = new Set(ids);
+  return {
+    line,
+    kind: r.kind,
+    sides: sides.map((s, i) => ({
+      label: s.label,
+      context: s.context,
+      messages: s.messages,
+      score: scored.score[i],
+      traits: ids.map((id, j) => ({ id, value: s.m.values[traitIndex(id)], contribution: scored.contributions[i * k + j] })),
+      evidence: (s.m.evidence ?? []).filter((e) => known.has(e.trait)),
+    })),
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * What the inline annotations say, computed without `vscode` (so the benchmark and unit tests run it
+ * in plain Node): for a range of lines of a JSONL file or a markdown transcript, the reward of each
+ * scorable item there and the traits that move it most.
+ *
+ * Items are cached by a hash of what their score depends on (text, context, role), not by line
+ * number: after an edit, every unchanged turn is found again wherever it moved to, so only the
+ * edited turn is measured again.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { toRecord } from '../../core/formats';
+import type { RewardModel } from '../../core/reward/model';
+import { TRAITS, traitIndex } from '../../core/traits/catalog';
+import { TraitExtractor } from '../../core/traits/extract';
+import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
+import type { Message } from '../../core/types';
+
+export type AnnotationKind = 'turn' | 'dialogue' | 'pair' | 'contrastive';
+
+export interface TraitRow {
+  id: string;
+  label: string;
+  description: string;
+  /** The trait's value (for pairs: the chosen / human side). */
+  value: number;
+  /** Pairs only: the rejected / ai side's value. */
+  other?: number;
+  /** w·z; for pairs the difference of the two sides' contributions. */
+  contribution: number;
+}
+
+export interface Annotation {
+  kind: AnnotationKind;
+  /** 0-based line where the item starts (a turn's speaker label, a JSONL line). */
+  line: number;
+  /** 0-based last line of the item. */
+  endLine: number;
+  /**
+   * The line the inline text is shown after: the blank line below a transcript turn when there is one
+   * (a wrapped paragraph leaves no room at the end of its first line), else `line`.
+   */
+  textLine: number;
+  /** The reward; for pairs the margin (chosen − rejected, human − ai). */
+  score: number;
+  /** Pairs only: both sides' rewards. */
+  sides?: { names: [string, string]; scores: [number, number] };
+  bias: number;
+  /** The model's traits, largest |contribution| first. */
+  traits: TraitRow[];
+  /** The short inline text. */
+  text: string;
+}
+
+/** How many traits the inline text names. */
+export const INLINE_TRAITS = 3;
+
+type Scored = Omit<Annotation, 'line' | 'endLine' | 'textLine'>;
+
+/** Something to score at a place in the document. */
+interface Target {
+  line: number;
+  endLine: number;
+  textLine: number;
+  key: string;
+  /** One row (a turn, a dialogue) or two (the sides of a pair), measured on demand. */
+  measure(x: TraitExtractor, role: string): { kind: AnnotationKind; rows: Float64Array[] } | undefined;
+}
+
+export type DocumentFormat = 'jsonl' | 'markdown';
+
+/** A document as the engine needs it: its lines, read lazily (a 5,000-turn file has many). */
+export interface LineSource {
+  readonly lineCount: number;
+  lineAt(i: number): string;
+}
+
+export interface LineRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+const MAX_CACHE = 50_000;
+/** Longest stretch of measuring between two yields to the event loop. */
+const SLICE_MS = 20;
+
+export class AnnotationEngine {
+  private cache = new Map<string, Scored | null>();
+  private cacheFor = '';
+  private readonly x = new TraitExtractor();
+  /** Parsed transcripts by document identity and version: scrolling does not parse again. */
+  private parsed: { id: string; turns: TranscriptTurn[] } | undefined;
+
+  /**
+   * Annotations for the items that start in `ranges`. `modelKey` names the model (file and its
+   * modification time) so that a replaced model or another role never reuses old scores.
+   */
+  async annotate(
+    format: DocumentFormat,
+    doc: LineSource & { id?: string },
+    ranges: readonly LineRange[],
+    model: RewardModel,
+    modelKey: string,
+    role: string,
+  ): Promise<Annotation[]> {
+    const cacheFor = `${modelKey}\0${role}`;
+    if (cacheFor !== this.cacheFor || this.cache.size > MAX_CACHE) {
+      this.cache.clear();
+      this.cacheFor = cacheFor;
+    }
+    const targets = format === 'jsonl' ? jsonlTargets(doc, ranges) : this.transcriptTargets(doc, ranges, role);
+    const todo: { t: Target; kind: AnnotationKind; rows: Float64Array[] }[] = [];
+    let sliceStart = performance.now();
+    for (const t of targets) {
+      if (this.cache.has(t.key)) continue;
+      // Measuring a screenful of long dialogues can take a while on a slow machine: give the host's
+      // event loop a turn now and then, so typing and scrolling never wait for more than one slice.
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        sliceStart = performance.now();
+      }
+      const m = t.measure(this.x, role);
+      if (m) todo.push({ t, ...m });
+      else this.cache.set(t.key, null);
+    }
+    if (todo.length > 0) {
+      const rows = todo.flatMap((d) => d.rows);
+      const scored = await model.scoreRows(rows);
+      let r = 0;
+      sliceStart = performance.now();
+      for (const d of todo) {
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise((res) => setImmediate(res));
+          sliceStart = performance.now();
+        }
+        const sides = d.rows.map(() => ({ score: scored.score[r], values: rows[r], contributions: scored.contributions.subarray(r * model.traitIds.length, ++r * model.traitIds.length) }));
+        this.cache.set(d.t.key, describe(d.kind, sides, model));
+      }
+    }
+    const out: Annotation[] = [];
+    for (const t of targets) {
+      const s = this.cache.get(t.key);
+      if (s) out.push({ ...s, line: t.line, endLine: t.endLine, textLine: t.textLine });
+    }
+    return out;
+  }
+
+  /** Every speaker turn of a transcript (parsed once per document version). */
+  turns(doc: LineSource & { id?: string }, role: string): TranscriptTurn[] {
+    const id = doc.id !== undefined ? `${doc.id}\0${role}` : undefined;
+    if (id !== undefined && this.parsed?.id === id) return this.parsed.turns;
+    const lines: string[] = [];
+    for (let i = 0; i < doc.lineCount; i++) lines.push(doc.lineAt(i));
+    const turns = parseTranscript(lines.join('\n'), { speakers: [role] });
+    if (id !== undefined) this.parsed = { id, turns };
+    return turns;
+  }
+
+  private transcriptTargets(doc: LineSource & { id?: string }, ranges: readonly LineRange[], role: string): Target[] {
+    const turns = this.turns(doc, role);
+    const out: Target[] = [];
+    const wanted = speakerId(role);
+    // The partner's last turn before each turn of `role`: that turn is scored in its context.
+    let partner: Message | undefined;
+    let r = 0;
+    const sorted = [...ranges].sort((a, b) => a.start - b.start);
+    for (const turn of turns) {
+      if (turn.role === wanted) {
+        while (r < sorted.length && sorted[r].end < turn.line) r++;
+        if (r >= sorted.length) break;
+        if (turn.line >= sorted[r].start) {
+          const messages: Message[] = partner ? [partner, { role: turn.role, content: turn.content }] : [{ role: turn.role, content: turn.content }];
+          const below = turn.endLine + 1;
+          out.push({
+            line: turn.line,
+            endLine: turn.endLine,
+            textLine: below < doc.lineCount && !doc.lineAt(below).trim() ? below : turn.line,
+            key: hash(`turn\0${partner?.content ?? ''}\0${turn.content}`),
+            measure: (x) => {
+              if (!turn.content) return undefined;
+              const m = x.measureDialogue(messages, { role: turn.role });
+              return m.turns > 0 ? { kind: 'turn', rows: [m.values] } : undefined;
+            },
+          });
+        }
+      } else if (turn.role !== 'system') partner = turn;
+    }
+    return out;
+  }
+}
+
+function jsonlTargets(doc: LineSource, ranges: readonly LineRange[]): Target[] {
+  const out: Target[] = [];
+  const seen = new Set<number>();
+  for (const range of ranges) {
+    for (let i = Math.max(0, range.start); i <= Math.min(doc.lineCount - 1, range.end); i++) {
+      if (seen.has(i)) continue;
+      seen.add(i);
+      const text = doc.lineAt(i);
+      if (!text.trim()) continue;
+      out.push({ line: i, endLine: i, textLine: i, key: hash(`jsonl\0${text}`), measure: (x, role) => measureJsonLine(x, text, i, role) });
+    }
+  }
+  return out;
+}
+
+/** A malformed line has no annotation: the Problems panel (Score Current File) is where it is explained. */
+function measureJsonLine(x: TraitExtractor, text: string, line: number, role: string): { kind: AnnotationKind; rows: Float64Array[] } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = toRecord(value, '', line + 1);
+  if (!('record' in parsed)) return undefined;
+  const record = parsed.record;
+  const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
+    a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
+  switch (record.kind) {
+    case 'dialogue': {
+      const m = x.measureDialogue(record.dialogue.messages, { role });
+      return m.turns > 0 ? { kind: 'dialogue', rows: [m.values] } : undefined;
+    }
+    case 'pair': {
+      const chosen = x.measureResponse(record.pair.chosen, record.pair.prompt, { role });
+      const rows = both(chosen, x.measureResponse(record.pair.rejected, record.pair.prompt, { role }));
+      return rows && { kind: 'pair', rows };
+    }
+    case 'contrastive': {
+      const human = x.measureDialogue(record.pair.human.messages, { role });
+      const rows = both(human, x.measureDialogue(record.pair.ai.messages, { role }));
+      return rows && { kind: 'contrastive', rows };
+    }
+  }
+}
+
+const SIDE_NAMES: Record<'pair' | 'contrastive', [string, string]> = { pair: ['chosen', 'rejected'], contrastive: ['human', 'ai'] };
+
+function describe(kind: AnnotationKind, sides: { score: number; values: Float64Array; contributions: Float64Array }[], model: RewardModel): Scored {
+  const [a, b] = sides;
+  const traits: TraitRow[] = model.traitIds.map((id, j) => {
+    const t = TRAITS[traitIndex(id)];
+    const row: TraitRow = { id, label: t.label, description: t.description, value: a.values[traitIndex(id)], contribution: a.contributions[j] };
+    if (b) {
+      row.other = b.values[traitIndex(id)];
+      row.contribution -= b.contributions[j];
+    }
+    return row;
+  });
+  traits.sort((p, q) => Math.abs(q.contribution) - Math.abs(p.contribution));
+  const score = b ? a.score - b.score : a.score;
+  const scored: Scored = { kind, score, bias: model.bias, traits, text: '' };
+  if (b && (kind === 'pair' || kind === 'contrastive')) scored.sides = { names: SIDE_NAMES[kind], scores: [a.score, b.score] };
+  scored.text = inlineText(scored);
+  return scored;
+}
+
+/** "reward −1.24 · AI self-reference −0.66 · Lowercase starts +0.41" */
+export function inlineText(a: Pick<Annotation, 'kind' | 'score' | 'traits' | 'sides'>): string {
+  const head = a.sides ? `${a.sides.names[0]} − ${a.sides.names[1]} ${signed(a.score)}` : `reward ${signed(a.score)}`;
+  const top = a.traits.filter((t) => Math.abs(t.contribution) >= 0.005).slice(0, INLINE_TRAITS);
+  return [head, ...top.map((t) => `${t.label} ${signed(t.contribution)}`)].join(' · ');
+}
+
+/** The hover: the full per-trait table, as markdown. */
+export function hoverMarkdown(a: Annotation): string {
+  const title =
+    a.kind === 'turn' ? 'this turn' : a.kind === 'dialogue' ? 'this dialogue' : a.kind === 'pair' ? 'this pair' : 'this contrastive pair';
+  const out: string[] = [];
+  if (a.sides) {
+    const [p, q] = a.sides.names;
+    out.push(`**StyleTune reward of ${title}**: ${p} ${fmt(a.sides.scores[0])}, ${q} ${fmt(a.sides.scores[1])}, margin **${signed(a.score)}**`, '');
+    out.push(`| Trait | ${cap(p)} | ${cap(q)} | Δ contribution |`, '|---|--:|--:|--:|');
+    for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${fmt(t.other ?? 0)} | ${signed(t.contribution)} |`);
+  } else {
+    out.push(`**StyleTune reward of ${title}**: **${signed(a.score)}** (bias ${signed(a.bias)} + contributions)`, '');
+    out.push('| Trait | Value | Contribution |', '|---|--:|--:|');
+    for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${signed(t.contribution)} |`);
+  }
+  return out.join('\n');
+}
+
+const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
+/** Markdown table cells must not contain pipes. */
+const cell = (t: TraitRow) => `${t.label} \`${t.id}\``.replace(/\|/g, '\\|');
+const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2)).replace('-', '−');
+export const signed = (v: number) => (v < -0.005 ? `−${Math.abs(v).toFixed(2)}` : `+${Math.abs(v).toFixed(2)}`);
+
+function hash(s: string): string {
+  return createHash('sha1').update(s).digest('base64');
+}

@@ -1,0 +1,186 @@
+/**
+ * Inline per-trait annotations: after each assistant turn of a markdown transcript, and after each
+ * dialogue / pair line of a JSONL file, its reward and the traits that move it most; a hover on the
+ * item shows every trait's value and contribution.
+ *
+ * Only what is on screen (plus a margin) is computed, after a short pause in scrolling or typing, and
+ * results are cached by content (engine.ts), so a 5,000-turn transcript costs about a screenful per
+ * change. `styletune.inlineAnnotations` turns the whole thing off and on live.
+ */
+import * as vscode from 'vscode';
+import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
+import { AnnotationEngine, hoverMarkdown, type Annotation, type DocumentFormat, type LineRange } from './engine';
+
+/** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
+const MARGIN_LINES = 100;
+const DEBOUNCE_MS = 150;
+
+/** The test-facing command: what the active editor shows right now. */
+export const CURRENT_ANNOTATIONS_COMMAND = 'styletune.currentAnnotations';
+
+export function formatOf(doc: vscode.TextDocument): DocumentFormat | undefined {
+  if (doc.uri.scheme === 'styletune-scores' || doc.uri.scheme === 'output') return undefined;
+  if (doc.languageId === 'jsonl' || /\.jsonl$/i.test(doc.uri.path)) return 'jsonl';
+  if (doc.languageId === 'markdown') return 'markdown';
+  return undefined;
+}
+
+const enabled = () => vscode.workspace.getConfiguration('styletune').get<boolean>('inlineAnnotations', true);
+
+interface Shown {
+  version: number;
+  annotations: Annotation[];
+}
+
+class Annotations implements vscode.HoverProvider, vscode.Disposable {
+  private readonly engine = new AnnotationEngine();
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    after: {
+      margin: '0 0 0 2em',
+      color: new vscode.ThemeColor('editorCodeLens.foreground'),
+      fontStyle: 'italic',
+    },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  private readonly timers = new Map<vscode.TextEditor, NodeJS.Timeout>();
+  /** Per editor, the run in progress: callers that need the result (the hover, tests) wait for it. */
+  private readonly running = new Map<vscode.TextEditor, Promise<void>>();
+  private readonly shown = new Map<vscode.TextEditor, Shown>();
+  /** One log line per distinct failure, not one per scroll. */
+  private lastError = '';
+
+  constructor(private readonly s: ModelServices) {}
+
+  schedule(editor: vscode.TextEditor, delay = DEBOUNCE_MS): void {
+    clearTimeout(this.timers.get(editor));
+    this.timers.set(
+      editor,
+      setTimeout(() => {
+        this.timers.delete(editor);
+        void this.refresh(editor);
+      }, delay),
+    );
+  }
+
+  scheduleAll(): void {
+    for (const e of vscode.window.visibleTextEditors) this.schedule(e, 0);
+  }
+
+  /** Runs a pending refresh now and waits for it; returns what the editor shows afterwards. */
+  async settle(editor: vscode.TextEditor): Promise<Annotation[]> {
+    for (;;) {
+      const pending = this.timers.has(editor);
+      clearTimeout(this.timers.get(editor));
+      this.timers.delete(editor);
+      const run = this.running.get(editor);
+      if (run) await run;
+      if (pending || this.shown.get(editor)?.version !== editor.document.version) await this.refresh(editor);
+      if (!this.timers.has(editor) && !this.running.has(editor)) return this.shown.get(editor)?.annotations ?? [];
+    }
+  }
+
+  private refresh(editor: vscode.TextEditor): Promise<void> {
+    const prev = this.running.get(editor) ?? Promise.resolve();
+    // One run per editor at a time: a second waits, then computes for the latest state.
+    const run = prev
+      .then(() => this.compute(editor))
+      // An editor closed mid-run refuses decorations: nothing to show there any more.
+      .catch((err: Error) => this.s.log.warn(`Inline annotations: ${err.message}`))
+      .finally(() => {
+        if (this.running.get(editor) === run) this.running.delete(editor);
+      });
+    this.running.set(editor, run);
+    return run;
+  }
+
+  private async compute(editor: vscode.TextEditor): Promise<void> {
+    const doc = editor.document;
+    const format = formatOf(doc);
+    if (!format || !enabled() || doc.isClosed) return this.clear(editor);
+    const version = doc.version;
+    const ranges: LineRange[] = editor.visibleRanges.map((r) => ({ start: r.start.line - MARGIN_LINES, end: r.end.line + MARGIN_LINES }));
+    if (ranges.length === 0) ranges.push({ start: 0, end: 2 * MARGIN_LINES });
+    let annotations: Annotation[];
+    try {
+      const lease = await acquireActiveModel(this.s, doc.uri);
+      try {
+        const role = vscode.workspace.getConfiguration('styletune', doc.uri).get<string>('role') || lease.model.spec.role;
+        const source = { id: `${doc.uri.toString()}\0${version}`, lineCount: doc.lineCount, lineAt: (i: number) => doc.lineAt(i).text };
+        annotations = await this.engine.annotate(format, source, ranges, lease.model, lease.key, role);
+      } finally {
+        lease.release();
+      }
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== this.lastError) this.s.log.warn(`Inline annotations are off for now: ${message}`);
+      this.lastError = message;
+      return this.clear(editor);
+    }
+    // Typed over while computing: these line numbers are stale, and a newer run is on its way.
+    if (doc.version !== version || !enabled()) return;
+    this.lastError = '';
+    const options = annotations.map((a) => ({
+      range: new vscode.Range(a.textLine, Number.MAX_SAFE_INTEGER, a.textLine, Number.MAX_SAFE_INTEGER),
+      renderOptions: { after: { contentText: a.text } },
+    }));
+    editor.setDecorations(this.decoration, options);
+    this.shown.set(editor, { version, annotations });
+  }
+
+  private clear(editor: vscode.TextEditor): void {
+    editor.setDecorations(this.decoration, []);
+    this.shown.set(editor, { version: editor.document.version, annotations: [] });
+  }
+
+  async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
+    if (!enabled() || !formatOf(doc)) return undefined;
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    if (!editor) return undefined;
+    const a = (await this.settle(editor)).find((x) => x.line <= pos.line && pos.line <= Math.max(x.endLine, x.textLine));
+    if (!a) return undefined;
+    const md = new vscode.MarkdownString(hoverMarkdown(a));
+    const last = Math.max(a.endLine, a.textLine);
+    return new vscode.Hover(md, new vscode.Range(a.line, 0, last, doc.lineAt(last).text.length));
+  }
+
+  visibleEditorsChanged(editors: readonly vscode.TextEditor[]): void {
+    // Editors that left the screen take their state with them; new ones get annotated.
+    for (const e of [...this.shown.keys(), ...this.timers.keys()]) {
+      if (editors.includes(e)) continue;
+      clearTimeout(this.timers.get(e));
+      this.timers.delete(e);
+      this.shown.delete(e);
+    }
+    for (const e of editors) if (!this.shown.has(e)) this.schedule(e, 0);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.decoration.dispose();
+  }
+}
+
+export function registerAnnotations(context: vscode.ExtensionContext, s: ModelServices): void {
+  const a = new Annotations(s);
+  const selector: vscode.DocumentSelector = [{ language: 'jsonl' }, { language: 'markdown' }, { pattern: '**/*.jsonl' }];
+  context.subscriptions.push(
+    a,
+    vscode.languages.registerHoverProvider(selector, a),
+    vscode.window.onDidChangeVisibleTextEditors((editors) => a.visibleEditorsChanged(editors)),
+    vscode.window.onDidChangeTextEditorVisibleRanges((e) => a.schedule(e.textEditor)),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length === 0) return;
+      for (const editor of vscode.window.visibleTextEditors) if (editor.document === e.document) a.schedule(editor);
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (['inlineAnnotations', 'rewardModelPath', 'role'].some((k) => e.affectsConfiguration(`styletune.${k}`))) a.scheduleAll();
+    }),
+    // Returns plain data (no vscode classes) so tests can compare it; `uri`: another visible editor.
+    vscode.commands.registerCommand(CURRENT_ANNOTATIONS_COMMAND, async (uri?: vscode.Uri) => {
+      const editor = uri ? vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()) : vscode.window.activeTextEditor;
+      return editor ? a.settle(editor) : [];
+    }),
+  );
+  a.scheduleAll();
+}

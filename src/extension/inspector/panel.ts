@@ -1,0 +1,385 @@
+/**
+ * One inspector panel per JSONL file. The rows live here, in the extension host; the webview asks for
+ * the window it shows. Scoring runs in chunks in the background (src/core/inspectScoring.ts), and the
+ * file is scored again when it changes on disk or in an editor.
+ */
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { DEFAULT_QUERY, inspectStats, queryRows, topTraits, TraitColumns, type InspectRow } from '../../core/inspect';
+import { explainLine } from '../../core/inspectDetail';
+import { scoreTextInChunks } from '../../core/inspectScoring';
+import type { RewardModel } from '../../core/reward/model';
+import { TRAITS } from '../../core/traits/catalog';
+import type { Diagnostic } from '../../core/types';
+import { isViewMessage, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
+import type { ModelCache } from '../modelCache';
+import { resolveModelPath } from '../modelPath';
+import { inspectorHtml, localRoots } from './html';
+
+export const INSPECTOR_VIEW_TYPE = 'styletune.inspector';
+/** Trait columns shown by default: the ones with the largest |weight|. */
+const DEFAULT_COLUMNS = 10;
+/** How often the order and the histograms are recomputed while scoring streams in. */
+const VIEW_EVERY_MS = 250;
+const STATS_EVERY_MS = 1000;
+
+export interface InspectorServices {
+  extensionPath: string;
+  log: vscode.LogOutputChannel;
+  diagnostics: vscode.DiagnosticCollection;
+  models: ModelCache;
+}
+
+/** What the command returns (tests read it): the state after the latest scoring run. */
+export interface InspectorSummary {
+  file: string;
+  kind: string;
+  rows: number;
+  problems: number;
+  lines: number;
+  /** From the start of the run to the first rows being ready for the webview. */
+  firstRowsMs: number;
+  ms: number;
+  /** Line numbers in the current order (first 1000). */
+  order: number[];
+}
+
+export class InspectorPanel {
+  private static readonly open = new Map<string, InspectorPanel>();
+
+  private rows: InspectRow[] = [];
+  private problems: Diagnostic[] = [];
+  private order: Int32Array = new Int32Array(0);
+  private version = 0;
+  private query: Query = DEFAULT_QUERY;
+  private shown: string[] = [];
+  private selected: number | undefined;
+  private cols: TraitColumns | undefined;
+  private model: RewardModel | undefined;
+  private text = '';
+  private lineTexts: string[] | undefined;
+  private total = 0;
+  private done = 0;
+  private ready = false;
+  private finished = false;
+  private abort: AbortController | undefined;
+  private run: Promise<InspectorSummary> | undefined;
+  private rerun: ReturnType<typeof setTimeout> | undefined;
+  private summary: InspectorSummary | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private releaseModel: (() => void) | undefined;
+
+  static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
+    const existing = InspectorPanel.open.get(uri.toString());
+    if (existing) {
+      existing.panel.reveal();
+      return existing.settled();
+    }
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, `Inspect ${basename(uri.path)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)),
+    });
+    return new InspectorPanel(s, panel, uri).settled();
+  }
+
+  /** The serializer's path: a panel VS Code kept across a reload, with the webview's last state. */
+  static revive(s: InspectorServices, panel: vscode.WebviewPanel, state: ViewState): void {
+    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)) };
+    const p = new InspectorPanel(s, panel, vscode.Uri.parse(state.uri));
+    p.query = state.query;
+    p.shown = state.shown;
+    p.selected = state.selected;
+  }
+
+  private constructor(
+    private readonly s: InspectorServices,
+    private readonly panel: vscode.WebviewPanel,
+    private readonly uri: vscode.Uri,
+  ) {
+    InspectorPanel.open.set(uri.toString(), this);
+    panel.webview.html = inspectorHtml(panel.webview, vscode.Uri.file(s.extensionPath));
+    const later = () => this.scheduleRerun();
+    const folder = vscode.Uri.joinPath(uri, '..');
+    const watcher = uri.scheme === 'file' ? vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(uri.path))) : undefined;
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('styletune.rewardModelPath', uri) && !e.affectsConfiguration('styletune.role', uri)) return;
+        // Another model may have other traits: the next run loads it and starts from its top traits.
+        this.abort?.abort();
+        this.forgetModel();
+        this.shown = [];
+        later();
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.uri.toString() === uri.toString() && e.contentChanges.length > 0) later();
+      }),
+    );
+    if (watcher) this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+    this.run = this.score();
+  }
+
+  /** The summary once no scoring run is running or scheduled. */
+  async settled(): Promise<InspectorSummary | undefined> {
+    for (;;) {
+      const run = this.run;
+      const summary = await run;
+      if (this.run === run && this.rerun === undefined) return summary;
+      if (this.rerun !== undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private scheduleRerun(): void {
+    if (this.rerun) clearTimeout(this.rerun);
+    this.rerun = setTimeout(() => {
+      this.rerun = undefined;
+      this.abort?.abort();
+      const previous = this.run;
+      this.run = (previous ?? Promise.resolve(undefined)).catch(() => undefined).then(() => this.score());
+    }, 300);
+  }
+
+  private post(m: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  private async loadModel(): Promise<RewardModel> {
+    const setting = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('rewardModelPath');
+    const file = resolveModelPath(setting, {
+      extensionPath: this.s.extensionPath,
+      workspaceFolder: vscode.workspace.getWorkspaceFolder(this.uri)?.uri.fsPath,
+    });
+    // Held until the panel closes or the setting changes: the cache disposes a replaced model only
+    // once its users let go.
+    const lease = await this.s.models.acquire(file);
+    this.releaseModel = () => lease.release();
+    return lease.model;
+  }
+
+  /** The document's text when open (unsaved edits included), else the file on disk. */
+  private async readText(): Promise<string> {
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString());
+    if (doc) return doc.getText();
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(this.uri));
+  }
+
+  private async score(): Promise<InspectorSummary> {
+    const t0 = performance.now();
+    const abort = new AbortController();
+    this.abort = abort;
+    try {
+      this.model ??= await this.loadModel();
+    } catch (err) {
+      const message = `Cannot load the reward model: ${(err as Error).message}`;
+      this.s.log.error(message);
+      this.post({ type: 'error', message });
+      throw err;
+    }
+    const model = this.model;
+    this.cols ??= new TraitColumns(model.spec);
+    if (this.shown.length === 0) this.shown = topTraits(model.spec, DEFAULT_COLUMNS);
+    this.text = await this.readText();
+    this.lineTexts = undefined;
+    this.total = countRecords(this.text);
+    const rows: InspectRow[] = [];
+    const problems: Diagnostic[] = [];
+    this.rows = rows;
+    this.problems = problems;
+    this.done = 0;
+    this.finished = false;
+    let firstRowsMs = -1;
+    let lastView = 0;
+    let lastStats = 0;
+    const role = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('role') || undefined;
+    const file = this.uri.scheme === 'file' ? this.uri.fsPath : this.uri.toString();
+    this.sendInit();
+    this.refresh(true);
+    // A selection restored after a reload arrived before the model and the text: show it now.
+    if (this.selected !== undefined) void this.select(this.selected);
+    const result = await scoreTextInChunks(this.text, file, model, {
+      role,
+      signal: abort.signal,
+      onChunk: (chunk) => {
+        for (const r of chunk.rows) rows.push(r);
+        for (const p of chunk.problems) problems.push(p);
+        this.done = chunk.linesDone;
+        const now = performance.now();
+        if (firstRowsMs < 0) {
+          firstRowsMs = now - t0;
+          this.sendInit();
+        }
+        this.sendProgress(false);
+        if (now - lastView >= VIEW_EVERY_MS) {
+          lastView = now;
+          this.refresh(now - lastStats >= STATS_EVERY_MS);
+          if (now - lastStats >= STATS_EVERY_MS) lastStats = now;
+        }
+      },
+    });
+    if (!result.aborted) {
+      this.s.diagnostics.set(this.uri, problems.map((d) => this.toVscode(d)));
+      this.finished = true;
+      this.refresh(true);
+      this.sendProgress(true);
+      this.s.log.info(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${rows.length} rows, ${problems.length} problems in ${Math.round(performance.now() - t0)} ms`);
+    }
+    this.summary = {
+      file,
+      kind: this.kind(),
+      rows: rows.length,
+      problems: problems.length,
+      lines: result.lines,
+      firstRowsMs: Math.max(firstRowsMs, 0),
+      ms: performance.now() - t0,
+      order: Array.from(this.order.subarray(0, 1000), (i) => rows[i].line),
+    };
+    return this.summary;
+  }
+
+  private kind(): 'dialogue' | 'pair' | 'contrastive' | 'empty' {
+    return this.rows[0]?.kind ?? 'empty';
+  }
+
+  private sendInit(): void {
+    if (!this.model) return;
+    const spec = this.model.spec;
+    const traits = spec.traitIds.map((id, j) => {
+      const t = TRAITS.find((x) => x.id === id);
+      return { id, label: t?.label ?? id, description: t?.description ?? '', weight: spec.weights[j] };
+    });
+    this.post({
+      type: 'init',
+      file: vscode.workspace.asRelativePath(this.uri),
+      uri: this.uri.toString(),
+      kind: this.kind(),
+      traits,
+      shown: this.shown,
+      query: this.query,
+      selected: this.selected,
+    });
+  }
+
+  private sendProgress(finished: boolean): void {
+    this.post({ type: 'progress', done: this.done, total: this.total, rows: this.rows.length, problems: this.problems.length, finished });
+  }
+
+  /** New order for the current query; the webview then asks for the rows it shows. */
+  private refresh(withStats: boolean): void {
+    if (!this.cols) return;
+    this.order = queryRows(this.rows, this.cols, this.query);
+    this.version++;
+    this.post({ type: 'view', version: this.version, total: this.order.length });
+    if (withStats && this.rows.length > 0) {
+      const stats = inspectStats(this.rows, this.cols);
+      this.post({ type: 'stats', traits: stats.traits, scores: stats.scores, agreement: stats.agreement });
+    }
+  }
+
+  private receive(raw: unknown): void {
+    if (!isViewMessage(raw)) {
+      this.s.log.warn(`Inspector: ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const m: ViewMessage = raw;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendInit();
+        this.sendProgress(this.finished);
+        this.refresh(true);
+        if (this.selected !== undefined) void this.select(this.selected);
+        break;
+      case 'query':
+        this.query = m.query;
+        this.refresh(false);
+        break;
+      case 'getRows':
+        if (m.version === this.version) this.post({ type: 'rows', version: m.version, start: m.start, rows: this.rowData(m.start, m.end) });
+        break;
+      case 'select':
+        void this.select(m.line);
+        break;
+      case 'reveal':
+        void vscode.window.showTextDocument(this.uri, { selection: new vscode.Range(m.line - 1, 0, m.line - 1, 0), viewColumn: vscode.ViewColumn.Beside });
+        break;
+    }
+  }
+
+  private rowData(start: number, end: number): RowData[] {
+    const cols = this.cols;
+    const out: RowData[] = [];
+    if (!cols) return out;
+    for (let p = start; p < Math.min(end, this.order.length); p++) {
+      const row = this.rows[this.order[p]];
+      const values: number[] = [];
+      const contributions: number[] = [];
+      for (let j = 0; j < cols.k; j++) {
+        values.push(cols.value(row, j));
+        contributions.push(cols.rowContribution(row, j));
+      }
+      out.push({ line: row.line, kind: row.kind, score: row.score, a: row.a, b: row.b, values, contributions });
+    }
+    return out;
+  }
+
+  private async select(line: number): Promise<void> {
+    this.selected = line;
+    if (!this.model) return;
+    this.lineTexts ??= this.text.split('\n');
+    const text = this.lineTexts[line - 1];
+    const role = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('role') || undefined;
+    const detail = text === undefined ? undefined : await explainLine(text, line, this.model, role);
+    if (!detail) {
+      this.post({ type: 'error', message: `Line ${line} is not a valid record.` });
+      return;
+    }
+    if (this.selected === line) this.post({ type: 'detail', ...detail });
+  }
+
+  private toVscode(d: Diagnostic): vscode.Diagnostic {
+    this.lineTexts ??= this.text.split('\n');
+    const line = Math.min(Math.max(d.line - 1, 0), Math.max(this.lineTexts.length - 1, 0));
+    const end = (this.lineTexts[line] ?? '').replace(/\r$/, '').length;
+    const start = Math.min(Math.max(d.column - 1, 0), end);
+    const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
+    const diag = new vscode.Diagnostic(new vscode.Range(line, start, line, end), d.message, severity);
+    diag.source = 'StyleTune';
+    return diag;
+  }
+
+  private forgetModel(): void {
+    this.releaseModel?.();
+    this.releaseModel = undefined;
+    this.model = undefined;
+    this.cols = undefined;
+  }
+
+  private dispose(): void {
+    if (InspectorPanel.open.get(this.uri.toString()) === this) InspectorPanel.open.delete(this.uri.toString());
+    if (this.rerun) clearTimeout(this.rerun);
+    this.rerun = undefined;
+    this.abort?.abort();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.forgetModel();
+  }
+}
+
+function countRecords(text: string): number {
+  let n = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 32 && c !== 9 && c !== 13) {
+        n++;
+        break;
+      }
+    }
+    start = end + 1;
+  }
+  return n;
+}

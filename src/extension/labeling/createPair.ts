@@ -1,0 +1,99 @@
+/**
+ * `StyleTune: Create Pair from Selections`: two selections (multi-cursor) in any editor become one
+ * unlabeled pair line, `{"source": …, "responses": [first, second]}`, appended to a pairs file.
+ *
+ * The target is asked for once per workspace and remembered. If the target is open in VS Code, the line
+ * goes in through a WorkspaceEdit: the open document (perhaps with unsaved labels, perhaps in the labeler)
+ * is the truth then, and writing the disk under it would make VS Code report a conflict on save; the
+ * edit is also undoable like any other. Otherwise the file is appended atomically (src/core/atomic.ts).
+ */
+import * as vscode from 'vscode';
+import { appendLinesAtomic } from '../../core/atomic';
+import { unlabeledLine } from '../../core/labeling';
+
+const TARGET_KEY = 'styletune.pairsTarget';
+
+export interface CreatePairResult {
+  target: string;
+  line: string;
+  via: 'edit' | 'append';
+}
+
+export async function createPairFromSelections(state: vscode.Memento, args?: unknown): Promise<CreatePairResult | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  const selections = editor?.selections.filter((s) => !s.isEmpty) ?? [];
+  if (!editor || selections.length !== 2) {
+    void vscode.window.showWarningMessage('Select exactly two responses (hold Alt and drag, or Ctrl+D) to create a pair from them.');
+    return undefined;
+  }
+  // Document order, so "candidate 1" is the one that comes first in the text.
+  const [a, b] = [...selections].sort((x, y) => x.start.compareTo(y.start));
+  const responses = [a, b].map((s) => selectedResponse(editor.document.getText(s)));
+  const source = { file: vscode.workspace.asRelativePath(editor.document.uri), lines: [a.start.line + 1, b.start.line + 1] };
+  const line = unlabeledLine(responses, { source });
+
+  const target = await chooseTarget(state, args);
+  if (!target) return undefined;
+  // A file on another file system (remote, virtual) cannot be appended from here: it is opened and edited.
+  const open =
+    vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) ??
+    (target.scheme === 'file' ? undefined : await vscode.workspace.openTextDocument(target));
+  let via: CreatePairResult['via'];
+  if (open) {
+    const last = open.lineAt(open.lineCount - 1);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(target, last.range.end, (last.text === '' ? '' : '\n') + line + '\n');
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not add the pair to ${target.toString()}`);
+    via = 'edit';
+  } else {
+    await appendLinesAtomic(target.fsPath, [line]);
+    via = 'append';
+  }
+  await state.update(TARGET_KEY, target.toString());
+  void vscode.window.showInformationMessage(`Added an unlabeled pair to ${vscode.workspace.asRelativePath(target)}.`, 'Open in Pair Labeler').then((pick) => {
+    if (pick) void vscode.commands.executeCommand('styletune.labelPairs', target);
+  });
+  return { target: target.toString(), line, via };
+}
+
+/** A selection of a JSON string literal (quotes included) means the string it spells, unescaped. */
+function selectedResponse(text: string): string {
+  const t = text.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) {
+    try {
+      const v: unknown = JSON.parse(t);
+      if (typeof v === 'string') return v;
+    } catch {
+      // Not a literal after all: keep the text as selected.
+    }
+  }
+  return text;
+}
+
+/** `args.target` (a Uri or path, for scripts and tests), else the remembered file, else ask. */
+async function chooseTarget(state: vscode.Memento, args: unknown): Promise<vscode.Uri | undefined> {
+  const given = (args as { target?: unknown } | undefined)?.target;
+  if (given instanceof vscode.Uri) return given;
+  if (typeof given === 'string') return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
+
+  const remembered = state.get<string>(TARGET_KEY);
+  const found = await vscode.workspace.findFiles('**/*.pairs.jsonl', '**/node_modules/**', 50);
+  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const picks: Pick[] = [];
+  const seen = new Set<string>();
+  for (const uri of [...(remembered ? [vscode.Uri.parse(remembered)] : []), ...found]) {
+    if (seen.has(uri.toString())) continue;
+    seen.add(uri.toString());
+    picks.push({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === remembered ? 'last used' : undefined, uri });
+  }
+  picks.push({ label: '$(new-file) Choose or create a pairs file…' });
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Append the pair to', placeHolder: 'A *.pairs.jsonl file' });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return vscode.window.showSaveDialog({
+    title: 'Pairs file to append to',
+    defaultUri: folder ? vscode.Uri.joinPath(folder, 'new.pairs.jsonl') : undefined,
+    filters: { 'Pairs (JSONL)': ['jsonl'] },
+  });
+}

@@ -1,0 +1,41 @@
+/** Pair labeling: the custom editor for *.pairs.jsonl and `StyleTune: Create Pair from Selections`. */
+import * as vscode from 'vscode';
+import { createPairFromSelections } from './createPair';
+import { LABELER_VIEW_TYPE, PairLabelerProvider, type LabelerServices } from './labelerProvider';
+
+/** The labeler offered for any JSONL file (priority "option"); `*.pairs.jsonl` opens in LABELER_VIEW_TYPE. */
+export const ANY_JSONL_VIEW_TYPE = 'styletune.pairLabeler.anyJsonl';
+
+export function registerLabeling(context: vscode.ExtensionContext, s: LabelerServices): void {
+  const provider = new PairLabelerProvider(s);
+  context.subscriptions.push(
+    // Two view types, one provider: VS Code keeps one priority per view type, and the labeler is the
+    // default for *.pairs.jsonl but only an option ("Reopen Editor With…") for other JSONL files.
+    ...[LABELER_VIEW_TYPE, ANY_JSONL_VIEW_TYPE].map((viewType) =>
+      // A hidden labeler is re-rendered from the document when shown again: no retainContextWhenHidden.
+      vscode.window.registerCustomEditorProvider(viewType, provider),
+    ),
+    vscode.commands.registerCommand('styletune.labelPairs', async (target?: unknown) => {
+      const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
+      if (!uri) {
+        void vscode.window.showWarningMessage('Open a JSONL file of pairs to label it.');
+        return;
+      }
+      await vscode.commands.executeCommand('vscode.openWith', uri, uri.path.endsWith('.pairs.jsonl') ? LABELER_VIEW_TYPE : ANY_JSONL_VIEW_TYPE);
+    }),
+    vscode.commands.registerCommand('styletune.createPairFromSelections', async (args?: unknown) => {
+      try {
+        return await createPairFromSelections(context.workspaceState, args);
+      } catch (err) {
+        s.log.error(`Create Pair from Selections: ${(err as Error).stack ?? err}`);
+        void vscode.window.showErrorMessage(`Could not create the pair: ${(err as Error).message}`);
+        return undefined;
+      }
+    }),
+  );
+}
+
+function activeTabUri(): vscode.Uri | undefined {
+  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
+}

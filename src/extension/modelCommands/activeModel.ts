@@ -1,0 +1,40 @@
+/**
+ * The reward model in effect for a document (its `styletune.rewardModelPath`, resolved the way
+ * Score Current File resolves it), loaded through the shared ModelCache so the annotations, the status
+ * bar and the commands all use one ONNX session.
+ */
+import { stat } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { ModelCache, ModelLease } from '../modelCache';
+import { resolveModelPath } from '../modelPath';
+
+export interface ModelServices {
+  extensionPath: string;
+  log: vscode.LogOutputChannel;
+  models: ModelCache;
+}
+
+/** `uri`: the document the model is for; without one, the first workspace folder's setting. */
+export function activeModelFile(s: ModelServices, uri?: vscode.Uri): string {
+  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
+  const setting = vscode.workspace.getConfiguration('styletune', uri ?? folder?.uri).get<string>('rewardModelPath');
+  return resolveModelPath(setting, { extensionPath: s.extensionPath, workspaceFolder: folder?.uri.fsPath });
+}
+
+export async function acquireActiveModel(s: ModelServices, uri?: vscode.Uri): Promise<ModelLease & { file: string; key: string }> {
+  const file = activeModelFile(s, uri);
+  const t0 = performance.now();
+  const lease = await s.models.acquire(file);
+  // Whoever loads first (status bar, annotations, a command) says so: the others reuse the session.
+  if (lease.loaded) s.log.info(`Loaded reward model ${file} in ${Math.round(performance.now() - t0)} ms: ${lease.model.summary}`);
+  // The cache reloads a file that changed on disk; the key lets derived caches notice that too.
+  const mtime = await stat(file).then((st) => st.mtimeMs, () => 0);
+  return { ...lease, file, key: `${file}\0${mtime}` };
+}
+
+/** The name a model's training summary gives it, else its file name. */
+export function modelName(spec: { training: unknown }, file: string): string {
+  const t = spec.training as { name?: unknown } | null;
+  return typeof t?.name === 'string' && t.name.trim() ? t.name.trim() : file.split(/[\\/]/).pop()!;
+}

@@ -1,0 +1,116 @@
+/** `StyleTune: Open Dataset Inspector` in a real VS Code: rows, Problems, a big file, following the file. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { InspectorSummary } from '../../../src/extension/inspector/panel';
+import { closeAllEditorsWithoutSaving, nonBlankLines, sample, styleTuneDiagnostics } from './helpers';
+
+async function inspect(uri: vscode.Uri): Promise<InspectorSummary> {
+  const summary = await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', uri);
+  assert.ok(summary, 'the inspector returned no summary');
+  return summary;
+}
+
+const inspectorTabs = () =>
+  vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('styletune.inspector'));
+
+const tabList = () =>
+  vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .map((t) => `${t.label} (${(t.input as { viewType?: string } | undefined)?.viewType ?? '-'})`)
+    .join(', ');
+
+const write = (uri: vscode.Uri, text: string) => vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+
+describe('StyleTune: Open Dataset Inspector', () => {
+  afterEach(closeAllEditorsWithoutSaving);
+
+  for (const [name, kind] of [
+    ['dialogues.jsonl', 'dialogue'],
+    ['pairs.jsonl', 'pair'],
+    ['contrastive.jsonl', 'contrastive'],
+  ] as const) {
+    it(`shows every line of ${name} as a row`, async () => {
+      const doc = await vscode.workspace.openTextDocument(sample(name));
+      const summary = await inspect(sample(name));
+      assert.equal(summary.kind, kind);
+      assert.equal(summary.rows, nonBlankLines(doc).length);
+      assert.equal(summary.problems, 0);
+      assert.deepEqual(summary.order, Array.from({ length: summary.rows }, (_, i) => i + 1), 'file order by default');
+      // The workbench reports tabs asynchronously.
+      assert.ok(await until(async () => inspectorTabs().length === 1, 5000), `one inspector tab among ${tabList()}`);
+    });
+  }
+
+  it('lists the malformed line of broken.jsonl in Problems and loses no other line', async () => {
+    const summary = await inspect(sample('broken.jsonl'));
+    assert.deepEqual([summary.rows, summary.problems, summary.lines], [3, 1, 4]);
+    assert.deepEqual(summary.order, [1, 2, 4]);
+    const [problem, ...more] = styleTuneDiagnostics(sample('broken.jsonl'));
+    assert.ok(problem, 'a StyleTune diagnostic for broken.jsonl');
+    assert.deepEqual(more, []);
+    assert.equal(problem.range.start.line, 2, 'on the third line');
+    assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
+  });
+
+  it('opens from the active editor, and a second call reveals the same panel', async () => {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sample('pairs.jsonl')));
+    const first = await vscode.commands.executeCommand<InspectorSummary>('styletune.openInspector');
+    assert.equal(first?.file, sample('pairs.jsonl').fsPath);
+    await inspect(sample('pairs.jsonl'));
+    assert.ok(await until(async () => inspectorTabs().length === 1, 5000), `one inspector tab among ${tabList()}`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(inspectorTabs().length, 1, 'still one');
+  });
+
+  it('follows the file when it changes on disk and when its document is edited', async () => {
+    const uri = sample('follow.jsonl');
+    const lines = (await vscode.workspace.openTextDocument(sample('dialogues.jsonl'))).getText().trim().split('\n');
+    await write(uri, lines.slice(0, 2).join('\n') + '\n');
+    assert.equal((await inspect(uri)).rows, 2);
+
+    await write(uri, lines.join('\n') + '\n{"broken": \n');
+    const changed = await until(async () => (await inspect(uri)).rows === lines.length);
+    assert.ok(changed, 'the rows follow the file on disk');
+    assert.equal((await inspect(uri)).problems, 1);
+    assert.equal(styleTuneDiagnostics(uri).length, 1);
+
+    // An unsaved edit counts too: the view shows what the editor shows.
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.Beside);
+    await editor.edit((e) => e.delete(editor.document.lineAt(editor.document.lineCount - 2).rangeIncludingLineBreak));
+    const edited = await until(async () => (await inspect(uri)).problems === 0);
+    assert.ok(edited, 'the malformed line was deleted in the editor');
+    assert.equal((await inspect(uri)).rows, lines.length);
+  });
+
+  it('shows the first rows of a 100,000-line file within a second and keeps scoring in the background', async function () {
+    this.timeout(240_000);
+    const lines = (await vscode.workspace.openTextDocument(sample('pairs.jsonl'))).getText().trim().split('\n');
+    const uri = sample('big-inspect.jsonl');
+    await write(uri, Array.from({ length: 100_000 }, (_, i) => lines[i % lines.length]).join('\n') + '\n');
+    // The extension host must stay responsive while the file is scored: timers keep firing.
+    let ticks = 0;
+    let worstGap = 0;
+    let last = Date.now();
+    const timer = setInterval(() => {
+      const now = Date.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+      ticks++;
+    }, 20);
+    const summary = await inspect(uri).finally(() => clearInterval(timer));
+    assert.equal(summary.rows, 100_000);
+    assert.ok(summary.firstRowsMs < 1000, `first rows after ${Math.round(summary.firstRowsMs)} ms`);
+    assert.ok(ticks > 10, `timers ran ${ticks} times during ${Math.round(summary.ms)} ms of scoring`);
+    assert.ok(worstGap < 1500, `the extension host was blocked for ${worstGap} ms`);
+    console.log(`      100,000 pairs: first rows ${Math.round(summary.firstRowsMs)} ms, all ${Math.round(summary.ms)} ms, longest block ${worstGap} ms`);
+  });
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}

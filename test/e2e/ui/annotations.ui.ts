@@ -1,0 +1,140 @@
+/**
+ * Inline annotations as a user sees them: open transcript.md, the assistant turns carry their reward
+ * and top traits after the line, hovering one shows the per-trait table; the status bar names the
+ * model and clicking it offers the models to choose from.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { repoRoot, screenshotsDir } from '../paths';
+import type { UiTest } from './run';
+
+/** F1, the title, Enter; again until the palette lists it (extensions register after the window shows). */
+async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 2_000 });
+      break;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw err;
+    }
+  }
+  await page.keyboard.press('Enter');
+}
+
+/**
+ * The inline texts the editor renders. Decorations' `after` text is CSS generated content (::after),
+ * which is not in the DOM's text: read it from the computed styles of the editor's spans.
+ */
+function renderedAnnotations(page: Page): Promise<string[]> {
+  // A string, not a function: this file is type-checked without the DOM library.
+  return page.evaluate(`(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('.monaco-editor .view-line span')) {
+      const content = getComputedStyle(el, '::after').content;
+      if (content && content.includes('reward')) out.push(JSON.parse(content));
+    }
+    return out;
+  })()`);
+}
+
+async function waitForAnnotations(page: Page, count: number, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen = await renderedAnnotations(page);
+    if (seen.length === count) return seen;
+    if (Date.now() > deadline) throw new Error(`expected ${count} inline annotations, saw ${seen.length}: ${JSON.stringify(seen)}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+async function screenshot(page: Page, name: string): Promise<string> {
+  const file = join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+export const annotationsTests: UiTest[] = [
+  {
+    name: 'transcript.md shows inline annotations on its assistant turns and a hover with every trait',
+    async run(page) {
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'View: Close All Editors');
+      // The panel (Problems, Output) may be open from earlier tests; the picture wants the editor.
+      await runCommand(page, 'View: Hide Panel', 5_000).catch(() => page.keyboard.press('Escape'));
+      await page.locator('.explorer-folders-view').getByRole('treeitem', { name: 'transcript.md', exact: true }).click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'transcript.md' }).waitFor();
+      // Room for the annotations: the picture is of the editor, not the Explorer.
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      const texts = await waitForAnnotations(page, 5);
+      for (const t of texts) if (!/^reward [+−]\d+\.\d\d · /.test(t)) throw new Error(`unexpected annotation text: ${t}`);
+
+      // Hovered at the end of the line, the table opens to the right and leaves the annotations readable.
+      const words = page.locator('.monaco-editor .view-line span span', { hasText: 'hiking sat' }).last();
+      const box = await words.boundingBox();
+      if (!box) throw new Error('the first assistant turn is not on screen');
+      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      const hover = page.locator('.monaco-hover', { hasText: 'StyleTune reward of this turn' });
+      await hover.waitFor({ timeout: 15_000 });
+      await hover.locator('table').waitFor();
+      const shot = await screenshot(page, 'annotations');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
+        mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
+        copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'annotations.png'));
+      }
+      await page.mouse.move(700, 820);
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    },
+  },
+  {
+    name: 'turning inline annotations off in the settings removes them',
+    async run(page) {
+      const toggle = async () => {
+        await runCommand(page, 'Preferences: Open User Settings');
+        // The settings editor opens (as a modal here) with its search box focused.
+        const settings = page.locator('.settings-editor');
+        await settings.locator('.settings-header').waitFor();
+        await page.keyboard.type('styletune.inlineAnnotations');
+        // Clicked before the search settles, the click can land on a row that is being replaced.
+        await settings.getByText('1 Setting Found').waitFor();
+        const checkbox = settings.locator('.setting-item-bool', { hasText: 'Inline Annotations' }).locator('.setting-value-checkbox');
+        const before = await checkbox.getAttribute('aria-checked');
+        await checkbox.click();
+        await settings.locator(`.setting-value-checkbox[aria-checked="${before === 'true' ? 'false' : 'true'}"]`).waitFor();
+        // The settings editor writes a change after a short delay; closing it sooner drops the change.
+        await page.waitForTimeout(1_500);
+        // Escape clears the search first, then closes the editor.
+        for (let i = 0; i < 5 && (await settings.isVisible()); i++) {
+          await page.keyboard.press('Escape');
+          await page.waitForTimeout(200);
+        }
+      };
+      await toggle();
+      await page.locator('.tabs-container .tab.active', { hasText: 'transcript.md' }).waitFor();
+      await waitForAnnotations(page, 0);
+      await screenshot(page, 'annotations-off');
+      // And back on, for whatever runs next.
+      await toggle();
+      await waitForAnnotations(page, 5);
+    },
+  },
+  {
+    name: 'the status bar names the reward model; clicking it offers the models to choose from',
+    async run(page) {
+      const item = page.locator('.statusbar-item', { hasText: 'StyleTune default human-likeness reward' });
+      await item.waitFor();
+      await item.click();
+      await page.locator('.quick-input-widget', { hasText: 'Choose Reward Model' }).waitFor();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Default model' }).waitFor();
+      await screenshot(page, 'choose-reward-model');
+      await page.keyboard.press('Escape');
+    },
+  },
+];

@@ -1,0 +1,173 @@
+/**
+ * The pair labeler as a user works it: open demo.pairs.jsonl from the Explorer (the labeler is its default
+ * editor), label three items with the keyboard inside the webview, save, and check the file on disk is
+ * exactly the expected JSONL; then undo all three (the `u` key and Ctrl+Z) and check the file is back.
+ */
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { repoRoot, screenshotsDir } from '../paths';
+import type { UiTest } from './run';
+
+const FILE = 'demo.pairs.jsonl';
+const readmeShot = join(repoRoot, 'media', 'screenshots', 'labeling.png');
+
+/** The labeler's page: the innermost frame of the webview whose header names the file. */
+async function labelerFrame(page: Page, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator('header h1', { hasText: FILE }).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no pair labeler webview for ${FILE}`);
+    await page.waitForTimeout(250);
+  }
+}
+
+/** F1, the command's title, Enter (the palette is already populated: earlier tests waited for the extension). */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
+  await page.keyboard.press('Enter');
+  await input.waitFor({ state: 'hidden' });
+}
+
+/**
+ * Opens the file from the Explorer. Until the extension host has reported the extension's contributions
+ * (a few seconds after the window shows), the workbench does not know the labeler yet and opens the file
+ * as text: then close that tab and try again.
+ */
+async function openLabeler(page: Page): Promise<Frame> {
+  const tab = page.locator('.tabs-container .tab', { hasText: FILE });
+  for (let attempt = 0; ; attempt++) {
+    await page.locator('.explorer-folders-view').getByRole('treeitem', { name: FILE, exact: true }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: FILE }).waitFor();
+    try {
+      return await labelerFrame(page, 5_000);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await tab.getByRole('button', { name: /^Close/ }).click();
+      await tab.waitFor({ state: 'detached' });
+      await page.waitForTimeout(1_000);
+    }
+  }
+}
+
+async function waitText(l: Locator, text: string | RegExp): Promise<void> {
+  await l.filter({ hasText: text }).waitFor({ timeout: 15_000 });
+}
+
+/** Ctrl+S from inside the webview (it forwards the shortcut to the workbench), then wait for the save. */
+async function save(page: Page): Promise<void> {
+  await page.keyboard.press('Control+S');
+  await page.locator('.tabs-container .tab.active', { hasText: FILE }).and(page.locator('.tab:not(.dirty)')).waitFor({ timeout: 15_000 });
+}
+
+/** The labels carry the time they were made: check it is a real ISO time of this run, then fix it for comparing. */
+function withoutTimes(text: string, since: number): string {
+  return text.replace(/"time":"([^"]*)"/g, (_, t: string) => {
+    const ms = Date.parse(t);
+    if (!(ms >= since - 1000 && ms <= Date.now() + 1000) || new Date(ms).toISOString() !== t) throw new Error(`label time ${t} is not an ISO time of this run`);
+    return '"time":"T"';
+  });
+}
+
+export const labelingTests: UiTest[] = [
+  {
+    name: 'labeling three items by keyboard writes exactly the expected JSONL, and undo restores the file',
+    async run(page, ctx) {
+      const file = join(ctx.workspace, FILE);
+      const original = readFileSync(file, 'utf8');
+      const lines = original.trimEnd().split('\n').map((l) => JSON.parse(l) as { responses: string[] } & Record<string, unknown>);
+      const started = Date.now();
+
+      // Whatever earlier tests left open (results beside, the panel), the labeler gets the whole editor area.
+      await runCommand(page, 'View: Single Column Editor Layout');
+      if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      const view = await openLabeler(page);
+      const position = view.locator('#position');
+      const progress = view.locator('#progress');
+      await waitText(position, 'Item 1 of 5');
+      await waitText(progress, '0 labeled / 5');
+      // The hint arrives once the reward model has scored both candidates; it must not preselect anything.
+      await waitText(view.locator('#hint'), /the reward model prefers candidate [12]/);
+      if (await view.locator('.card.chosen').count()) throw new Error('a candidate is preselected');
+
+      await view.locator('main').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('2');
+      await waitText(position, 'Item 2 of 5');
+      await page.keyboard.press('1');
+      await waitText(position, 'Item 3 of 5');
+      // Three candidates: ranked by pressing their numbers, best first; the last place is implied.
+      await page.keyboard.press('2');
+      await waitText(view.locator('.card[data-candidate="2"] .tag'), 'rank 1');
+      await page.keyboard.press('3');
+      await waitText(position, 'Item 4 of 5');
+      await waitText(progress, '3 labeled / 5');
+      await waitText(view.locator('#hint'), /the reward model prefers candidate [12]/);
+      await view.locator('table tbody tr').first().waitFor();
+      await page.locator('.tabs-container .tab.active.dirty', { hasText: FILE }).waitFor();
+
+      // Back to the first item: its label is shown, the chosen card marked.
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('k');
+      await page.keyboard.press('k');
+      await waitText(position, 'Item 1 of 5');
+      await waitText(view.locator('#label-status'), 'candidate 2 chosen');
+      await page.keyboard.press('j');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await waitText(position, 'Item 4 of 5');
+      await waitText(view.locator('#hint'), /the reward model prefers candidate [12]/);
+      const shot = join(screenshotsDir, 'labeling.png');
+      await page.screenshot({ path: shot });
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
+        mkdirSync(dirname(readmeShot), { recursive: true });
+        copyFileSync(shot, readmeShot);
+      }
+
+      await save(page);
+      const annotator = userInfo().username;
+      const label = (choice: string, extra: object = {}) => ({ choice, time: 'T', annotator, ...extra });
+      const [lunch, weekend, three] = lines;
+      const expected = [
+        { ...lunch, chosen: lunch.responses[1], rejected: lunch.responses[0], label: label('2') },
+        { ...weekend, chosen: weekend.responses[0], rejected: weekend.responses[1], label: label('1') },
+        {
+          ...three,
+          chosen: three.responses[1],
+          rejected: three.responses[0],
+          pairs: [
+            { chosen: three.responses[1], rejected: three.responses[2] },
+            { chosen: three.responses[1], rejected: three.responses[0] },
+            { chosen: three.responses[2], rejected: three.responses[0] },
+          ],
+          label: label('rank', { ranking: [2, 3, 1] }),
+        },
+      ].map((o) => JSON.stringify(o));
+      // The unlabeled lines are untouched, byte for byte.
+      const untouched = original.trimEnd().split('\n').slice(3);
+      const want = [...expected, ...untouched].join('\n') + '\n';
+      const got = withoutTimes(readFileSync(file, 'utf8'), started);
+      if (got !== want) throw new Error(`labeled file differs:\n--- got\n${got}--- expected\n${want}`);
+
+      // Undo with the labeler's key and with VS Code's own shortcut: the same undo stack.
+      await page.keyboard.press('u');
+      await waitText(progress, '2 labeled / 5');
+      await waitText(position, 'Item 3 of 5');
+      await page.keyboard.press('u');
+      await waitText(progress, '1 labeled / 5');
+      await page.keyboard.press('Control+Z');
+      await waitText(progress, '0 labeled / 5');
+      await waitText(position, 'Item 1 of 5');
+      await save(page);
+      const restored = readFileSync(file, 'utf8');
+      if (restored !== original) throw new Error(`undo did not restore the file:\n${restored}`);
+      await page.screenshot({ path: join(screenshotsDir, 'labeling-undone.png') });
+    },
+  },
+];

@@ -1,0 +1,37 @@
+/** Histograms of the whole file: one per trait column, the scores (or margins), and for pairs the agreement. */
+import { fmt, h } from './dom';
+import type { HistogramData, HostMessage, Kind, TraitInfo } from './protocol';
+
+type Stats = Extract<HostMessage, { type: 'stats' }>;
+
+export function renderCharts(stats: Stats, shown: TraitInfo[], kind: Kind | 'empty'): HTMLElement[] {
+  const pairs = kind !== 'dialogue' && kind !== 'empty';
+  const out: HTMLElement[] = [];
+  if (pairs && stats.agreement !== undefined) {
+    const who = kind === 'pair' ? 'the chosen response' : 'the human side';
+    out.push(h('div', { class: 'agreement', attrs: { role: 'status' }, text: `The reward prefers ${who} in ${Math.round(100 * stats.agreement)}% of ${kind === 'pair' ? 'pairs' : 'conversations'}` }));
+  }
+  out.push(chart(pairs ? `Margin (${kind === 'pair' ? 'chosen − rejected' : 'human − ai'})` : 'Score', stats.scores, pairs ? 0 : undefined));
+  for (const t of shown) {
+    const hist = stats.traits[t.id];
+    if (hist) out.push(chart(pairs ? `${t.label} (difference)` : t.label, hist, pairs ? 0 : undefined));
+  }
+  return out;
+}
+
+function chart(title: string, hist: HistogramData, mark: number | undefined): HTMLElement {
+  const max = Math.max(...hist.counts, 1);
+  const total = hist.counts.reduce((a, b) => a + b, 0);
+  const width = (hist.max - hist.min) / hist.counts.length;
+  const bars = hist.counts.map((c, i) => {
+    const lo = hist.min + i * width;
+    const bar = h('div', { class: `hbar${mark !== undefined && lo + width <= mark ? ' below' : ''}`, attrs: { title: `${fmt(lo)} … ${fmt(lo + width)}: ${c} of ${total}` } });
+    bar.style.height = `${(100 * c) / max}%`;
+    return bar;
+  });
+  return h('figure', { class: 'hist', attrs: { 'aria-label': `${title}: ${total} values from ${fmt(hist.min)} to ${fmt(hist.max)}` } }, [
+    h('figcaption', { text: title }),
+    h('div', { class: 'hbars' }, bars),
+    h('div', { class: 'haxis' }, [h('span', { text: fmt(hist.min) }), h('span', { text: fmt(hist.max) })]),
+  ]);
+}

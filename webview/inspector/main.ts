@@ -1,0 +1,265 @@
+/**
+ * The dataset inspector's front end (bundled to dist/webview/inspector.js). It owns the query and the
+ * columns shown, keeps them in the webview state (restored after a reload), and draws what the
+ * extension host sends: rows by window, histograms, and the selected line's detail.
+ */
+import { registerToolkit } from '../shared/toolkit';
+import { renderCharts } from './charts';
+import { renderDetail } from './detail';
+import { custom, h } from './dom';
+import { isHostMessage, isViewState, type HostMessage, type Kind, type Query, type TraitInfo, type ViewMessage, type ViewState } from './protocol';
+import { baseColumns, VirtualTable, type Column } from './table';
+
+declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
+
+registerToolkit();
+const vscode = acquireVsCodeApi();
+const send = (m: ViewMessage) => vscode.postMessage(m);
+
+let uri = '';
+let kind: Kind | 'empty' = 'empty';
+let traits: TraitInfo[] = [];
+let shown: string[] = [];
+let query: Query = { sort: 'line', desc: false, search: '' };
+let selected: number | undefined;
+let stats: Extract<HostMessage, { type: 'stats' }> | undefined;
+let started = false;
+
+const table = new VirtualTable({
+  requestRows: (version, start, end) => send({ type: 'getRows', version, start, end }),
+  onSort: (key) => {
+    // A new column sorts high values first (the usual question: which lines score most on this?).
+    query = { ...query, sort: key, desc: query.sort === key ? !query.desc : key !== 'line' };
+    applyQuery();
+  },
+  onSelect: (line) => select(line),
+  onReveal: (line) => send({ type: 'reveal', line }),
+});
+
+// ---- layout ---------------------------------------------------------------------------------------
+
+const fileLabel = h('span', { class: 'file' });
+const statusLabel = h('span', { class: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const progressFill = h('div', { class: 'fill' });
+const progress = h('div', { class: 'progress', attrs: { role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': 'Scoring' } }, [progressFill]);
+const search = custom('vscode-text-field', { placeholder: 'Search the text', 'aria-label': 'Search', id: 'search' }) as HTMLElement & { value: string };
+const sortSelect = h('select', { attrs: { id: 'sort', 'aria-label': 'Sort by' } });
+const dirButton = custom('vscode-button', { appearance: 'secondary', id: 'direction', 'aria-label': 'Sort direction' });
+const filterKey = h('select', { attrs: { id: 'filter-key', 'aria-label': 'Filter on' } });
+const filterMin = h('input', { attrs: { type: 'number', step: 'any', placeholder: 'min', 'aria-label': 'Filter minimum', id: 'filter-min' } });
+const filterMax = h('input', { attrs: { type: 'number', step: 'any', placeholder: 'max', 'aria-label': 'Filter maximum', id: 'filter-max' } });
+const chooserList = h('div', { class: 'chooser-list' });
+const chooser = h('details', { class: 'chooser' }, [h('summary', { text: 'Trait columns' }), chooserList]);
+const charts = h('section', { class: 'charts', attrs: { 'aria-label': 'Histograms of the whole file' } });
+const detail = h('section', { class: 'detail', attrs: { 'aria-label': 'Selected line', tabindex: '-1' } }, [h('p', { class: 'hint', text: 'Select a row to see its conversation with each trait’s evidence highlighted.' })]);
+const errorBox = h('div', { class: 'error', attrs: { role: 'alert' } });
+const tooltip = h('div', { class: 'tooltip', attrs: { role: 'tooltip' } });
+
+const app = document.getElementById('app')!;
+app.removeAttribute('aria-busy');
+app.replaceChildren(
+  h('header', { class: 'topbar' }, [fileLabel, progress, statusLabel]),
+  h('div', { class: 'controls' }, [
+    search,
+    h('label', {}, ['Sort ', sortSelect]),
+    dirButton,
+    h('label', {}, ['Filter ', filterKey]),
+    filterMin,
+    h('span', { text: '–' }),
+    filterMax,
+    chooser,
+  ]),
+  errorBox,
+  h('main', { class: 'split' }, [h('div', { class: 'left' }, [table.root, charts]), detail]),
+  tooltip,
+);
+
+// ---- state ----------------------------------------------------------------------------------------
+
+function saveState(): void {
+  const state: ViewState = { uri, query, shown, selected };
+  vscode.setState(state);
+}
+
+function keys(): { key: string; label: string }[] {
+  return [...baseColumns(kind).map((c) => ({ key: c.key, label: c.label })), ...traits.map((t) => ({ key: `trait:${t.id}`, label: t.label }))];
+}
+
+function columns(): Column[] {
+  const byId = new Map(traits.map((t, index) => [t.id, { index, info: t }]));
+  const traitColumns = shown.flatMap((id) => {
+    const t = byId.get(id);
+    return t ? [{ key: `trait:${id}`, label: t.info.label, title: `${t.info.label} (weight ${t.info.weight.toFixed(2)}): ${t.info.description}`, trait: t }] : [];
+  });
+  return [...baseColumns(kind), ...traitColumns];
+}
+
+function syncControls(): void {
+  const options = keys();
+  const fill = (sel: HTMLSelectElement, value: string) => {
+    sel.replaceChildren(...options.map((o) => h('option', { text: o.label, attrs: { value: o.key } })));
+    sel.value = value;
+  };
+  fill(sortSelect, query.sort);
+  fill(filterKey, query.filter?.key ?? 'score');
+  dirButton.textContent = query.desc ? '▼ High first' : '▲ Low first';
+  if (search.value !== query.search) search.value = query.search;
+  filterMin.value = query.filter?.min === undefined ? '' : String(query.filter.min);
+  filterMax.value = query.filter?.max === undefined ? '' : String(query.filter.max);
+  const byWeight = [...traits].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
+  chooserList.replaceChildren(
+    ...byWeight.map((t) => {
+      const box = h('input', { attrs: { type: 'checkbox', 'data-trait': t.id } });
+      box.checked = shown.includes(t.id);
+      box.addEventListener('change', () => {
+        shown = box.checked ? [...shown, t.id] : shown.filter((id) => id !== t.id);
+        redrawColumns();
+        saveState();
+      });
+      return h('label', { attrs: { title: t.description } }, [box, ` ${t.label} `, h('span', { class: 'weight', text: t.weight.toFixed(2) })]);
+    }),
+  );
+}
+
+function redrawColumns(): void {
+  table.setColumns(columns(), { key: query.sort, desc: query.desc });
+  drawCharts();
+}
+
+function drawCharts(): void {
+  if (!stats) return;
+  const byId = new Map(traits.map((t) => [t.id, t]));
+  charts.replaceChildren(...renderCharts(stats, shown.flatMap((id) => byId.get(id) ?? []), kind));
+}
+
+function applyQuery(): void {
+  table.setColumns(columns(), { key: query.sort, desc: query.desc });
+  syncControls();
+  saveState();
+  table.expectView();
+  send({ type: 'query', query });
+}
+
+function select(line: number): void {
+  selected = line;
+  table.setSelected(line);
+  saveState();
+  send({ type: 'select', line });
+}
+
+// ---- controls -------------------------------------------------------------------------------------
+
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+search.addEventListener('input', () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    query = { ...query, search: search.value ?? '' };
+    applyQuery();
+  }, 200);
+});
+sortSelect.addEventListener('change', () => {
+  query = { ...query, sort: sortSelect.value, desc: sortSelect.value !== 'line' };
+  applyQuery();
+});
+dirButton.addEventListener('click', () => {
+  query = { ...query, desc: !query.desc };
+  applyQuery();
+});
+const onFilter = () => {
+  const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
+  const min = num(filterMin.value);
+  const max = num(filterMax.value);
+  query = { ...query, filter: min === undefined && max === undefined ? undefined : { key: filterKey.value, min, max } };
+  applyQuery();
+};
+filterKey.addEventListener('change', onFilter);
+filterMin.addEventListener('change', onFilter);
+filterMax.addEventListener('change', onFilter);
+
+// Highlights explain themselves on hover and on keyboard focus alike.
+const showTip = (e: Event) => {
+  const mark = (e.target as HTMLElement).closest?.('mark.hl') as HTMLElement | null;
+  if (!mark) return;
+  tooltip.textContent = mark.dataset.tip ?? '';
+  const r = mark.getBoundingClientRect();
+  tooltip.classList.add('visible');
+  // Above the highlight when there is room, so the tip does not hide the line being read.
+  const above = r.top - tooltip.offsetHeight - 4;
+  tooltip.style.left = `${Math.max(4, Math.min(r.left, window.innerWidth - tooltip.offsetWidth - 4))}px`;
+  tooltip.style.top = `${above >= 0 ? above : r.bottom + 4}px`;
+};
+const hideTip = (e: Event) => {
+  if ((e.target as HTMLElement).closest?.('mark.hl')) tooltip.classList.remove('visible');
+};
+detail.addEventListener('mouseover', showTip);
+detail.addEventListener('focusin', showTip);
+detail.addEventListener('mouseout', hideTip);
+detail.addEventListener('focusout', hideTip);
+
+// ---- messages -------------------------------------------------------------------------------------
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const m = event.data;
+  if (!isHostMessage(m)) {
+    console.warn('StyleTune inspector: ignored an invalid message', m);
+    return;
+  }
+  switch (m.type) {
+    case 'init': {
+      const saved = vscode.getState();
+      const mine = isViewState(saved) && saved.uri === m.uri ? saved : undefined;
+      const firstInit = !started;
+      started = true;
+      uri = m.uri;
+      kind = m.kind;
+      traits = m.traits;
+      fileLabel.textContent = m.file;
+      shown = mine?.shown ?? m.shown;
+      query = mine?.query ?? m.query;
+      selected = mine?.selected ?? m.selected;
+      errorBox.textContent = '';
+      table.setColumns(columns(), { key: query.sort, desc: query.desc });
+      syncControls();
+      saveState();
+      // The host's query may be older than ours (a hidden panel comes back): tell it what we show.
+      if (firstInit) {
+        send({ type: 'query', query });
+        if (selected !== undefined) select(selected);
+      }
+      break;
+    }
+    case 'progress': {
+      const pct = m.total > 0 ? Math.round((100 * m.done) / m.total) : 100;
+      progressFill.style.width = `${pct}%`;
+      progress.setAttribute('aria-valuenow', String(pct));
+      progress.classList.toggle('done', m.finished);
+      const noun = kind === 'pair' ? 'pairs' : kind === 'contrastive' ? 'conversation pairs' : 'dialogues';
+      const problems = m.problems ? ` · ${m.problems} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
+      statusLabel.textContent = m.finished ? `${m.rows.toLocaleString()} ${noun}${problems}` : `Scoring… ${m.done.toLocaleString()} of ${m.total.toLocaleString()} lines${problems}`;
+      break;
+    }
+    case 'view':
+      table.setView(m.version, m.total);
+      break;
+    case 'rows':
+      table.addRows(m.version, m.start, m.rows);
+      break;
+    case 'stats':
+      stats = m;
+      table.setScales(m.traits);
+      drawCharts();
+      break;
+    case 'detail': {
+      if (m.line !== selected) break;
+      const byId = new Map(traits.map((t) => [t.id, t]));
+      detail.replaceChildren(renderDetail(m, byId));
+      break;
+    }
+    case 'error':
+      errorBox.textContent = m.message;
+      break;
+  }
+});
+
+send({ type: 'ready' });
+table.focus();

@@ -1,0 +1,256 @@
+/**
+ * The virtualized table: only the rows in view (plus a few) exist in the DOM, positioned inside a spacer
+ * as tall as all rows together. Rows come from the extension host by window (`getRows`), cached by
+ * position for the current order `version`.
+ */
+import { fmt, h, signed } from './dom';
+import type { HistogramData, Kind, RowData, TraitInfo } from './protocol';
+
+export const ROW_HEIGHT = 26;
+const OVERSCAN = 20;
+
+export interface Column {
+  key: string;
+  label: string;
+  title: string;
+  /** A trait column draws a bar; the others show a number. */
+  trait?: { index: number; info: TraitInfo };
+}
+
+export interface TableHost {
+  requestRows(version: number, start: number, end: number): void;
+  onSort(key: string): void;
+  onSelect(line: number): void;
+  onReveal(line: number): void;
+}
+
+export class VirtualTable {
+  readonly root: HTMLElement;
+  private readonly head: HTMLElement;
+  private readonly viewport: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private columns: Column[] = [];
+  private cache = new Map<number, RowData>();
+  private requested = new Set<number>();
+  private version = 0;
+  private total = 0;
+  /** Position of the keyboard cursor in the current order. */
+  private cursor = 0;
+  private selectedLine: number | undefined;
+  private sort = { key: 'line', desc: false };
+  private scales: Record<string, HistogramData> = {};
+  private frame = 0;
+  /** A query was sent and its order has not come back: what shows is the old order. */
+  private awaitingView = false;
+
+  constructor(private readonly host: TableHost) {
+    this.head = h('div', { class: 'thead', attrs: { role: 'row' } });
+    this.spacer = h('div', { class: 'spacer', attrs: { role: 'rowgroup' } });
+    this.viewport = h('div', { class: 'viewport', attrs: { tabindex: '0', 'aria-label': 'Rows; arrow keys move, Enter shows the conversation' } }, [this.spacer]);
+    this.root = h('div', { class: 'table', attrs: { role: 'grid', 'aria-rowcount': '0' } }, [this.head, this.viewport]);
+    this.viewport.addEventListener('scroll', () => this.schedule());
+    this.viewport.addEventListener('keydown', (e) => this.onKey(e));
+    new ResizeObserver(() => this.schedule()).observe(this.viewport);
+  }
+
+  setColumns(columns: Column[], sort: { key: string; desc: boolean }): void {
+    this.columns = columns;
+    this.sort = sort;
+    const widths = columns.map((c) => (c.trait ? 'minmax(28px, 1fr)' : c.key === 'line' ? '64px' : '68px'));
+    this.root.style.setProperty('--cols', widths.join(' '));
+    this.head.replaceChildren(
+      ...columns.map((c) => {
+        const active = c.key === sort.key;
+        const b = h('button', {
+          class: `th${c.trait ? ' trait' : ''}${active ? ' sorted' : ''}`,
+          text: `${c.label}${active ? (sort.desc ? ' ▼' : ' ▲') : ''}`,
+          attrs: {
+            role: 'columnheader',
+            'data-key': c.key,
+            title: c.title,
+            'aria-sort': active ? (sort.desc ? 'descending' : 'ascending') : 'none',
+          },
+        });
+        b.addEventListener('click', () => this.host.onSort(c.key));
+        return b;
+      }),
+    );
+    this.render();
+  }
+
+  setScales(scales: Record<string, HistogramData>): void {
+    this.scales = scales;
+    this.render();
+  }
+
+  /** The rows shown are about to be replaced (a new query is on its way to the host). */
+  expectView(): void {
+    this.awaitingView = true;
+    this.root.setAttribute('aria-busy', 'true');
+  }
+
+  /** A new order: everything cached belongs to the old one. */
+  setView(version: number, total: number): void {
+    this.awaitingView = false;
+    this.version = version;
+    this.total = total;
+    this.cache.clear();
+    this.requested.clear();
+    this.cursor = Math.min(this.cursor, Math.max(total - 1, 0));
+    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    this.root.setAttribute('aria-rowcount', String(total));
+    this.render();
+  }
+
+  addRows(version: number, start: number, rows: RowData[]): void {
+    if (version !== this.version) return;
+    rows.forEach((r, i) => this.cache.set(start + i, r));
+    this.render();
+  }
+
+  setSelected(line: number | undefined): void {
+    this.selectedLine = line;
+    this.render();
+  }
+
+  focus(): void {
+    this.viewport.focus();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private range(): [number, number] {
+    const height = this.viewport.clientHeight || 600;
+    const first = Math.floor(this.viewport.scrollTop / ROW_HEIGHT);
+    return [Math.max(0, first - OVERSCAN), Math.min(this.total, first + Math.ceil(height / ROW_HEIGHT) + OVERSCAN)];
+  }
+
+  private render(): void {
+    const [start, end] = this.range();
+    let missingFrom = -1;
+    let missingTo = -1;
+    const children: HTMLElement[] = [];
+    for (let p = start; p < end; p++) {
+      const row = this.cache.get(p);
+      if (!row) {
+        if (!this.requested.has(p)) {
+          if (missingFrom < 0) missingFrom = p;
+          missingTo = p + 1;
+        }
+        children.push(this.placeholder(p));
+      } else children.push(this.rowElement(p, row));
+    }
+    this.spacer.replaceChildren(...children);
+    // Busy until every row in view belongs to the current order (tests and screen readers wait on it).
+    this.root.setAttribute('aria-busy', String(this.awaitingView || children.some((c) => !c.dataset.line)));
+    if (missingFrom >= 0) {
+      for (let p = missingFrom; p < missingTo; p++) this.requested.add(p);
+      this.host.requestRows(this.version, missingFrom, missingTo);
+    }
+  }
+
+  private placeholder(p: number): HTMLElement {
+    const el = h('div', { class: 'row loading', text: '…', attrs: { role: 'row', 'aria-rowindex': String(p + 1) } });
+    el.style.top = `${p * ROW_HEIGHT}px`;
+    return el;
+  }
+
+  private rowElement(p: number, row: RowData): HTMLElement {
+    const cls = ['row'];
+    if (row.line === this.selectedLine) cls.push('selected');
+    if (p === this.cursor) cls.push('cursor');
+    const el = h('div', {
+      class: cls.join(' '),
+      attrs: { role: 'row', 'aria-rowindex': String(p + 1), 'data-line': String(row.line), 'aria-selected': String(row.line === this.selectedLine) },
+    });
+    el.style.top = `${p * ROW_HEIGHT}px`;
+    for (const c of this.columns) el.append(this.cell(c, row));
+    el.addEventListener('click', () => {
+      this.cursor = p;
+      this.host.onSelect(row.line);
+      this.viewport.focus();
+    });
+    el.addEventListener('dblclick', () => this.host.onReveal(row.line));
+    return el;
+  }
+
+  private cell(c: Column, row: RowData): HTMLElement {
+    if (!c.trait) {
+      const v = c.key === 'line' ? row.line : c.key === 'a' ? row.a : c.key === 'b' ? row.b : row.score;
+      const text = c.key === 'line' ? String(v) : fmt(v);
+      return h('div', { class: `td num${c.key === 'score' && (v ?? 0) < 0 ? ' negative' : ''}`, text, attrs: { role: 'gridcell', 'data-key': c.key, 'data-value': String(v) } });
+    }
+    const j = c.trait.index;
+    const value = row.values[j];
+    const contribution = row.contributions[j];
+    const diff = row.kind !== 'dialogue';
+    const scale = this.scales[c.trait.info.id];
+    const bar = h('div', { class: `bar ${contribution >= 0 ? 'up' : 'down'}` });
+    // Dialogues: from the column's minimum; pairs: a difference, drawn both ways from the middle.
+    if (diff) {
+      const m = Math.max(Math.abs(scale?.min ?? 0), Math.abs(scale?.max ?? 0), Math.abs(value), 1e-9);
+      const w = (50 * Math.abs(value)) / m;
+      bar.style.left = `${value >= 0 ? 50 : 50 - w}%`;
+      bar.style.width = `${w}%`;
+    } else {
+      const lo = Math.min(scale?.min ?? 0, value);
+      const hi = Math.max(scale?.max ?? value, value);
+      bar.style.left = '0';
+      bar.style.width = `${hi > lo ? (100 * (value - lo)) / (hi - lo) : 0}%`;
+    }
+    const title = `${c.trait.info.label}: ${diff ? 'difference ' : ''}${fmt(value, 3)} · ${signed(contribution)} to the ${diff ? 'margin' : 'score'}`;
+    return h('div', { class: 'td trait', attrs: { role: 'gridcell', 'data-key': c.key, 'data-value': String(value), title, 'aria-label': title } }, [
+      h('div', { class: `track${diff ? ' centered' : ''}` }, [bar]),
+    ]);
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const page = Math.max(1, Math.floor(this.viewport.clientHeight / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -Infinity, End: Infinity, j: 1, k: -1 };
+    if (e.key in moves) {
+      e.preventDefault();
+      this.cursor = Math.max(0, Math.min(this.total - 1, this.cursor + moves[e.key]));
+      this.ensureVisible(this.cursor);
+      const row = this.cache.get(this.cursor);
+      if (row) this.host.onSelect(row.line);
+      this.render();
+    } else if (e.key === 'Enter') {
+      const row = this.cache.get(this.cursor);
+      if (row) (e.altKey ? this.host.onReveal : this.host.onSelect)(row.line);
+    }
+  }
+
+  private ensureVisible(p: number): void {
+    const top = p * ROW_HEIGHT;
+    const vp = this.viewport;
+    if (top < vp.scrollTop) vp.scrollTop = top;
+    else if (top + ROW_HEIGHT > vp.scrollTop + vp.clientHeight) vp.scrollTop = top + ROW_HEIGHT - vp.clientHeight;
+  }
+}
+
+export function baseColumns(kind: Kind | 'empty'): Column[] {
+  const line: Column = { key: 'line', label: 'Line', title: 'Line in the file' };
+  if (kind === 'pair') {
+    return [
+      line,
+      { key: 'score', label: 'Margin', title: 'Reward of chosen − rejected' },
+      { key: 'a', label: 'Chosen', title: 'Reward of the chosen response' },
+      { key: 'b', label: 'Rejected', title: 'Reward of the rejected response' },
+    ];
+  }
+  if (kind === 'contrastive') {
+    return [
+      line,
+      { key: 'score', label: 'Margin', title: 'Reward of human − ai' },
+      { key: 'a', label: 'Human', title: 'Reward of the human side' },
+      { key: 'b', label: 'AI', title: 'Reward of the AI side' },
+    ];
+  }
+  return [line, { key: 'score', label: 'Score', title: 'Reward (logit): higher is more human-like' }];
+}

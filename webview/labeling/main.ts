@@ -1,0 +1,226 @@
+/**
+ * The pair labeler's page. It renders the state the host sends and turns keys and clicks into intents;
+ * it never edits anything itself (the host writes the document, so VS Code keeps undo and save).
+ */
+import { registerToolkit } from '../shared/toolkit';
+import { isHostMessage, type Decision, type ItemView, type ViewState, type WebviewMessage } from './protocol';
+
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+
+registerToolkit();
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app') as HTMLElement;
+
+let state: ViewState | undefined;
+/** Numbers pressed so far on an item with three candidates or more (best first). */
+let ranking: number[] = [];
+/**
+ * The document version a decision was sent at, until a newer version comes back: a second decision
+ * before that would land on the item the first one just labeled.
+ */
+let waitingAt: number | undefined;
+
+function send(m: WebviewMessage): void {
+  vscode.postMessage(m);
+}
+
+window.addEventListener('message', (e: MessageEvent<unknown>) => {
+  // Only the host posts here, but the data is still checked before use.
+  if (!isHostMessage(e.data)) return;
+  if (e.data.type === 'decisionIgnored') {
+    waitingAt = undefined;
+    return;
+  }
+  const previous = state?.item;
+  state = e.data.state;
+  const item = state.item;
+  if (waitingAt !== undefined && state.version !== waitingAt) waitingAt = undefined;
+  if (!item || !previous || previous.line !== item.line || JSON.stringify(previous.label) !== JSON.stringify(item.label)) ranking = [];
+  render();
+});
+
+function decide(decision: Decision): void {
+  const item = state?.item;
+  if (!item || !state || waitingAt !== undefined) return;
+  waitingAt = state.version;
+  send({ type: 'decide', line: item.line, decision });
+}
+
+function pressNumber(n: number): void {
+  const item = state?.item;
+  if (!item || n < 1 || n > item.candidates.length) return;
+  const count = item.candidates.length;
+  if (count === 2) return decide({ choice: n === 1 ? '1' : '2' });
+  if (ranking.includes(n)) return;
+  ranking.push(n);
+  // The last candidate's place is implied once all the others are ranked.
+  if (ranking.length === count - 1) {
+    const last = [...Array(count).keys()].map((i) => i + 1).find((i) => !ranking.includes(i))!;
+    const full = [...ranking, last];
+    ranking = [];
+    return decide({ choice: 'rank', ranking: full });
+  }
+  render();
+}
+
+document.addEventListener('keydown', (e) => {
+  // Shortcuts with modifiers (Ctrl+Z, Ctrl+S…) belong to VS Code, which the webview forwards them to.
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  // Keys typed into a control (a focused button handles Enter/Space itself) are not labels.
+  const target = e.target as HTMLElement | null;
+  if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
+  const k = e.key;
+  let handled = true;
+  if (/^[1-9]$/.test(k)) pressNumber(Number(k));
+  else if (k === 't') decide({ choice: 'tie' });
+  else if (k === 's') decide({ choice: 'skip' });
+  else if (k === 'u') send({ type: 'undo' });
+  else if (k === 'r') send({ type: 'redo' });
+  else if (k === 'ArrowRight' || k === 'j') send({ type: 'navigate', to: 'next' });
+  else if (k === 'ArrowLeft' || k === 'k') send({ type: 'navigate', to: 'previous' });
+  else if (k === 'n') send({ type: 'navigate', to: 'nextUnlabeled' });
+  else if ((k === 'Escape' || k === 'Backspace') && ranking.length > 0) {
+    ranking = [];
+    render();
+  } else handled = false;
+  if (handled) e.preventDefault();
+});
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  node.append(...children);
+  return node;
+}
+
+function button(label: string, key: string, onClick: () => void, appearance = 'secondary'): HTMLElement {
+  // A toolkit element: not in the DOM's tag map, so made by hand.
+  const b = document.createElement('vscode-button');
+  b.setAttribute('appearance', appearance);
+  b.setAttribute('title', `${label} (${key})`);
+  b.append(`${label} `, el('span', { class: 'key' }, key));
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));
+const signed = (x: number) => `${x >= 0 ? '+' : '−'}${fmt(Math.abs(x))}`;
+
+function render(): void {
+  const s = state;
+  if (!s) return;
+  const p = s.progress;
+  const done = p.labeled + p.skipped;
+  // Set through the CSSOM: the CSP refuses inline style attributes.
+  const fill = el('div', { class: 'bar-fill' });
+  fill.style.width = `${p.total ? (100 * done) / p.total : 0}%`;
+  const header = el(
+    'header',
+    {},
+    el('h1', {}, s.file),
+    el('span', { id: 'position' }, s.item ? `Item ${s.item.position} of ${p.total}` : `${p.total} items`),
+    el(
+      'div',
+      { class: 'progress' },
+      el('span', { id: 'progress' }, `${p.labeled} labeled${p.skipped ? ` · ${p.skipped} skipped` : ''} / ${p.total}`),
+      el('div', { class: 'bar-wrap', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(p.total), 'aria-valuenow': String(done) }, fill),
+    ),
+    p.invalid ? el('span', { class: 'muted' }, `${p.invalid} line${p.invalid > 1 ? 's' : ''} not labelable`) : '',
+  );
+  const body: Node[] = [header];
+  if (!s.item) {
+    body.push(el('section', {}, el('p', {}, 'No items to label. A line needs `responses: [a, b, …]` or `chosen`/`rejected`.')));
+  } else {
+    body.push(...renderItem(s.item));
+  }
+  body.push(keysHelp(s.item));
+  app.replaceChildren(...body);
+}
+
+function renderItem(item: ItemView): Node[] {
+  const out: Node[] = [];
+  const n = item.candidates.length;
+  out.push(
+    el(
+      'section',
+      { 'aria-label': 'Conversation so far' },
+      el('h2', {}, 'Conversation so far'),
+      ...(item.prompt.length ? item.prompt.map((m) => el('div', { class: 'turn' }, el('span', { class: 'role' }, m.role), m.content)) : [el('p', { class: 'muted' }, 'No prompt on this line.')]),
+    ),
+  );
+
+  const label = item.label;
+  const rankOf = (c: number) => (label?.ranking ? label.ranking.indexOf(c) + 1 : 0);
+  const cards = item.candidates.map((text, i) => {
+    const c = i + 1;
+    let cls = 'card';
+    let tag = '';
+    if (label?.choice === String(c)) [cls, tag] = ['card chosen', 'chosen'];
+    else if ((label?.choice === '1' || label?.choice === '2') && n === 2) [cls, tag] = ['card rejected', 'rejected'];
+    else if (label?.choice === 'rank') [cls, tag] = [rankOf(c) === 1 ? 'card chosen' : 'card', `rank ${rankOf(c)}`];
+    else if (ranking.includes(c)) tag = `rank ${ranking.indexOf(c) + 1}`;
+    const score = item.hint ? el('span', { class: 'score', title: 'Reward model score' }, `reward ${fmt(item.hint.scores[i])}`) : '';
+    return el(
+      'article',
+      { class: cls, 'aria-label': `Candidate ${c}`, 'data-candidate': String(c) },
+      el('div', { class: 'card-head' }, el('span', { class: 'key' }, String(c)), el('strong', {}, `Candidate ${c}`), tag ? el('span', { class: 'tag' }, tag) : '', score),
+      el('div', { class: 'response' }, text),
+    );
+  });
+  out.push(el('section', { 'aria-label': 'Candidates' }, el('h2', {}, n === 2 ? 'Which reply is more human?' : 'Rank the replies, most human first'), el('div', { class: 'candidates' }, ...cards)));
+
+  const status: Node[] = [];
+  if (label) {
+    const what = label.choice === 'rank' ? `ranked ${label.ranking?.join(' > ')}` : label.choice === 'tie' ? 'a tie' : label.choice === 'skip' ? 'skipped' : `candidate ${label.choice} chosen`;
+    status.push(el('div', { class: 'status', id: 'label-status' }, `Labeled: ${what}${label.annotator ? ` by ${label.annotator}` : ''}${label.time ? `, ${new Date(label.time).toLocaleString()}` : ''}. Press a key to relabel.`));
+  }
+  if (ranking.length) status.push(el('div', { class: 'status' }, `Ranking so far: ${ranking.join(' > ')} … (Esc clears)`));
+  const hint = item.hint
+    ? el('div', { class: 'hint', id: 'hint' }, `Hint: the reward model prefers candidate ${item.hint.preferred}`, el('span', { class: 'muted' }, ` · ${item.hint.model}`))
+    : el('div', { class: 'hint muted', id: 'hint' }, item.hintError ? `No reward hint: ${item.hintError}` : 'Scoring with the reward model…');
+  const actions =
+    n === 2
+      ? [button('Candidate 1', '1', () => pressNumber(1), 'primary'), button('Candidate 2', '2', () => pressNumber(2), 'primary')]
+      : item.candidates.map((_, i) => button(`${i + 1}`, String(i + 1), () => pressNumber(i + 1), 'primary'));
+  out.push(
+    el(
+      'section',
+      { class: 'actions' },
+      ...actions,
+      button('Tie', 't', () => decide({ choice: 'tie' })),
+      button('Skip', 's', () => decide({ choice: 'skip' })),
+      button('Undo', 'u', () => send({ type: 'undo' })),
+    ),
+    ...status.map((s) => el('section', {}, s)),
+    el('section', {}, hint),
+  );
+  if (item.traits.length) out.push(traitTable(item));
+  return out;
+}
+
+function traitTable(item: ItemView): Node {
+  const n = item.candidates.length;
+  const withContrib = item.traits.some((t) => t.contributions);
+  const head = el('tr', {}, el('th', {}, 'Trait'), ...item.candidates.map((_, i) => el('th', {}, `${i + 1}`)), withContrib ? el('th', {}, n === 2 ? 'Reward Δ (2 − 1)' : 'Reward spread') : '');
+  const rows = item.traits.map((t) => {
+    let delta: Node | string = '';
+    if (withContrib) {
+      if (!t.contributions) delta = el('td', { class: 'muted' }, 'not in model');
+      else {
+        const d = n === 2 ? t.contributions[1] - t.contributions[0] : Math.max(...t.contributions) - Math.min(...t.contributions);
+        delta = el('td', { class: d > 0 ? 'pos' : d < 0 ? 'neg' : '' }, signed(d));
+      }
+    }
+    return el('tr', { title: t.description }, el('td', {}, t.label), ...t.values.map((v, i) => el('td', { title: t.contributions ? `adds ${signed(t.contributions[i])} to candidate ${i + 1}'s reward` : '' }, fmt(v))), delta);
+  });
+  return el('section', { 'aria-label': 'Trait differences' }, el('h2', {}, 'Traits that differ most'), el('table', {}, el('thead', {}, head), el('tbody', {}, ...rows)));
+}
+
+function keysHelp(item: ItemView | undefined): Node {
+  const k = (key: string) => el('span', { class: 'key' }, key);
+  const choose = item && item.candidates.length > 2 ? ['press ', k('1'), '…', k(String(item.candidates.length)), ' in order of preference'] : [k('1'), ' / ', k('2'), ' choose'];
+  return el('p', { class: 'keys muted' }, ...choose, ' · ', k('t'), ' tie · ', k('s'), ' skip · ', k('u'), ' undo · ', k('←'), k('→'), ' or ', k('k'), k('j'), ' navigate · ', k('n'), ' next unlabeled');
+}
+
+app.focus();
+send({ type: 'ready' });

@@ -1,0 +1,134 @@
+/**
+ * The pair labeler's messages, shared by the webview (webview/labeling/main.ts) and its host
+ * (src/extension/labeling/labelerProvider.ts). No DOM or vscode imports: both sides compile it.
+ *
+ * The host owns all state (the document and which item is shown); the webview only renders what it is
+ * sent and reports intents, so a reload or a second view of the same file shows the same thing.
+ * Every message that crosses is checked with the guards below before it is used.
+ */
+
+export interface TraitDiff {
+  id: string;
+  label: string;
+  description: string;
+  /** Measured trait value per candidate, in candidate order. */
+  values: number[];
+  /** The reward model's contribution (w·z) per candidate; absent for traits the model does not use. */
+  contributions?: number[];
+}
+
+export interface RewardHint {
+  /** Reward score per candidate, in candidate order. */
+  scores: number[];
+  /** The candidate number (1-based) the model prefers. */
+  preferred: number;
+  model: string;
+}
+
+export interface Message {
+  role: string;
+  content: string;
+}
+
+export interface ItemView {
+  /** 0-based document line of the item. */
+  line: number;
+  /** 1-based position among the file's items, for "item 3 of 12". */
+  position: number;
+  /** The conversation so far; empty when the file has no prompt (TRL's implicit prompt). */
+  prompt: Message[];
+  /** Candidate responses as text (a multi-turn response is flattened with its roles). */
+  candidates: string[];
+  label?: { choice: string; time: string; annotator: string; ranking?: number[] };
+  /** Traits that differ most between the candidates (all measured, then scored by the model). */
+  traits: TraitDiff[];
+  /** Absent while the model loads, or when it cannot be loaded (see `hintError`). */
+  hint?: RewardHint;
+  hintError?: string;
+}
+
+export interface ViewState {
+  file: string;
+  /** The document's version: a decision is settled once a state of a newer version arrives. */
+  version: number;
+  progress: { total: number; labeled: number; skipped: number; invalid: number };
+  /** Absent when the file has no item to label. */
+  item?: ItemView;
+}
+
+export type HostMessage =
+  | { type: 'state'; state: ViewState }
+  /** The last decision was not written (the item changed under it); the webview may send another. */
+  | { type: 'decisionIgnored' };
+
+export type Decision = { choice: '1' | '2' | 'tie' | 'skip' } | { choice: 'rank'; ranking: number[] };
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'decide'; line: number; decision: Decision }
+  | { type: 'navigate'; to: 'next' | 'previous' | 'nextUnlabeled' }
+  | { type: 'undo' }
+  | { type: 'redo' };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+export function isDecision(v: unknown): v is Decision {
+  if (!isObj(v)) return false;
+  if (v.choice === '1' || v.choice === '2' || v.choice === 'tie' || v.choice === 'skip') return true;
+  return v.choice === 'rank' && Array.isArray(v.ranking) && v.ranking.length <= 64 && v.ranking.every((n) => Number.isInteger(n) && n >= 1);
+}
+
+export function isWebviewMessage(v: unknown): v is WebviewMessage {
+  if (!isObj(v)) return false;
+  switch (v.type) {
+    case 'ready':
+    case 'undo':
+    case 'redo':
+      return true;
+    case 'decide':
+      return isNat(v.line) && isDecision(v.decision);
+    case 'navigate':
+      return v.to === 'next' || v.to === 'previous' || v.to === 'nextUnlabeled';
+    default:
+      return false;
+  }
+}
+
+function isMessage(v: unknown): v is Message {
+  return isObj(v) && isStr(v.role) && isStr(v.content);
+}
+
+const isNums = (v: unknown): v is number[] => Array.isArray(v) && v.every(isNum);
+
+function isTraitDiff(v: unknown): v is TraitDiff {
+  return isObj(v) && isStr(v.id) && isStr(v.label) && isStr(v.description) && isNums(v.values) && (v.contributions === undefined || isNums(v.contributions));
+}
+
+function isItem(v: unknown): v is ItemView {
+  if (!isObj(v)) return false;
+  if (!isNat(v.line) || !isNat(v.position) || !Array.isArray(v.prompt) || !v.prompt.every(isMessage)) return false;
+  if (!Array.isArray(v.candidates) || v.candidates.length < 2 || !v.candidates.every(isStr)) return false;
+  if (!Array.isArray(v.traits) || !v.traits.every(isTraitDiff)) return false;
+  if (v.label !== undefined) {
+    const l = v.label;
+    if (!isObj(l) || !isStr(l.choice) || !isStr(l.time) || !isStr(l.annotator)) return false;
+    if (l.ranking !== undefined && !(Array.isArray(l.ranking) && l.ranking.every(isNat))) return false;
+  }
+  if (v.hint !== undefined) {
+    const h = v.hint;
+    if (!isObj(h) || !Array.isArray(h.scores) || !h.scores.every(isNum) || !isNat(h.preferred) || !isStr(h.model)) return false;
+  }
+  return v.hintError === undefined || isStr(v.hintError);
+}
+
+export function isHostMessage(v: unknown): v is HostMessage {
+  if (isObj(v) && v.type === 'decisionIgnored') return true;
+  if (!isObj(v) || v.type !== 'state' || !isObj(v.state)) return false;
+  const s = v.state;
+  const p = s.progress;
+  if (!isStr(s.file) || !isNat(s.version) || !isObj(p) || !isNat(p.total) || !isNat(p.labeled) || !isNat(p.skipped) || !isNat(p.invalid)) return false;
+  return s.item === undefined || isItem(s.item);
+}
