@@ -68,6 +68,10 @@ function checkRecord(value: unknown): Result<DataRecord> {
   if (has(raw, 'human') || has(raw, 'ai')) {
     return { error: `contrastive line is missing \`${has(raw, 'human') ? 'ai' : 'human'}\`` };
   }
+  if (has(raw, 'responses')) {
+    // The pair labeler's unlabeled items (src/core/labeling.ts): say what to do rather than what is missing.
+    return { error: 'unlabeled `responses` item: label it (StyleTune: Label Pairs) to turn it into a `chosen`/`rejected` pair' };
+  }
   return { error: `expected ${EXPECTED_SHAPES}; found ${fieldList(raw)}` };
 }
 

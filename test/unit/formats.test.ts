@@ -94,6 +94,15 @@ describe('shape detection', () => {
     assert.equal(record({ chosen: 'a', rejected: 'b', messages: 'ignored' }).kind, 'pair');
   });
 
+  test("the pair labeler's unlabeled `responses` items say how to label them", () => {
+    assert.equal(
+      problem({ prompt: 'hi', responses: ['a', 'b'] }),
+      'unlabeled `responses` item: label it (StyleTune: Label Pairs) to turn it into a `chosen`/`rejected` pair',
+    );
+    // Once labeled, the line is a pair: `responses` is kept beside `chosen`/`rejected`.
+    assert.equal(record({ prompt: 'hi', responses: ['a', 'b'], chosen: 'a', rejected: 'b' }).kind, 'pair');
+  });
+
   test('an unknown object names the expected fields and the ones it has', () => {
     assert.equal(
       problem({ text: 'hi', label: 1 }),

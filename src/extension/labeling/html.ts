@@ -1,32 +1,14 @@
-/** The labeler's page: a strict CSP (nothing but our bundle and our nonce'd styles), theme colours only. */
-import { randomBytes } from 'node:crypto';
-import * as vscode from 'vscode';
+/** The labeler's page (see ../webviewPage.ts for the CSP and resource rules): theme colours only. */
+import type * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 
 export function labelerHtml(webview: vscode.Webview, extensionRoot: vscode.Uri): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionRoot, 'dist', 'webview', 'labeling.js'));
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    // The toolkit's components style themselves with constructable stylesheets; ours carry the nonce.
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource}`,
-  ].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Pair Labeler</title>
-<style nonce="${nonce}">${CSS}</style>
-</head>
-<body>
-<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+  return webviewPage(webview, extensionRoot, {
+    bundle: 'labeling',
+    title: 'Pair Labeler',
+    inlineCss: CSS,
+    body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
+  });
 }
 
 const CSS = `

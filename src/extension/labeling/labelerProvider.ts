@@ -23,6 +23,7 @@ import { isWebviewMessage, type HostMessage, type ItemView, type ViewState, type
 import type { ModelCache } from '../modelCache';
 import { resolveModelPath } from '../modelPath';
 import { analyze, promptMessages, type Analysis } from './analysis';
+import { webviewRoots } from '../webviewPage';
 import { labelerHtml } from './html';
 
 export const LABELER_VIEW_TYPE = 'styletune.pairLabeler';
@@ -41,7 +42,7 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
     const root = vscode.Uri.file(this.s.extensionPath);
     webview.options = {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
+      localResourceRoots: webviewRoots(root),
     };
     webview.html = labelerHtml(webview, root);
     const session = new LabelerSession(document, webview, this.s);

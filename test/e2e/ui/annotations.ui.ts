@@ -8,26 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-
-/** F1, the title, Enter; again until the palette lists it (extensions register after the window shows). */
-async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ timeout: 2_000 });
-      break;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw err;
-    }
-  }
-  await page.keyboard.press('Enter');
-}
+import { runCommand } from './workbench';
 
 /**
  * The inline texts the editor renders. Decorations' `after` text is CSS generated content (::after),

@@ -9,33 +9,10 @@ import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
+import { explorerItem, runCommand } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
-
-function explorerItem(page: Page, name: string): Locator {
-  return page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
-}
-
-/** F1, the title, Enter; retried until the extension's commands are registered. */
-async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const input = page.locator('.quick-input-widget input');
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ timeout: 2_000 });
-      break;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw err;
-    }
-  }
-  await page.keyboard.press('Enter');
-}
 
 /**
  * The Explorer's context menu on `name`, then our entry. The menu lists what the workbench knows when it

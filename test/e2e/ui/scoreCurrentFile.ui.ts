@@ -4,42 +4,9 @@ import { dirname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { readmeScreenshot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
+import { explorerItem, openFromExplorer, runCommand } from './workbench';
 
 const COMMAND = 'StyleTune: Score Current File';
-
-function explorerItem(page: Page, name: string): Locator {
-  return page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
-}
-
-async function openFromExplorer(page: Page, name: string): Promise<void> {
-  await explorerItem(page, name).click();
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
-}
-
-/**
- * F1, type the title, Enter. The palette lists what the workbench knows when it opens, and extensions
- * register a few seconds after the window appears: so look again until the command shows up.
- */
-async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const input = page.locator('.quick-input-widget input');
-  // The highlighted row, which Enter runs: a near match listed first must not run instead.
-  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
-  for (;;) {
-    await page.keyboard.press('F1');
-    await input.waitFor();
-    // One input event, like a paste: typing key by key costs seconds here, and filters the same way.
-    await input.fill(`>${title}`);
-    try {
-      await row.waitFor({ timeout: 2_000 });
-      break;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw err;
-    }
-  }
-  await page.keyboard.press('Enter');
-}
 
 /** The editor group whose active tab is `title`. */
 function resultsEditor(page: Page, title: string): Locator {
