@@ -39,6 +39,17 @@ SCHEDULERS = ("linear", "cosine", "constant")
 PATH_FIELDS = ("model", "train_file", "output_dir")
 
 
+
+def read_json_config(path: Path, what: str, example: str) -> Any:
+    """A command's JSON config file, or a `config` error that names the file (and line, for bad JSON)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise WorkerError("config", f"{what} not found: {path}", f"Check the path to {example}.") from None
+    except json.JSONDecodeError as e:
+        raise WorkerError("config", f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}",
+                          f"The {what} must be one JSON object.") from None
+
 @dataclass
 class DPOConfig:
     # what to train on, and where the job folder is
@@ -124,13 +135,7 @@ class DPOConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> "DPOConfig":
         path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise WorkerError("config", f"job config not found: {path}", "Check the path to JOB.json.") from None
-        except json.JSONDecodeError as e:
-            raise WorkerError("config", f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}",
-                              "The job config must be one JSON object.") from None
+        raw = read_json_config(path, "job config", "JOB.json")
         return cls.from_dict(raw, base_dir=path.parent.resolve())
 
     def validate(self) -> None:
@@ -206,13 +211,7 @@ class GenerateConfig:
     @classmethod
     def from_file(cls, path: str | Path) -> "GenerateConfig":
         path = Path(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise WorkerError("config", f"generate config not found: {path}", "Check the path to GEN.json.") from None
-        except json.JSONDecodeError as e:
-            raise WorkerError("config", f"{path}:{e.lineno}:{e.colno}: not valid JSON: {e.msg}",
-                              "The config must be one JSON object.") from None
+        raw = read_json_config(path, "generate config", "GEN.json")
         names = [f.name for f in dataclasses.fields(cls)]
         for k in raw:
             if k not in names:

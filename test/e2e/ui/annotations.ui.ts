@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { runCommand } from './workbench';
+import { runCommand, screenshot } from './workbench';
 
 /**
  * The inline texts the editor renders. Decorations' `after` text is CSS generated content (::after),
@@ -34,12 +34,6 @@ async function waitForAnnotations(page: Page, count: number, timeoutMs = 30_000)
     if (Date.now() > deadline) throw new Error(`expected ${count} inline annotations, saw ${seen.length}: ${JSON.stringify(seen)}`);
     await page.waitForTimeout(250);
   }
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const file = join(screenshotsDir, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
 }
 
 export const annotationsTests: UiTest[] = [

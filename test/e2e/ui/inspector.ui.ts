@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand } from './workbench';
+import { explorerItem, runCommand, screenshot } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
@@ -64,12 +64,6 @@ async function readColumn(frame: FrameLocator, key: string): Promise<{ lines: nu
       values: rows.map((r) => Number(r.querySelector(`.td[data-key="${k}"]`)?.getAttribute('data-value'))),
     };
   }, key);
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const file = join(screenshotsDir, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
 }
 
 export const inspectorTests: UiTest[] = [

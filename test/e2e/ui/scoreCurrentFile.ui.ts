@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { readmeScreenshot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openFromExplorer, runCommand } from './workbench';
+import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
 
 const COMMAND = 'StyleTune: Score Current File';
 
@@ -15,12 +15,6 @@ function resultsEditor(page: Page, title: string): Locator {
 
 function toast(page: Page, text: string | RegExp): Locator {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text });
-}
-
-async function screenshot(page: Page, name: string): Promise<string> {
-  const file = join(screenshotsDir, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
 }
 
 export const scoreCurrentFileTests: UiTest[] = [

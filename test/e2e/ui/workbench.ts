@@ -1,5 +1,7 @@
 /** Driving the web workbench from Playwright: what every UI test does the same way. */
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { screenshotsDir } from '../paths';
 
 /** A file or folder row of the Explorer. */
 export function explorerItem(page: Page, name: string): Locator {
@@ -35,4 +37,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     }
   }
   await page.keyboard.press('Enter');
+}
+
+/** A screenshot of the whole workbench in test-results/screenshots/<name>.png; returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = join(screenshotsDir, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
 }
