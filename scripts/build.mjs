@@ -33,6 +33,8 @@ const builds = [
     outfile: join(root, 'dist/cli.js'),
     banner: { js: '#!/usr/bin/env node' },
   },
+  // reward fitting on a worker thread (src/core/reward/fitThread.ts): its own file, as threads load files
+  { ...common, entryPoints: [join(root, 'src/core/reward/fitWorker.ts')], outfile: join(root, 'dist/fitWorker.js') },
 ];
 
 // Each webview/<name>/main.ts becomes dist/webview/<name>.js (browser code, one file per view).

@@ -8,7 +8,8 @@
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { saveSpec } from '../../core/reward/model';
-import { collectComparisons, fitReward } from '../../core/reward/train';
+import { fitRewardInThread } from '../../core/reward/fitThread';
+import { collectComparisons } from '../../core/reward/train';
 import { formatDiagnostic } from '../../core/types';
 import type { ModelServices } from './activeModel';
 
@@ -49,9 +50,7 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
         if (abort.signal.aborted) return undefined;
         for (const d of data.diagnostics.slice(0, 20)) s.log.warn(formatDiagnostic(d));
         progress.report({ message: `cross-validating on ${data.comparisons.length} comparisons…` });
-        // Let the notification paint before the (synchronous) fit.
-        await new Promise((r) => setTimeout(r, 0));
-        const result = fitReward(data, { role, name });
+        const result = await fitRewardInThread(join(s.extensionPath, 'dist', 'fitWorker.js'), data, { role, name }, abort.signal);
         if (token.isCancellationRequested) return undefined;
         await saveSpec(result.spec, output);
         return { ...result, comparisons: data.comparisons.length, problems: data.diagnostics.length };
