@@ -43,6 +43,10 @@ export interface InspectorSummary {
   ms: number;
   /** Line numbers in the current order (first 1000). */
   order: number[];
+  /** The reward model file this run scored with. */
+  model: string;
+  /** Runs of this panel that were abandoned for a newer one (file edits, another model). */
+  abortedRuns: number;
 }
 
 export class InspectorPanel {
@@ -69,6 +73,9 @@ export class InspectorPanel {
   private summary: InspectorSummary | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private releaseModel: (() => void) | undefined;
+  private modelFile = '';
+  private modelGeneration = 0;
+  private abortedRuns = 0;
 
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
     const existing = InspectorPanel.open.get(uri.toString());
@@ -125,7 +132,13 @@ export class InspectorPanel {
   async settled(): Promise<InspectorSummary | undefined> {
     for (;;) {
       const run = this.run;
-      const summary = await run;
+      let summary: InspectorSummary | undefined;
+      try {
+        summary = await run;
+      } catch (err) {
+        // A run abandoned for a newer one may fail on its way out; only the newest run's failure counts.
+        if (this.run === run && this.rerun === undefined) throw err;
+      }
       if (this.run === run && this.rerun === undefined) return summary;
       if (this.rerun !== undefined) await new Promise((r) => setTimeout(r, 100));
     }
@@ -145,7 +158,24 @@ export class InspectorPanel {
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 
-  private async loadModel(): Promise<RewardModel> {
+  /**
+   * The current setting's model. A model change during the load (forgetModel) makes it load again, so a
+   * run never keeps a model that the settings have already replaced.
+   */
+  private async currentModel(): Promise<RewardModel> {
+    while (!this.model) {
+      const generation = this.modelGeneration;
+      const loaded = await this.loadModel();
+      if (generation === this.modelGeneration) {
+        this.model = loaded.model;
+        this.releaseModel = loaded.release;
+        this.modelFile = loaded.file;
+      } else loaded.release();
+    }
+    return this.model;
+  }
+
+  private async loadModel(): Promise<{ model: RewardModel; release: () => void; file: string }> {
     const setting = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('rewardModelPath');
     const file = resolveModelPath(setting, {
       extensionPath: this.s.extensionPath,
@@ -154,8 +184,7 @@ export class InspectorPanel {
     // Held until the panel closes or the setting changes: the cache disposes a replaced model only
     // once its users let go.
     const lease = await this.s.models.acquire(file);
-    this.releaseModel = () => lease.release();
-    return lease.model;
+    return { model: lease.model, release: () => lease.release(), file };
   }
 
   /** The document's text when open (unsaved edits included), else the file on disk. */
@@ -170,14 +199,14 @@ export class InspectorPanel {
     const abort = new AbortController();
     this.abort = abort;
     try {
-      this.model ??= await this.loadModel();
+      await this.currentModel();
     } catch (err) {
       const message = `Cannot load the reward model: ${(err as Error).message}`;
       this.s.log.error(message);
       this.post({ type: 'error', message });
       throw err;
     }
-    const model = this.model;
+    const model = this.model!;
     this.cols ??= new TraitColumns(model.spec);
     if (this.shown.length === 0) this.shown = topTraits(model.spec, DEFAULT_COLUMNS);
     this.text = await this.readText();
@@ -218,7 +247,8 @@ export class InspectorPanel {
         }
       },
     });
-    if (!result.aborted) {
+    if (result.aborted) this.abortedRuns++;
+    else {
       this.s.diagnostics.set(this.uri, problems.map((d) => this.toVscode(d)));
       this.finished = true;
       this.refresh(true);
@@ -234,6 +264,8 @@ export class InspectorPanel {
       firstRowsMs: Math.max(firstRowsMs, 0),
       ms: performance.now() - t0,
       order: Array.from(this.order.subarray(0, 1000), (i) => rows[i].line),
+      model: this.modelFile,
+      abortedRuns: this.abortedRuns,
     };
     return this.summary;
   }
@@ -350,7 +382,10 @@ export class InspectorPanel {
   }
 
   private forgetModel(): void {
-    this.releaseModel?.();
+    // The run that used this model may still be inside onnxruntime: let go only once it has ended.
+    const release = this.releaseModel;
+    if (release) void (this.run ?? Promise.resolve()).then(release, release);
+    this.modelGeneration++;
     this.releaseModel = undefined;
     this.model = undefined;
     this.cols = undefined;

@@ -104,6 +104,29 @@ describe('StyleTune: Open Dataset Inspector', () => {
     assert.ok(worstGap < 1500, `the extension host was blocked for ${worstGap} ms`);
     console.log(`      100,000 pairs: first rows ${Math.round(summary.firstRowsMs)} ms, all ${Math.round(summary.ms)} ms, longest block ${worstGap} ms`);
   });
+
+  it('abandons a run when the reward model changes mid-way and rescores every row with the new model', async function () {
+    this.timeout(240_000);
+    const lines = (await vscode.workspace.openTextDocument(sample('pairs.jsonl'))).getText().trim().split('\n');
+    const uri = sample('big-switch.jsonl');
+    await write(uri, Array.from({ length: 150_000 }, (_, i) => lines[i % lines.length]).join('\n') + '\n');
+    const other = sample('switch.reward.onnx').fsPath;
+    await vscode.commands.executeCommand('styletune.fitRewardModel', { file: sample('pairs.jsonl').fsPath, output: other });
+    const config = vscode.workspace.getConfiguration('styletune');
+    try {
+      const first = vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', uri);
+      // Let the first run get going (rows arriving), then switch the model under it.
+      await new Promise((r) => setTimeout(r, 300));
+      await config.update('rewardModelPath', other, vscode.ConfigurationTarget.Workspace);
+      await first;
+      const summary = await inspect(uri);
+      assert.equal(summary.model, other, 'the settled run used the new model');
+      assert.equal(summary.rows, 150_000, 'every row scored by the new model');
+      assert.ok(summary.abortedRuns >= 1, `the run with the old model was abandoned (aborted runs: ${summary.abortedRuns})`);
+    } finally {
+      await config.update('rewardModelPath', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
 });
 
 async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
