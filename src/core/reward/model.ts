@@ -10,7 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../atomic';
-import { TRAITS, traitIndex } from '../traits/catalog';
+import { TRAITS } from '../traits/catalog';
+import { FEATURE_COUNT, featureIndex, isJudgeTrait } from '../judge/traits';
 import { decodeLinearReward, encodeLinearReward, type LinearRewardSpec } from './onnx';
 
 export interface ScoredRows {
@@ -49,7 +50,7 @@ export class RewardModel {
 
   static async fromBytes(bytes: Uint8Array, file: string): Promise<RewardModel> {
     const spec = decodeLinearReward(bytes, file);
-    const unknown = spec.traitIds.filter((id) => traitIndex(id) < 0);
+    const unknown = spec.traitIds.filter((id) => featureIndex(id) < 0);
     if (unknown.length > 0) {
       throw new Error(
         `${file} uses trait${unknown.length > 1 ? 's' : ''} this version of StyleTune does not know: ${unknown.join(', ')}. ` +
@@ -65,11 +66,16 @@ export class RewardModel {
     } catch (err) {
       throw new Error(`${file}: onnxruntime cannot load the model: ${(err as Error).message}`);
     }
-    return new RewardModel(file, spec, session, Int32Array.from(spec.traitIds, traitIndex));
+    return new RewardModel(file, spec, session, Int32Array.from(spec.traitIds, featureIndex));
   }
 
   get traitIds(): readonly string[] {
     return this.spec.traitIds;
+  }
+
+  /** True when the model weighs LLM-judge ratings: its rows need them (see judge/traits.ts). */
+  get usesJudge(): boolean {
+    return this.spec.traitIds.some(isJudgeTrait);
   }
 
   get bias(): number {
@@ -88,7 +94,7 @@ export class RewardModel {
     await saveSpec(this.spec, file);
   }
 
-  /** Scores rows of engine-order trait values (Float64Array of TRAITS.length each). */
+  /** Scores rows of engine-order trait values (Float64Array of TRAITS.length each, or FEATURE_COUNT with judge ratings). */
   async scoreRows(rows: readonly Float64Array[]): Promise<ScoredRows> {
     const columns = this.columns;
     const k = columns.length;
@@ -100,7 +106,8 @@ export class RewardModel {
       const input = new Float64Array(m * k);
       for (let r = 0; r < m; r++) {
         const row = rows[start + r];
-        if (row.length !== TRAITS.length) throw new Error(`row ${start + r} has ${row.length} trait values, expected ${TRAITS.length}`);
+        if (row.length !== TRAITS.length && row.length !== FEATURE_COUNT) throw new Error(`row ${start + r} has ${row.length} trait values, expected ${TRAITS.length}`);
+        if (row.length < FEATURE_COUNT && this.usesJudge) throw new Error(`${this.file} weighs LLM-judge ratings, which these rows lack; rate the data first (styletune judge) and score with --judge-ratings`);
         for (let j = 0; j < k; j++) input[r * k + j] = row[columns[j]];
       }
       const out = await this.session.run({ traits: new ort.Tensor('float64', input, [m, k]) });

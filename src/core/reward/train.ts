@@ -10,7 +10,9 @@
  */
 import { basename } from 'node:path';
 import { readRecords } from '../formats';
-import { TRAITS, TRAIT_IDS } from '../traits/catalog';
+import { TRAIT_IDS } from '../traits/catalog';
+import { featureIndex, featureLabel, withRatings } from '../judge/traits';
+import { recordSides, type RatingsTable } from '../judge/ratings';
 import { TraitExtractor } from '../traits/extract';
 import type { Diagnostic } from '../types';
 import { DEFAULT_FIT, fitPairs, foldAssignment, pairwiseAccuracy, selectRows, type PairDiffs } from './fit';
@@ -36,6 +38,8 @@ export interface CollectOptions {
   /** A field of each line to break accuracy down by (e.g. `ai_model`). */
   by?: string;
   signal?: AbortSignal;
+  /** LLM-judge ratings: each side's row gets the 32 judge traits; a side without ratings is a diagnostic. */
+  judgeRatings?: RatingsTable;
 }
 
 export async function collectComparisons(files: readonly string[], opts: CollectOptions = {}): Promise<ComparisonSet> {
@@ -65,6 +69,16 @@ export async function collectComparisons(files: readonly string[], opts: Collect
       }
       if (winner.turns === 0 || loser.turns === 0) {
         out.diagnostics.push({ file, line, column: 1, severity: 'error', message: `a side has no turns by \`${role}\` to compare; choose the role (--role)` });
+        continue;
+      }
+      if (opts.judgeRatings) {
+        const [w, l] = recordSides(record, role).map((side) => opts.judgeRatings!.lookup(record, side, role));
+        const reason = typeof w === 'string' ? w : typeof l === 'string' ? l : undefined;
+        if (reason !== undefined) {
+          out.diagnostics.push({ file, line, column: 1, severity: 'error', message: reason });
+          continue;
+        }
+        out.comparisons.push({ winner: withRatings(winner.values, w as number[]), loser: withRatings(loser.values, l as number[]), source, group });
         continue;
       }
       out.comparisons.push({ winner: winner.values, loser: loser.values, source, group });
@@ -113,11 +127,13 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
   const zClip = opts.zClip ?? 6;
   const ids = opts.traits ?? TRAIT_IDS;
   const cols = ids.map((id) => {
-    const j = TRAIT_IDS.indexOf(id);
+    const j = featureIndex(id);
     if (j < 0) throw new Error(`unknown trait: ${id}`);
     return j;
   });
   const k = cols.length;
+  const missing = ids.find((_, j) => cols[j] >= comps[0].winner.length);
+  if (missing !== undefined) throw new Error(`trait ${missing} is an LLM-judge rating, and this data has none; pass the ratings (styletune fit --judge-ratings FILE)`);
 
   // Normalization over every side of every comparison.
   const mean = new Float64Array(k);
@@ -182,7 +198,7 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
       folds,
       crossValidated: breakdown(comps, cvRight),
       training: breakdown(comps, trainRight),
-      weights: ids.map((id, j) => ({ id, label: TRAITS[cols[j]].label, weight: final[j] })),
+      weights: ids.map((id, j) => ({ id, label: featureLabel(id), weight: final[j] })),
       l1,
       l2,
     },

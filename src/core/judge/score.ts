@@ -1,0 +1,67 @@
+/**
+ * Scoring with a reward model that weighs judge traits: each side's lexical traits plus its judge
+ * ratings from a RatingsTable. A side without ratings is a per-line diagnostic, never a silent 0.
+ *
+ * The lexical-only path (score.ts) stays the fast one; this path is for the (much rarer) judge models,
+ * where the judge call, not the arithmetic, is what costs.
+ */
+import { readRecords } from '../formats';
+import type { RewardModel } from '../reward/model';
+import type { LineResult, TraitScore } from '../score';
+import { TRAITS } from '../traits/catalog';
+import { TraitExtractor } from '../traits/extract';
+import { recordSides, type RatingsTable } from './ratings';
+import { JUDGE_TRAITS, withRatings } from './traits';
+
+export async function* scoreWithJudgeRatings(file: string, model: RewardModel, table: RatingsTable, opts: { role?: string; signal?: AbortSignal } = {}): AsyncGenerator<LineResult> {
+  const role = opts.role ?? model.spec.role;
+  const x = new TraitExtractor();
+  for await (const item of readRecords(file, { signal: opts.signal })) {
+    if ('diagnostic' in item) {
+      yield { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
+      continue;
+    }
+    const { line, record } = item;
+    const problem = (message: string): LineResult => ({ line, kind: 'diagnostic', diagnostic: { file, line, column: 1, severity: 'error', message } });
+    const sides = recordSides(record, role);
+    const rows: Float64Array[] = [];
+    let failure: string | undefined;
+    for (const side of sides) {
+      const lexical = x.measureDialogue(side.messages, { role });
+      if (lexical.turns === 0) {
+        failure = `${side.name === 'dialogue' ? 'the dialogue' : `\`${side.name}\``} has no turns by \`${role}\` to score; choose the role (--role)`;
+        break;
+      }
+      const ratings = table.lookup(record, side, role);
+      if (typeof ratings === 'string') {
+        failure = ratings;
+        break;
+      }
+      rows.push(withRatings(lexical.values, ratings));
+    }
+    if (failure !== undefined) {
+      yield problem(failure);
+      continue;
+    }
+    const scored = await model.scoreRows(rows);
+    const k = model.traitIds.length;
+    const result = (r: number): TraitScore => {
+      const traits: Record<string, number> = {};
+      TRAITS.forEach((t, j) => (traits[t.id] = rows[r][j]));
+      JUDGE_TRAITS.forEach((t, j) => (traits[t.id] = rows[r][TRAITS.length + j]));
+      const contributions: Record<string, number> = {};
+      model.traitIds.forEach((id, j) => (contributions[id] = scored.contributions[r * k + j]));
+      return { score: scored.score[r], bias: model.bias, traits, contributions };
+    };
+    if (record.kind === 'dialogue') yield { line, kind: 'dialogue', result: result(0) };
+    else if (record.kind === 'pair') {
+      const chosen = result(0);
+      const rejected = result(1);
+      yield { line, kind: 'pair', result: { chosen, rejected, margin: chosen.score - rejected.score } };
+    } else {
+      const human = result(0);
+      const ai = result(1);
+      yield { line, kind: 'contrastive', result: { human, ai, margin: human.score - ai.score } };
+    }
+  }
+}
