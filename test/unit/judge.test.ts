@@ -197,7 +197,7 @@ describe('judge client against a local OpenAI-compatible server', () => {
       table.diagnostics.map((d) => [d.line, d.message.slice(0, 35)]),
       [
         [2, "was not rated: the judge's answer i"],
-        [3, '`ratings` has 2 ratings, expected'],
+        [3, '`ratings` has 2 ratings, expected 3'],
       ],
     );
   });
