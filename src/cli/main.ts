@@ -6,6 +6,8 @@
  *   styletune eval FILE... [--model M.onnx] [--by ai_model]
  *   styletune traits
  *   styletune tune JOB.json
+ *   styletune votes report VOTES... [--items ITEMS] [--model M.onnx] [--json] | votes merge VOTES... --out FILE
+ *   styletune pairs ranked|contrast FILE --out OUT.jsonl
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +17,9 @@ import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/tra
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
 import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
+import { runPairs } from './pairs';
 import { runTune } from './tune';
+import { runVotes, VotesUsageError } from './votes';
 
 /** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
@@ -31,6 +35,8 @@ Commands:
   eval FILE...         pairwise accuracy of a reward model on preference data
   traits               list the traits the engine measures
   tune JOB.json        run a LoRA DPO job in the Python worker, streaming its events as JSON lines
+  votes report|merge   blind A/B vote results: selection rates, ratings, reward model agreement
+  pairs ranked|contrast  build DPO pairs with the reward: reward-ranked candidates or casual/formal contrast
 
 Run 'styletune <command> --help' for a command's options.`,
   score: `Usage: styletune score FILE.jsonl [--model M.onnx] [--role ROLE]
@@ -250,6 +256,12 @@ export async function main(argv: string[]): Promise<number> {
       return traits(rest);
     case 'tune':
       return runTune(rest);
+    case 'votes':
+      return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
+        throw err instanceof VotesUsageError ? new UsageError(err.message) : err;
+      });
+    case 'pairs':
+      return runPairs(rest);
     case undefined:
     case '-h':
     case '--help':
