@@ -7,6 +7,7 @@
  *   styletune traits
  *   styletune tune JOB.json
  *   styletune votes report VOTES... [--items ITEMS] [--model M.onnx] [--json] | votes merge VOTES... --out FILE
+ *   styletune votes report VOTES... [--items ITEMS] [--model M.onnx] [--json] | votes merge VOTES... --out FILE
  *   styletune pairs ranked|contrast FILE --out OUT.jsonl
  */
 import { existsSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
+import { runVotes, VotesUsageError } from './votes';
 import { runVotes, VotesUsageError } from './votes';
 
 /** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
@@ -35,6 +37,7 @@ Commands:
   eval FILE...         pairwise accuracy of a reward model on preference data
   traits               list the traits the engine measures
   tune JOB.json        run a LoRA DPO job in the Python worker, streaming its events as JSON lines
+  votes report|merge   blind A/B vote results: selection rates, ratings, reward model agreement
   votes report|merge   blind A/B vote results: selection rates, ratings, reward model agreement
   pairs ranked|contrast  build DPO pairs with the reward: reward-ranked candidates or casual/formal contrast
 
@@ -256,6 +259,10 @@ export async function main(argv: string[]): Promise<number> {
       return traits(rest);
     case 'tune':
       return runTune(rest);
+    case 'votes':
+      return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
+        throw err instanceof VotesUsageError ? new UsageError(err.message) : err;
+      });
     case 'votes':
       return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
         throw err instanceof VotesUsageError ? new UsageError(err.message) : err;

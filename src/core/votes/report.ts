@@ -229,6 +229,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** The report as the CLI prints it. */
 export function formatReport(r: VoteReport): string {
+  if (r.votes === 0) return `No votes in the file(s).\n${r.notes.filter((n) => !n.startsWith('Reward')).map((n) => `note: ${n}\n`).join('')}`;
   const out: string[] = [];
   const who = Object.entries(r.annotators).map(([a, n]) => `${a || '(no name)'} ${n}`).join(', ');
   out.push(`${r.votes} vote${s(r.votes)} (${r.ties} tie${s(r.ties)}) by ${Object.keys(r.annotators).length} annotator${s(Object.keys(r.annotators).length)}: ${who}`);
