@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerAnnotations } from './annotations';
 import { registerInspector } from './inspector';
+import { registerJobs } from './jobs';
 import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
 import { registerModelCommands } from './modelCommands';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerModelCommands(context, services);
   registerAnnotations(context, services);
   registerLabeling(context, services);
+  registerJobs(context, services);
   context.subscriptions.push(registerInspector(services));
 }
 

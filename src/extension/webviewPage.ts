@@ -17,6 +17,8 @@ export interface PageOptions {
   /** A stylesheet under media/, and/or CSS inlined in a nonce'd <style>. */
   stylesheet?: string;
   inlineCss?: string;
+  /** Also link dist/webview/<bundle>.css: the CSS that esbuild collects from the bundle's imports. */
+  bundleStylesheet?: boolean;
   /** The body's markup before the script. */
   body: string;
 }
@@ -35,6 +37,9 @@ export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, p
   const link = page.stylesheet
     ? `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', page.stylesheet))}" nonce="${nonce}">`
     : '';
+  const bundleCss = page.bundleStylesheet
+    ? `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${page.bundle}.css`))}" nonce="${nonce}">`
+    : '';
   const style = page.inlineCss ? `<style nonce="${nonce}">${page.inlineCss}</style>` : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -42,7 +47,7 @@ export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, p
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-${link}${style}
+${bundleCss}${link}${style}
 <title>${page.title}</title>
 </head>
 <body>

@@ -1,0 +1,95 @@
+/**
+ * Starts a DPO job so that it outlives the editor window: the worker runs detached (its own session),
+ * with stdout and stderr going to files in the job folder instead of pipes to the extension host. A
+ * window reload ends the host; a worker writing to a pipe of a dead host would die of a broken pipe.
+ * Whoever wants to follow the job tails events.jsonl, whichever window started it.
+ *
+ * launch.json in the job folder records the run: pid + start-time token (so a reused pid is not taken
+ * for our worker), the config file (Resume runs it again), and where events.jsonl stood at launch.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../atomic';
+import { processStartToken } from './process';
+
+export const LAUNCH_FILE = 'launch.json';
+/** The worker's own stdout: the same events as events.jsonl, plus errors from before the job folder was set up. */
+export const STDOUT_FILE = 'worker-stdout.jsonl';
+/** The worker's stderr: the human log, plus Python's own crash output. */
+export const STDERR_FILE = 'worker-stderr.log';
+
+export interface LaunchRecord {
+  version: 1;
+  pid: number;
+  /** processStartToken(pid) right after the spawn; absent where the platform has none. */
+  token?: string;
+  /** The job file that was run; Resume runs it again. */
+  config: string;
+  python: string;
+  /** ms since the epoch. */
+  startedAt: number;
+  /** Size of events.jsonl before this run: its events start there. */
+  eventsOffset: number;
+  /** Set when Stop was asked for (ms since the epoch). */
+  stopRequestedAt?: number;
+}
+
+export interface LaunchOptions {
+  python: string;
+  /** The folder that holds trainer/ (put on PYTHONPATH). */
+  repoRoot: string;
+  configPath: string;
+  jobDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function launchJob(o: LaunchOptions): Promise<{ child: ChildProcess; record: LaunchRecord }> {
+  mkdirSync(o.jobDir, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
+  const trainer = join(o.repoRoot, 'trainer');
+  env.PYTHONPATH = env.PYTHONPATH ? `${trainer}${delimiter}${env.PYTHONPATH}` : trainer;
+  const events = join(o.jobDir, 'events.jsonl');
+  const eventsOffset = existsSync(events) ? statSync(events).size : 0;
+  const out = openSync(join(o.jobDir, STDOUT_FILE), 'w');
+  const err = openSync(join(o.jobDir, STDERR_FILE), 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(o.python, ['-m', 'styletune_trainer', 'dpo', '--config', o.configPath], {
+      cwd: dirname(o.configPath),
+      env,
+      shell: false,
+      stdio: ['ignore', out, err],
+      detached: true,
+      windowsHide: true,
+    });
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+  const pid = await new Promise<number>((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', (e) => reject(new Error(`could not start ${o.python}: ${e.message}`)));
+  });
+  child.unref();
+  const record: LaunchRecord = {
+    version: 1, pid, token: processStartToken(pid), config: o.configPath, python: o.python, startedAt: Date.now(), eventsOffset,
+  };
+  await writeLaunch(o.jobDir, record);
+  return { child, record };
+}
+
+export function writeLaunch(jobDir: string, record: LaunchRecord): Promise<void> {
+  return writeFileAtomic(join(jobDir, LAUNCH_FILE), JSON.stringify(record, null, 2) + '\n');
+}
+
+/** The job folder's launch record, or undefined when it has none (a job run by the CLI) or it is unreadable. */
+export function readLaunch(jobDir: string): LaunchRecord | undefined {
+  try {
+    const r = JSON.parse(readFileSync(join(jobDir, LAUNCH_FILE), 'utf8')) as Partial<LaunchRecord>;
+    if (r.version !== 1 || typeof r.pid !== 'number' || typeof r.config !== 'string' || typeof r.startedAt !== 'number') return undefined;
+    return { eventsOffset: 0, python: '', ...r } as LaunchRecord;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * One job view per job folder. It follows events.jsonl from the start, so a finished job shows its whole
+ * history and a running one grows step by step; the job's state comes from the JobManager. Panels come
+ * back after a window reload through the serializer (the webview keeps the folder in its state).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
+import type { JobSnapshot } from '../../core/jobs/jobState';
+import { mergePoints } from '../../core/jobs/points';
+import { isViewMessage, type HostMessage, type JobInfo, type Point, type ViewMessage } from '../../../webview/job/protocol';
+import { webviewPage, webviewRoots } from '../webviewPage';
+import type { JobManager } from './manager';
+
+export const JOB_VIEW_TYPE = 'styletune.job';
+
+/** What `styletune.openJob` returns: the state the view was last told and the newest step it drew. */
+export interface JobViewSummary {
+  dir: string;
+  state: JobSnapshot['state'];
+  step: number;
+  totalSteps?: number;
+  /** Newest step the webview reports as drawn (0 before its first render). */
+  renderedStep: number;
+  renderedPoints: number;
+}
+
+export class JobPanel implements vscode.Disposable {
+  private static readonly open = new Map<string, JobPanel>();
+  private points: Point[] = [];
+  private ready = false;
+  private rendered = { step: 0, points: 0 };
+  private readonly tail: FileTail;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static show(jobs: JobManager, extensionUri: vscode.Uri, dir: string): JobPanel {
+    const existing = JobPanel.open.get(dir);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(JOB_VIEW_TYPE, `Job: ${dir.split(/[\\/]/).pop()}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: webviewRoots(extensionUri),
+    });
+    return new JobPanel(jobs, extensionUri, panel, dir);
+  }
+
+  static revive(jobs: JobManager, extensionUri: vscode.Uri, panel: vscode.WebviewPanel, dir: string): JobPanel {
+    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
+    return new JobPanel(jobs, extensionUri, panel, dir);
+  }
+
+  static get(dir: string): JobPanel | undefined {
+    return JobPanel.open.get(dir);
+  }
+
+  private constructor(private readonly jobs: JobManager, extensionUri: vscode.Uri, readonly panel: vscode.WebviewPanel, readonly dir: string) {
+    JobPanel.open.set(dir, this);
+    panel.webview.html = webviewPage(panel.webview, extensionUri, {
+      bundle: 'job',
+      title: 'StyleTune Job',
+      bundleStylesheet: true,
+      body: '<div id="app" aria-busy="true">Loading…</div>',
+    });
+    const events = join(dir, 'events.jsonl');
+    this.tail = new FileTail(events, 0, (lines, first) => {
+      const { events: parsed } = parseEventLines(events, lines, first);
+      const before = this.points.length;
+      const { rewritten } = mergePoints(this.points, parsed);
+      if (rewritten) this.post({ type: 'points', points: this.points, reset: true });
+      else if (this.points.length > before) this.post({ type: 'points', points: this.points.slice(before), reset: false });
+    }, 500);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+      jobs.onDidChange((snap) => {
+        if (!snap || snap.dir === dir) this.sendJob();
+      }),
+    );
+  }
+
+  summary(): JobViewSummary {
+    const s = this.jobs.get(this.dir);
+    return { dir: this.dir, state: s?.state ?? 'failed', step: s?.step ?? 0, totalSteps: s?.totalSteps, renderedStep: this.rendered.step, renderedPoints: this.rendered.points };
+  }
+
+  private post(m: HostMessage): void {
+    if (this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  private sendJob(): void {
+    const s = this.jobs.get(this.dir);
+    if (!s) return;
+    // Events after the last tail poll: pick them up now, so the state and the charts agree.
+    this.tail.poll();
+    const info: JobInfo = {
+      name: s.name, dir: s.dir, state: s.state, step: s.step, totalSteps: s.totalSteps, etaS: s.etaS,
+      device: s.started?.device, preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
+      adapter: s.adapter && existsSync(s.adapter) ? s.adapter : undefined,
+    };
+    this.post({ type: 'job', job: info });
+  }
+
+  private receive(m: unknown): void {
+    if (!isViewMessage(m)) return;
+    const msg: ViewMessage = m;
+    if (msg.type === 'ready') {
+      this.ready = true;
+      this.sendJob();
+      this.post({ type: 'points', points: this.points, reset: true });
+    } else if (msg.type === 'rendered') {
+      this.rendered = { step: msg.step, points: msg.points };
+    } else {
+      const command = {
+        stop: 'styletune.stopJob', resume: 'styletune.resumeJob', openFolder: 'styletune.openJobFolder',
+        showLog: 'styletune.showJobLog', previewRewrite: 'styletune.previewRewrite',
+      }[msg.action];
+      const arg = msg.action === 'previewRewrite' ? { jobDir: this.dir } : this.dir;
+      void vscode.commands.executeCommand(command, arg).then(undefined, (e: Error) => {
+        void vscode.window.showErrorMessage(`StyleTune: ${e.message}`);
+      });
+    }
+  }
+
+  private disposed = false;
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    JobPanel.open.delete(this.dir);
+    this.tail.close();
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}

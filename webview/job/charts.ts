@@ -1,0 +1,125 @@
+/** The job's live charts, drawn with uPlot (canvas; small, no dependencies). Colours follow the VS Code theme. */
+import uPlot from 'uplot';
+import type { Point } from './protocol';
+
+type Key = Exclude<keyof Point, 'step' | 'time'>;
+
+interface ChartSpec {
+  id: string;
+  title: string;
+  series: { key: Key; label: string; color: string }[];
+  format?: (v: number) => string;
+  /** Draw the y = 0 line: for rewards, the sign matters. */
+  zero?: boolean;
+}
+
+const GIB = 1024 ** 3;
+
+export const CHARTS: ChartSpec[] = [
+  { id: 'loss', title: 'Loss', series: [{ key: 'loss', label: 'loss', color: '--vscode-charts-blue' }] },
+  {
+    id: 'rewards', title: 'Rewards', zero: true, series: [
+      { key: 'rewards/margins', label: 'margins', color: '--vscode-charts-green' },
+      { key: 'rewards/chosen', label: 'chosen', color: '--vscode-charts-blue' },
+      { key: 'rewards/rejected', label: 'rejected', color: '--vscode-charts-red' },
+    ],
+  },
+  { id: 'accuracies', title: 'Reward accuracy', series: [{ key: 'rewards/accuracies', label: 'accuracy', color: '--vscode-charts-purple' }] },
+  { id: 'throughput', title: 'Tokens per second', series: [{ key: 'tokens_per_s', label: 'tokens/s', color: '--vscode-charts-orange' }], format: (v) => v.toFixed(0) },
+  {
+    id: 'gpu', title: 'GPU memory (peak)', series: [{ key: 'gpu_mem_bytes', label: 'GiB', color: '--vscode-charts-yellow' }],
+    format: (v) => `${(v / GIB).toFixed(2)} GiB`,
+  },
+];
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+export class Chart {
+  readonly root: HTMLElement;
+  private plot: uPlot | undefined;
+  private readonly body: HTMLElement;
+  private readonly note: HTMLElement;
+
+  constructor(private readonly spec: ChartSpec) {
+    this.root = document.createElement('figure');
+    this.root.className = 'chart';
+    this.root.dataset.chart = spec.id;
+    const caption = document.createElement('figcaption');
+    caption.textContent = spec.title;
+    this.body = document.createElement('div');
+    this.body.className = 'chart-body';
+    this.note = document.createElement('p');
+    this.note.className = 'chart-note';
+    this.root.append(caption, this.body, this.note);
+  }
+
+  update(points: Point[]): void {
+    const xs = points.map((p) => p.step);
+    const cols = this.spec.series.map((s) => points.map((p) => p[s.key]));
+    const any = cols.some((c) => c.some((v) => v !== null));
+    this.root.dataset.points = String(points.length);
+    if (!any) {
+      this.note.textContent = points.length === 0 ? 'Waiting for the first step…'
+        : this.spec.id === 'gpu' ? 'No GPU memory: this job runs on the CPU.' : 'No values yet.';
+      this.body.hidden = true;
+      return;
+    }
+    this.note.textContent = '';
+    this.body.hidden = false;
+    const data = [xs, ...cols] as uPlot.AlignedData;
+    if (!this.plot) this.plot = this.create(data);
+    else this.plot.setData(data);
+  }
+
+  resize(): void {
+    if (this.plot) this.plot.setSize(this.size());
+  }
+
+  private size(): { width: number; height: number } {
+    return { width: Math.max(200, this.root.clientWidth - 8), height: 180 };
+  }
+
+  private create(data: uPlot.AlignedData): uPlot {
+    const fg = cssVar('--vscode-foreground', '#ccc');
+    const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
+    const fmt = this.spec.format ?? ((v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3)));
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const opts: uPlot.Options = {
+      ...this.size(),
+      scales: { x: { time: false } },
+      axes: [
+        { ...axis, label: 'step' },
+        { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => (t === null ? '' : fmt(t))) },
+      ],
+      series: [
+        { label: 'step', value: (_u, v) => (v === null ? '' : String(v)) },
+        ...this.spec.series.map((s) => ({
+          label: s.label,
+          stroke: cssVar(s.color, '#3794ff'),
+          width: 2,
+          points: { show: data[0].length < 40 },
+          value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
+        })),
+      ],
+      hooks: this.spec.zero ? { drawAxes: [(u: uPlot) => drawZero(u, grid)] } : undefined,
+    };
+    return new uPlot(opts, data, this.body);
+  }
+}
+
+function drawZero(u: uPlot, color: string): void {
+  const y = u.valToPos(0, 'y', true);
+  if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) return;
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.setLineDash([4, 4]);
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  ctx.beginPath();
+  ctx.moveTo(u.bbox.left, y);
+  ctx.lineTo(u.bbox.left + u.bbox.width, y);
+  ctx.stroke();
+  ctx.restore();
+}

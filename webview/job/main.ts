@@ -1,0 +1,143 @@
+/**
+ * The job view: where the job stands, what it can do next (Stop, Resume, …), the latest metrics with a
+ * one-line meaning each, and live charts. The host sends the points of events.jsonl, so a finished job
+ * shows the same as a running one.
+ */
+import 'uplot/dist/uPlot.min.css';
+import './job.css';
+import { Chart, CHARTS } from './charts';
+import { isHostMessage, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
+
+declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
+
+const vscode = acquireVsCodeApi();
+const post = (m: ViewMessage): void => vscode.postMessage(m);
+
+let job: JobInfo | undefined;
+let points: Point[] = [];
+let scheduled = false;
+
+const app = document.getElementById('app')!;
+const header = el('header', 'job-header');
+const failure = el('section', 'failure');
+const table = el('table', 'metrics');
+const grid = el('section', 'charts');
+const charts = CHARTS.map((spec) => new Chart(spec));
+grid.append(...charts.map((c) => c.root));
+app.replaceChildren(header, failure, el('h2', '', 'Latest metrics'), table, el('h2', '', 'Training curves'), grid);
+app.removeAttribute('aria-busy');
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function button(label: string, action: JobAction, primary = false): HTMLButtonElement {
+  const b = el('button', primary ? 'primary' : 'secondary', label);
+  b.dataset.action = action;
+  b.addEventListener('click', () => post({ type: 'action', action }));
+  return b;
+}
+
+function renderHeader(): void {
+  if (!job) return;
+  const j = job;
+  const title = el('h1', '', j.name);
+  const badge = el('span', `badge state-${j.state}`, j.state);
+  badge.setAttribute('role', 'status');
+  title.append(' ', badge);
+  const facts: string[] = [];
+  if (j.totalSteps) facts.push(`step ${j.step} of ${j.totalSteps}`);
+  else if (j.step) facts.push(`step ${j.step}`);
+  if ((j.state === 'running') && j.etaS !== undefined && points.length) facts.push(`about ${duration(j.etaS)} left`);
+  if (j.device) facts.push(j.device);
+  if (j.preset) facts.push(`preset ${j.preset}`);
+  const line = el('p', 'facts', facts.join(' · '));
+  const where = el('p', 'where', j.dir);
+  const progress = el('progress');
+  progress.max = j.totalSteps || 1;
+  progress.value = j.totalSteps ? j.step : 0;
+  progress.hidden = !j.totalSteps;
+  const actions = el('div', 'actions');
+  if (j.state === 'running') actions.append(button('Stop', 'stop', true));
+  if (j.state === 'stopped' || j.state === 'failed') actions.append(button('Resume', 'resume', true));
+  if ((j.state === 'done' || j.state === 'stopped') && j.adapter) actions.append(button('Preview Rewrite', 'previewRewrite'));
+  actions.append(button('Show Log', 'showLog'), button('Open Folder', 'openFolder'));
+  header.replaceChildren(title, line, progress, where, actions);
+
+  failure.hidden = j.state !== 'failed';
+  if (j.state === 'failed') {
+    const pre = el('pre', 'log-tail', j.lastLog.join('\n') || '(no log lines)');
+    failure.replaceChildren(el('p', 'message', j.message ?? 'The job failed.'), el('p', 'hint', 'Last log lines:'), pre);
+  }
+}
+
+function value(key: keyof Point, v: number | null): string {
+  if (v === null) return '—';
+  if (key === 'gpu_mem_bytes') return `${(v / 1024 ** 3).toFixed(2)} GiB`;
+  if (key === 'tokens_per_s') return v.toFixed(0);
+  if (key === 'learning_rate') return v.toExponential(2);
+  if (key === 'rewards/accuracies') return `${(100 * v).toFixed(0)} %`;
+  return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
+}
+
+function renderTable(): void {
+  const last = points[points.length - 1];
+  const head = el('tr');
+  head.append(el('th', '', 'metric'), el('th', 'num', last ? `step ${last.step}` : 'latest'), el('th', '', 'what it means'));
+  const rows = METRICS.map((m) => {
+    const tr = el('tr');
+    tr.dataset.metric = m.key;
+    tr.append(el('td', 'name', m.label), el('td', 'num', last ? value(m.key, last[m.key] as number | null) : '…'), el('td', 'explain', m.explain));
+    return tr;
+  });
+  table.replaceChildren(el('thead'), el('tbody'));
+  table.tHead!.append(head);
+  table.tBodies[0].append(...rows);
+}
+
+function render(): void {
+  scheduled = false;
+  renderHeader();
+  renderTable();
+  for (const c of charts) c.update(points);
+  const last = points[points.length - 1];
+  post({ type: 'rendered', step: last?.step ?? 0, points: points.length });
+}
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(render);
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m: unknown = e.data;
+  if (!isHostMessage(m)) return; // only data, and only the shapes we know
+  if (m.type === 'job') {
+    job = m.job;
+    vscode.setState({ dir: m.job.dir });
+  } else {
+    points = m.reset ? m.points : mergeSorted(points, m.points);
+  }
+  schedule();
+});
+
+/** Appends newer steps; a step seen again (a resumed run repeating it) replaces the old value. */
+function mergeSorted(old: Point[], add: Point[]): Point[] {
+  const byStep = new Map(old.map((p) => [p.step, p]));
+  for (const p of add) byStep.set(p.step, p);
+  return [...byStep.values()].sort((a, b) => a.step - b.step);
+}
+
+new ResizeObserver(() => charts.forEach((c) => c.resize())).observe(grid);
+post({ type: 'ready' });

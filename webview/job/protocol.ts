@@ -1,0 +1,103 @@
+/**
+ * The job view's messages, shared by the extension host (src/extension/jobs/panel.ts) and the webview
+ * (webview/job/main.ts). Each side validates what it receives with the guards below.
+ */
+
+export type JobViewState = 'running' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+/** One progress event, reduced to what the view draws. Metrics may be null (a diverged loss). */
+export interface Point {
+  step: number;
+  time: number;
+  loss: number | null;
+  'rewards/chosen': number | null;
+  'rewards/rejected': number | null;
+  'rewards/margins': number | null;
+  'rewards/accuracies': number | null;
+  'logps/chosen': number | null;
+  'logps/rejected': number | null;
+  learning_rate: number | null;
+  grad_norm: number | null;
+  tokens_per_s: number | null;
+  gpu_mem_bytes: number | null;
+}
+
+export interface JobInfo {
+  name: string;
+  dir: string;
+  state: JobViewState;
+  step: number;
+  totalSteps?: number;
+  etaS?: number;
+  device?: string;
+  preset?: string | null;
+  model?: string;
+  message?: string;
+  lastLog: string[];
+  adapter?: string;
+}
+
+export type HostMessage =
+  | { type: 'job'; job: JobInfo }
+  /** `reset`: these are all points (first message, or the events file was rewritten). */
+  | { type: 'points'; points: Point[]; reset: boolean };
+
+export type JobAction = 'stop' | 'resume' | 'openFolder' | 'showLog' | 'previewRewrite';
+
+export type ViewMessage =
+  | { type: 'ready' }
+  /** The newest step the charts show, for tests and for the host's log. */
+  | { type: 'rendered'; step: number; points: number }
+  | { type: 'action'; action: JobAction };
+
+/** What each metric means (TRL's definitions). Read by the table in the view and by the README. */
+export const METRICS: { key: keyof Point; label: string; explain: string }[] = [
+  { key: 'loss', label: 'loss', explain: 'DPO loss on this step\'s pairs; starts at ln 2 ≈ 0.693 (no preference yet) and should fall.' },
+  { key: 'rewards/margins', label: 'rewards/margins', explain: 'Chosen minus rejected reward: the number DPO pushes up. Rising margins mean it learns your preference.' },
+  { key: 'rewards/accuracies', label: 'rewards/accuracies', explain: 'Share of pairs whose chosen response gets the higher reward (0.5 is chance).' },
+  { key: 'rewards/chosen', label: 'rewards/chosen', explain: 'β × (log π − log π_ref) of the chosen responses. Going negative is normal: DPO only needs it to rise relative to rejected.' },
+  { key: 'rewards/rejected', label: 'rewards/rejected', explain: 'The same for the rejected responses; it should fall faster than rewards/chosen.' },
+  { key: 'logps/chosen', label: 'logps/chosen', explain: 'Summed log-probability of the chosen responses under the tuned model.' },
+  { key: 'logps/rejected', label: 'logps/rejected', explain: 'Summed log-probability of the rejected responses.' },
+  { key: 'learning_rate', label: 'learning rate', explain: 'The optimizer\'s current step size (after warmup and schedule).' },
+  { key: 'grad_norm', label: 'grad norm', explain: 'Size of the gradient before clipping; spikes hint at a too-high learning rate.' },
+  { key: 'tokens_per_s', label: 'tokens/s', explain: 'Training throughput: tokens of chosen and rejected sequences per second.' },
+  { key: 'gpu_mem_bytes', label: 'GPU memory', explain: 'Peak GPU memory allocated by the trainer; empty on the CPU.' },
+];
+
+const STATES = new Set(['running', 'stopping', 'done', 'stopped', 'failed']);
+const ACTIONS = new Set(['stop', 'resume', 'openFolder', 'showLog', 'previewRewrite']);
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+
+export function isPoint(v: unknown): v is Point {
+  return isObj(v) && typeof v.step === 'number' && typeof v.time === 'number'
+    && METRICS.every((m) => numOrNull(v[m.key]));
+}
+
+export function isJobInfo(v: unknown): v is JobInfo {
+  return isObj(v) && typeof v.name === 'string' && typeof v.dir === 'string' && STATES.has(v.state as string)
+    && typeof v.step === 'number' && Array.isArray(v.lastLog) && v.lastLog.every((l) => typeof l === 'string')
+    && (v.totalSteps === undefined || typeof v.totalSteps === 'number')
+    && (v.etaS === undefined || typeof v.etaS === 'number')
+    && ['device', 'model', 'message', 'adapter'].every((k) => v[k] === undefined || typeof v[k] === 'string')
+    && (v.preset === undefined || v.preset === null || typeof v.preset === 'string');
+}
+
+export function isHostMessage(v: unknown): v is HostMessage {
+  if (!isObj(v)) return false;
+  if (v.type === 'job') return isJobInfo(v.job);
+  if (v.type === 'points') return typeof v.reset === 'boolean' && Array.isArray(v.points) && v.points.every(isPoint);
+  return false;
+}
+
+export function isViewMessage(v: unknown): v is ViewMessage {
+  if (!isObj(v)) return false;
+  if (v.type === 'ready') return true;
+  if (v.type === 'rendered') return typeof v.step === 'number' && typeof v.points === 'number';
+  if (v.type === 'action') return ACTIONS.has(v.action as string);
+  return false;
+}
