@@ -9,6 +9,7 @@ import { registerJobs } from './jobs';
 import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
 import { registerModelCommands } from './modelCommands';
+import { registerPreview } from './preview';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
 
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerAnnotations(context, services);
   registerLabeling(context, services);
   registerJobs(context, services);
+  registerPreview(context, services);
   context.subscriptions.push(registerInspector(services));
 }
 

@@ -50,6 +50,8 @@ export interface Annotation {
   traits: TraitRow[];
   /** The short inline text. */
   text: string;
+  /** What the hover calls the item, when not the kind's own name (a preview: "the tuned reply vs the base reply"). */
+  title?: string;
 }
 
 /** How many traits the inline text names. */
@@ -267,7 +269,8 @@ export function inlineText(a: Pick<Annotation, 'kind' | 'score' | 'traits' | 'si
 /** The hover: the full per-trait table, as markdown. */
 export function hoverMarkdown(a: Annotation): string {
   const title =
-    a.kind === 'turn' ? 'this turn' : a.kind === 'dialogue' ? 'this dialogue' : a.kind === 'pair' ? 'this pair' : 'this contrastive pair';
+    a.title ??
+    (a.kind === 'turn' ? 'this turn' : a.kind === 'dialogue' ? 'this dialogue' : a.kind === 'pair' ? 'this pair' : 'this contrastive pair');
   const out: string[] = [];
   if (a.sides) {
     const [p, q] = a.sides.names;

@@ -1,0 +1,107 @@
+/**
+ * "Append as pair to…": the preview becomes a line of a pairs file (src/core/preview/pairLine.ts).
+ * The target is remembered with the key `Create Pair from Selections` uses, so both append to the
+ * file the user labels. An open target gets a WorkspaceEdit (its unsaved changes are the truth and
+ * the append is undoable); a closed one is appended atomically.
+ */
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import * as vscode from 'vscode';
+import { appendLinesAtomic } from '../../core/atomic';
+import { pairsFileForm, previewPairLine, type PairChoice, type PreviewPairInput } from '../../core/preview';
+
+/** Shared with src/extension/labeling/createPair.ts: one remembered pairs file per workspace. */
+const TARGET_KEY = 'styletune.pairsTarget';
+
+export interface AppendResult {
+  target: string;
+  /** 1-based line of the new pair. */
+  lineNumber: number;
+  line: string;
+  choice: PairChoice;
+  via: 'edit' | 'append';
+}
+
+export function rememberedTarget(state: vscode.Memento): vscode.Uri | undefined {
+  const t = state.get<string>(TARGET_KEY);
+  return t ? vscode.Uri.parse(t) : undefined;
+}
+
+export function toUri(given: unknown): vscode.Uri | undefined {
+  if (given instanceof vscode.Uri) return given;
+  if (typeof given === 'string' && given) return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
+  return undefined;
+}
+
+export async function chooseTarget(state: vscode.Memento): Promise<vscode.Uri | undefined> {
+  const remembered = state.get<string>(TARGET_KEY);
+  const found = await vscode.workspace.findFiles('**/*.pairs.jsonl', '**/node_modules/**', 50);
+  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const picks: Pick[] = [];
+  const seen = new Set<string>();
+  for (const uri of [...(remembered ? [vscode.Uri.parse(remembered)] : []), ...found]) {
+    if (seen.has(uri.toString())) continue;
+    seen.add(uri.toString());
+    picks.push({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === remembered ? 'last used' : undefined, uri });
+  }
+  picks.push({ label: '$(new-file) Choose or create a pairs file…' });
+  const pick = await vscode.window.showQuickPick(picks, { title: 'Append the preview as a pair to', placeHolder: 'A *.pairs.jsonl file' });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return vscode.window.showSaveDialog({
+    title: 'Pairs file to append to',
+    defaultUri: folder ? vscode.Uri.joinPath(folder, 'previews.pairs.jsonl') : undefined,
+    filters: { 'Pairs (JSONL)': ['jsonl'] },
+  });
+}
+
+/** Asks whether the user already prefers a side; the reward model's preference is a hint, not the default. */
+export async function chooseLabel(rewards: [number, number]): Promise<PairChoice | undefined> {
+  const prefers = rewards[1] > rewards[0] ? 'tuned' : rewards[0] > rewards[1] ? 'base' : undefined;
+  const hint = (side: PairChoice) => (side === prefers ? 'the reward model prefers it' : undefined);
+  const picks: (vscode.QuickPickItem & { choice: PairChoice })[] = [
+    { label: 'Leave unlabeled', description: 'label it in the Pair Labeler', detail: 'Nothing trains on it until you pick a side there.', choice: 'unlabeled' },
+    { label: 'The tuned reply is more human', description: hint('tuned'), detail: 'Written labeled: tuned chosen, base rejected.', choice: 'tuned' },
+    { label: 'The base reply is more human', description: hint('base'), detail: 'Written labeled: base chosen, tuned rejected.', choice: 'base' },
+  ];
+  return (await vscode.window.showQuickPick(picks, { title: 'Append the preview as a pair: label it now?' }))?.choice;
+}
+
+async function readTarget(uri: vscode.Uri, open: vscode.TextDocument | undefined): Promise<string> {
+  if (open) return open.getText();
+  return readFile(uri.fsPath, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw new Error(`cannot read ${uri.fsPath}: ${err.message}`);
+  });
+}
+
+export async function appendPreviewPair(state: vscode.Memento, input: PreviewPairInput, target: vscode.Uri, choice: PairChoice): Promise<AppendResult> {
+  // A file on another file system (remote, virtual) cannot be appended from here: it is opened and edited.
+  const open =
+    vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) ??
+    (target.scheme === 'file' ? undefined : await vscode.workspace.openTextDocument(target));
+  const existing = await readTarget(target, open);
+  const annotator = vscode.workspace.getConfiguration('styletune', target).get<string>('annotator')?.trim() || userInfo().username;
+  let line: string;
+  try {
+    line = previewPairLine(input, { choice, form: pairsFileForm(existing), label: { time: new Date().toISOString(), annotator } });
+  } catch (err) {
+    throw new Error(`${vscode.workspace.asRelativePath(target)} holds text pairs, and ${(err as Error).message}. Choose another pairs file.`);
+  }
+  const lines = existing.split('\n');
+  const before = existing === '' ? 0 : lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
+  let via: AppendResult['via'];
+  if (open) {
+    const last = open.lineAt(open.lineCount - 1);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(target, last.range.end, (last.text === '' ? '' : '\n') + line + '\n');
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not add the pair to ${target.toString()}`);
+    via = 'edit';
+  } else {
+    await appendLinesAtomic(target.fsPath, [line]);
+    via = 'append';
+  }
+  await state.update(TARGET_KEY, target.toString());
+  return { target: target.toString(), lineNumber: before + 1, line, choice, via };
+}

@@ -1,0 +1,267 @@
+/**
+ * "StyleTune: Preview Rewrite…": one prompt answered by the base model and by base + a tuned adapter
+ * (the worker's `generate`, same seed for both), each reply scored by the active reward model, shown
+ * side by side in the preview panel with the per-trait diff, and beside the transcript turn it answers.
+ */
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { buildGenConfig, promptMessages, scorePreview, scoreResponses, topDeltas, type PairChoice, type PreviewScores, type TraitDelta } from '../../core/preview';
+import type { RewardModel } from '../../core/reward/model';
+import type { Turns } from '../../core/types';
+import type { PreviewView } from '../../../webview/preview/protocol';
+import { acquireActiveModel, modelName, type ModelServices } from '../modelCommands/activeModel';
+import { showTrainerPythonError, trainerPython } from '../trainerPython';
+import { pickTarget, targetFromAdapter, targetFromJob, type PreviewTarget } from './adapters';
+import { appendPreviewPair, chooseLabel, chooseTarget, rememberedTarget, toUri, type AppendResult } from './append';
+import { generatePair } from './generate';
+import { choosePrompt, type PromptChoice } from './input';
+import type { InlineInfo, PreviewInline } from './inline';
+import { PreviewPanel } from './panel';
+
+/** Traits the panel lists; the hover lists them all. */
+const PANEL_TRAITS = 12;
+
+export interface PreviewArgs {
+  jobDir?: string;
+  adapter?: string;
+  model?: string;
+  prompt?: string | { role: string; content: string }[];
+  uri?: string;
+  /** 0-based line of `uri`. */
+  line?: number;
+  maxNewTokens?: number;
+  temperature?: number;
+  seed?: number;
+}
+
+/** What the command returns (tests and the jobs view read it). */
+export interface PreviewResult {
+  prompt: Turns;
+  model: string;
+  adapter: string;
+  seed: number;
+  base: { text: string; score: number };
+  tuned: { text: string; score: number };
+  rewardDelta: number;
+  traits: TraitDelta[];
+  inline?: InlineInfo;
+}
+
+interface Run {
+  prompt: PromptChoice;
+  target: PreviewTarget;
+  seed: number;
+  maxNewTokens?: number;
+  temperature?: number;
+}
+
+interface Finished {
+  run: Run;
+  scores: PreviewScores;
+  rewardModel: string;
+}
+
+export class PreviewController {
+  private serial = 0;
+  private last: Run | undefined;
+  private finished: Finished | undefined;
+  private running = false;
+  private view: PreviewView | undefined;
+
+  constructor(
+    private readonly s: ModelServices,
+    private readonly state: vscode.Memento,
+    private readonly inline: PreviewInline,
+  ) {}
+
+  async command(raw?: unknown): Promise<PreviewResult | { error: string } | undefined> {
+    try {
+      const args = (raw ?? {}) as PreviewArgs;
+      if (typeof args !== 'object') throw new Error('the command takes an object of options');
+      if (this.running) {
+        void vscode.window.showInformationMessage('A preview is already being generated; wait for it or cancel it.');
+        return undefined;
+      }
+      const prompt = await choosePrompt(args);
+      if (!prompt) return undefined;
+      const target = args.jobDir ? targetFromJob(args.jobDir) : args.adapter ? await targetFromAdapter(args.adapter, args.model) : await pickTarget();
+      if (!target) return undefined;
+      return await this.generate({ prompt, target, seed: args.seed ?? 0, maxNewTokens: args.maxNewTokens, temperature: args.temperature });
+    } catch (err) {
+      const message = (err as Error).message;
+      this.s.log.error(`Preview Rewrite: ${(err as Error).stack ?? message}`);
+      void vscode.window.showErrorMessage(`StyleTune: cannot preview: ${message}`);
+      return { error: message };
+    }
+  }
+
+  private intents = {
+    append: () => void this.append().catch((err: Error) => void vscode.window.showErrorMessage(`StyleTune: could not append the pair: ${err.message}`)),
+    openLabeler: () => void this.openLabeler(),
+    regenerate: () => {
+      if (this.last && !this.running) void this.generate({ ...this.last, seed: this.last.seed + 1 });
+    },
+  };
+
+  private show(view: PreviewView): void {
+    this.view = view;
+    PreviewPanel.show(this.s, this.intents, view);
+  }
+
+  private async generate(run: Run): Promise<PreviewResult | { error: string } | undefined> {
+    this.running = true;
+    this.last = run;
+    const { prompt, target } = run;
+    const cfg = buildGenConfig({ model: target.model, adapter: target.adapter, prompt: prompt.prompt, seed: run.seed, ...this.settings(prompt.anchor?.uri, run) });
+    const view: PreviewView = {
+      id: ++this.serial,
+      status: 'generating',
+      message: 'Loading the models…',
+      prompt: promptMessages(prompt.prompt).map((m) => ({ role: m.role, content: m.content })),
+      model: basename(target.model),
+      adapter: shortAdapter(target.adapter),
+      rewardModel: '…',
+      seed: run.seed,
+      traits: [],
+    };
+    this.show(view);
+    const fail = (message: string) => {
+      this.show({ ...view, status: 'error', message });
+      return { error: message };
+    };
+    let lease: Awaited<ReturnType<typeof acquireActiveModel>> | undefined;
+    try {
+      let python: string;
+      try {
+        python = (await trainerPython(this.s.extensionPath, prompt.anchor?.uri)).path;
+      } catch (err) {
+        void showTrainerPythonError(err);
+        return fail((err as Error).message);
+      }
+      let model: RewardModel | undefined;
+      try {
+        lease = await acquireActiveModel(this.s, prompt.anchor?.uri);
+        model = lease.model;
+        view.rewardModel = modelName(model.spec, lease.file);
+      } catch (err) {
+        // The replies are still worth seeing without scores.
+        view.rewardModel = 'not loaded';
+        this.s.log.warn(`Preview: no reward scores: ${(err as Error).message}`);
+      }
+      // Replies are scored as they arrive; once the run is settled, a late one must not overwrite it.
+      let settled = false;
+      const outcome = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'StyleTune: previewing the rewrite', cancellable: true },
+        (progress, token) =>
+          generatePair(this.s, python, cfg, token, (side, e) => {
+            progress.report({ message: side === 'base' ? 'base reply ready; generating the tuned one…' : 'tuned reply ready' });
+            void (async () => {
+              const score = model ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
+              if (settled) return;
+              view[side] = { text: e.text, score, tokens: e.tokens };
+              view.message = side === 'base' ? 'Base reply ready; generating the tuned one…' : 'Scoring…';
+              this.show({ ...view });
+            })();
+          }),
+      );
+      settled = true;
+      if ('cancelled' in outcome) {
+        this.show({ ...view, status: 'cancelled', message: 'Cancelled: the trainer was stopped.' });
+        return undefined;
+      }
+      if ('error' in outcome) return fail(outcome.error);
+      const base = { text: outcome.base.text, tokens: outcome.base.tokens };
+      const tuned = { text: outcome.tuned.text, tokens: outcome.tuned.tokens };
+      if (!model) {
+        this.show({ ...view, status: 'done', message: 'No reward model could be loaded: replies are not scored (see the StyleTune output).', base, tuned });
+        return { error: 'no reward model' };
+      }
+      const scores = await scorePreview(model, prompt.prompt, base.text, tuned.text);
+      this.finished = { run, scores, rewardModel: view.rewardModel };
+      this.show({
+        ...view,
+        status: 'done',
+        message: undefined,
+        base: { ...base, score: scores.base.score },
+        tuned: { ...tuned, score: scores.tuned.score },
+        rewardDelta: scores.rewardDelta,
+        traits: topDeltas(scores.traits, PANEL_TRAITS, 0).map((t) => ({ id: t.id, label: t.label, description: t.description, base: t.base, tuned: t.tuned, delta: t.delta })),
+      });
+      const inline = prompt.anchor ? this.inline.show(prompt.anchor.uri, prompt.anchor, scores) : undefined;
+      return {
+        prompt: prompt.prompt,
+        model: target.model,
+        adapter: target.adapter,
+        seed: run.seed,
+        base: { text: base.text, score: scores.base.score },
+        tuned: { text: tuned.text, score: scores.tuned.score },
+        rewardDelta: scores.rewardDelta,
+        traits: scores.traits.slice(0, PANEL_TRAITS),
+        inline,
+      };
+    } catch (err) {
+      this.s.log.error(`Preview: ${(err as Error).stack ?? err}`);
+      return fail((err as Error).message);
+    } finally {
+      lease?.release();
+      this.running = false;
+    }
+  }
+
+  private settings(uri: vscode.Uri | undefined, run: Run): { maxNewTokens: number; temperature: number } {
+    const c = vscode.workspace.getConfiguration('styletune.preview', uri);
+    return { maxNewTokens: run.maxNewTokens ?? c.get<number>('maxNewTokens', 128), temperature: run.temperature ?? c.get<number>('temperature', 0.8) };
+  }
+
+  /** "Append as pair to…" (the webview's button, or `styletune.previewAppendPair` with `{target, choice}`). */
+  async append(args: { target?: unknown; choice?: unknown } = {}): Promise<AppendResult | undefined> {
+    const f = this.finished;
+    if (!f) {
+      void vscode.window.showWarningMessage('Nothing to append yet: preview a rewrite first.');
+      return undefined;
+    }
+    const target = toUri(args.target) ?? (await chooseTarget(this.state));
+    if (!target) return undefined;
+    const choice = isChoice(args.choice) ? args.choice : await chooseLabel([f.scores.base.score, f.scores.tuned.score]);
+    if (!choice) return undefined;
+    const anchor = f.run.prompt.anchor;
+    const result = await appendPreviewPair(this.state, {
+      prompt: f.run.prompt.prompt,
+      base: f.scores.base.text,
+      tuned: f.scores.tuned.text,
+      meta: {
+        model: f.run.target.model,
+        adapter: f.run.target.adapter,
+        seed: f.run.seed,
+        rewards: [f.scores.base.score, f.scores.tuned.score],
+        rewardModel: f.rewardModel,
+        source: anchor ? { file: vscode.workspace.asRelativePath(anchor.uri), line: anchor.line + 1 } : undefined,
+      },
+    }, target, choice);
+    const file = vscode.workspace.asRelativePath(target);
+    if (this.view) this.show({ ...this.view, appended: { file, line: result.lineNumber, choice } });
+    void vscode.window.showInformationMessage(`Added the preview to ${file} (line ${result.lineNumber}).`, 'Open in Pair Labeler').then((pick) => {
+      if (pick) void this.openLabeler();
+    });
+    return result;
+  }
+
+  async openLabeler(): Promise<void> {
+    const target = rememberedTarget(this.state) ?? (await chooseTarget(this.state));
+    if (target) await vscode.commands.executeCommand('styletune.labelPairs', target);
+  }
+
+  /** For tests: the panel's state and what the webview reported rendering. */
+  panelState(): { view?: PreviewView; rendered?: unknown } {
+    return { view: PreviewPanel.open?.view, rendered: PreviewPanel.open?.rendered };
+  }
+}
+
+function isChoice(v: unknown): v is PairChoice {
+  return v === 'unlabeled' || v === 'tuned' || v === 'base';
+}
+
+/** "run1/adapter" for a job's adapter; the folder name otherwise. */
+function shortAdapter(adapter: string): string {
+  return `${basename(dirname(adapter))}/${basename(adapter)}`;
+}

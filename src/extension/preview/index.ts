@@ -1,0 +1,24 @@
+/** Previewing a tuned adapter: the command, the panel's test hooks and the inline diff. */
+import * as vscode from 'vscode';
+import type { ModelServices } from '../modelCommands/activeModel';
+import { PreviewController } from './controller';
+import { PREVIEW_INLINE_COMMAND, PreviewInline } from './inline';
+
+export function registerPreview(context: vscode.ExtensionContext, s: ModelServices): void {
+  const inline = new PreviewInline();
+  const controller = new PreviewController(s, context.workspaceState, inline);
+  const selector: vscode.DocumentSelector = [{ language: 'jsonl' }, { language: 'markdown' }, { pattern: '**/*.jsonl' }];
+  context.subscriptions.push(
+    inline,
+    vscode.languages.registerHoverProvider(selector, inline),
+    // Returns the result (or `{error}`), so that the jobs view and tests can use it.
+    vscode.commands.registerCommand('styletune.previewRewrite', (args?: unknown) => controller.command(args)),
+    // Not in the palette: the panel's append for scripts and tests, `{target?, choice?}`.
+    vscode.commands.registerCommand('styletune.previewAppendPair', (args?: { target?: unknown; choice?: unknown }) => controller.append(args ?? {})),
+    vscode.commands.registerCommand('styletune.previewState', () => controller.panelState()),
+    vscode.commands.registerCommand(PREVIEW_INLINE_COMMAND, (uri?: vscode.Uri) => {
+      const u = uri ?? vscode.window.activeTextEditor?.document.uri;
+      return u ? inline.current(u) : [];
+    }),
+  );
+}
