@@ -1,0 +1,266 @@
+/** Job folders, job files and the *.tune.json schema (src/core/jobs), on real files in a temp folder. */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { FileTail, lastLines, readEventsFile } from '../../src/core/jobs/eventsFile';
+import { progressText, stateText } from '../../src/core/jobs/format';
+import { defaultJobName, JobFileError, parseJobFile, PRESETS, quickJobFile } from '../../src/core/jobs/jobFile';
+import { markJobFailed, readJob } from '../../src/core/jobs/jobState';
+import { writeLaunch, type LaunchRecord } from '../../src/core/jobs/launch';
+import { mergePoints } from '../../src/core/jobs/points';
+import { isProcessAlive, processStartToken } from '../../src/core/jobs/process';
+import { venvPython } from '../../src/core/worker';
+import type { Point } from '../../webview/job/protocol';
+import { isHostMessage, isViewMessage, METRICS } from '../../webview/job/protocol';
+import { repoRoot } from './paths';
+
+const root = mkdtempSync(join(tmpdir(), 'styletune-jobs-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = (): string => {
+  const d = join(root, `job${++n}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+const t0 = 1_800_000_000;
+const ev = (event: string, fields: Record<string, unknown>, time = t0) => JSON.stringify({ version: 1, event, time, ...fields });
+const progress = (step: number, total: number, extra: Record<string, unknown> = {}) => ev('progress', {
+  step, total_steps: total, epoch: step / total, loss: 0.69 - step * 0.01, 'rewards/chosen': -0.01 * step, 'rewards/rejected': -0.02 * step,
+  'rewards/margins': 0.01 * step, 'rewards/accuracies': 0.75, 'logps/chosen': -100, 'logps/rejected': -110, learning_rate: 1e-4,
+  grad_norm: 1.5, tokens_per_s: 800, eta_s: (total - step) * 0.5, elapsed_s: step * 0.5, gpu_mem_bytes: null, ...extra,
+});
+const started = (total: number) => ev('started', { command: 'dpo', device: 'cpu', model: '/m/tiny', num_processes: 1, total_steps: total, preset: null });
+const done = (step: number, total: number, stopped: boolean, dir: string) => ev('done', {
+  command: 'dpo', stopped, output: join(dir, 'adapter'), adapter: join(dir, 'adapter'), step, total_steps: total, metrics: { loss: 0.6 },
+});
+
+function launch(dir: string, over: Partial<LaunchRecord> = {}): LaunchRecord {
+  const r: LaunchRecord = { version: 1, pid: 4242, token: 'tok', config: join(dir, 'job.tune.json'), python: 'python', startedAt: t0 * 1000, eventsOffset: 0, ...over };
+  return r;
+}
+
+// ---- the *.tune.json schema against the trainer's DPOConfig ---------------------------------------
+
+test('the *.tune.json schema lists exactly the keys of DPOConfig, with its defaults and presets', () => {
+  const python = venvPython(repoRoot);
+  const code = 'import dataclasses, json; from styletune_trainer.config import DPOConfig, PRESETS, LOSS_TYPES, SCHEDULERS;'
+    + 'print(json.dumps({"fields": {f.name: f.default for f in dataclasses.fields(DPOConfig)}, "presets": list(PRESETS), "loss": list(LOSS_TYPES), "sched": list(SCHEDULERS)}))';
+  const py = JSON.parse(execFileSync(python, ['-c', code], { env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, encoding: 'utf8' })) as {
+    fields: Record<string, unknown>; presets: string[]; loss: string[]; sched: string[];
+  };
+  const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'tune.schema.json'), 'utf8'));
+  const props = schema.properties as Record<string, { default?: unknown; enum?: unknown[]; description?: string }>;
+  assert.deepEqual(Object.keys(props).sort(), Object.keys(py.fields).sort(), 'schema keys = DPOConfig fields');
+  for (const [k, dflt] of Object.entries(py.fields)) {
+    assert.ok(props[k].description, `${k} has a description`);
+    if (['model', 'train_file', 'output_dir'].includes(k)) continue; // required, no default
+    assert.deepEqual(props[k].default, dflt, `default of ${k}`);
+  }
+  assert.deepEqual(props.preset.enum, [...py.presets, null]);
+  assert.deepEqual(PRESETS.map((p) => p.name), py.presets, 'the quick pick offers the trainer\'s presets');
+  assert.deepEqual(props.loss_type.enum, py.loss);
+  assert.deepEqual(props.lr_scheduler_type.enum, py.sched);
+  assert.deepEqual(schema.required, ['model', 'train_file', 'output_dir']);
+  assert.equal(schema.additionalProperties, false, 'the trainer rejects unknown keys, so the schema marks them');
+});
+
+test('package.json validates *.tune.json with the shipped schema, and .vscodeignore ships it with the trainer', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'));
+  assert.deepEqual(pkg.contributes.jsonValidation.find((j: { fileMatch: string }) => j.fileMatch === '*.tune.json'), { fileMatch: '*.tune.json', url: './schemas/tune.schema.json' });
+  const ignore = readFileSync(join(repoRoot, '.vscodeignore'), 'utf8');
+  for (const line of ['!schemas/*.json', '!trainer/styletune_trainer/*.py', '!dist/webview/*.css']) assert.ok(ignore.includes(line), line);
+});
+
+// ---- job files ------------------------------------------------------------------------------------
+
+test('a job file resolves output_dir against its folder, as the trainer does', () => {
+  const f = parseJobFile('/w/jobs/a.tune.json', JSON.stringify({ model: 'm', train_file: 'p.jsonl', output_dir: 'runs/one' }));
+  assert.equal(f.jobDir, '/w/jobs/runs/one');
+  assert.equal(parseJobFile('/w/a.tune.json', JSON.stringify({ model: 'm', train_file: 'p', output_dir: '/abs/out' })).jobDir, '/abs/out');
+});
+
+test('job file problems name the file, line and column and say what is expected', () => {
+  const bad = '{\n  "model": "m",\n  "train_file": "p.jsonl",\n}\n';
+  assert.throws(() => parseJobFile('/w/x.tune.json', bad), (e: unknown) => {
+    assert.ok(e instanceof JobFileError);
+    assert.equal(e.line, 4);
+    assert.match(e.message, /^\/w\/x\.tune\.json:4:1: not valid JSON .*no comments or trailing commas/);
+    return true;
+  });
+  assert.throws(() => parseJobFile('/w/x.tune.json', '{\n  "model": "m",\n  "train_file": "p",\n  "output_dir": ""\n}'),
+    /x\.tune\.json:4:3: "output_dir" must be a non-empty string \(the job folder\)/);
+  assert.throws(() => parseJobFile('/w/x.tune.json', '[1]'), /x\.tune\.json:1:1: a job file is one JSON object/);
+});
+
+test('the quick-pick job file carries absolute data paths and runs in its own folder', () => {
+  const q = quickJobFile({ model: '/m/tiny', trainFile: '/d/p.jsonl', jobDir: '/w/jobs/j1', preset: 'hal' });
+  assert.equal(q.path, '/w/jobs/j1/job.tune.json');
+  assert.deepEqual(JSON.parse(q.text), { model: '/m/tiny', train_file: '/d/p.jsonl', output_dir: '.', preset: 'hal' });
+  assert.equal(parseJobFile(q.path, q.text).jobDir, '/w/jobs/j1');
+  assert.equal(defaultJobName('/d/my pairs.pairs.jsonl', new Date(2026, 10, 22, 5, 7)), 'my-pairs-2026-11-22-0507');
+});
+
+// ---- job folder state ------------------------------------------------------------------------------
+
+test('a running job: alive pid with its token, step and ETA from the last progress event', () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'events.jsonl'), [started(10), progress(1, 10), progress(2, 10)].join('\n') + '\n');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: 4242, time: t0 }));
+  return writeLaunch(dir, launch(dir)).then(() => {
+    const calls: [number, string | undefined][] = [];
+    const s = readJob(dir, { alive: (pid, token) => (calls.push([pid, token]), true) });
+    assert.deepEqual(calls, [[4242, 'tok']], 'the token guards against a reused pid');
+    assert.equal(s.state, 'running');
+    assert.equal(s.step, 2);
+    assert.equal(s.totalSteps, 10);
+    assert.equal(s.etaS, 4);
+    assert.equal(progressText(s), 'step 2/10 · loss 0.670 · ETA 4 s');
+    assert.equal(stateText(s), 'running 2/10 · ETA 4 s');
+  });
+});
+
+test('a job whose process died while status.json says running is failed, with its last log lines', async () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'events.jsonl'), [started(10), progress(1, 10), progress(2, 10)].join('\n') + '\n');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: 4242, time: t0 + 1 }));
+  writeFileSync(join(dir, 'train.log'), Array.from({ length: 30 }, (_, i) => `2026-11-22 05:00:00 line ${i + 1}`).join('\n') + '\n');
+  await writeLaunch(dir, launch(dir));
+  const s = readJob(dir, { alive: () => false });
+  assert.equal(s.state, 'failed');
+  assert.equal(s.step, 2);
+  assert.match(s.message!, /ended without reporting a result .*Resume continues from the newest checkpoint/);
+  assert.equal(s.lastLog.length, 20);
+  assert.equal(s.lastLog.at(-1), '2026-11-22 05:00:00 line 30');
+  await markJobFailed(s);
+  const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
+  assert.equal(status.state, 'failed');
+  assert.equal(status.last_log.length, 20);
+  assert.equal(readJob(dir, { alive: () => false }).message, s.message, 'the recorded failure reads back the same');
+});
+
+test('done and stopped come from this run\'s done event; an earlier run\'s does not count', async () => {
+  const dir = freshDir();
+  const first = [started(10), progress(1, 10), done(1, 10, true, dir)].join('\n') + '\n';
+  writeFileSync(join(dir, 'events.jsonl'), first);
+  await writeLaunch(dir, launch(dir));
+  assert.equal(readJob(dir, { alive: () => false }).state, 'stopped');
+  // Resumed: the new run starts after the first run's bytes and ends done.
+  await writeLaunch(dir, launch(dir, { eventsOffset: Buffer.byteLength(first), startedAt: (t0 + 60) * 1000 }));
+  assert.equal(readJob(dir, { alive: () => true }).state, 'running');
+  assert.equal(readJob(dir, { alive: () => false }).state, 'failed', 'the resumed run died before its own done event');
+  appendFileSync(join(dir, 'events.jsonl'), [progress(2, 10), progress(10, 10), done(10, 10, false, dir)].join('\n') + '\n');
+  const s = readJob(dir, { alive: () => false });
+  assert.equal(s.state, 'done');
+  assert.equal(s.step, 10);
+  assert.equal(s.adapter, join(dir, 'adapter'));
+  await writeLaunch(dir, launch(dir, { eventsOffset: Buffer.byteLength(first), stopRequestedAt: Date.now() }));
+  assert.equal(readJob(dir, { alive: () => true }).state, 'stopping');
+});
+
+test('an error before the job folder was set up (a bad config) is read from the worker\'s stdout', async () => {
+  const dir = freshDir();
+  await writeLaunch(dir, launch(dir));
+  writeFileSync(join(dir, 'worker-stdout.jsonl'), ev('error', { kind: 'config', message: 'unknown config key `betta`', hint: 'Did you mean `beta`?' }) + '\n');
+  writeFileSync(join(dir, 'worker-stderr.log'), 'error (config): unknown config key `betta`\n');
+  const s = readJob(dir, { alive: () => false });
+  assert.equal(s.state, 'failed');
+  assert.equal(s.message, 'config error: unknown config key `betta` Did you mean `beta`?');
+  assert.deepEqual(s.lastLog, ['error (config): unknown config key `betta`'], 'no train.log yet: the stderr capture');
+});
+
+test('a job run by the CLI (no launch record) is followed through status.json\'s pid', () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'events.jsonl'), [started(4), progress(1, 4)].join('\n') + '\n');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: 777, time: t0 }));
+  assert.equal(readJob(dir, { alive: (pid) => pid === 777 }).state, 'running');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'done', pid: 777, time: t0, step: 4, adapter: join(dir, 'adapter') }));
+  assert.equal(readJob(dir, { alive: () => false }).state, 'done');
+});
+
+test('invalid lines in events.jsonl are reported with their line number, valid ones kept', () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'events.jsonl'), [started(4), '{"oops": 1}', 'not json', progress(1, 4)].join('\n') + '\n' + progress(2, 4).slice(0, 30));
+  const r = readEventsFile(join(dir, 'events.jsonl'));
+  assert.equal(r.events.length, 2, 'the unfinished last line waits');
+  assert.deepEqual(r.problems.map((p) => p.line), [2, 3]);
+  assert.match(r.problems[1].reason, /not JSON/);
+  const later = readEventsFile(join(dir, 'events.jsonl'), r.size);
+  assert.deepEqual(later.events, []);
+});
+
+test('lastLines reads the end of a big log', () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'train.log'), Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n') + '\n');
+  assert.deepEqual(lastLines(join(dir, 'train.log'), 3), ['line 19997', 'line 19998', 'line 19999']);
+  assert.deepEqual(lastLines(join(dir, 'missing.log'), 3), []);
+});
+
+test('FileTail hands over complete lines as they are appended, with line numbers, and starts over on truncation', async () => {
+  const dir = freshDir();
+  const file = join(dir, 'events.jsonl');
+  writeFileSync(file, 'a\nb\n');
+  const got: [string[], number][] = [];
+  const tail = new FileTail(file, 2, (lines, first) => got.push([lines, first]), 50);
+  const waitFor = async (count: number) => {
+    for (let i = 0; i < 100 && got.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitFor(1);
+  assert.deepEqual(got, [[['b'], 2]]);
+  appendFileSync(file, 'c\nd');
+  await waitFor(2);
+  assert.deepEqual(got[1], [['c'], 3]);
+  appendFileSync(file, '\n');
+  await waitFor(3);
+  assert.deepEqual(got[2], [['d'], 4]);
+  writeFileSync(file, 'x\n');
+  await waitFor(4);
+  tail.close();
+  assert.deepEqual(got[3], [['x'], 1]);
+});
+
+test('chart points: one per step in order; a step repeated by a resumed run takes the later value', () => {
+  const parse = (lines: string[]) => readEventsFromLines(lines);
+  const pts: Point[] = [];
+  let r = mergePoints(pts, parse([progress(1, 5), progress(2, 5), progress(3, 5)]));
+  assert.equal(r.rewritten, false);
+  r = mergePoints(pts, parse([progress(3, 5, { loss: 0.1 }), progress(4, 5)]));
+  assert.equal(r.rewritten, true);
+  assert.deepEqual(pts.map((p) => p.step), [1, 2, 3, 4]);
+  assert.equal(pts[2].loss, 0.1);
+  assert.ok(pts.every((p) => METRICS.every((m) => m.key in p)), 'every metric the table explains is in a point');
+});
+
+function readEventsFromLines(lines: string[]) {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'e.jsonl'), lines.join('\n') + '\n');
+  return readEventsFile(join(dir, 'e.jsonl')).events;
+}
+
+test('the job view protocol accepts only well-formed messages', () => {
+  assert.ok(isViewMessage({ type: 'action', action: 'stop' }));
+  assert.ok(!isViewMessage({ type: 'action', action: 'rm -rf' }));
+  assert.ok(isViewMessage({ type: 'rendered', step: 3, points: 3 }));
+  assert.ok(!isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'exploded', step: 0, lastLog: [] } }));
+  assert.ok(isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'failed', step: 0, lastLog: ['a'], preset: null } }));
+  assert.ok(!isHostMessage({ type: 'points', reset: true, points: [{ step: 1 }] }));
+});
+
+test('METRICS explains rewards/chosen going negative, the usual misreading', () => {
+  assert.match(METRICS.find((m) => m.key === 'rewards/chosen')!.explain, /negative is normal/);
+});
+
+// ---- processes ---------------------------------------------------------------------------------
+
+test('isProcessAlive: this process yes, with its token; a token of another start no; an ended child no', async () => {
+  const token = processStartToken(process.pid);
+  assert.ok(isProcessAlive(process.pid, token));
+  if (token !== undefined) assert.ok(!isProcessAlive(process.pid, `${token}0`), 'same pid, other start time: not ours');
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(!isProcessAlive(child.pid!));
+  assert.ok(!isProcessAlive(-1));
+});
