@@ -8,8 +8,8 @@
  *   #notchat     a 200 body that is not a chat completion
  *
  * Ratings: statement 1 is 5 when SPEAKER says "lol", else 1; the others are fixed by a hash of the
- * transcript. Checklist answers: an item is true when the first "quoted" word in it occurs in SPEAKER's
- * lines (case-insensitive). Every request is counted, so tests can assert that cached runs send none.
+ * transcript. Checklist answers: an item is true when the first "quoted" word in it occurs as a whole
+ * word in SPEAKER's lines (case-insensitive). Every request is counted, so tests can assert that cached runs send none.
  *
  *   const server = await startJudgeServer();  … server.url (…/v1), server.requests, await server.close()
  *   node out/test/support/judgeServer.js [port]   (prints the URL; for trying the commands by hand)
@@ -85,7 +85,7 @@ export async function startJudgeServer(port = 0): Promise<JudgeServer> {
       const items = user.slice(user.indexOf('Checklist:\n') + 11, user.indexOf('\n\nConversation:')).split('\n');
       const answers = items.map((item) => {
         const word = /"([^"]+)"/.exec(item)?.[1];
-        return word !== undefined && speaker.includes(word.toLowerCase());
+        return word !== undefined && new RegExp(`\\b${word.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(speaker);
       });
       return reply(JSON.stringify({ answers }));
     }

@@ -1,0 +1,194 @@
+/**
+ * Applying a checklist to dialogue files with the judge, and the pass rates that come out.
+ *
+ * Each dialogue gets one judge call with every item that applies to it (the pattern groups, plus the
+ * scenario groups of its scenario). Rates are per model: a dialogue line's model is its `modelField`
+ * (default `model`), else its file's name; pair and human/ai lines count their sides as models
+ * (`chosen`/`rejected`, `human`/`ai`). A failed judge call is a per-line diagnostic and counts nowhere.
+ *
+ *   item pass rate   passes / dialogues the item applied to
+ *   group pass rate  Σ weight·pass / Σ weight over the group's items and those dialogues (weighted)
+ *   overall          the same over every item
+ */
+import { basename } from 'node:path';
+import { readRecords } from '../formats';
+import type { Judge } from '../judge/judge';
+import { recordSides } from '../judge/ratings';
+import type { Diagnostic } from '../types';
+import type { Checklist } from './checklist';
+
+/** One judge answer: item `item` of group `group` for one dialogue of `model`. */
+export interface Observation {
+  model: string;
+  group: number;
+  item: number;
+  passed: boolean;
+}
+
+export interface ChecklistRun {
+  observations: Observation[];
+  /** Dialogues checked per model (at least one item applied and the judge answered). */
+  dialogues: Map<string, number>;
+  /** Dialogues the judge failed on, per model. */
+  failed: Map<string, number>;
+  diagnostics: Diagnostic[];
+}
+
+export interface ChecklistRunOptions {
+  role?: string;
+  signal?: AbortSignal;
+  parallel?: number;
+  onProgress?: (dialoguesDone: number) => void;
+}
+
+export async function runChecklist(checklist: Checklist, files: readonly string[], judge: Judge, opts: ChecklistRunOptions = {}): Promise<ChecklistRun> {
+  const role = opts.role ?? 'assistant';
+  const run: ChecklistRun = { observations: [], dialogues: new Map(), failed: new Map(), diagnostics: [] };
+  const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  const pending = new Set<Promise<void>>();
+  const parallel = Math.max(1, opts.parallel ?? 8);
+  let done = 0;
+  for (const file of files) {
+    for await (const item of readRecords(file, { signal: opts.signal })) {
+      if (opts.signal?.aborted) break;
+      if ('diagnostic' in item) {
+        run.diagnostics.push(item.diagnostic);
+        continue;
+      }
+      const { record, line } = item;
+      const scenario = record.raw[checklist.scenarioField];
+      const applicable: { group: number; item: number; statement: string }[] = [];
+      checklist.groups.forEach((g, gi) => {
+        if (g.kind === 'scenario' && String(scenario) !== g.name) return;
+        g.items.forEach((it, ii) => applicable.push({ group: gi, item: ii, statement: it.statement }));
+      });
+      if (applicable.length === 0) continue;
+      const fileModel = record.raw[checklist.modelField] !== undefined ? String(record.raw[checklist.modelField]) : basename(file);
+      for (const side of recordSides(record, role)) {
+        const model = side.name === 'dialogue' ? fileModel : side.name;
+        const task = judge
+          .check(
+            side.messages,
+            role,
+            applicable.map((a) => a.statement),
+            opts.signal,
+          )
+          .then(
+            ({ answers }) => {
+              inc(run.dialogues, model);
+              applicable.forEach((a, i) => run.observations.push({ model, group: a.group, item: a.item, passed: answers[i] }));
+            },
+            (err: unknown) => {
+              if (opts.signal?.aborted) return;
+              inc(run.failed, model);
+              const what = side.name === 'dialogue' ? 'the dialogue' : `\`${side.name}\``;
+              run.diagnostics.push({ file, line, column: 1, severity: 'error', message: `judge could not check ${what}: ${(err as Error).message}` });
+            },
+          )
+          .finally(() => {
+            pending.delete(task);
+            opts.onProgress?.(++done);
+          });
+        pending.add(task);
+        if (pending.size >= parallel) await Promise.race(pending);
+      }
+    }
+  }
+  await Promise.all(pending);
+  run.diagnostics.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return run;
+}
+
+export interface Rate {
+  /** Dialogues (for items) or weighted answers' count of dialogues (for groups). */
+  n: number;
+  passRate: number;
+}
+
+export interface ChecklistReport {
+  name: string;
+  models: { model: string; dialogues: number; failed: number; passRate: number }[];
+  groups: {
+    name: string;
+    kind: 'pattern' | 'scenario';
+    byModel: Record<string, Rate>;
+    items: { statement: string; weight: number; byModel: Record<string, Rate> }[];
+  }[];
+}
+
+/** Pass rates from observations (pure: the tests check it against hand-computed figures). */
+export function checklistReport(checklist: Checklist, run: Pick<ChecklistRun, 'observations' | 'dialogues' | 'failed'>): ChecklistReport {
+  const models = [...new Set([...run.dialogues.keys(), ...run.failed.keys(), ...run.observations.map((o) => o.model)])];
+  const weighted = (obs: Observation[]) => {
+    let num = 0;
+    let den = 0;
+    for (const o of obs) {
+      const w = checklist.groups[o.group].items[o.item].weight;
+      den += w;
+      if (o.passed) num += w;
+    }
+    return den > 0 ? num / den : NaN;
+  };
+  const byModel = (obs: Observation[], count: (o: Observation[]) => number) =>
+    Object.fromEntries(
+      models.flatMap((m) => {
+        const mine = obs.filter((o) => o.model === m);
+        return mine.length > 0 ? [[m, { n: count(mine), passRate: weighted(mine) }]] : [];
+      }),
+    );
+  return {
+    name: checklist.name,
+    models: models.map((model) => ({
+      model,
+      dialogues: run.dialogues.get(model) ?? 0,
+      failed: run.failed.get(model) ?? 0,
+      passRate: weighted(run.observations.filter((o) => o.model === model)),
+    })),
+    groups: checklist.groups.map((g, gi) => {
+      const inGroup = run.observations.filter((o) => o.group === gi);
+      return {
+        name: g.name,
+        kind: g.kind,
+        // Every applicable item is answered per dialogue, so a group's dialogue count is its first item's.
+        byModel: byModel(inGroup, (mine) => mine.filter((o) => o.item === 0).length),
+        items: g.items.map((it, ii) => ({
+          statement: it.statement,
+          weight: it.weight,
+          byModel: byModel(
+            inGroup.filter((o) => o.item === ii),
+            (mine) => mine.length,
+          ),
+        })),
+      };
+    }),
+  };
+}
+
+const pct = (r: number | undefined) => (r === undefined || Number.isNaN(r) ? '–' : `${(100 * r).toFixed(1)} %`);
+const delta = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? '–' : `${b - a >= 0 ? '+' : '−'}${(100 * Math.abs(b - a)).toFixed(1)} pt`;
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * The report as markdown. With `compare` = [base, tuned] (two model names) a Δ column shows tuned − base.
+ */
+export function checklistMarkdown(report: ChecklistReport, compare?: readonly [string, string]): string {
+  const models = compare ? [...compare] : report.models.map((m) => m.model);
+  const head = (first: string) => `| ${first} | ${models.map(cell).join(' | ')} |${compare ? ' Δ |' : ''}\n|---|${models.map(() => '---|').join('')}${compare ? '---|' : ''}`;
+  const row = (label: string, rates: Record<string, Rate | undefined>) =>
+    `| ${label} | ${models.map((m) => (rates[m] ? `${pct(rates[m]!.passRate)} (n=${rates[m]!.n})` : '–')).join(' | ')} |${compare ? ` ${delta(rates[compare[0]]?.passRate, rates[compare[1]]?.passRate)} |` : ''}`;
+  const out = [`# Checklist: ${cell(report.name)}`, ''];
+  out.push('Weighted pass rates (Σ weight of items passed / Σ weight of items checked); n = dialogues.', '');
+  out.push(head('overall'));
+  const overall = Object.fromEntries(report.models.map((m) => [m.model, { n: m.dialogues, passRate: m.passRate }]));
+  out.push(row('all items', overall));
+  const failed = report.models.filter((m) => m.failed > 0);
+  if (failed.length > 0) out.push('', `Not checked (judge failed): ${failed.map((m) => `${m.model} ${m.failed}`).join(', ')} dialogue(s); see the diagnostics.`);
+  out.push('', '## Groups', '', head('group'));
+  for (const g of report.groups) out.push(row(`${cell(g.name)} (${g.kind})`, g.byModel));
+  for (const g of report.groups) {
+    out.push('', `## ${cell(g.name)} (${g.kind})`, '', head('item (weight)'));
+    for (const it of g.items) out.push(row(`${cell(it.statement)} (${it.weight})`, it.byModel));
+  }
+  return out.join('\n') + '\n';
+}
