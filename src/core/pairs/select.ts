@@ -46,7 +46,7 @@ export function sampleSd(values: ArrayLike<number>): number {
 
 /**
  * Pairs of one group. `globalSd` is the SD over every candidate of the run (for scope 'all').
- * Order: by chosen score, highest first, then by rejected score, lowest first; `maxPerGroup` keeps the
+ * Order: by chosen score, highest first, then by rejected score, highest first (ties: input order); `maxPerGroup` keeps the
  * widest gaps (earlier order breaks ties).
  */
 export function selectGroup(scores: readonly number[], rule: Rule, opts: { globalSd?: number; maxPerGroup?: number } = {}): GroupSelection {
