@@ -12,6 +12,7 @@ import { registerModelCommands } from './modelCommands';
 import { registerPreview } from './preview';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
+import { registerVotes } from './votes';
 
 let models: ModelCache | undefined;
 
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerLabeling(context, services);
   registerJobs(context, services);
   registerPreview(context, services);
+  registerVotes(context, services);
   context.subscriptions.push(registerInspector(services));
 }
 

@@ -1,0 +1,137 @@
+/**
+ * The vote report in a webview: one or more votes files (one per annotator, or merged), the items they
+ * were cast on, and the active reward model for the agreement figure. Recomputed when a votes file
+ * changes, so a report left open beside a running session follows it.
+ */
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { scoreItems } from '../../core/votes/rewards';
+import { readVotes } from '../../core/votes/records';
+import { buildReport, type ReportInputs } from '../../core/votes/report';
+import { isWebviewMessage, type HostMessage, type ReportView } from '../../../webview/votes/protocol';
+import { acquireActiveModel, modelName } from '../modelCommands/activeModel';
+import { webviewRoots } from '../webviewPage';
+import { votesHtml } from './html';
+import { loadItemsWithProblems, showProblems, type VotesServices } from './shared';
+
+export const REPORT_VIEW_TYPE = 'styletune.voteReport';
+
+export class ReportPanel {
+  private static readonly open = new Map<string, ReportPanel>();
+
+  private report: ReportView | undefined;
+  private run: Promise<ReportView> | undefined;
+  private rerun: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  static async show(s: VotesServices, votes: vscode.Uri[], items: vscode.Uri[]): Promise<ReportView> {
+    const key = [...votes, ...items].map((u) => u.toString()).join('\n');
+    let p = ReportPanel.open.get(key);
+    if (p) {
+      p.panel.reveal();
+      return p.run ?? p.compute();
+    }
+    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Vote report: ${basename(votes[0].fsPath)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)),
+    });
+    p = new ReportPanel(s, panel, votes, items, key);
+    ReportPanel.open.set(key, p);
+    return p.compute();
+  }
+
+  private constructor(
+    private readonly s: VotesServices,
+    private readonly panel: vscode.WebviewPanel,
+    private readonly votes: vscode.Uri[],
+    private readonly items: vscode.Uri[],
+    private readonly key: string,
+  ) {
+    panel.webview.html = votesHtml(panel.webview, vscode.Uri.file(s.extensionPath), 'Vote report');
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => {
+        // The report only listens for `ready`; anything else (or malformed) is ignored.
+        if (isWebviewMessage(m) && m.type === 'ready' && this.report) this.post({ type: 'report', report: this.report });
+      }),
+      panel.onDidDispose(() => this.dispose()),
+    );
+    for (const uri of votes) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.fsPath)));
+      const later = () => this.scheduleRerun();
+      this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+    }
+  }
+
+  private post(m: HostMessage): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private compute(): Promise<ReportView> {
+    const run = this.build().then(
+      (report) => {
+        this.report = report;
+        this.post({ type: 'report', report });
+        return report;
+      },
+      (err: Error) => {
+        this.s.log.error(`Vote report: ${err.stack ?? err}`);
+        this.post({ type: 'error', message: err.message });
+        throw err;
+      },
+    );
+    this.run = run;
+    return run;
+  }
+
+  private scheduleRerun(): void {
+    if (this.rerun) clearTimeout(this.rerun);
+    this.rerun = setTimeout(() => {
+      this.rerun = undefined;
+      void this.compute().catch(() => undefined);
+    }, 300);
+  }
+
+  private async build(): Promise<ReportView> {
+    const read = await readVotes(this.votes.map((u) => u.fsPath));
+    await showProblems(this.s, this.votes, read.diagnostics);
+    const inputs: ReportInputs = { votes: read.votes };
+    const notes: string[] = [];
+    if (read.diagnostics.length) notes.push(`${read.diagnostics.length} line(s) of the votes file(s) are not votes (see the Problems panel).`);
+    if (this.items.length) {
+      const loaded = await loadItemsWithProblems(this.s, this.items);
+      inputs.items = loaded.items;
+      try {
+        const lease = await acquireActiveModel(this.s, this.items[0]);
+        try {
+          const scored = await scoreItems(loaded.items, lease.model);
+          for (const p of scored.problems) this.s.log.warn(p);
+          inputs.rewards = { scores: scored.scores, model: modelName(lease.model.spec, lease.file) };
+        } finally {
+          lease.release();
+        }
+      } catch (err) {
+        notes.push(`The reward model could not score the responses: ${(err as Error).message}`);
+      }
+    }
+    const report = buildReport(inputs);
+    return {
+      ...report,
+      notes: [...notes, ...report.notes],
+      title: this.votes.map((u) => basename(u.fsPath)).join(', '),
+      sources: [...this.votes, ...this.items].map((u) => vscode.workspace.asRelativePath(u)),
+    };
+  }
+
+  private dispose(): void {
+    ReportPanel.open.delete(this.key);
+    if (this.rerun) clearTimeout(this.rerun);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The items a votes file was cast on, by name: `x.votes.jsonl` → `x.jsonl`, when it exists. */
+export function itemsBeside(votesFile: vscode.Uri): vscode.Uri | undefined {
+  const path = votesFile.fsPath.replace(/\.votes\.jsonl$/i, '.jsonl');
+  return path !== votesFile.fsPath && existsSync(path) ? vscode.Uri.file(path) : undefined;
+}
