@@ -9,6 +9,7 @@ import { registerJobs } from './jobs';
 import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
 import { registerModelCommands } from './modelCommands';
+import { registerPairs } from './pairs';
 import { registerPreview } from './preview';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerJobs(context, services);
   registerPreview(context, services);
   registerVotes(context, services);
+  registerPairs(context, services);
   context.subscriptions.push(registerInspector(services));
 }
 
