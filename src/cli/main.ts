@@ -7,8 +7,8 @@
  *   styletune traits
  *   styletune tune JOB.json
  *   styletune votes report VOTES... [--items ITEMS] [--model M.onnx] [--json] | votes merge VOTES... --out FILE
- *   styletune votes report VOTES... [--items ITEMS] [--model M.onnx] [--json] | votes merge VOTES... --out FILE
  *   styletune pairs ranked|contrast FILE --out OUT.jsonl
+ *   styletune judge FILE --out RATINGS.jsonl [--endpoint URL --model NAME] | checklist CHECKLIST.yaml DIALOGUES...
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,9 +18,10 @@ import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/tra
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
 import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
+import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
+import { scoreWithJudgeRatings } from '../core/judge/score';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
-import { runVotes, VotesUsageError } from './votes';
 import { runVotes, VotesUsageError } from './votes';
 
 /** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
@@ -38,8 +39,9 @@ Commands:
   traits               list the traits the engine measures
   tune JOB.json        run a LoRA DPO job in the Python worker, streaming its events as JSON lines
   votes report|merge   blind A/B vote results: selection rates, ratings, reward model agreement
-  votes report|merge   blind A/B vote results: selection rates, ratings, reward model agreement
   pairs ranked|contrast  build DPO pairs with the reward: reward-ranked candidates or casual/formal contrast
+  judge FILE.jsonl     rate every line on HAL's 32 statements with an LLM judge (OpenAI-compatible endpoint)
+  checklist C.yaml F...  apply a checklist with the LLM judge: pass rates per model, group and item
 
 Run 'styletune <command> --help' for a command's options.`,
   score: `Usage: styletune score FILE.jsonl [--model M.onnx] [--role ROLE]
@@ -53,7 +55,8 @@ score = bias + sum of contributions. Exit code 1 if any line was bad; every vali
 
 Options:
   --model M.onnx    reward model (default: the shipped ${DEFAULT_MODEL_RELATIVE_PATH})
-  --role ROLE       whose turns to score in dialogues (default: the model's, usually assistant)`,
+  --role ROLE       whose turns to score in dialogues (default: the model's, usually assistant)
+  --judge-ratings FILE   LLM-judge ratings (styletune judge) for a model that weighs judge traits`,
   fit: `Usage: styletune fit FILE... --out M.onnx [options]
 
 Fits a linear reward (Bradley-Terry logistic regression on trait differences) from pair lines
@@ -68,11 +71,19 @@ Options:
   --by FIELD        also report accuracy by this field of each line (e.g. ai_model)
   --balance MODE    sources (default: each file weighs the same) or none
   --name NAME       a name stored in the model's training summary
-  --json            print the report as JSON`,
+  --json            print the report as JSON
+  --judge-ratings FILE   LLM-judge ratings to fit judge traits (judge.hal01…judge.hal32) too: files from
+                    styletune judge, or HAL's {game_id, human_ratings, ai_ratings} joined by game_id;
+                    repeatable. A line whose sides have no ratings is a diagnostic and is left out.
+  --traits SET      lexical, judge, judge16 (HAL's 16), all, or trait ids separated by commas
+                    (default: all with --judge-ratings, else lexical)`,
   eval: `Usage: styletune eval FILE... [--model M.onnx] [--by FIELD] [--role ROLE] [--json]
 
 Pairwise accuracy: the share of pair lines where chosen outscores rejected, and of human/ai lines
-where the human side outscores the AI side, per file and per value of --by (e.g. ai_model).`,
+where the human side outscores the AI side, per file and per value of --by (e.g. ai_model).
+A model that weighs LLM-judge traits needs --judge-ratings FILE (as for score).`,
+  judge: JUDGE_HELP,
+  checklist: CHECKLIST_HELP,
   traits: `Usage: styletune traits [--json]
 
 Lists every trait: id, label, range, the HAL statements it approximates, and what it measures.`,
@@ -97,7 +108,7 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>,
 }
 
 async function score(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { model: { type: 'string' }, role: { type: 'string' } }, 'score');
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, role: { type: 'string' }, 'judge-ratings': { type: 'string', multiple: true } }, 'score');
   if (values.help) return help('score');
   if (positionals.length !== 1) throw new UsageError(`score takes one file\n\n${HELP.score}`);
   const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
@@ -107,7 +118,10 @@ async function score(argv: string[]): Promise<number> {
     if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
     out.length = 0;
   };
-  for await (const r of scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined })) {
+  const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
+  if (model.usesJudge && !ratings) throw new UsageError(`${model.file} weighs LLM-judge ratings: rate the file first (styletune judge FILE --out R.jsonl) and pass --judge-ratings R.jsonl`);
+  const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined });
+  for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
       process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
@@ -134,6 +148,8 @@ async function fit(argv: string[]): Promise<number> {
       balance: { type: 'string' },
       name: { type: 'string' },
       json: { type: 'boolean' },
+      'judge-ratings': { type: 'string', multiple: true },
+      traits: { type: 'string' },
     },
     'fit',
   );
@@ -154,7 +170,9 @@ async function fit(argv: string[]): Promise<number> {
   const l1 = num('l1', values.l1);
   const l2 = num('l2', values.l2);
   const role = values.role as string | undefined;
-  const data = await collectComparisons(positionals, { role, by: values.by as string | undefined });
+  const judgeRatings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
+  const traitIds = traitSelection(values.traits as string | undefined, judgeRatings !== undefined, (m) => new UsageError(`${m}\n\n${HELP.fit}`));
+  const data = await collectComparisons(positionals, { role, by: values.by as string | undefined, judgeRatings });
   for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (data.skippedDialogues > 0) {
     process.stderr.write(`${data.skippedDialogues} dialogue line(s) carry no preference and were not used for fitting\n`);
@@ -166,6 +184,7 @@ async function fit(argv: string[]): Promise<number> {
     role,
     balance: balance as 'sources' | 'none' | undefined,
     name: values.name as string | undefined,
+    traits: traitIds,
   });
   await saveSpec(spec, values.out as string);
   if (values.json) {
@@ -184,17 +203,19 @@ async function fit(argv: string[]): Promise<number> {
 }
 
 async function evaluate(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { model: { type: 'string' }, by: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' } }, 'eval');
+  const { values, positionals } = parse(argv, { model: { type: 'string' }, by: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' }, 'judge-ratings': { type: 'string', multiple: true } }, 'eval');
   if (values.help) return help('eval');
   if (positionals.length === 0) throw new UsageError(`eval needs at least one file\n\n${HELP.eval}`);
   const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
   const by = values.by as string | undefined;
+  const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   const tally = new AccuracyTally();
   let bad = 0;
   for (const file of positionals) {
     // The breakdown field lives in the raw line, so read records alongside the scores.
     const groups = by ? await fieldValues(file, by) : undefined;
-    for await (const r of scoreJsonlFile(file, model, { role: values.role as string | undefined })) {
+    const role = values.role as string | undefined;
+    for await (const r of model.usesJudge && ratings ? scoreWithJudgeRatings(file, model, ratings, { role }) : scoreJsonlFile(file, model, { role })) {
       if (r.kind === 'diagnostic') {
         bad++;
         process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
@@ -263,12 +284,16 @@ export async function main(argv: string[]): Promise<number> {
       return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
         throw err instanceof VotesUsageError ? new UsageError(err.message) : err;
       });
-    case 'votes':
-      return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
-        throw err instanceof VotesUsageError ? new UsageError(err.message) : err;
-      });
     case 'pairs':
       return runPairs(rest);
+    case 'judge':
+    case 'checklist': {
+      const opts = command === 'judge' ? { ...JUDGE_OPTIONS, out: { type: 'string' as const } } : { ...JUDGE_OPTIONS, out: { type: 'string' as const }, json: { type: 'boolean' as const }, compare: { type: 'string' as const } };
+      const { values, positionals } = parse(rest, opts, command);
+      if (values.help) return help(command);
+      const usage = (m: string) => new UsageError(`${m}\n\n${HELP[command]}`);
+      return command === 'judge' ? runJudgeCommand(values, positionals, usage) : runChecklistCommand(values, positionals, usage);
+    }
     case undefined:
     case '-h':
     case '--help':

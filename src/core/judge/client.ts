@@ -60,7 +60,9 @@ export class ChatClient {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new JudgeError(`judge base URL must be http or https, got ${url.protocol}`);
     if (!options.model) throw new JudgeError('no judge model named; set the model (styletune.judge.model / --model)');
-    this.options = { ...JUDGE_DEFAULTS, ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
+    // Options left undefined (e.g. a CLI flag not given) keep their defaults.
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ChatClientOptions;
+    this.options = { ...JUDGE_DEFAULTS, ...given, baseUrl: options.baseUrl.replace(/\/+$/, '') };
   }
 
   get name(): string {
