@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { registerAnnotations } from './annotations';
 import { registerInspector } from './inspector';
 import { registerJobs } from './jobs';
+import { registerJudge } from './judge';
 import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
 import { registerModelCommands } from './modelCommands';
@@ -45,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerPreview(context, services);
   registerVotes(context, services);
   registerPairs(context, services);
+  registerJudge(context, services);
   context.subscriptions.push(registerInspector(services));
 }
 

@@ -1,0 +1,277 @@
+/**
+ * The LLM judge in the editor:
+ *   styletune.judge.setApiKey      "StyleTune: Set Judge API Key" (kept in SecretStorage, never in settings)
+ *   styletune.judge.rateFile       "StyleTune: Rate with LLM Judge": the JSONL in the editor → <name>.ratings.jsonl
+ *   styletune.judge.runChecklist   "StyleTune: Run Checklist Evaluation…": a checklist over dialogue files → markdown report
+ *
+ * Endpoint and model come from settings (styletune.judge.*). Dialogue text leaves the machine, so in an
+ * untrusted workspace an endpoint named by the workspace's own settings is only used after the user says so.
+ */
+import { basename, dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { writeFileAtomic } from '../../core/atomic';
+import { loadChecklist } from '../../core/checklist/checklist';
+import { checklistMarkdown, checklistReport, runChecklist, type ChecklistReport } from '../../core/checklist/evaluate';
+import { JudgeCache } from '../../core/judge/cache';
+import { ChatClient } from '../../core/judge/client';
+import { Judge } from '../../core/judge/judge';
+import { rateFile, ratedLineDiagnostics, ratedLineToJson } from '../../core/judge/ratings';
+import { formatDiagnostic, type Diagnostic } from '../../core/types';
+import { toVscodeDiagnostic } from '../diagnostics';
+
+export const SECRET_KEY = 'styletune.judge.apiKey';
+
+interface Services {
+  log: vscode.LogOutputChannel;
+}
+
+export interface RateResult {
+  file: string;
+  output: string;
+  lines: number;
+  rated: number;
+  failed: number;
+  fromCache: number;
+  requests: number;
+}
+
+export interface ChecklistResult {
+  report: ChecklistReport;
+  markdown: string;
+  problems: number;
+  output?: string;
+}
+
+export function registerJudge(context: vscode.ExtensionContext, s: Services): void {
+  const problems = vscode.languages.createDiagnosticCollection('styletune-judge');
+  context.subscriptions.push(
+    problems,
+    vscode.workspace.onDidCloseTextDocument((doc) => problems.delete(doc.uri)),
+    // Tests pass the key as the argument; people type it into a password box.
+    vscode.commands.registerCommand('styletune.judge.setApiKey', (key?: unknown) => setApiKey(context, typeof key === 'string' ? key : undefined)),
+    vscode.commands.registerCommand('styletune.judge.rateFile', (arg?: unknown) => rateCurrentFile(context, s, problems, arg)),
+    vscode.commands.registerCommand('styletune.judge.runChecklist', (arg?: unknown) => runChecklistCommand(context, s, problems, arg)),
+  );
+}
+
+async function setApiKey(context: vscode.ExtensionContext, given?: string): Promise<boolean> {
+  const key =
+    given ??
+    (await vscode.window.showInputBox({
+      title: 'StyleTune: Judge API Key',
+      prompt: 'The key for the judge endpoint (styletune.judge.baseUrl). Stored in VS Code\'s secret storage, never in settings. Leave empty to remove it.',
+      password: true,
+      ignoreFocusOut: true,
+    }));
+  if (key === undefined) return false;
+  if (key.trim() === '') {
+    await context.secrets.delete(SECRET_KEY);
+    void vscode.window.showInformationMessage('Judge API key removed.');
+  } else {
+    await context.secrets.store(SECRET_KEY, key.trim());
+    void vscode.window.showInformationMessage('Judge API key saved in secret storage.');
+  }
+  return true;
+}
+
+/** The judge from settings and the stored key, or undefined (after telling the user why). */
+async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vscode.Uri): Promise<Judge | undefined> {
+  const config = vscode.workspace.getConfiguration('styletune.judge', resource);
+  const baseUrl = config.get<string>('baseUrl', '').trim();
+  const model = config.get<string>('model', '').trim();
+  if (!baseUrl || !model) {
+    const choice = await vscode.window.showErrorMessage(
+      'Set the judge endpoint first: styletune.judge.baseUrl (an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1) and styletune.judge.model.',
+      'Open Settings',
+    );
+    if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'styletune.judge');
+    return undefined;
+  }
+  if (!vscode.workspace.isTrusted) {
+    // restrictedConfigurations keeps workspace values out in untrusted workspaces; this covers folder-level values and says why.
+    const inspected = config.inspect<string>('baseUrl');
+    const fromWorkspace = [inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined && v.trim() === baseUrl);
+    if (fromWorkspace) {
+      const go = await vscode.window.showWarningMessage(
+        `This workspace is not trusted, and its settings name the judge endpoint ${baseUrl}. Send the file's dialogues there?`,
+        { modal: true },
+        'Send',
+      );
+      if (go !== 'Send') return undefined;
+    }
+  }
+  let client: ChatClient;
+  try {
+    client = new ChatClient({
+      baseUrl,
+      model,
+      apiKey: (await context.secrets.get(SECRET_KEY)) || undefined,
+      requestsPerMinute: positive(config.get<number>('requestsPerMinute')),
+      concurrency: positive(config.get<number>('concurrency')),
+      timeoutMs: positive(config.get<number>('timeoutSeconds')) === undefined ? undefined : config.get<number>('timeoutSeconds')! * 1000,
+      maxRetries: config.get<number>('maxRetries'),
+    });
+  } catch (err) {
+    void vscode.window.showErrorMessage((err as Error).message);
+    return undefined;
+  }
+  return new Judge(client, new JudgeCache(cacheDir(context)));
+}
+
+const positive = (v: number | undefined) => (typeof v === 'number' && v > 0 ? v : undefined);
+
+/** Beside the workspace (shared with the CLI run from its root), else the extension's own storage. */
+function cacheDir(context: vscode.ExtensionContext): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder && folder.uri.scheme === 'file' ? join(folder.uri.fsPath, '.styletune', 'judge-cache') : join(context.globalStorageUri.fsPath, 'judge-cache');
+}
+
+interface FileArg {
+  file?: vscode.Uri | string;
+  output?: vscode.Uri | string;
+}
+const toPath = (v: vscode.Uri | string) => (v instanceof vscode.Uri ? v.fsPath : v);
+
+async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, problems: vscode.DiagnosticCollection, arg?: unknown): Promise<RateResult | undefined> {
+  const a: FileArg = arg instanceof vscode.Uri ? { file: arg } : arg && typeof arg === 'object' ? (arg as FileArg) : {};
+  const file = a.file ? toPath(a.file) : await savedActiveJsonl();
+  if (!file) return undefined;
+  const judge = await judgeFromSettings(context, vscode.Uri.file(file));
+  if (!judge) return undefined;
+  const output = a.output ? toPath(a.output) : join(dirname(file), `${basename(file).replace(/\.jsonl$/i, '')}.ratings.jsonl`);
+  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(file)).get<string>('role') || 'assistant';
+  const client = judge.backend as ChatClient;
+
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Rating ${basename(file)} with ${client.name}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const onCancel = token.onCancellationRequested(() => abort.abort());
+      const lines: string[] = [];
+      const diags: Diagnostic[] = [];
+      let rated = 0;
+      try {
+        for await (const r of rateFile(file, judge, { role, signal: abort.signal, parallel: 2 * client.options.concurrency })) {
+          const d = ratedLineDiagnostics(r, file);
+          diags.push(...d);
+          if (r.kind !== 'diagnostic') rated += r.sides.length - d.length;
+          lines.push(JSON.stringify(ratedLineToJson(r, client.name)));
+          progress.report({ message: `${lines.length} line(s), ${judge.cache!.hits} from the cache` });
+        }
+      } catch (err) {
+        if (abort.signal.aborted) return undefined;
+        throw err;
+      } finally {
+        onCancel.dispose();
+      }
+      if (abort.signal.aborted) return undefined;
+      await writeFileAtomic(output, lines.length > 0 ? lines.join('\n') + '\n' : '');
+      return { lines: lines.length, rated, diags };
+    },
+  ).then(
+    (r) => r,
+    (err: Error) => {
+      s.log.error(`Rating ${file} failed: ${err.stack ?? err}`);
+      void vscode.window.showErrorMessage(`Cannot rate ${basename(file)}: ${err.message}`);
+      return null;
+    },
+  );
+  if (result === null) return undefined;
+  if (result === undefined) {
+    void vscode.window.showInformationMessage(`Rating cancelled; nothing was written. Answers already received are cached.`);
+    return undefined;
+  }
+  await showProblems(problems, file, result.diags, s);
+  const summary: RateResult = { file, output, lines: result.lines, rated: result.rated, failed: result.diags.length, fromCache: judge.cache!.hits, requests: client.requests };
+  const message = `Rated ${result.rated} conversation(s) of ${basename(file)} (${summary.fromCache} from the cache) → ${basename(output)}` + (summary.failed > 0 ? `; ${summary.failed} could not be rated (see Problems)` : '');
+  s.log.info(`${message} ${output}`);
+  void (summary.failed > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
+  return summary;
+}
+
+async function showProblems(problems: vscode.DiagnosticCollection, file: string, diags: Diagnostic[], s: Services): Promise<void> {
+  for (const d of diags) s.log.warn(formatDiagnostic(d));
+  const uri = vscode.Uri.file(file);
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file) ?? (diags.length > 0 ? await vscode.workspace.openTextDocument(uri) : undefined);
+  if (!doc) return problems.delete(uri);
+  problems.set(
+    uri,
+    diags.filter((d) => d.file === file).map((d) => toVscodeDiagnostic(d, doc)),
+  );
+}
+
+async function savedActiveJsonl(): Promise<string | undefined> {
+  const doc = vscode.window.activeTextEditor?.document;
+  if (!doc || doc.uri.scheme !== 'file' || !/\.jsonl$/i.test(doc.uri.fsPath)) {
+    void vscode.window.showWarningMessage('Open a saved JSONL file of dialogues or pairs to rate it with the LLM judge.');
+    return undefined;
+  }
+  if (doc.isDirty) {
+    const choice = await vscode.window.showWarningMessage(`${basename(doc.uri.fsPath)} has unsaved changes; the judge reads the saved file.`, 'Save and Rate');
+    if (!choice || !(await doc.save())) return undefined;
+  }
+  return doc.uri.fsPath;
+}
+
+interface ChecklistArg {
+  checklist?: vscode.Uri | string;
+  files?: (vscode.Uri | string)[];
+  compare?: [string, string];
+  /** Where to write the markdown report; default: an untitled markdown editor. */
+  output?: vscode.Uri | string;
+}
+
+async function runChecklistCommand(context: vscode.ExtensionContext, s: Services, problems: vscode.DiagnosticCollection, arg?: unknown): Promise<ChecklistResult | undefined> {
+  const a: ChecklistArg = arg instanceof vscode.Uri ? { checklist: arg } : arg && typeof arg === 'object' ? (arg as ChecklistArg) : {};
+  const checklistFile = a.checklist ? toPath(a.checklist) : (await vscode.window.showOpenDialog({ title: 'Choose a checklist (YAML or JSON)', filters: { Checklist: ['yaml', 'yml', 'json'] }, canSelectMany: false }))?.[0]?.fsPath;
+  if (!checklistFile) return undefined;
+  const loaded = await loadChecklist(checklistFile);
+  if ('diagnostics' in loaded) {
+    const doc = await vscode.workspace.openTextDocument(checklistFile);
+    problems.set(doc.uri, loaded.diagnostics.map((d) => toVscodeDiagnostic(d, doc)));
+    await vscode.window.showTextDocument(doc);
+    void vscode.window.showErrorMessage(`${basename(checklistFile)} has ${loaded.diagnostics.length} problem(s); see Problems.`);
+    return undefined;
+  }
+  problems.delete(vscode.Uri.file(checklistFile));
+  const files =
+    a.files?.map(toPath) ??
+    (await vscode.window.showOpenDialog({ title: 'Choose the dialogue files to check (e.g. base and tuned model outputs)', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: true }))?.map((u) => u.fsPath);
+  if (!files || files.length === 0) return undefined;
+  const judge = await judgeFromSettings(context, vscode.Uri.file(files[0]));
+  if (!judge) return undefined;
+  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(files[0])).get<string>('role') || 'assistant';
+
+  const run = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Checklist ${loaded.checklist.name}`, cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const onCancel = token.onCancellationRequested(() => abort.abort());
+      try {
+        const r = await runChecklist(loaded.checklist, files, judge, { role, signal: abort.signal, onProgress: (n) => progress.report({ message: `${n} dialogue(s) checked` }) });
+        return abort.signal.aborted ? undefined : r;
+      } finally {
+        onCancel.dispose();
+      }
+    },
+  );
+  if (!run) {
+    void vscode.window.showInformationMessage('Checklist evaluation cancelled.');
+    return undefined;
+  }
+  for (const f of files) await showProblems(problems, f, run.diagnostics.filter((d) => d.file === f), s);
+  const report = checklistReport(loaded.checklist, run);
+  const names = report.models.map((m) => m.model);
+  const compare = a.compare ?? (names.length === 2 ? ([names[0], names[1]] as [string, string]) : undefined);
+  const markdown = checklistMarkdown(report, compare);
+  let output: string | undefined;
+  if (a.output) {
+    output = toPath(a.output);
+    await writeFileAtomic(output, markdown);
+    await vscode.window.showTextDocument(vscode.Uri.file(output), { preview: false });
+  } else {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), { preview: false });
+  }
+  if (run.diagnostics.length > 0) void vscode.window.showWarningMessage(`${run.diagnostics.length} dialogue(s) could not be checked; see Problems.`);
+  return { report, markdown, problems: run.diagnostics.length, output };
+}
