@@ -185,7 +185,7 @@ export class PreviewController {
         base: { ...base, score: scores.base.score },
         tuned: { ...tuned, score: scores.tuned.score },
         rewardDelta: scores.rewardDelta,
-        traits: topDeltas(scores.traits, PANEL_TRAITS, 0).map((t) => ({ id: t.id, label: t.label, description: t.description, base: t.base, tuned: t.tuned, delta: t.delta })),
+        traits: topDeltas(scores.traits, PANEL_TRAITS).map((t) => ({ id: t.id, label: t.label, description: t.description, base: t.base, tuned: t.tuned, delta: t.delta })),
       });
       const inline = prompt.anchor ? this.inline.show(prompt.anchor.uri, prompt.anchor, scores) : undefined;
       return {

@@ -12,7 +12,9 @@ import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import { annotationsTests } from './annotations.ui';
 import { inspectorTests } from './inspector.ui';
 import { labelingTests } from './labeling.ui';
+import { previewTests } from './preview.ui';
 import { scoreCurrentFileTests } from './scoreCurrentFile.ui';
+import { votesTests } from './votes.ui';
 
 export interface UiTest {
   name: string;
@@ -32,7 +34,10 @@ export async function runUiTests(p: { sandbox: string; workspace: string }): Pro
     // notification toasts. This way the workbench is the one a user gets.
     server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), linkExtension: repoRoot });
     workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
-    for (const test of [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests]) {
+    // STYLETUNE_E2E_UI_GREP=text runs only the UI tests whose name contains it.
+    const grep = process.env.STYLETUNE_E2E_UI_GREP;
+    const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests];
+    for (const test of all.filter((t) => !grep || t.name.includes(grep))) {
       current = test.name;
       const t = Date.now();
       await test.run(workbench.page, { workspace: p.workspace });
