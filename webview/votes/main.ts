@@ -144,7 +144,7 @@ function renderVote(s: VoteState): Node[] {
   };
   const out: Node[] = [
     header,
-    el('section', { 'aria-label': 'Prompt' }, el('h2', {}, 'Prompt'), ...t.prompt.map((m) => el('div', { class: 'turn' }, el('span', { class: 'role' }, m.role), m.content))),
+    el('section', { 'aria-label': 'Prompt' }, el('h2', {}, 'Prompt'), ...t.prompt.map((m) => el('div', { class: 'turn' }, el('span', { class: 'role' }, m.role), el('span', { class: 'content' }, m.content)))),
     el('section', { 'aria-label': 'Replies' }, el('h2', {}, 'Which reply reads more like a human wrote it?'), el('div', { class: 'candidates' }, card('A', t.a), card('B', t.b))),
   ];
   const actions = picked
@@ -152,7 +152,7 @@ function renderVote(s: VoteState): Node[] {
         el('span', { class: 'status', id: 'pending' }, `Reply ${picked} picked. How sure are you?`),
         button('Likely', '1', () => cast(picked!, 'likely'), 'primary'),
         button('Certainly', '2', () => cast(picked!, 'certainly'), 'primary'),
-        button('No answer', 'Enter', () => cast(picked!, null)),
+        button('No answer', '↵', () => cast(picked!, null)),
         button('Back', 'Esc', () => {
           picked = undefined;
           render();
