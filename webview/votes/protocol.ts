@@ -96,7 +96,8 @@ export function isWebviewMessage(v: unknown): v is WebviewMessage {
     case 'openReport':
       return true;
     case 'vote':
-      return isStr(v.key) && (v.side === 'A' || v.side === 'B' || v.side === 'tie') && isConfidence(v.confidence);
+      // Keys are item ids plus two system names: a very long one is not ours.
+      return isStr(v.key) && v.key.length <= 10_000 && (v.side === 'A' || v.side === 'B' || v.side === 'tie') && isConfidence(v.confidence);
     default:
       return false;
   }
