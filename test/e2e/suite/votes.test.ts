@@ -117,6 +117,20 @@ describe('StyleTune: Blind votes', () => {
     assert.equal(tab.label, 'Vote report: ana.votes.jsonl');
   });
 
+  it('votes on the trainer’s generate output: two files selected in the Explorer are one session, systems named by file', async () => {
+    const sampleLine = (source: string, prompt: string, text: string) => JSON.stringify({ index: 0, source, sample: 0, prompt, text, tokens: 4, seed: 0 });
+    const a = sample('votes/gen-a.jsonl');
+    const b = sample('votes/gen-b.jsonl');
+    await writeFile(a.fsPath, [sampleLine('base', 'hi there', 'Hello! How can I help?'), sampleLine('adapter', 'hi there', 'heyy whats up'), sampleLine('base', 'any plans?', 'I do not have plans.'), sampleLine('adapter', 'any plans?', 'nah just chilling')].join('\n') + '\n');
+    await writeFile(b.fsPath, [sampleLine('adapter', 'hi there', 'yo'), sampleLine('adapter', 'any plans?', 'gym later prob')].join('\n') + '\n');
+    const info = await blindVote(a, [a, b]);
+    assert.ok(info);
+    // Two prompts, three systems each (gen-a/base, gen-a/adapter, gen-b/adapter): three comparisons per prompt.
+    assert.deepEqual([info.total, info.done], [6, 0]);
+    assert.deepEqual(info.itemFiles, [a.fsPath, b.fsPath]);
+    assert.equal(info.votesFile, sample('votes/gen-a.votes.jsonl').fsPath);
+  });
+
   it('lists bad item lines in the Problems panel and refuses a file with nothing to vote on', async () => {
     const bad = sample('votes/bad.jsonl');
     await writeFile(bad.fsPath, ['{"prompt": "hi", "responses": ["a", "b"]}', '{"prompt": "yo", "responses": {"base": "x"}}', 'not json'].join('\n') + '\n');
