@@ -4,3 +4,4 @@ export * from './diff';
 export * from './genConfig';
 export * from './pairLine';
 export * from './prompt';
+export * from './generate';

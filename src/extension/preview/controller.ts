@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { buildGenConfig, promptMessages, scorePreview, scoreResponses, topDeltas, type PairChoice, type PreviewScores, type TraitDelta } from '../../core/preview';
+import { buildGenConfig, generatePreview, promptMessages, scorePreview, scoreResponses, topDeltas, type PairChoice, type PreviewScores, type TraitDelta } from '../../core/preview';
 import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
 import type { PreviewView } from '../../../webview/preview/protocol';
@@ -13,7 +13,6 @@ import { acquireActiveModel, modelName, type ModelServices } from '../modelComma
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import { pickTarget, targetFromAdapter, targetFromJob, type PreviewTarget } from './adapters';
 import { appendPreviewPair, chooseLabel, chooseTarget, rememberedTarget, toUri, type AppendResult } from './append';
-import { generatePair } from './generate';
 import { choosePrompt, type PromptChoice } from './input';
 import type { InlineInfo, PreviewInline } from './inline';
 import { PreviewPanel } from './panel';
@@ -125,8 +124,9 @@ export class PreviewController {
       traits: [],
     };
     this.show(view);
-    const fail = (message: string) => {
+    const fail = (message: string, notify = true) => {
       this.show({ ...view, status: 'error', message });
+      if (notify) void vscode.window.showErrorMessage(`StyleTune: the preview failed: ${message}`);
       return { error: message };
     };
     let lease: Awaited<ReturnType<typeof acquireActiveModel>> | undefined;
@@ -136,7 +136,7 @@ export class PreviewController {
         python = (await trainerPython(this.s.extensionPath, prompt.anchor?.uri)).path;
       } catch (err) {
         void showTrainerPythonError(err);
-        return fail((err as Error).message);
+        return fail((err as Error).message, false);
       }
       let model: RewardModel | undefined;
       try {
@@ -152,24 +152,36 @@ export class PreviewController {
       let settled = false;
       const outcome = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: 'StyleTune: previewing the rewrite', cancellable: true },
-        (progress, token) =>
-          generatePair(this.s, python, cfg, token, (side, e) => {
-            progress.report({ message: side === 'base' ? 'base reply ready; generating the tuned one…' : 'tuned reply ready' });
-            void (async () => {
-              const score = model ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
-              if (settled) return;
-              view[side] = { text: e.text, score, tokens: e.tokens };
-              view.message = side === 'base' ? 'Base reply ready; generating the tuned one…' : 'Scoring…';
-              this.show({ ...view });
-            })();
-          }),
+        (progress, token) => {
+          const abort = new AbortController();
+          token.onCancellationRequested(() => abort.abort());
+          return generatePreview(cfg, {
+            python,
+            repoRoot: this.s.extensionPath,
+            signal: abort.signal,
+            onLog: (line) => this.s.log.debug(`[preview worker] ${line}`),
+            onSample: (side, e) => {
+              progress.report({ message: side === 'base' ? 'base reply ready; generating the tuned one…' : 'tuned reply ready' });
+              void (async () => {
+                const score = model ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
+                if (settled) return;
+                view[side] = { text: e.text, score, tokens: e.tokens };
+                view.message = side === 'base' ? 'Base reply ready; generating the tuned one…' : 'Scoring…';
+                this.show({ ...view });
+              })();
+            },
+          });
+        },
       );
       settled = true;
       if ('cancelled' in outcome) {
         this.show({ ...view, status: 'cancelled', message: 'Cancelled: the trainer was stopped.' });
         return undefined;
       }
-      if ('error' in outcome) return fail(outcome.error);
+      if ('error' in outcome) {
+        this.s.log.error(`Preview: the trainer failed: ${outcome.error}\n${outcome.log.join('\n')}`);
+        return fail(outcome.error);
+      }
       const base = { text: outcome.base.text, tokens: outcome.base.tokens };
       const tuned = { text: outcome.tuned.text, tokens: outcome.tuned.tokens };
       if (!model) {
