@@ -6,11 +6,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { writeFileAtomic } from '../core/atomic';
 import { DEFAULT_MARGIN, formatContrastSummary } from '../core/pairs/contrast';
 import { DEFAULT_MAX_NEW_TOKENS } from '../core/pairs/generate';
 import { PairsInputError } from '../core/pairs/candidates';
-import { toJsonl } from '../core/pairs/ranked';
+import { writeJsonlAtomic } from '../core/pairs/ranked';
 import { runContrast, runRanked, type Generation, type Stage } from '../core/pairs/run';
 import { formatRankedSummary, type Rule } from '../core/pairs/select';
 import { RewardModel } from '../core/reward/model';
@@ -210,7 +209,7 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
       const r = await runRanked({ file, groupBy, generation, rule, maxPerGroup: num('max-per-group', whole, 'a whole number ≥ 1'), model, role: str('role') }, callbacks);
       progress.done();
       if (r.stopped) return cancelled(io);
-      await writeFileAtomic(output, toJsonl(r.pairs));
+      await writeJsonlAtomic(output, r.pairs);
       report(io, r.diagnostics, values.json ? { output, ...r.summary } : undefined, [...formatRankedSummary(r.summary), `Wrote ${output}`]);
       return r.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     }
@@ -219,8 +218,8 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
     const r = await runContrast({ file, margin, allowTruncated: values['allow-truncated'] === true, generation: contrastGeneration, model, role: str('role') }, callbacks);
     progress.done();
     if (r.stopped) return cancelled(io);
-    await writeFileAtomic(output, toJsonl(r.pairs));
-    if (dropped) await writeFileAtomic(dropped, toJsonl(r.dropped));
+    await writeJsonlAtomic(output, r.pairs);
+    if (dropped) await writeJsonlAtomic(dropped, r.dropped);
     const lines = [...formatContrastSummary(r.summary), `Wrote ${output}${dropped ? ` and ${dropped}` : ''}`];
     report(io, r.diagnostics, values.json ? { output, dropped_output: dropped, ...r.summary } : undefined, lines);
     return r.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;

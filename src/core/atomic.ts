@@ -20,6 +20,19 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): Promis
 }
 
 /**
+ * Like writeFileAtomic for output too large to hold as one string (a pairs file of whole dialogues can
+ * pass Node's string limit): the chunks are written one after another into the temp file.
+ */
+export function writeChunksAtomic(file: string, chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>): Promise<void> {
+  return serialized(file, () =>
+    replace(file, async (out) => {
+      // writeFile on an open handle writes at the current position and retries short writes.
+      for await (const chunk of chunks) await out.writeFile(chunk);
+    }),
+  );
+}
+
+/**
  * Appends `lines` (each without its `\n`) to a JSONL file, adding the newline the file may lack at
  * its end first. The existing content is copied, not appended in place, so a failure midway cannot
  * leave a partial line behind. Creates the file if missing; no lines is a no-op.

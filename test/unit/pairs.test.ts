@@ -4,13 +4,13 @@
  * the expected counts are recomputed independently from `scoreJsonlFile` (the path `styletune score` uses).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { lineCandidates, readCandidates, PairsInputError, type Candidate } from '../../src/core/pairs/candidates';
 import { judgeContrast, summarizeContrast, withSystemPrompt, type ContrastCase } from '../../src/core/pairs/contrast';
-import { buildRankedPairs, splitSharedPrompt, trlShape } from '../../src/core/pairs/ranked';
+import { buildRankedPairs, splitSharedPrompt, trlShape, writeJsonlAtomic } from '../../src/core/pairs/ranked';
 import { runContrast, runRanked } from '../../src/core/pairs/run';
 import { sampleSd, selectGroup } from '../../src/core/pairs/select';
 import { RewardModel } from '../../src/core/reward/model';
@@ -146,6 +146,15 @@ describe('candidates and pair lines', () => {
     assert.deepEqual(r.summary.skipped, { single: 2, tied: 0, 'below-threshold': 0 });
     assert.equal(r.summary.empty, 1);
     assert.equal(r.summary.unscorable, 1);
+  });
+  test('pair files are written in chunks, whole, with no temp file left', async () => {
+    const file = join(dir, 'out.pairs.jsonl');
+    const records = Array.from({ length: 600 }, (_, i) => ({ prompt: `p${i}`, chosen: 'a', rejected: 'b\nc', gap: i }));
+    await writeJsonlAtomic(file, records);
+    assert.equal(readFileSync(file, 'utf8'), records.map((r) => JSON.stringify(r) + '\n').join(''));
+    await writeJsonlAtomic(file, []);
+    assert.equal(readFileSync(file, 'utf8'), '');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
   });
 });
 

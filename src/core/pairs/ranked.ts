@@ -10,6 +10,7 @@
  * (the trainer and TRL refuse a mix). Whole dialogues of one group share their leading turns as the
  * prompt, as TRL's implicit prompt does; without shared turns there is no `prompt` field.
  */
+import { writeChunksAtomic } from '../atomic';
 import type { Message, Turns } from '../types';
 import { turnsText, type Candidate } from './candidates';
 import { describeRule, sampleSd, selectGroup, type RankedSummary, type Rule } from './select';
@@ -120,7 +121,16 @@ export function splitSharedPrompt(a: Message[], b: Message[]): { prompt: Message
   return { prompt: a.slice(0, i), chosen: a.slice(i), rejected: b.slice(i) };
 }
 
-/** Pair lines as one JSONL text (for an atomic write). */
-export function toJsonl(records: readonly unknown[]): string {
-  return records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+/**
+ * Writes pair lines atomically, a few hundred lines at a time: pairs of whole dialogues repeat each
+ * dialogue in many pairs, and the file can outgrow what one string may hold (roleplay at 0.5 SD: 398 MB).
+ */
+export function writeJsonlAtomic(file: string, records: readonly unknown[]): Promise<void> {
+  return writeChunksAtomic(file, jsonlChunks(records));
+}
+
+function* jsonlChunks(records: readonly unknown[], perChunk = 256): Generator<string> {
+  for (let i = 0; i < records.length; i += perChunk) {
+    yield records.slice(i, i + perChunk).map((r) => JSON.stringify(r) + '\n').join('');
+  }
 }

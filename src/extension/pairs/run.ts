@@ -5,9 +5,8 @@
  */
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { writeFileAtomic } from '../../core/atomic';
 import type { RunCallbacks, Stage } from '../../core/pairs/run';
-import { toJsonl } from '../../core/pairs/ranked';
+import { writeJsonlAtomic } from '../../core/pairs/ranked';
 import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
@@ -74,8 +73,8 @@ export async function runWithProgress(
           },
         });
         if (outcome.stopped || abort.signal.aborted) return undefined;
-        await writeFileAtomic(output, toJsonl(outcome.pairs));
-        if (outcome.extra) await writeFileAtomic(outcome.extra.file, toJsonl(outcome.extra.records));
+        await writeJsonlAtomic(output, outcome.pairs);
+        if (outcome.extra) await writeJsonlAtomic(outcome.extra.file, outcome.extra.records);
         return outcome;
       } catch (err) {
         if (abort.signal.aborted) return undefined;
