@@ -23,6 +23,7 @@ import {
 import { RewardModel } from '../../src/core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
 import type { SampleEvent } from '../../src/core/worker/events';
+import { isHostMessage, isViewMessage } from '../../webview/preview/protocol';
 import { repoRoot } from './paths';
 
 const transcript = readFileSync(join(repoRoot, 'samples', 'workspace', 'transcript.md'), 'utf8');
@@ -256,5 +257,41 @@ describe('baseModelFor and jobPreviewTarget', () => {
     writeFileSync(join(dir, 'badcfg', 'config.json'), '{"model": ');
     assert.match((jobPreviewTarget(join(dir, 'badcfg')) as { problem: string }).problem, /not valid JSON/);
     assert.match((baseModelFor(bad) as { problem: string }).problem, /not valid JSON.*names no base model/);
+  });
+});
+
+describe('webview/preview/protocol guards', () => {
+  const state = {
+    id: 3,
+    status: 'done',
+    prompt: [{ role: 'user', content: 'hi' }],
+    model: 'tiny',
+    adapter: 'run1/adapter',
+    rewardModel: 'default',
+    seed: 0,
+    base: { text: 'a', score: -1, tokens: 4 },
+    tuned: { text: 'b', score: 0.5 },
+    rewardDelta: 1.5,
+    traits: [{ id: 'slang', label: 'Slang', description: 'd', base: 0, tuned: 1, delta: 0.4 }],
+    appended: { file: 'x.pairs.jsonl', line: 2, choice: 'unlabeled' },
+  };
+
+  test('the host accepts only the messages the webview sends', () => {
+    for (const m of [{ type: 'ready' }, { type: 'append' }, { type: 'openLabeler' }, { type: 'regenerate' }, { type: 'rendered', id: 1, status: 'done', base: 'a', tuned: 'b', scores: [1, 2], traits: 3 }]) {
+      assert.ok(isViewMessage(m), JSON.stringify(m));
+    }
+    for (const m of [null, 'append', { type: 'delete' }, { type: 'rendered', id: -1, status: 'done', scores: [], traits: 0 }, { type: 'rendered', id: 1, status: 'done', scores: [1, 2, 3], traits: 0 }, { type: 'rendered', id: 1, status: 'weird', scores: [], traits: 0 }]) {
+      assert.ok(!isViewMessage(m), JSON.stringify(m));
+    }
+  });
+
+  test('the webview accepts a well-formed state and refuses a malformed one', () => {
+    assert.ok(isHostMessage({ type: 'state', state }));
+    assert.ok(isHostMessage({ type: 'state', state: { ...state, base: undefined, tuned: undefined, rewardDelta: undefined, appended: undefined, traits: [] } }));
+    assert.ok(!isHostMessage({ type: 'state', state: { ...state, traits: [{ id: 'x' }] } }));
+    assert.ok(!isHostMessage({ type: 'state', state: { ...state, base: { text: 1 } } }));
+    assert.ok(!isHostMessage({ type: 'state', state: { ...state, appended: { file: 'x', line: 1, choice: 'maybe' } } }));
+    assert.ok(!isHostMessage({ type: 'state', state: { ...state, rewardDelta: Number.NaN } }));
+    assert.ok(!isHostMessage({ type: 'other', state }));
   });
 });
