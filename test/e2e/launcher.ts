@@ -78,7 +78,7 @@ function printWorkbenchLog(level: string, line: string): void {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const timeoutMs = Number(process.env.STYLETUNE_E2E_TIMEOUT_MS ?? 120_000);
+  const timeoutMs = Number(process.env.STYLETUNE_E2E_TIMEOUT_MS ?? 600_000);
   const sandbox = process.env.STYLETUNE_E2E_SANDBOX ?? mkdtempSync(join(tmpdir(), 'styletune-e2e-'));
   let server: CodeServer | undefined;
   let workbench: Workbench | undefined;
