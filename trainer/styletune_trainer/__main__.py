@@ -5,6 +5,7 @@ and human-readable logs on stderr; the exit code is 0 after `done` and 1 after `
     python -m styletune_trainer generate --config gen.json
     python -m styletune_trainer make-tiny-model OUT_DIR [--arch llama|qwen2] [--seed 0]
     python -m styletune_trainer merge ADAPTER OUT_DIR [--base MODEL_DIR]
+    python -m styletune_trainer judge --model MODEL_DIR --input FILE.jsonl --output RATINGS.jsonl [--role R]
 """
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("adapter")
     m.add_argument("out_dir")
     m.add_argument("--base", help="base model folder (default: the one recorded in the adapter)")
+    j = sub.add_parser("judge", help="rate conversations on HAL's 32 statements with a local causal LM")
+    j.add_argument("--model", required=True, help="judge model folder (Hugging Face layout)")
+    j.add_argument("--input", required=True, help="JSONL of dialogues, pairs or human/ai lines")
+    j.add_argument("--output", required=True, help="ratings JSONL (read by styletune fit/score --judge-ratings)")
+    j.add_argument("--role", default="assistant", help="whose turns are rated")
+    j.add_argument("--device", default="auto", choices=["auto", "cpu"])
     return p
 
 
@@ -83,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
 
             out = make_tiny_model(args.out_dir, arch=args.arch, seed=args.seed)
             emit("done", command="make-tiny-model", stopped=False, output=str(out.resolve()), metrics={})
+        elif args.command == "judge":
+            from .judge import run_judge
+
+            run_judge(args.model, args.input, args.output, emit, role=args.role, device=args.device, stop=stop)
         elif args.command == "merge":
             from .merge import merge
 

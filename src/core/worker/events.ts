@@ -7,7 +7,7 @@ interface Base {
 
 export interface StartedEvent extends Base {
   event: 'started';
-  command: 'dpo' | 'generate';
+  command: 'dpo' | 'generate' | 'judge';
   device: string;
   dtype?: 'float32' | 'bfloat16' | 'float16';
   num_processes: number;
@@ -75,7 +75,7 @@ export interface SampleEvent extends Base {
 
 export interface DoneEvent extends Base {
   event: 'done';
-  command: 'dpo' | 'generate' | 'merge' | 'make-tiny-model';
+  command: 'dpo' | 'generate' | 'merge' | 'make-tiny-model' | 'judge';
   stopped: boolean;
   output: string;
   adapter?: string;
