@@ -75,16 +75,16 @@ export class PreviewController {
 
   async command(raw?: unknown): Promise<PreviewResult | { error: string } | undefined> {
     try {
-      const args = (raw ?? {}) as PreviewArgs;
-      if (typeof args !== 'object') throw new Error('the command takes an object of options');
+      const args = previewArgs(raw);
       if (this.running) {
         void vscode.window.showInformationMessage('A preview is already being generated; wait for it or cancel it.');
         return undefined;
       }
-      const prompt = await choosePrompt(args);
-      if (!prompt) return undefined;
+      // The adapter first: a job without one is refused before anyone types a prompt.
       const target = args.jobDir ? targetFromJob(args.jobDir) : args.adapter ? await targetFromAdapter(args.adapter, args.model) : await pickTarget();
       if (!target) return undefined;
+      const prompt = await choosePrompt(args);
+      if (!prompt) return undefined;
       return await this.generate({ prompt, target, seed: args.seed ?? 0, maxNewTokens: args.maxNewTokens, temperature: args.temperature });
     } catch (err) {
       const message = (err as Error).message;
@@ -267,6 +267,24 @@ export class PreviewController {
   panelState(): { view?: PreviewView; rendered?: unknown } {
     return { view: PreviewPanel.open?.view, rendered: PreviewPanel.open?.rendered };
   }
+}
+
+/**
+ * The command's argument as its callers pass it: options (`{jobDir}` from the job view, tests), a job
+ * folder path, a Jobs tree node (`{kind: 'job', snap: {dir}}`), or the document URI an editor's context
+ * menu passes (the active editor is then the source of the prompt).
+ */
+function previewArgs(raw: unknown): PreviewArgs {
+  if (raw === undefined || raw === null || raw instanceof vscode.Uri) return {};
+  if (typeof raw === 'string') return { jobDir: raw };
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the command takes an object of options');
+  const node = raw as { kind?: unknown; snap?: { dir?: unknown } };
+  if (node.kind === 'job' && typeof node.snap?.dir === 'string') return { jobDir: node.snap.dir };
+  for (const key of ['jobDir', 'adapter', 'model'] as const) {
+    const v = (raw as Record<string, unknown>)[key];
+    if (v !== undefined && (typeof v !== 'string' || !v)) throw new Error(`\`${key}\` must be a path`);
+  }
+  return raw as PreviewArgs;
 }
 
 function isChoice(v: unknown): v is PairChoice {

@@ -167,7 +167,8 @@ describe('StyleTune: Preview Rewrite', function () {
     const unfinished = join(sandbox, 'unfinished');
     mkdirSync(unfinished, { recursive: true });
     writeFileSync(join(unfinished, 'config.json'), JSON.stringify({ model: tiny }));
-    const failed = await preview({ jobDir: unfinished, prompt: 'hi' });
+    // As the Jobs view's context menu passes it: the tree node. Refused before any prompt is asked for.
+    const failed = await preview({ kind: 'job', snap: { dir: unfinished } });
     assert.ok(failed && 'error' in failed);
     assert.match(failed.error, /has no adapter yet/);
   });
