@@ -37,6 +37,10 @@ describe('vote view protocol', () => {
     assert.ok(!isHostMessage({ type: 'vote', state: { ...state, task: { ...task, prompt: [{ role: 'user' }] } } }));
     assert.ok(!isHostMessage({ type: 'vote', state: { ...state, reveal: [{ item_id: 'x' }] } }));
     assert.ok(!isHostMessage({ type: 'error' }));
+    assert.ok(isHostMessage({ type: 'restore', state: { kind: 'vote', items: ['file:///w/items.jsonl'] } }));
+    assert.ok(isHostMessage({ type: 'restore', state: { kind: 'report', votes: ['file:///w/a.votes.jsonl'], items: [] } }));
+    assert.ok(!isHostMessage({ type: 'restore', state: { kind: 'vote', items: [] } }));
+    assert.ok(!isHostMessage({ type: 'restore', state: { kind: 'report', items: [] } }));
   });
 
   test('a real report passes, a damaged one does not', () => {

@@ -8,7 +8,7 @@
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Confidence, type ReportView, type RevealRow, type Side, type VoteState, type WebviewMessage } from './protocol';
 
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+declare function acquireVsCodeApi(): { postMessage(message: unknown): void; setState(state: unknown): void };
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -30,6 +30,7 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   // Only the host posts here, but the data is still checked before use.
   if (!isHostMessage(e.data)) return;
   const m = e.data;
+  if (m.type === 'restore') return vscode.setState(m.state);
   if (m.type === 'error') error = m.message;
   else if (m.type === 'report') {
     report = m.report;

@@ -71,7 +71,14 @@ export interface ReportView {
   notes: string[];
 }
 
-export type HostMessage = { type: 'vote'; state: VoteState } | { type: 'report'; report: ReportView } | { type: 'error'; message: string };
+/** What the webview keeps (setState) so VS Code can bring the view back after a window reload. */
+export type RestoreState = { kind: 'vote'; items: string[] } | { kind: 'report'; votes: string[]; items: string[] };
+
+export type HostMessage =
+  | { type: 'vote'; state: VoteState }
+  | { type: 'report'; report: ReportView }
+  | { type: 'error'; message: string }
+  | { type: 'restore'; state: RestoreState };
 
 export type WebviewMessage =
   | { type: 'ready' }
@@ -140,8 +147,16 @@ export function isReportView(v: unknown): v is ReportView {
   return true;
 }
 
+/** Checked by the host too: after a reload the state comes back from the webview's storage. */
+export function isRestoreState(v: unknown): v is RestoreState {
+  if (!isObj(v) || !isArrayOf(v.items, isStr)) return false;
+  if (v.kind === 'vote') return v.items.length > 0;
+  return v.kind === 'report' && isArrayOf(v.votes, isStr) && v.votes.length > 0;
+}
+
 export function isHostMessage(v: unknown): v is HostMessage {
   if (!isObj(v)) return false;
+  if (v.type === 'restore') return isRestoreState(v.state);
   if (v.type === 'vote') return isVoteState(v.state);
   if (v.type === 'report') return isReportView(v.report);
   return v.type === 'error' && isStr(v.message);

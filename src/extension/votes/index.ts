@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { ReportView } from '../../../webview/votes/protocol';
-import { itemsBeside, ReportPanel } from './reportPanel';
-import { VoteSession, type VoteSessionInfo } from './session';
+import { isRestoreState, type ReportView } from '../../../webview/votes/protocol';
+import { itemsBeside, REPORT_VIEW_TYPE, ReportPanel } from './reportPanel';
+import { VOTE_VIEW_TYPE, VoteSession, type VoteSessionInfo } from './session';
 import type { VotesServices } from './shared';
 
 const isVotesFile = (u: vscode.Uri) => /\.votes\.jsonl$/i.test(u.fsPath);
@@ -15,6 +15,20 @@ const isVotesFile = (u: vscode.Uri) => /\.votes\.jsonl$/i.test(u.fsPath);
 export function registerVotes(context: vscode.ExtensionContext, s: VotesServices): void {
   const report = (votes: vscode.Uri[], items: vscode.Uri[]) => ReportPanel.show(s, votes, items);
   context.subscriptions.push(
+    // After a window reload VS Code hands back the panels with the state their webviews kept: only a
+    // well-formed one names files to open again.
+    vscode.window.registerWebviewPanelSerializer(VOTE_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        if (isRestoreState(state) && state.kind === 'vote') VoteSession.revive(s, panel, state.items.map((u) => vscode.Uri.parse(u)), report);
+        else panel.dispose();
+      },
+    }),
+    vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        if (isRestoreState(state) && state.kind === 'report') ReportPanel.revive(s, panel, state.votes.map((u) => vscode.Uri.parse(u)), state.items.map((u) => vscode.Uri.parse(u)));
+        else panel.dispose();
+      },
+    }),
     vscode.commands.registerCommand('styletune.blindVote', async (target?: unknown, targets?: unknown): Promise<VoteSessionInfo | undefined> => {
       const uris = targetUris(target, targets);
       if (!uris.length) {

@@ -41,6 +41,15 @@ export class ReportPanel {
     return p.compute();
   }
 
+  /** The serializer's path: a panel VS Code kept across a window reload. */
+  static revive(s: VotesServices, panel: vscode.WebviewPanel, votes: vscode.Uri[], items: vscode.Uri[]): void {
+    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)) };
+    const key = [...votes, ...items].map((u) => u.toString()).join('\n');
+    const p = new ReportPanel(s, panel, votes, items, key);
+    ReportPanel.open.set(key, p);
+    void p.compute().catch(() => undefined);
+  }
+
   private constructor(
     private readonly s: VotesServices,
     private readonly panel: vscode.WebviewPanel,
@@ -52,7 +61,9 @@ export class ReportPanel {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: unknown) => {
         // The report only listens for `ready`; anything else (or malformed) is ignored.
-        if (isWebviewMessage(m) && m.type === 'ready' && this.report) this.post({ type: 'report', report: this.report });
+        if (!isWebviewMessage(m) || m.type !== 'ready') return;
+        this.post({ type: 'restore', state: { kind: 'report', votes: this.votes.map((u) => u.toString()), items: this.items.map((u) => u.toString()) } });
+        if (this.report) this.post({ type: 'report', report: this.report });
       }),
       panel.onDidDispose(() => this.dispose()),
     );

@@ -69,6 +69,13 @@ export class VoteSession {
     return session.info();
   }
 
+  /** The serializer's path: a panel VS Code kept across a window reload. */
+  static revive(s: VotesServices, panel: vscode.WebviewPanel, itemFiles: vscode.Uri[], openReport: (votes: vscode.Uri[], items: vscode.Uri[]) => Promise<unknown>): void {
+    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)) };
+    const key = itemFiles.map((u) => u.toString()).join('\n');
+    VoteSession.open.set(key, new VoteSession(s, panel, itemFiles, key, openReport));
+  }
+
   private constructor(
     private readonly s: VotesServices,
     private readonly panel: vscode.WebviewPanel,
@@ -160,6 +167,7 @@ export class VoteSession {
   private async handle(m: WebviewMessage): Promise<void> {
     switch (m.type) {
       case 'ready':
+        this.post({ type: 'restore', state: { kind: 'vote', items: this.itemFiles.map((u) => u.toString()) } });
         await this.ready.catch(() => undefined);
         if (this.total) this.post({ type: 'vote', state: this.state() });
         return;

@@ -1,8 +1,8 @@
 /**
  * A blind vote session as a user works it: open votes/items.jsonl, F1 "StyleTune: Blind Human-likeness
  * Vote", vote on all five comparisons from the keyboard (letters, arrows, Shift, 1/2/Enter, T, one undo),
- * check the votes file line by line, see the identities revealed, press R for the report, and check the
- * report's figures against ones worked out by hand.
+ * check the votes file line by line, see the identities revealed, press R for the report, check the
+ * report's figures against ones worked out by hand, and see both views come back after a window reload.
  */
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
@@ -71,7 +71,7 @@ function keepForReadme(shot: string, name: string): void {
 
 export const votesTests: UiTest[] = [
   {
-    name: 'blind vote by keyboard: five comparisons, one undo, the votes file, the reveal, and the report’s figures',
+    name: 'blind vote by keyboard: five comparisons, one undo, the votes file, the reveal, the report’s figures, a reload',
     async run(page, ctx) {
       const items = readFileSync(join(ctx.workspace, ITEMS), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as Item);
       const byFirstTurn = new Map(items.map((i) => [firstTurn(i), i]));
@@ -186,6 +186,17 @@ export const votesTests: UiTest[] = [
       const shot = join(screenshotsDir, 'votes-report.png');
       await page.screenshot({ path: shot });
       keepForReadme(shot, 'votes-report.png');
+
+      // After a window reload the report comes back (the webview kept which files it shows) …
+      await runCommand(page, 'Developer: Reload Window');
+      const revived = await viewFrame(page, 'Vote report', 60_000);
+      await waitText(revived.locator('#systems tr[data-system="tuned"] .rate'), '70.0 %');
+      await waitText(revived.locator('#agreement'), /^75\.0 %/);
+      // … and so does the vote view, still finished, with the identities revealed.
+      await page.locator('.tabs-container .tab', { hasText: 'Blind vote: items.jsonl' }).click();
+      const voteAgain = await viewFrame(page, 'Blind vote', 30_000);
+      await waitText(voteAgain.locator('#progress'), '5 / 5');
+      await waitText(voteAgain.locator('#tally [data-system="tuned"] .figure'), '3.5 of 5');
     },
   },
 ];
