@@ -255,6 +255,7 @@ describe('vote report', () => {
     close(base.interval.low, 1 - 0.89759);
     assert.equal(r.ratings, undefined, 'no ratings for two systems');
     // Per prompt: coffee tuned 2-0, movie base 2-0, plans a tie.
+    assert.deepEqual(r.prompts.map((p) => p.item_id), ['coffee', 'rain', 'movie', 'tired', 'plans'], 'in the items file’s order');
     const byId = Object.fromEntries(r.prompts.map((p) => [p.item_id, p]));
     assert.deepEqual(byId.coffee.picks, { tuned: 2, base: 0 });
     assert.equal(byId.coffee.leader, 'tuned');

@@ -209,11 +209,18 @@ export function buildReport(input: ReportInputs): VoteReport {
     annotators,
     confidence,
     systems,
-    prompts: [...prompts.values()],
+    prompts: inItemOrder([...prompts.values()], input.items),
     ratings,
     agreement,
     notes,
   };
+}
+
+/** The items file's order reads better than the order votes happened to come in; unknown items go last. */
+function inItemOrder(rows: PromptRow[], items: readonly VoteItem[] | undefined): PromptRow[] {
+  if (!items) return rows;
+  const at = new Map(items.map((item, i) => [item.id, i]));
+  return rows.map((row, i) => ({ row, key: at.get(row.item_id) ?? items.length + i })).sort((x, y) => x.key - y.key).map((x) => x.row);
 }
 
 function shorten(text: string): string {
