@@ -24,7 +24,8 @@ merge    writes all votes into one file (atomically), one per annotator and comp
 
 Options:
   --items FILE    the items voted on: {"id", "prompt", "responses": {system: text}} lines, or the
-                  trainer's generate output (repeat for several files, in the order used for voting)
+                  trainer's generate output (repeat for several files: the same files as voted on,
+                  since with two or more, systems are named <file name>/<source>)
   --model M.onnx  reward model for the agreement (default: the shipped one)
   --role ROLE     whose turns the model scores (default: the model's)
   --json          the report as one JSON object

@@ -31,7 +31,11 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   if (!isHostMessage(e.data)) return;
   const m = e.data;
   if (m.type === 'restore') return vscode.setState(m.state);
-  if (m.type === 'error') error = m.message;
+  if (m.type === 'error') {
+    error = m.message;
+    // The vote was not recorded: let the same comparison be voted again.
+    sentFor = undefined;
+  }
   else if (m.type === 'report') {
     report = m.report;
     error = undefined;
