@@ -101,13 +101,15 @@ export class RewardModel {
     const n = rows.length;
     const score = new Float64Array(n);
     const contributions = new Float64Array(n * k);
+    // Once per call, not per row: it looks up every trait id.
+    const usesJudge = this.usesJudge;
     for (let start = 0; start < n; start += BATCH) {
       const m = Math.min(BATCH, n - start);
       const input = new Float64Array(m * k);
       for (let r = 0; r < m; r++) {
         const row = rows[start + r];
         if (row.length !== TRAITS.length && row.length !== FEATURE_COUNT) throw new Error(`row ${start + r} has ${row.length} trait values, expected ${TRAITS.length}`);
-        if (row.length < FEATURE_COUNT && this.usesJudge) throw new Error(`${this.file} weighs LLM-judge ratings, which these rows lack; rate the data first (styletune judge) and score with --judge-ratings`);
+        if (row.length < FEATURE_COUNT && usesJudge) throw new Error(`${this.file} weighs LLM-judge ratings, which these rows lack; rate the data first (styletune judge) and score with --judge-ratings`);
         for (let j = 0; j < k; j++) input[r * k + j] = row[columns[j]];
       }
       const out = await this.session.run({ traits: new ort.Tensor('float64', input, [m, k]) });

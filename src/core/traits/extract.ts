@@ -13,7 +13,7 @@ import type { Message, Turns } from '../types';
 import { TRAITS, traitIndex } from './catalog';
 import { Counters } from './counters';
 import { PHRASES_BY_FIRST_WORD, W, type PhraseTrait } from './lexicon';
-import { HASH2_SEED, HASH_SEED, hashStep, hashStep2, INFO_FLAGS, V, vocabulary } from './vocabulary';
+import { Hash, Info, V, vocabulary } from './vocabulary';
 
 /** Why a trait fired: a character range [start, end) in `messages[turn].content`. */
 export interface Evidence {
@@ -128,10 +128,9 @@ export class TraitExtractor {
   private we = new Int32Array(256);
   /** Positions (word indexes) where a phrase may start: see scanTurn. */
   private pk = new Int32Array(256);
-  // Distinct-word counting and partner-word lookup by vocabulary id: a stamp equal to the current
-  // serial means "seen in this measurement" / "in the partner's last turn".
-  private typeStamp = new Uint32Array(1 << 16);
-  private partnerStamp = new Uint32Array(1 << 16);
+  // Distinct-word counting and partner-word lookup by vocabulary id: a word's stamp (in its vocabulary
+  // record) equal to `serial` means "seen in this measurement", to `partnerSerial` "in the partner's
+  // last turn".
   private serial = 0;
   private partnerSerial = 0;
   /** Per phrase trait, the last word of the last counted match in the current turn. */
@@ -221,8 +220,8 @@ export class TraitExtractor {
 
   private begin(evidence: boolean | undefined): void {
     this.c = new Counters();
-    this.serial++;
-    this.partnerSerial++;
+    this.serial = vocabulary.nextSerial();
+    // Partner stamps are read only after scanPartner (which takes a fresh serial) ran in this measurement.
     this.evidence = evidence ? [] : undefined;
   }
 
@@ -252,22 +251,10 @@ export class TraitExtractor {
     this.evidence!.push({ turn, start, end, trait });
   }
 
-  /** Stamp arrays must cover every vocabulary id. */
-  private grow(id: number): void {
-    let size = this.typeStamp.length;
-    while (size <= id) size *= 2;
-    const t = new Uint32Array(size);
-    t.set(this.typeStamp);
-    this.typeStamp = t;
-    const p = new Uint32Array(size);
-    p.set(this.partnerStamp);
-    this.partnerStamp = p;
-  }
-
   /** Partner turns give context only: their length and their content words. Returns true. */
   private scanPartner(text: string): true {
     const c = this.c;
-    const serial = ++this.partnerSerial;
+    const serial = (this.partnerSerial = vocabulary.nextSerial());
     let words = 0;
     let slang = 0;
     let i = 0;
@@ -281,8 +268,8 @@ export class TraitExtractor {
       const s = i;
       // Hashed like the extractor's ASCII words, so a pure-ASCII word (String#toLowerCase is then ASCII
       // folding) is looked up by span; any other word keeps the slice-and-lowercase lookup.
-      let h = HASH_SEED;
-      let h2 = HASH2_SEED;
+      let h = Hash.SEED;
+      let h2 = Hash.SEED2;
       let ascii = true;
       for (; i < n; i++) {
         const d = text.charCodeAt(i);
@@ -292,8 +279,8 @@ export class TraitExtractor {
             // letter: folded already
           } else if (d >= 48 && d <= 57) f = d;
           else break;
-          h = hashStep(h, f);
-          h2 = hashStep2(h2, f);
+          h = Math.imul(h ^ f, Hash.PRIME);
+          h2 = (Math.imul(h2, Hash.MUL2) + f) | 0;
         } else if (isLetter(d)) ascii = false;
         else break;
       }
@@ -301,12 +288,11 @@ export class TraitExtractor {
       words++;
       const id = ascii ? vocabulary.idOfSpan(text, s, i, h, h2) : vocabulary.idOf(text.slice(s, i).toLowerCase());
       if (id < 0) continue;
-      const f = vocabulary.flagsById(id);
+      const info = vocabulary.info;
+      const at = id << Info.SHIFT;
+      const f = info[at + Info.FLAGS];
       if (f & W.slang) slang++;
-      if (i - s >= 3 && !(f & W.stop)) {
-        if (id >= this.partnerStamp.length) this.grow(id);
-        this.partnerStamp[id] = serial;
-      }
+      if (i - s >= 3 && !(f & W.stop)) info[at + Info.PARTNER_STAMP] = serial;
     }
     c.partnerSlang += slang;
     c.partnerTurns++;
@@ -335,8 +321,6 @@ export class TraitExtractor {
     const we = this.we;
     const serial = this.serial;
     const partnerSerial = this.partnerSerial;
-    let typeStamp = this.typeStamp;
-    let partnerStamp = this.partnerStamp;
     const wordsBefore = c.words;
     let nw = 0; // words in this turn
     let letters = 0;
@@ -380,8 +364,8 @@ export class TraitExtractor {
         let hasUpperCh = false;
         let allUpper = true;
         let nonAscii = false;
-        let h = HASH_SEED;
-        let h2 = HASH2_SEED;
+        let h = Hash.SEED;
+        let h2 = Hash.SEED2;
         while (i < n) {
           let d = text.charCodeAt(i);
           if (d >= 97 && d <= 122) allUpper = false;
@@ -395,8 +379,8 @@ export class TraitExtractor {
             d = 39;
           } else if (d > 127 && isLetter(d)) nonAscii = true;
           else break;
-          h = hashStep(h, d);
-          h2 = hashStep2(h2, d);
+          h = Math.imul(h ^ d, Hash.PRIME); // vocabulary.ts: hashStep, hashStep2
+          h2 = (Math.imul(h2, Hash.MUL2) + d) | 0;
           i++;
         }
         const e = i;
@@ -407,11 +391,11 @@ export class TraitExtractor {
         if (!nonAscii) {
           // ASCII words (the vast majority) are looked up by span without allocating a string.
           id = vocabulary.idOfSpan(text, s, e, h, h2);
-          flags = id >= 0 ? vocabulary.info[(id << 2) + INFO_FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
+          flags = id >= 0 ? vocabulary.info[(id << Info.SHIFT) + Info.FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
           shape = flags;
         } else {
           id = vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'"));
-          flags = id >= 0 ? vocabulary.info[(id << 2) + INFO_FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
+          flags = id >= 0 ? vocabulary.info[(id << Info.SHIFT) + Info.FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
           shape = shapeOfSpan(text, s, e);
           hasUpperCh = (shape & SHAPE_UPPER) !== 0;
           allUpper = (shape & SHAPE_LOWER) === 0;
@@ -424,17 +408,13 @@ export class TraitExtractor {
 
         letters += len;
         sentenceWords++;
+        // The word's vocabulary record (re-read: a new word may have grown the array).
+        const info = vocabulary.info;
+        const at = id << Info.SHIFT;
         if (id < 0) types++;
-        else {
-          if (id >= typeStamp.length) {
-            this.grow(id);
-            typeStamp = this.typeStamp;
-            partnerStamp = this.partnerStamp;
-          }
-          if (typeStamp[id] !== serial) {
-            typeStamp[id] = serial;
-            types++;
-          }
+        else if (info[at + Info.TYPE_STAMP] !== serial) {
+          info[at + Info.TYPE_STAMP] = serial;
+          types++;
         }
         wid[nw] = id;
         ws[nw] = s;
@@ -487,7 +467,7 @@ export class TraitExtractor {
         }
         if (partner && len >= 3 && id >= 0 && !(flags & W.stop)) {
           contentWords++;
-          if (partnerStamp[id] === partnerSerial) {
+          if (info[at + Info.PARTNER_STAMP] === partnerSerial) {
             parrotedWords++;
             if (!buildsOn) {
               buildsOn = true;

@@ -7,23 +7,23 @@
  * (`npm run fit:default`) after a change, because trait values move.
  */
 
-export const W = {
-  slang: 1 << 0, // internet shorthand and texting abbreviations
-  colloquial: 1 << 1, // informal everyday words
-  formal: 1 << 2, // formal, academic or assistant-register vocabulary
-  hedge: 1 << 3, // single-word hedges
-  firstPerson: 1 << 4,
-  secondPerson: 1 << 5,
-  laugh: 1 << 6,
-  interjection: 1 << 7,
-  profanity: 1 << 8,
-  notKnowing: 1 << 9, // single words that admit not knowing (idk, dunno)
-  droppedApostrophe: 1 << 10, // dont, im, cant: a contraction typed without its apostrophe
-  timeRef: 1 << 11, // yesterday, tonight, weekday and month names
-  questionOpener: 1 << 12, // a turn starting with these asks something even without '?'
-  stop: 1 << 13, // function words, ignored when measuring whether a reply builds on the partner's words
-  phraseStart: 1 << 14, // first word of at least one phrase below
-} as const;
+export const enum W {
+  slang = 1 << 0, // internet shorthand and texting abbreviations
+  colloquial = 1 << 1, // informal everyday words
+  formal = 1 << 2, // formal, academic or assistant-register vocabulary
+  hedge = 1 << 3, // single-word hedges
+  firstPerson = 1 << 4,
+  secondPerson = 1 << 5,
+  laugh = 1 << 6,
+  interjection = 1 << 7,
+  profanity = 1 << 8,
+  notKnowing = 1 << 9, // single words that admit not knowing (idk, dunno)
+  droppedApostrophe = 1 << 10, // dont, im, cant: a contraction typed without its apostrophe
+  timeRef = 1 << 11, // yesterday, tonight, weekday and month names
+  questionOpener = 1 << 12, // a turn starting with these asks something even without '?'
+  stop = 1 << 13, // function words, ignored when measuring whether a reply builds on the partner's words
+  phraseStart = 1 << 14, // first word of at least one phrase below
+}
 
 const words = (s: string) => s.trim().split(/\s+/);
 

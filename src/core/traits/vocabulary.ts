@@ -11,51 +11,77 @@ import { isKnownWord } from './spelling';
  * Flags beyond the word lists (lexicon.ts uses bits 0-14). Each is a fact of the word's lowercase text,
  * so it can be computed once per word instead of once per occurrence; some are set by the extractor.
  */
-export const V = {
+export const enum V {
   // The extractor's typo verdict for the word as written: for "x's", the stem's spelling (set by it).
-  typoChecked: 1 << 15,
-  typoKnown: 1 << 16,
+  typoChecked = 1 << 15,
+  typoKnown = 1 << 16,
   /** Starts with "i'" (i'm, i'll): the pronoun, not a proper noun, when capitalized. */
-  startsWithIApostrophe: 1 << 17,
-  laughLike: 1 << 20, // hahaha, hehehe, lmaooo: laughter spelled in ways no list can enumerate
-  spellChecked: 1 << 21,
-  spelledRight: 1 << 22,
+  startsWithIApostrophe = 1 << 17,
+  laughLike = 1 << 20, // hahaha, hehehe, lmaooo: laughter spelled in ways no list can enumerate
+  spellChecked = 1 << 21,
+  spelledRight = 1 << 22,
   // The word's shape, for ASCII words (lowercase a-z, digits, '): the extractor reads these instead of
   // tracking them character by character. Meaningless for other words, which it inspects itself.
-  hasLetter: 1 << 23,
-  hasDigit: 1 << 24,
-  apostrophe: 1 << 25,
+  hasLetter = 1 << 23,
+  hasDigit = 1 << 24,
+  apostrophe = 1 << 25,
   /** A letter three or more times in a row ("sooo"), runs broken by digits and apostrophes. */
-  elongated: 1 << 26,
+  elongated = 1 << 26,
   // Set by the extractor's phrase index: first word of a one-word phrase entry, first word of a longer
   // phrase, second word of a longer phrase.
-  phraseSingle: 1 << 27,
-  phraseFirst: 1 << 28,
-  phraseSecond: 1 << 29,
-} as const;
+  phraseSingle = 1 << 27,
+  phraseFirst = 1 << 28,
+  phraseSecond = 1 << 29,
+}
 
 const LAUGH_PREFIXES = ['haha', 'hehe', 'lmao', 'lool', 'ahah', 'bahah', 'hahh'];
 
 /** Past this many distinct words new words are not cached (their facts are recomputed each time). */
 const MAX_WORDS = 2_000_000;
 
-/** FNV-1a step over one (already folded) UTF-16 code unit. */
+/**
+ * The word hashes' constants. A const enum, like the flags above and the record layout below, so the
+ * extractor's loops see literals (as members of an imported object they cost loads per character in
+ * the CommonJS build), and write the steps out inline.
+ */
+export const enum Hash {
+  /** FNV-1a over (already folded) UTF-16 code units: h = imul(h ^ code, PRIME). */
+  SEED = 0x811c9dc5 | 0,
+  PRIME = 16777619,
+  /** A second, independent hash (multiply-add with another odd constant): h2 = (imul(h2, MUL2) + code) | 0. */
+  SEED2 = 0x2545f491 | 0,
+  MUL2 = 0x5bd1e995,
+}
+
 export function hashStep(h: number, code: number): number {
-  return Math.imul(h ^ code, 16777619);
+  return Math.imul(h ^ code, Hash.PRIME);
 }
-export const HASH_SEED = 0x811c9dc5 | 0;
+export const HASH_SEED: number = Hash.SEED;
 
-/** A second, independent string hash (multiply-add with another odd constant). */
 export function hashStep2(h: number, code: number): number {
-  return (Math.imul(h, 0x5bd1e995) + code) | 0;
+  return (Math.imul(h, Hash.MUL2) + code) | 0;
 }
-export const HASH2_SEED = 0x2545f491 | 0;
+export const HASH2_SEED: number = Hash.SEED2;
 
-/** Per-id record in `Vocabulary.info`: four Int32 fields, so a lookup's hit touches one cache line. */
-const INFO_H = 0;
-const INFO_H2 = 1;
-const INFO_LEN = 2;
-export const INFO_FLAGS = 3;
+/**
+ * Per-id record in `Vocabulary.info`, Info.SIZE Int32 fields at id << Info.SHIFT: a lookup's hit and
+ * everything the extractor then reads or writes for the word (flags, stamps) share one cache line.
+ */
+export const enum Info {
+  H = 0,
+  H2 = 1,
+  LEN = 2,
+  FLAGS = 3,/**
+ * The extractor's per-measurement marks (see TraitExtractor): equal to the current measurement's serial
+ * means "already counted as a distinct word"; equal to the current partner serial means "in the
+ * partner's last turn". They live here rather than in arrays of the extractor's own so that a word costs
+ * one random memory access instead of three.
+ */
+  TYPE_STAMP = 4,
+  PARTNER_STAMP = 5,
+  SHIFT = 3,
+  SIZE = 1 << 3,
+}
 
 /**
  * An open-addressing hash table of words keyed by FNV-1a hashes. The extractor hashes each word while
@@ -68,8 +94,13 @@ export const INFO_FLAGS = 3;
  */
 class Vocabulary {
   private words: string[] = [];
-  /** Per id, at id * 4: INFO_H, INFO_H2, INFO_LEN, INFO_FLAGS. */
-  info: Int32Array = new Int32Array(4 << 12);
+  /** Per id, at id << Info.SHIFT: Info.H, Info.H2, Info.LEN, Info.FLAGS, the stamps. */
+  info: Int32Array = new Int32Array(Info.SIZE << 12);
+  /**
+   * Serials for the stamps, shared by every extractor: a measurement runs synchronously from start to
+   * end, so two never interleave. Stamps are Int32; at the end of the range all are cleared.
+   */
+  private serial = 0;
   private slots = new Int32Array(1 << 13); // id + 1; 0 = empty
 
   get size(): number {
@@ -83,12 +114,24 @@ class Vocabulary {
 
   /** Word-list flags (lexicon.ts W, plus V) of a word by id. */
   flagsById(id: number): number {
-    return this.info[(id << 2) + INFO_FLAGS];
+    return this.info[(id << Info.SHIFT) + Info.FLAGS];
+  }
+
+  /** A serial no stamp holds yet (for a measurement, or for a partner turn). */
+  nextSerial(): number {
+    if (this.serial === 0x7fffffff) {
+      for (let at = 0; at < this.info.length; at += Info.SIZE) {
+        this.info[at + Info.TYPE_STAMP] = 0;
+        this.info[at + Info.PARTNER_STAMP] = 0;
+      }
+      this.serial = 0;
+    }
+    return ++this.serial;
   }
 
   /** Adds V bits to a word's flags. */
   addFlags(id: number, bits: number): void {
-    this.info[(id << 2) + INFO_FLAGS] |= bits;
+    this.info[(id << Info.SHIFT) + Info.FLAGS] |= bits;
   }
 
   /** Id of `lower` (a lowercase word, straight apostrophes), interning it; -1 once the vocabulary is full. */
@@ -100,7 +143,7 @@ class Vocabulary {
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
       const id = this.slots[idx] - 1;
       if (id < 0) return this.insert(lower, h, idx);
-      if (this.info[id << 2] === h && this.words[id] === lower) return id;
+      if (this.info[id << Info.SHIFT] === h && this.words[id] === lower) return id;
     }
   }
 
@@ -118,15 +161,15 @@ class Vocabulary {
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
       const id = slots[idx] - 1;
       if (id < 0) return this.insert(foldAscii(text, s, e), h, idx);
-      const at = id << 2;
-      if (info[at + INFO_H] === h && info[at + INFO_H2] === h2 && info[at + INFO_LEN] === len) return id;
+      const at = id << Info.SHIFT;
+      if (info[at + Info.H] === h && info[at + Info.H2] === h2 && info[at + Info.LEN] === len) return id;
     }
   }
 
   private insert(lower: string, h: number, idx: number): number {
     if (this.words.length >= MAX_WORDS) return -1;
     const id = this.words.length;
-    if ((id + 1) << 2 > this.info.length) {
+    if ((id + 1) << Info.SHIFT > this.info.length) {
       const info = new Int32Array(this.info.length * 2);
       info.set(this.info);
       this.info = info;
@@ -134,11 +177,11 @@ class Vocabulary {
     this.words.push(lower);
     let h2 = HASH2_SEED;
     for (let i = 0; i < lower.length; i++) h2 = hashStep2(h2, lower.charCodeAt(i));
-    const at = id << 2;
-    this.info[at + INFO_H] = h;
-    this.info[at + INFO_H2] = h2;
-    this.info[at + INFO_LEN] = lower.length;
-    this.info[at + INFO_FLAGS] = factsOf(lower);
+    const at = id << Info.SHIFT;
+    this.info[at + Info.H] = h;
+    this.info[at + Info.H2] = h2;
+    this.info[at + Info.LEN] = lower.length;
+    this.info[at + Info.FLAGS] = factsOf(lower);
     this.slots[idx] = id + 1;
     // Keep the load factor under 1/2 so probe runs stay short.
     if (this.words.length * 2 > this.slots.length) this.rehash();
@@ -149,7 +192,7 @@ class Vocabulary {
     const slots = new Int32Array(this.slots.length * 2);
     const mask = slots.length - 1;
     for (let id = 0; id < this.words.length; id++) {
-      let idx = this.info[id << 2] & mask;
+      let idx = this.info[id << Info.SHIFT] & mask;
       while (slots[idx] !== 0) idx = (idx + 1) & mask;
       slots[idx] = id + 1;
     }
@@ -164,7 +207,7 @@ class Vocabulary {
   /** Spelling verdict, computed on first need: most words never need it (they are in a word list). */
   spelledRight(id: number, lower: string): boolean {
     if (id < 0) return isKnownWord(lower);
-    const at = (id << 2) + INFO_FLAGS;
+    const at = (id << Info.SHIFT) + Info.FLAGS;
     const f = this.info[at];
     if (f & V.spellChecked) return (f & V.spelledRight) !== 0;
     const known = isKnownWord(lower);
