@@ -129,6 +129,39 @@ describe('StyleTune: Blind votes', () => {
     assert.deepEqual([info.total, info.done], [6, 0]);
     assert.deepEqual(info.itemFiles, [a.fsPath, b.fsPath]);
     assert.equal(info.votesFile, sample('votes/gen-a.votes.jsonl').fsPath);
+
+    // Three systems: the report adds Bradley-Terry ratings. gen-b/adapter beats both others twice, and
+    // gen-a/adapter beats gen-a/base twice: a strict order, so the ratings are regularized (nobody beat
+    // gen-b/adapter) and come out in that order.
+    const { items } = await loadItems([a.fsPath, b.fsPath]);
+    const v = (item: string, A: string, B: string, winner: string, minute: number): Line => ({
+      item_id: item,
+      prompt_hash: items.find((i) => i.id === item)!.promptHash,
+      systems: { A, B },
+      winner,
+      confidence: null,
+      annotator: 'tester',
+      time: `2026-02-01T11:${String(minute).padStart(2, '0')}:00.000Z`,
+      session: 's',
+    });
+    const [p1, p2] = items.map((i) => i.id);
+    await writeFile(
+      info.votesFile,
+      jsonl([
+        v(p1, 'gen-a/base', 'gen-b/adapter', 'gen-b/adapter', 1),
+        v(p2, 'gen-b/adapter', 'gen-a/base', 'gen-b/adapter', 2),
+        v(p1, 'gen-a/adapter', 'gen-b/adapter', 'gen-b/adapter', 3),
+        v(p2, 'gen-b/adapter', 'gen-a/adapter', 'gen-b/adapter', 4),
+        v(p1, 'gen-a/adapter', 'gen-a/base', 'gen-a/adapter', 5),
+        v(p2, 'gen-a/base', 'gen-a/adapter', 'gen-a/adapter', 6),
+      ]),
+    );
+    const report = await voteReport(a, [a, b]);
+    assert.ok(report?.ratings, 'ratings for three systems');
+    assert.equal(report.ratings.regularized, true);
+    assert.deepEqual(report.ratings.rows.map((r) => r.system), ['gen-b/adapter', 'gen-a/adapter', 'gen-a/base']);
+    assert.ok(report.ratings.rows[0].elo > 1000 && report.ratings.rows[2].elo < 1000);
+    assert.equal(report.agreement?.votes, 6, 'every reply was scored');
   });
 
   it('lists bad item lines in the Problems panel and refuses a file with nothing to vote on', async () => {
