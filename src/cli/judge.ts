@@ -6,6 +6,7 @@
  * comes only from the environment (STYLETUNE_JUDGE_API_KEY), never from an argument that shell
  * history would keep.
  */
+import { resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic';
 import { loadChecklist } from '../core/checklist/checklist';
 import { checklistMarkdown, checklistReport, runChecklist } from '../core/checklist/evaluate';
@@ -16,6 +17,8 @@ import { RatingsTable, rateFile, ratedLineDiagnostics, ratedLineToJson } from '.
 import { HAL16, JUDGE_TRAIT_IDS, judgeTraitId, featureIndex } from '../core/judge/traits';
 import { TRAIT_IDS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
+import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
+import { startWorker } from '../core/worker/worker';
 
 export const JUDGE_HELP = `Usage: styletune judge FILE.jsonl --out RATINGS.jsonl [options]
 
@@ -36,7 +39,12 @@ Options:
   --concurrency N     requests in flight (default ${JUDGE_DEFAULTS.concurrency})
   --timeout S         seconds per request (default ${JUDGE_DEFAULTS.timeoutMs / 1000})
   --retries N         retries on 429, 5xx, timeouts (default ${JUDGE_DEFAULTS.maxRetries})
-The API key, if the endpoint needs one, is read from $STYLETUNE_JUDGE_API_KEY.`;
+The API key, if the endpoint needs one, is read from $STYLETUNE_JUDGE_API_KEY.
+
+Local judge instead of an endpoint (the Python worker; ratings are the expected value of the model's
+next-token distribution over the digits 1-5, so not whole numbers):
+  --local-model DIR   a causal LM folder (Hugging Face layout)
+  --python PATH       interpreter for the worker (default: $STYLETUNE_PYTHON, else the project .venv)`;
 
 export const CHECKLIST_HELP = `Usage: styletune checklist CHECKLIST.yaml DIALOGUES.jsonl... [options]
 
@@ -93,6 +101,7 @@ export function judgeFromOptions(values: Values, usage: (message: string) => Err
 export async function runJudgeCommand(values: Values, positionals: string[], usage: (message: string) => Error): Promise<number> {
   if (positionals.length !== 1) throw usage('judge takes one file');
   if (!values.out) throw usage('judge needs --out RATINGS.jsonl');
+  if (values['local-model']) return runLocalJudge(values, positionals[0]);
   const judge = judgeFromOptions(values, usage);
   const file = positionals[0];
   const lines: string[] = [];
@@ -157,4 +166,43 @@ export async function loadRatingsForCli(files: string[] | undefined): Promise<Ra
   const table = await RatingsTable.load(files);
   for (const d of table.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   return table;
+}
+
+/** `--local-model`: the worker's `judge` command writes the ratings file; its events become diagnostics. */
+async function runLocalJudge(values: Values, file: string): Promise<number> {
+  const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(process.cwd());
+  if (!repoRoot) {
+    process.stderr.write('styletune judge: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n');
+    return 1;
+  }
+  let python: string;
+  try {
+    python = (await resolvePython({ explicit: values.python ? resolve(values.python as string) : undefined, env: process.env, repoRoot })).path;
+  } catch (e) {
+    if (e instanceof PythonNotFoundError) {
+      process.stderr.write(`styletune judge: ${e.message}\n  ${e.hint}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const args = ['judge', '--model', resolve(values['local-model'] as string), '--input', resolve(file), '--output', resolve(values.out as string), '--role', (values.role as string | undefined) ?? 'assistant'];
+  let failed = 0;
+  const worker = startWorker(
+    { python, args, repoRoot, cwd: process.cwd(), env: process.env },
+    {
+      onEvent: (e) => {
+        if (e.event === 'log' && e.level === 'warning') {
+          failed++;
+          process.stderr.write(`${e.message.replace(resolve(file), file)}\n`);
+        }
+        if (e.event === 'done') process.stderr.write(`rated ${String(e.metrics.rated)} conversation(s) with ${String(values['local-model'])}; wrote ${String(values.out)}\n`);
+      },
+    },
+  );
+  const r = await worker.result;
+  if (r.outcome !== 'done') {
+    process.stderr.write(`styletune judge: ${r.message}\n`);
+    return 1;
+  }
+  return failed > 0 ? 1 : 0;
 }

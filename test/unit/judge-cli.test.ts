@@ -3,11 +3,12 @@
  * as a child process against the local OpenAI-compatible test server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { venvPython } from '../../src/core/worker';
 import { startJudgeServer, type JudgeServer } from '../support/judgeServer';
 import { repoRoot, requireShared } from './paths';
 
@@ -80,6 +81,31 @@ describe('styletune judge / checklist / fit --judge-ratings', () => {
     const bad = await cli(['fit', games, '--traits', 'judge', '--out', 'x.onnx'], dir);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /judge traits need ratings: pass --judge-ratings/);
+  });
+
+  test('judge --local-model: the Python worker rates with a tiny causal LM, and fit reads its ratings', async () => {
+    const python = venvPython(repoRoot);
+    if (!existsSync(python)) throw new Error(`${python} missing: run \`bash scripts/setup-python.sh\` first`);
+    execFileSync(python, ['-m', 'styletune_trainer', 'make-tiny-model', join(dir, 'tiny')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const pairs = [
+      { prompt: 'whats ur fav food', chosen: 'pizza obv lol', rejected: 'As an AI, I do not eat food.' },
+      { prompt: 'weekend plans?', chosen: 'prob just sleep tbh', rejected: 'I do not have personal plans, but I can suggest some activities.' },
+    ];
+    writeFileSync(join(dir, 'p.jsonl'), pairs.map((p) => JSON.stringify(p)).join('\n') + '\n{"chosen": 1}\n');
+    const r = await cli(['judge', 'p.jsonl', '--out', 'local.ratings.jsonl', '--local-model', 'tiny', '--python', python], dir);
+    assert.equal(r.status, 1, 'one line could not be read');
+    assert.match(r.stderr, /p\.jsonl:3:1: `chosen` must be a string or a list of messages/);
+    const lines = readFileSync(join(dir, 'local.ratings.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 3);
+    for (const side of [lines[0].chosen, lines[0].rejected, lines[1].chosen, lines[1].rejected]) {
+      assert.equal(side.ratings.length, 32);
+      assert.ok(side.ratings.every((x: number) => x >= 1 && x <= 5));
+    }
+    writeFileSync(join(dir, 'p2.jsonl'), pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    const fit = await cli(['fit', 'p2.jsonl', '--judge-ratings', 'local.ratings.jsonl', '--folds', '2', '--out', 'local.onnx', '--json'], dir);
+    assert.equal(fit.status, 1, 'the unrated third line of the ratings file is reported');
+    assert.match(fit.stderr, /local\.ratings\.jsonl:3:1: error: this line was not rated/);
+    assert.equal(JSON.parse(fit.stdout).comparisons, 2, 'both pairs joined to their ratings by content hash');
   });
 
   test('checklist: markdown with a base-vs-tuned column, JSON, and a located checklist mistake', async () => {
