@@ -127,6 +127,10 @@ describe('StyleTune: Preview Rewrite', function () {
     await editor.edit((e) => e.insert(new vscode.Position(0, 0), 'a new first line\n'));
     const moved = await vscode.commands.executeCommand<InlineInfo[]>('styletune.previewInline', editor.document.uri);
     assert.deepEqual(moved.map((m) => m.line), [line + 1]);
+    // Once the turn itself changes, the preview no longer answers it: the diff goes.
+    const at = editor.document.lineAt(line + 1).text.indexOf('mondays');
+    await editor.edit((e) => e.replace(new vscode.Range(line + 1, at, line + 1, at + 'mondays'.length), 'tuesdays'));
+    assert.deepEqual(await vscode.commands.executeCommand<InlineInfo[]>('styletune.previewInline', editor.document.uri), []);
   });
 
   it('appends the preview to a pairs file: unlabeled for the labeler, then labeled with the tuned reply chosen', async () => {

@@ -2,7 +2,8 @@
  * Preview Rewrite as a user runs it: with the cursor on a transcript turn, F1 → "StyleTune: Preview
  * Rewrite…", pick the job's adapter from the quick pick, watch both replies arrive side by side with their
  * rewards and the per-trait diff (screenshot for the README), see the diff beside the turn, append the
- * preview to a pairs file with the webview's button, and open that file in the Pair Labeler.
+ * preview to a pairs file with the webview's button, regenerate and cancel it from the progress
+ * notification, and open the pairs file in the Pair Labeler.
  *
  * The model is a tiny random one built here (make-tiny-model) with a one-step DPO adapter: its replies
  * are gibberish, which is expected; the pipeline around them is what is tested.
@@ -125,6 +126,13 @@ export const previewTests: UiTest[] = [
       if (lines.length !== 1 || pair.responses.length !== 2 || pair.chosen !== undefined || pair.preview?.sources.join() !== 'base,adapter') {
         throw new Error(`unexpected pairs file:\n${lines.join('\n')}`);
       }
+
+      // Regenerate, then Cancel in the progress notification: the worker is stopped, the panel says so.
+      await view.locator('#regenerate').click();
+      const toast = page.locator('.notification-toast', { hasText: 'StyleTune: previewing the rewrite' });
+      await toast.getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
+      await view.locator('#status', { hasText: 'Cancelled' }).waitFor({ timeout: 30_000 });
+      await view.locator('header .meta', { hasText: 'seed 1' }).waitFor();
 
       // Open in Labeler: the pair, unlabeled, in the Pair Labeler.
       await view.locator('#open-labeler').click();
