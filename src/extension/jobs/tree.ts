@@ -44,6 +44,7 @@ export class JobsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     const item = new vscode.TreeItem(s.name, s.state === 'failed' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     item.id = s.dir;
     item.description = stateText(s);
+    item.accessibilityInformation = { label: `${s.name}, ${stateText(s)}` };
     item.iconPath = ICONS[s.state];
     item.contextValue = `styletuneJob.${s.state}`;
     item.command = { command: 'styletune.openJob', title: 'Open Job View', arguments: [s.dir] };

@@ -1,0 +1,119 @@
+/**
+ * Tuning as a user does it in the real workbench: open tuning/ui.tune.json, click the "▶ Start DPO
+ * Tuning" CodeLens, watch steps arrive in the job view and the Jobs view, reload the window during the
+ * run and find the job reattached (still running, still growing), then the finished job's charts
+ * (the README screenshot). Then the quick-pick flow from the command palette with a preset.
+ * The worker is real (tiny model on the CPU, built here with make-tiny-model).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import { repoRoot } from '../paths';
+import type { UiTest } from './run';
+import { explorerItem, runCommand, screenshot } from './workbench';
+
+const JOB = 'ui-job';
+const readmeShot = join(repoRoot, 'media', 'screenshots', 'job-view.png');
+
+/** The job view's page: the inner frame of the visible webview that shows a job header. */
+function jobView(page: Page): FrameLocator {
+  return page.locator('iframe.webview.ready').filter({ visible: true }).contentFrame().locator('iframe#active-frame').contentFrame();
+}
+
+/** The newest step the job view's table shows. */
+async function shownStep(frame: FrameLocator): Promise<number> {
+  const text = (await frame.locator('table.metrics thead th.num').textContent({ timeout: 30_000 })) ?? '';
+  return Number(/step (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+async function waitForStep(frame: FrameLocator, atLeast: number, timeoutMs = 90_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const step = await shownStep(frame).catch(() => 0);
+    if (step >= atLeast) return step;
+    if (Date.now() > deadline) throw new Error(`the job view shows step ${step}, waited for ${atLeast}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** A row of the Jobs view, by its accessible label "<name>, <state text>". */
+function jobRow(page: Page, name: string, state: string) {
+  return page.locator(`.monaco-list-row[role="treeitem"][aria-label^="${name}, ${state}"]`);
+}
+
+/** Opens the StyleTune view container from the activity bar (its one view, Jobs, has no header of its own). */
+async function showJobsView(page: Page): Promise<void> {
+  const icon = page.locator('.activitybar .action-item .action-label[aria-label^="StyleTune"]');
+  await icon.waitFor({ timeout: 30_000 });
+  const title = page.locator('.sidebar .composite.title', { hasText: 'StyleTune' });
+  if (!(await title.isVisible())) await icon.click();
+  await title.waitFor();
+}
+
+export const jobsTests: UiTest[] = [
+  {
+    name: 'jobs: the CodeLens starts a job; steps reach the job view and the Jobs view',
+    async run(page, ctx) {
+      const tuning = join(ctx.workspace, 'tuning');
+      execFileSync(join(repoRoot, '.venv', 'bin', 'python'), ['-m', 'styletune_trainer', 'make-tiny-model', join(tuning, 'models', 'tiny')], {
+        env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, stdio: 'ignore',
+      });
+      // Long enough to reload the window in the middle of it (~0.3 s a step here).
+      writeFileSync(join(tuning, `${JOB}.tune.json`), JSON.stringify({
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${JOB}`, max_length: 64, max_prompt_length: 24,
+        per_device_train_batch_size: 2, learning_rate: 0.002, max_steps: 100, save_steps: 25, device: 'cpu',
+      }, null, 2) + '\n');
+      await runCommand(page, 'View: Close All Editors');
+      await explorerItem(page, 'tuning').click();
+      await explorerItem(page, `${JOB}.tune.json`).click();
+      await page.locator('.tabs-container .tab.active', { hasText: `${JOB}.tune.json` }).waitFor();
+      const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
+      await lens.waitFor({ timeout: 30_000 });
+      await lens.click();
+
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: JOB }).waitFor({ timeout: 30_000 });
+      await frame.locator('.badge.state-running').waitFor();
+      const step = await waitForStep(frame, 3);
+      await frame.locator('figure[data-chart="loss"] canvas').waitFor();
+      // The CPU has no GPU memory to chart: the view says so instead of an empty plot.
+      await frame.locator('figure[data-chart="gpu"] .chart-note', { hasText: 'runs on the CPU' }).waitFor();
+      await page.locator('.notifications-toasts .notification-toast', { hasText: `StyleTune: tuning ${JOB}` }).waitFor();
+
+      await showJobsView(page);
+      await jobRow(page, JOB, 'running').waitFor();
+      await screenshot(page, 'jobs-01-running');
+      console.log(`[ui]   job view at step ${step} before the reload`);
+    },
+  },
+  {
+    name: 'jobs: after Developer: Reload Window the running job is reattached and finishes in the job view',
+    async run(page) {
+      const before = await shownStep(jobView(page));
+      await runCommand(page, 'Developer: Reload Window');
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      // The job view comes back (its serializer) and the worker was never interrupted.
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: JOB }).waitFor({ timeout: 60_000 });
+      await showJobsView(page);
+      await jobRow(page, JOB, 'running').waitFor({ timeout: 30_000 });
+      await frame.locator('.badge.state-running').waitFor();
+      const after = await waitForStep(frame, before + 3);
+      await screenshot(page, 'jobs-02-reattached');
+      console.log(`[ui]   step ${before} before the reload, ${after} after it`);
+
+      await frame.locator('.badge.state-done').waitFor({ timeout: 300_000 });
+      assert.equal(await shownStep(frame), 100);
+      await jobRow(page, JOB, 'done').waitFor();
+      await frame.locator('figure[data-chart="rewards"][data-points="100"] canvas').waitFor();
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      const shot = await screenshot(page, 'jobs-03-done');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
+        mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
+        copyFileSync(shot, readmeShot);
+      }
+    },
+  },
+];
