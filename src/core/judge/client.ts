@@ -38,6 +38,8 @@ export class JudgeError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** What the endpoint's Retry-After asked for, in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -83,13 +85,9 @@ export class ChatClient {
     throw new JudgeError(`${last!.message} (gave up after ${o.maxRetries + 1} attempts)`, last!.status);
   }
 
-  private retryAfterMs?: number;
-
   private retryDelay(attempt: number, last: JudgeError | undefined): number {
     const o = this.options;
-    const hinted = this.retryAfterMs;
-    this.retryAfterMs = undefined;
-    if (hinted !== undefined && last?.status !== undefined) return Math.min(hinted, o.maxWaitMs);
+    if (last?.retryAfterMs !== undefined) return Math.min(last.retryAfterMs, o.maxWaitMs);
     const base = o.backoffMs * 2 ** (attempt - 1);
     return Math.min(base * (0.75 + 0.5 * Math.random()), o.maxWaitMs);
   }
@@ -115,8 +113,10 @@ export class ChatClient {
       return { error: new JudgeError(`cannot reach the judge endpoint ${o.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`), retry: true };
     }
     if (res.status === 429 || res.status >= 500) {
-      this.retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-      return { error: new JudgeError(`the judge endpoint answered ${res.status} ${res.statusText}: ${snippet(text)}`, res.status), retry: true };
+      const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
+      // Every request waits, not only this one: the endpoint asked the client, not the request, to slow down.
+      if (retryAfter !== undefined) this.nextStart = Math.max(this.nextStart, Date.now() + Math.min(retryAfter, o.maxWaitMs));
+      return { error: new JudgeError(`the judge endpoint answered ${res.status} ${res.statusText}: ${snippet(text)}`, res.status, retryAfter), retry: true };
     }
     if (!res.ok) {
       const hint =
