@@ -4,10 +4,11 @@
  * check the votes file line by line, see the identities revealed, press R for the report, check the
  * report's figures against ones worked out by hand, and see both views come back after a window reload.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
+import { loadItems } from '../../../src/core/votes/items';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
 import { explorerItem, runCommand } from './workbench';
@@ -197,6 +198,24 @@ export const votesTests: UiTest[] = [
       const voteAgain = await viewFrame(page, 'Blind vote', 30_000);
       await waitText(voteAgain.locator('#progress'), '5 / 5');
       await waitText(voteAgain.locator('#tally [data-system="tuned"] .figure'), '3.5 of 5');
+
+      // Three systems: the report from the palette on a votes file adds the Bradley-Terry ratings.
+      // x beats y 2:1, y beats z 2:1, x beats z 4:1: strengths 4:2:1, Elo 1120, 1000, 880 (votes.test.ts).
+      const three = { id: 'q', prompt: 'hi', responses: { x: 'hey!', y: 'hello', z: 'Greetings.' } };
+      const threeItems = Array.from({ length: 12 }, (_, i) => ({ ...three, id: `q${i}`, prompt: `hi ${i}` }));
+      writeFileSync(join(ctx.workspace, 'votes', 'three.jsonl'), threeItems.map((i) => JSON.stringify(i) + '\n').join(''));
+      const { items: loaded } = await loadItems([join(ctx.workspace, 'votes', 'three.jsonl')]);
+      const games: Array<[string, string]> = [['x', 'y'], ['x', 'y'], ['y', 'x'], ['y', 'z'], ['y', 'z'], ['z', 'y'], ['x', 'z'], ['x', 'z'], ['x', 'z'], ['x', 'z'], ['z', 'x']];
+      const votes3 = games.map(([w, l], i) => ({ item_id: loaded[i].id, prompt_hash: loaded[i].promptHash, systems: { A: l, B: w }, winner: w, confidence: null, annotator: 'ana', time: new Date(started + i * 1000).toISOString(), session: 's3' }));
+      writeFileSync(join(ctx.workspace, 'votes', 'three.votes.jsonl'), votes3.map((v) => JSON.stringify(v) + '\n').join(''));
+      await explorerItem(page, 'three.votes.jsonl').click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'three.votes.jsonl' }).waitFor();
+      await runCommand(page, 'StyleTune: Show Vote Report');
+      const ratings = await viewFrame(page, 'Vote report · three.votes.jsonl');
+      await waitText(ratings.locator('#ratings tr[data-system="x"] .elo'), '1120');
+      await waitText(ratings.locator('#ratings tr[data-system="y"] .elo'), '1000');
+      await waitText(ratings.locator('#ratings tr[data-system="z"] .elo'), '880');
+      await page.screenshot({ path: join(screenshotsDir, 'votes-report-three.png') });
     },
   },
 ];
