@@ -123,12 +123,12 @@ function promptSection(prompt: Message[]): Node {
 
 function card(side: 'base' | 'tuned', title: string, name: string, v: SideView | undefined, delta: number | undefined): HTMLElement {
   const reward = v?.score !== undefined ? el('span', { class: 'reward', 'data-score': String(v.score), title: 'Reward model score' }, `reward ${fmt(v.score)}`) : '';
-  const tag = delta !== undefined ? el('span', { class: `tag ${delta >= 0 ? 'pos' : 'neg'}`, id: 'reward-delta', title: 'tuned − base reward' }, `${signed(delta)} vs base`) : '';
+  const tag = delta !== undefined ? el('span', { class: `tag ${delta >= 0 ? 'pos' : 'neg'}`, id: 'reward-delta', title: 'Reward difference: tuned − base' }, signed(delta)) : '';
   const text = v ? el('div', { class: 'response' }, v.text || '(empty reply)') : el('div', { class: 'response muted' }, 'Generating…');
   return el(
     'article',
     { class: `card ${side}`, 'data-side': side, 'aria-label': `${title} reply` },
-    el('div', { class: 'card-head' }, el('strong', {}, title), el('span', { class: 'muted name' }, name), tag, reward),
+    el('div', { class: 'card-head' }, el('strong', {}, title), el('span', { class: 'muted name', title: name }, name), el('span', { class: 'right' }, reward, tag)),
     text,
     v?.tokens !== undefined ? el('div', { class: 'muted small' }, `${v.tokens} tokens`) : '',
   );

@@ -34,7 +34,8 @@ h2 { font-size: .85em; text-transform: uppercase; letter-spacing: .06em; margin:
 .card.tuned { border-color: var(--vscode-focusBorder); }
 .card-head { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; }
 .card-head .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 40%; }
-.reward { margin-left: auto; font-variant-numeric: tabular-nums; font-weight: 600; }
+.card-head .right { margin-left: auto; display: flex; align-items: center; gap: 6px; }
+.reward { font-variant-numeric: tabular-nums; font-weight: 600; }
 .response { white-space: pre-wrap; line-height: 1.45; overflow-wrap: anywhere; }
 .tag { font-size: .8em; padding: 1px 6px; border-radius: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 .tag.pos { background: var(--vscode-charts-green, #388a34); color: var(--vscode-editor-background); }

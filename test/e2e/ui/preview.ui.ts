@@ -139,7 +139,8 @@ export const previewTests: UiTest[] = [
       const labeler = await frameWith(page, 'header h1', PAIRS);
       await labeler.locator('#position', { hasText: 'Item 1 of 1' }).waitFor();
       await labeler.locator('#progress', { hasText: '0 labeled / 1' }).waitFor();
-      await screenshot(page, 'preview-labeler');
+      const labelerShot = await screenshot(page, 'preview-labeler');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(labelerShot, join(repoRoot, 'media', 'screenshots', 'preview-labeler.png'));
       // Focus back in the workbench: a webview that takes focus while the palette is open closes it.
       await page.locator('.tabs-container .tab', { hasText: 'transcript.md' }).click();
       await page.waitForTimeout(500);
