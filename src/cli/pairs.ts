@@ -58,6 +58,8 @@ Options:
   --json                 print the summary as JSON on stdout
   --num-samples N        with --model-dir: candidates per prompt (default 4)
   --system-prompt TEXT   with --model-dir: system prompt for generation
+  --candidates FILE      with --model-dir: also write the candidates, one line per prompt
+                         ({prompt, responses, scores, line}: label them by hand, or rank them again)
 
 ${GENERATION_HELP}`,
   contrast: `Usage: styletune pairs contrast FILE --out OUT.jsonl [options]
@@ -129,7 +131,7 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
     temperature: { type: 'string' }, device: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   };
   const own: NonNullable<ParseArgsConfig['options']> = sub === 'ranked'
-    ? { k: { type: 'string' }, 'sd-scope': { type: 'string' }, 'best-worst': { type: 'boolean' }, 'group-by': { type: 'string' }, 'max-per-group': { type: 'string' }, 'num-samples': { type: 'string' }, 'system-prompt': { type: 'string' } }
+    ? { k: { type: 'string' }, 'sd-scope': { type: 'string' }, 'best-worst': { type: 'boolean' }, 'group-by': { type: 'string' }, 'max-per-group': { type: 'string' }, 'num-samples': { type: 'string' }, 'system-prompt': { type: 'string' }, candidates: { type: 'string' } }
     : { margin: { type: 'string' }, dropped: { type: 'string' }, 'casual-system-prompt': { type: 'string' }, 'formal-system-prompt': { type: 'string' }, 'allow-truncated': { type: 'boolean' } };
   let values: Values;
   let positionals: string[];
@@ -148,7 +150,8 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   if (typeof values.out !== 'string') throw new Usage(`${sub} needs --out OUT.jsonl`);
   const output = resolve(io.cwd, values.out);
   const dropped = typeof values.dropped === 'string' ? resolve(io.cwd, values.dropped) : undefined;
-  for (const target of [output, dropped]) {
+  const candidatesOut = typeof values.candidates === 'string' ? resolve(io.cwd, values.candidates) : undefined;
+  for (const target of [output, dropped, candidatesOut]) {
     if (!target) continue;
     if (target === file) throw new Usage(`--out/--dropped must not overwrite the input file ${file}`);
     if (!isDir(dirname(target))) throw new Usage(`the folder for ${target} does not exist`);
@@ -162,7 +165,7 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
     return n;
   };
   const whole = (n: number) => Number.isInteger(n) && n >= 1;
-  const generationWithout = ['adapter', 'max-new-tokens', 'seed', 'temperature', 'device', 'python', 'num-samples', 'system-prompt', 'casual-system-prompt', 'formal-system-prompt', 'allow-truncated'].filter((k) => values[k] !== undefined);
+  const generationWithout = ['adapter', 'max-new-tokens', 'seed', 'temperature', 'device', 'python', 'num-samples', 'system-prompt', 'candidates', 'casual-system-prompt', 'formal-system-prompt', 'allow-truncated'].filter((k) => values[k] !== undefined);
   if (!values['model-dir'] && generationWithout.length) throw new Usage(`--${generationWithout[0]} needs --model-dir (generation)`);
 
   let generation: Generation | undefined;
@@ -210,7 +213,9 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
       progress.done();
       if (r.stopped) return cancelled(io);
       await writeJsonlAtomic(output, r.pairs);
-      report(io, r.diagnostics, values.json ? { output, ...r.summary } : undefined, [...formatRankedSummary(r.summary), `Wrote ${output}`]);
+      if (candidatesOut) await writeJsonlAtomic(candidatesOut, r.generated ?? []);
+      const wrote = `Wrote ${output}${candidatesOut ? ` and the candidates to ${candidatesOut}` : ''}`;
+      report(io, r.diagnostics, values.json ? { output, candidates_output: candidatesOut, ...r.summary } : undefined, [...formatRankedSummary(r.summary), wrote]);
       return r.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     }
     const margin = num('margin', (n) => n >= 0, 'a number ≥ 0') ?? DEFAULT_MARGIN;

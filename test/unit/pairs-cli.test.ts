@@ -80,7 +80,7 @@ test('contrast with generation: every prompt answered twice, each pair kept or d
 
 test('ranked with generation: N samples per prompt, best vs worst, scores and sample numbers kept', async () => {
   const err = capture();
-  const code = await runPairs(['ranked', 'prompts.jsonl', '--out', 'ranked.jsonl', '--num-samples', '3', '--best-worst', ...gen], { stderr: err, cwd: dir, handleSignals: false });
+  const code = await runPairs(['ranked', 'prompts.jsonl', '--out', 'ranked.jsonl', '--candidates', 'cands.jsonl', '--num-samples', '3', '--best-worst', ...gen], { stderr: err, cwd: dir, handleSignals: false });
   assert.equal(code, 0, err.text());
   const pairs = readJsonl(join(dir, 'ranked.jsonl'));
   assert.equal(pairs.length, 4, err.text());
@@ -92,6 +92,19 @@ test('ranked with generation: N samples per prompt, best vs worst, scores and sa
     assert.ok([0, 1, 2].includes(p.chosen_index) && [0, 1, 2].includes(p.rejected_index) && p.chosen_index !== p.rejected_index);
   }
   assert.match(err.text(), /4 pairs from 4 of 4 groups \(12 candidates\); rule: best vs worst/);
+
+  // The candidates file holds every answer with its score, and ranking it again gives the same pairs.
+  const cands = readJsonl(join(dir, 'cands.jsonl'));
+  assert.equal(cands.length, 4);
+  for (const c of cands) {
+    assert.equal(c.responses.length, 3);
+    assert.equal(c.scores.length, 3);
+    assert.equal(c.prompt, original[c.line - 1].prompt);
+  }
+  const again = capture();
+  assert.equal(await runPairs(['ranked', 'cands.jsonl', '--out', 'again.jsonl', '--best-worst'], { stderr: again, cwd: dir, handleSignals: false }), 0, again.text());
+  const strip = (p: Record<string, any>) => [p.prompt, p.chosen, p.rejected, p.chosen_score, p.rejected_score, p.chosen_index, p.rejected_index];
+  assert.deepEqual(readJsonl(join(dir, 'again.jsonl')).map(strip), pairs.map(strip));
 });
 
 test('cancel during generation writes nothing and exits 130', async () => {

@@ -43,6 +43,11 @@ export interface RankedOutcome {
   diagnostics: Diagnostic[];
   /** Cancelled: nothing should be written. */
   stopped: boolean;
+  /**
+   * Generated runs: the candidates per prompt as the pair labeler's unlabeled items
+   * `{prompt, responses, scores, line}`, to label by hand or rank again without generating.
+   */
+  generated?: Record<string, unknown>[];
 }
 
 export async function runRanked(run: RankedRun, cb: RunCallbacks = {}): Promise<RankedOutcome> {
@@ -90,7 +95,20 @@ export async function runRanked(run: RankedRun, cb: RunCallbacks = {}): Promise<
     }
   }
   diagnostics.sort((a, b) => a.line - b.line);
-  return { pairs: result.pairs, summary: result.summary, diagnostics, stopped: false };
+  const outcome: RankedOutcome = { pairs: result.pairs, summary: result.summary, diagnostics, stopped: false };
+  if (run.generation) outcome.generated = candidateLines(candidates, scores);
+  return outcome;
+}
+
+function candidateLines(candidates: Candidate[], scores: Float64Array): Record<string, unknown>[] {
+  const byGroup = new Map<string, { prompt?: Turns; line: number; responses: Turns[]; scores: (number | null)[] }>();
+  candidates.forEach((c, i) => {
+    let g = byGroup.get(c.group);
+    if (!g) byGroup.set(c.group, (g = { prompt: c.prompt, line: c.line, responses: [], scores: [] }));
+    g.responses.push(c.response);
+    g.scores.push(Number.isFinite(scores[i]) ? scores[i] : null);
+  });
+  return [...byGroup.values()].map((g) => ({ prompt: g.prompt, responses: g.responses, scores: g.scores, line: g.line }));
 }
 
 function stoppedRanked(diagnostics: Diagnostic[]): RankedOutcome {

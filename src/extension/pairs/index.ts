@@ -7,7 +7,8 @@
  *   ranked:   { file, output, rule?: 'sd' | 'best-worst', k?, scope?: 'group' | 'all', groupBy?: string[],
  *               maxPerGroup?, modelDir?, numSamples?, maxNewTokens?, device? }
  *   contrast: { file, output, margin?, dropped?, modelDir?, maxNewTokens?, allowTruncated?, device? }
- * Both return a PairsResult (or undefined when cancelled).
+ * Both return a PairsResult (or undefined when cancelled). The contrast system prompts come from the
+ * settings styletune.pairs.casualSystemPrompt / formalSystemPrompt (empty: the built-in ones).
  */
 import * as vscode from 'vscode';
 import { DEFAULT_MARGIN, formatContrastSummary } from '../../core/pairs/contrast';
@@ -163,7 +164,15 @@ async function buildContrast(s: ModelServices, a: ContrastArgs): Promise<PairsRe
   }
   const output = a.output ? toPath(a.output) : await askOutput(source, 'contrast');
   if (!output) return undefined;
-  const gen = modelDir ? await generation(s, source, modelDir, a) : undefined;
+  const config = vscode.workspace.getConfiguration('styletune.pairs', vscode.Uri.file(source));
+  const gen = modelDir
+    ? {
+        ...(await generation(s, source, modelDir, a)),
+        // An empty setting means the built-in prompt.
+        casualSystemPrompt: config.get<string>('casualSystemPrompt')?.trim() || undefined,
+        formalSystemPrompt: config.get<string>('formalSystemPrompt')?.trim() || undefined,
+      }
+    : undefined;
   return runWithProgress(s, 'Build Pairs by Contrast Prompting', source, output, async (model, cb) => {
     const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(source)).get<string>('role') || undefined;
     const r = await runContrast({ file: source, margin: margin ?? DEFAULT_MARGIN, allowTruncated: a.allowTruncated, generation: gen, model, role }, cb);
