@@ -14,6 +14,9 @@ import { scoredRole } from './input';
 
 export const PREVIEW_INLINE_COMMAND = 'styletune.previewInline';
 
+/** The inline annotations' switch turns these off too: one setting for text beside the turns. */
+const enabled = () => vscode.workspace.getConfiguration('styletune').get<boolean>('inlineAnnotations', true);
+
 interface Entry {
   /** The anchor's text: the turn's content (markdown) or the line (JSONL). */
   key: string;
@@ -43,6 +46,9 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
       }),
       vscode.window.onDidChangeVisibleTextEditors(() => this.paintAll()),
       vscode.workspace.onDidCloseTextDocument((d) => this.entries.delete(d.uri.toString())),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('styletune.inlineAnnotations')) this.paintAll();
+      }),
     ];
   }
 
@@ -79,6 +85,7 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
   }
 
   provideHover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
+    if (!enabled()) return undefined;
     const e = this.entries.get(doc.uri.toString())?.find((x) => x.annotation.line <= pos.line && pos.line <= Math.max(x.annotation.endLine, x.annotation.textLine));
     if (!e) return undefined;
     const a = e.annotation;
@@ -106,7 +113,7 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
   }
 
   private paint(doc: vscode.TextDocument): void {
-    const options = (this.entries.get(doc.uri.toString()) ?? []).map((e) => ({
+    const options = (enabled() ? this.entries.get(doc.uri.toString()) ?? [] : []).map((e) => ({
       range: new vscode.Range(e.annotation.textLine, Number.MAX_SAFE_INTEGER, e.annotation.textLine, Number.MAX_SAFE_INTEGER),
       renderOptions: { after: { contentText: e.annotation.text } },
     }));
