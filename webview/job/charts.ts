@@ -47,7 +47,20 @@ export class Chart {
     this.root.className = 'chart';
     this.root.dataset.chart = spec.id;
     const caption = document.createElement('figcaption');
-    caption.textContent = spec.title;
+    caption.textContent = `${spec.title} by step`;
+    if (spec.series.length > 1) {
+      // A static key instead of uPlot's hover legend: the table has the values.
+      const keys = document.createElement('div');
+      keys.className = 'keys';
+      caption.append(keys);
+      for (const s of spec.series) {
+        const key = document.createElement('span');
+        key.className = 'key';
+        key.style.setProperty('--key-color', `var(${s.color})`);
+        key.textContent = s.label;
+        keys.append(key);
+      }
+    }
     this.body = document.createElement('div');
     this.body.className = 'chart-body';
     this.note = document.createElement('p');
@@ -78,7 +91,7 @@ export class Chart {
   }
 
   private size(): { width: number; height: number } {
-    return { width: Math.max(200, this.root.clientWidth - 8), height: 180 };
+    return { width: Math.max(200, this.root.clientWidth - 8), height: 150 };
   }
 
   private create(data: uPlot.AlignedData): uPlot {
@@ -89,8 +102,10 @@ export class Chart {
     const opts: uPlot.Options = {
       ...this.size(),
       scales: { x: { time: false } },
+      legend: { show: false },
       axes: [
-        { ...axis, label: 'step' },
+        // Steps are whole numbers: no 2.5 ticks.
+        { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] },
         { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => (t === null ? '' : fmt(t))) },
       ],
       series: [
@@ -99,7 +114,8 @@ export class Chart {
           label: s.label,
           stroke: cssVar(s.color, '#3794ff'),
           width: 2,
-          points: { show: data[0].length < 40 },
+          // Dots while there are few steps; a line alone once there are many.
+          points: { show: (u: uPlot) => u.data[0].length < 40 },
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
         })),
       ],

@@ -24,7 +24,7 @@ const table = el('table', 'metrics');
 const grid = el('section', 'charts');
 const charts = CHARTS.map((spec) => new Chart(spec));
 grid.append(...charts.map((c) => c.root));
-app.replaceChildren(header, failure, el('h2', '', 'Latest metrics'), table, el('h2', '', 'Training curves'), grid);
+app.replaceChildren(header, failure, el('h2', '', 'Training curves'), grid, el('h2', '', 'Latest metrics'), table);
 app.removeAttribute('aria-busy');
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text?: string): HTMLElementTagNameMap[K] {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
@@ -109,11 +109,45 @@ export const jobsTests: UiTest[] = [
       await jobRow(page, JOB, 'done').waitFor();
       await frame.locator('figure[data-chart="rewards"][data-points="100"] canvas').waitFor();
       await runCommand(page, 'Notifications: Clear All Notifications');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+      await page.waitForTimeout(500); // the palette fades out
       const shot = await screenshot(page, 'jobs-03-done');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
         mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
         copyFileSync(shot, readmeShot);
       }
+    },
+  },
+  {
+    name: 'jobs: Start DPO Tuning… from the palette asks for model, pairs, preset and folder, and runs the preset',
+    async run(page, ctx) {
+      await runCommand(page, 'View: Close All Editors');
+      await runCommand(page, 'StyleTune: Start DPO Tuning…');
+      const input = page.locator('.quick-input-widget input');
+      const pick = async (title: string, filter: string) => {
+        await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
+        await input.fill(filter);
+        await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: filter }).waitFor();
+        await page.keyboard.press('Enter');
+      };
+      await pick('(1/4): base model', 'tuning/models/tiny');
+      await pick('(2/4): preference pairs', 'tuning/style-pairs.jsonl');
+      await pick('(3/4): settings', 'Human-like-DPO-like');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: '(4/4): job folder' }).waitFor();
+      assert.match(await input.inputValue(), /^jobs[\\/]style-pairs-\d{4}-\d\d-\d\d-\d{4}$/, 'a dated default name');
+      await input.fill('jobs/ui-quick');
+      await page.keyboard.press('Enter');
+
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: 'ui-quick' }).waitFor({ timeout: 30_000 });
+      await frame.locator('.badge.state-done').waitFor({ timeout: 120_000 });
+      await frame.locator('.facts', { hasText: 'preset human-like-dpo' }).waitFor();
+      await showJobsView(page);
+      await jobRow(page, 'ui-quick', 'done').waitFor();
+      await jobRow(page, JOB, 'done').waitFor();
+      const recipe = JSON.parse(readFileSync(join(ctx.workspace, 'jobs', 'ui-quick', 'job.tune.json'), 'utf8'));
+      assert.equal(recipe.preset, 'human-like-dpo');
+      await screenshot(page, 'jobs-04-quick-pick-done');
     },
   },
 ];
