@@ -223,7 +223,12 @@ interface ChecklistArg {
 
 async function runChecklistCommand(context: vscode.ExtensionContext, s: Services, problems: vscode.DiagnosticCollection, arg?: unknown): Promise<ChecklistResult | undefined> {
   const a: ChecklistArg = arg instanceof vscode.Uri ? { checklist: arg } : arg && typeof arg === 'object' ? (arg as ChecklistArg) : {};
-  const checklistFile = a.checklist ? toPath(a.checklist) : (await vscode.window.showOpenDialog({ title: 'Choose a checklist (YAML or JSON)', filters: { Checklist: ['yaml', 'yml', 'json'] }, canSelectMany: false }))?.[0]?.fsPath;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const checklistFile = a.checklist
+    ? toPath(a.checklist)
+    : active?.scheme === 'file' && /\.(ya?ml|json)$/i.test(active.fsPath)
+      ? active.fsPath
+      : (await vscode.window.showOpenDialog({ title: 'Choose a checklist (YAML or JSON)', filters: { Checklist: ['yaml', 'yml', 'json'] }, canSelectMany: false }))?.[0]?.fsPath;
   if (!checklistFile) return undefined;
   const loaded = await loadChecklist(checklistFile);
   if ('diagnostics' in loaded) {
@@ -234,9 +239,7 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
     return undefined;
   }
   problems.delete(vscode.Uri.file(checklistFile));
-  const files =
-    a.files?.map(toPath) ??
-    (await vscode.window.showOpenDialog({ title: 'Choose the dialogue files to check (e.g. base and tuned model outputs)', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: true }))?.map((u) => u.fsPath);
+  const files = a.files?.map(toPath) ?? (await pickDialogueFiles());
   if (!files || files.length === 0) return undefined;
   const judge = await judgeFromSettings(context, vscode.Uri.file(files[0]));
   if (!judge) return undefined;
@@ -272,6 +275,32 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
   } else {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown }), { preview: false });
   }
+  // The tables read best rendered; the source stays open to save or copy.
+  await vscode.commands.executeCommand('markdown.showPreviewToSide').then(undefined, () => undefined);
   if (run.diagnostics.length > 0) void vscode.window.showWarningMessage(`${run.diagnostics.length} dialogue(s) could not be checked; see Problems.`);
   return { report, markdown, problems: run.diagnostics.length, output };
+}
+
+/** The workspace's JSONL files as a multi-select list (works the same in desktop and web VS Code). */
+async function pickDialogueFiles(): Promise<string[] | undefined> {
+  const found = await vscode.workspace.findFiles('**/*.jsonl', '**/{node_modules,.git,.styletune}/**', 1000);
+  const browse = 'Browse…';
+  if (found.length === 0) {
+    return (await vscode.window.showOpenDialog({ title: 'Choose the dialogue files to check', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: true }))?.map((u) => u.fsPath);
+  }
+  const items = found
+    .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri }))
+    .filter((i) => !/\.ratings\.jsonl$/i.test(i.label))
+    .sort((x, y) => x.label.localeCompare(y.label));
+  const picked = await vscode.window.showQuickPick([...items, { label: browse, uri: undefined as vscode.Uri | undefined, alwaysShow: true }], {
+    title: 'Dialogue files to check (e.g. the base and the tuned model\'s outputs)',
+    canPickMany: true,
+    ignoreFocusOut: true,
+  });
+  if (!picked || picked.length === 0) return undefined;
+  if (picked.some((p) => p.label === browse)) {
+    const more = await vscode.window.showOpenDialog({ title: 'Choose the dialogue files to check', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: true });
+    return [...picked.flatMap((p) => (p.uri ? [p.uri.fsPath] : [])), ...(more ?? []).map((u) => u.fsPath)];
+  }
+  return picked.flatMap((p) => (p.uri ? [p.uri.fsPath] : []));
 }

@@ -12,6 +12,7 @@ import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import { annotationsTests } from './annotations.ui';
 import { inspectorTests } from './inspector.ui';
 import { jobsTests } from './jobs.ui';
+import { judgeTests } from './judge.ui';
 import { labelingTests } from './labeling.ui';
 import { pairsTests } from './pairs.ui';
 import { previewTests } from './preview.ui';
@@ -38,7 +39,7 @@ export async function runUiTests(p: { sandbox: string; workspace: string }): Pro
     workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
     // STYLETUNE_E2E_UI_GREP=text runs only the UI tests whose name contains it.
     const grep = process.env.STYLETUNE_E2E_UI_GREP;
-    const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests];
+    const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests, ...judgeTests];
     for (const test of all.filter((t) => !grep || t.name.includes(grep))) {
       current = test.name;
       const t = Date.now();
