@@ -114,6 +114,27 @@ describe('judge client against a local OpenAI-compatible server', () => {
     await assert.rejects(new Judge(client()).rate(dialogue('#wrongcount'), 'assistant'), /gave 31 ratings, expected 32/);
   });
 
+  test('cancel: an aborted run stops waiting at once and caches nothing it did not get', async () => {
+    const file = join(dir, 'slow.jsonl');
+    writeFileSync(file, [1, 2, 3].map((i) => JSON.stringify({ messages: dialogue(`zzz ${i} #slow`) })).join('\n'));
+    const cache = new JudgeCache(join(dir, 'cancel-cache'));
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('cancelled by the user')), 200);
+    const t0 = Date.now();
+    await assert.rejects(
+      (async () => {
+        for await (const _ of rateFile(file, new Judge(client(), cache), { signal: abort.signal }));
+      })(),
+      /cancelled by the user/,
+    );
+    assert.ok(Date.now() - t0 < 2000, `took ${Date.now() - t0} ms`);
+    assert.equal(cache.hits, 0);
+    const before = server.requests;
+    const again = new Judge(client(), cache);
+    await again.rate(dialogue('zzz 1 #slow'), 'assistant');
+    assert.equal(server.requests - before, 1, 'the cancelled answer was never cached');
+  });
+
   test('rate limit: requests start at most requestsPerMinute apart', async () => {
     const c = client({ requestsPerMinute: 600, concurrency: 4 });
     const t0 = Date.now();
