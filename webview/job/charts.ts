@@ -106,7 +106,7 @@ export class Chart {
       axes: [
         // Steps are whole numbers: no 2.5 ticks.
         { ...axis, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000] },
-        { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => (t === null ? '' : fmt(t))) },
+        { ...axis, size: 60, space: 20, values: (_u, ticks) => ticks.map((t) => (t === null ? '' : fmt(t))) },
       ],
       series: [
         { label: 'step', value: (_u, v) => (v === null ? '' : String(v)) },

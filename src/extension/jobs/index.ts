@@ -139,6 +139,18 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
       if (!existsSync(dir)) throw new Error(`the job folder ${dir} no longer exists.`);
       await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
     })),
+    // A job folder from elsewhere (`styletune tune`, another workspace): watched like one started here.
+    vscode.commands.registerCommand('styletune.watchJobFolder', async (arg?: unknown) => {
+      const dir = arg instanceof vscode.Uri ? arg.fsPath : (await vscode.window.showOpenDialog({
+        canSelectFolders: true, canSelectFiles: false, title: 'Watch a job folder', openLabel: 'Watch Job',
+      }))?.[0]?.fsPath;
+      if (!dir) return undefined;
+      if (!existsSync(`${dir}/events.jsonl`) && !existsSync(`${dir}/status.json`)) {
+        void vscode.window.showErrorMessage(`StyleTune: ${dir} is not a job folder (it has no events.jsonl or status.json). Pick the output_dir of a job.`);
+        return undefined;
+      }
+      return openView(dir);
+    }),
     vscode.commands.registerCommand('styletune.forgetJob', withDir('Remove from List', (dir) => jobs.forget(dir))),
     vscode.commands.registerCommand('styletune.refreshJobs', () => {
       for (const j of jobs.list()) void jobs.refresh(j.dir);

@@ -102,6 +102,13 @@ describe('StyleTune: Tuning jobs', function () {
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.preset, 'human-like-dpo');
     assert.equal(config.lora_alpha, 4, 'the preset\'s settings were applied');
+
+    // Removed from the list, then watched again from its folder (as for a job run by `styletune tune`).
+    await vscode.commands.executeCommand('styletune.forgetJob', dir);
+    assert.equal(await job(dir), undefined);
+    assert.ok(existsSync(join(dir, 'adapter')), 'the folder stays on disk');
+    await vscode.commands.executeCommand('styletune.watchJobFolder', vscode.Uri.file(dir));
+    assert.equal((await job(dir))?.state, 'done');
   });
 
   it('a worker that dies is shown as failed with its last log lines', async () => {
