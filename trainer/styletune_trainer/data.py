@@ -16,7 +16,7 @@ special tokens; that is what prevents the doubled BOS of Llama 3 style tokenizer
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +53,37 @@ def _is_messages(x: Any) -> bool:
         isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in x)
 
 
-def read_pairs(path: str | Path, max_samples: int | None = None) -> list[dict[str, Any]]:
+@dataclass
+class ReadReport:
+    """Lines of a labeler file that are not pairs (yet), so the caller can say what it left out."""
+    unlabeled: list[int] = field(default_factory=list)
+    no_preference: list[int] = field(default_factory=list)  # labeled tie or skip
+    ranked_lines: int = 0
+    ranked_pairs: int = 0
+
+    def summary(self, path: Path) -> str | None:
+        parts = []
+        if self.unlabeled:
+            parts.append(f"skipped {len(self.unlabeled)} unlabeled line(s) ({_lines(self.unlabeled)})")
+        if self.no_preference:
+            parts.append(f"skipped {len(self.no_preference)} line(s) labeled tie or skip ({_lines(self.no_preference)})")
+        if self.ranked_lines:
+            parts.append(f"{self.ranked_lines} ranked line(s) gave {self.ranked_pairs} pairs")
+        return f"{path.name}: " + "; ".join(parts) if parts else None
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return f"lines {shown}{', …' if len(numbers) > 10 else ''}"
+
+
+def read_pairs(path: str | Path, max_samples: int | None = None,
+               report: ReadReport | None = None) -> list[dict[str, Any]]:
+    """Pairs of a TRL file or of a file the StyleTune labeler writes. Labeler lines that carry no
+    preference (unlabeled `responses`, tie, skip) are left out and listed in `report`; a ranked line
+    gives every pair of its ranking (`pairs`), not only best-vs-worst."""
     path = Path(path)
+    report = report if report is not None else ReadReport()
     if not path.is_file():
         raise WorkerError("data", f"training data not found: {path}", "Set train_file to a JSONL file of preference pairs.")
     pairs: list[dict[str, Any]] = []
@@ -67,12 +96,35 @@ def read_pairs(path: str | Path, max_samples: int | None = None) -> list[dict[st
                 rec = json.loads(line)
             except json.JSONDecodeError as e:
                 raise WorkerError("data", f"{where}:{e.colno}: not valid JSON: {e.msg}", FORMAT_HINT) from None
-            pairs.append(_check_pair(rec, where))
+            for pair in _labeler_pairs(rec, n, report):
+                pairs.append(_check_pair(pair, where))
+                if max_samples is not None and len(pairs) >= max_samples:
+                    break
             if max_samples is not None and len(pairs) >= max_samples:
                 break
     if not pairs:
-        raise WorkerError("data", f"{path}: no preference pairs in the file", FORMAT_HINT)
+        why = f" ({report.summary(path)})" if report.summary(path) else ""
+        raise WorkerError("data", f"{path}: no preference pairs in the file{why}", FORMAT_HINT)
     return pairs
+
+
+def _labeler_pairs(rec: Any, n: int, report: ReadReport) -> list[Any]:
+    """The pairs one line stands for (see src/core/labeling.ts for the labeler's line formats)."""
+    if not isinstance(rec, dict) or "chosen" in rec or "rejected" in rec:
+        if isinstance(rec, dict) and isinstance(rec.get("pairs"), list) and rec["pairs"]:
+            report.ranked_lines += 1
+            report.ranked_pairs += len(rec["pairs"])
+            return [{**({"prompt": rec["prompt"]} if "prompt" in rec else {}), **p} if isinstance(p, dict) else p
+                    for p in rec["pairs"]]
+        return [rec]
+    label = rec.get("label")
+    if isinstance(label, dict) and label.get("choice") in ("tie", "skip"):
+        report.no_preference.append(n)
+        return []
+    if "responses" in rec and not label:
+        report.unlabeled.append(n)
+        return []
+    return [rec]  # reported by _check_pair as a missing `chosen`
 
 
 def _check_pair(rec: Any, where: str) -> dict[str, Any]:

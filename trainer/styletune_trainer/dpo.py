@@ -29,7 +29,7 @@ from typing import Any, Callable
 import torch
 
 from .config import DPOConfig
-from .data import collate, read_pairs, tokenize_pairs
+from .data import ReadReport, collate, read_pairs, tokenize_pairs
 from .events import Emitter, WorkerError
 from .modeling import SequenceLogps, add_lora, check_model_dir, dpo_loss, load_model, load_tokenizer, model_fingerprint
 
@@ -119,7 +119,12 @@ class DPOTrainer:
             self.emit.attach_job(self.job)
         self.dtype = pick_dtype(cfg, self.device)
         self.tok = load_tokenizer(cfg.model)
-        pairs = read_pairs(cfg.train_file, cfg.max_train_samples)
+        read_report = ReadReport()
+        pairs = read_pairs(cfg.train_file, cfg.max_train_samples, read_report)
+        if read_report.summary(Path(cfg.train_file)):
+            # Not silent: a file still being labeled trains on what is labeled and says what it left out.
+            self.emit("log", level="warning" if read_report.unlabeled else "info", code="pairs_skipped",
+                      message=read_report.summary(Path(cfg.train_file)))
         self.examples, self.stats = tokenize_pairs(pairs, self.tok, cfg)
 
         self.resume_from = self._check_resume()

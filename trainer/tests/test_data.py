@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from styletune_trainer.config import DPOConfig
-from styletune_trainer.data import collate, read_pairs, tokenize_pairs
+from styletune_trainer.data import ReadReport, collate, read_pairs, tokenize_pairs
 from styletune_trainer.events import WorkerError
 from styletune_trainer.modeling import load_tokenizer
 
@@ -97,3 +97,35 @@ def test_malformed_lines_name_file_and_line(tmp_path, line, needle):
         read_pairs(f)
     assert ei.value.kind == "data" and f"{f}:2" in ei.value.message and needle in ei.value.message
     assert "TRL preference format" in ei.value.hint or "strings" in ei.value.hint
+
+
+def test_labeler_file_trains_on_decisions_and_reports_the_rest(tmp_path):
+    # Line shapes as src/core/labeling.ts writes them (see its header).
+    meta = {"time": "2026-11-22T05:00:00Z", "annotator": "ann"}
+    lines = [
+        {"prompt": "p1", "responses": ["a", "b"]},                                              # unlabeled
+        {"prompt": "p2", "responses": ["a", "b"], "chosen": "b", "rejected": "a", "label": {"choice": "2", **meta}},
+        {"prompt": "p3", "responses": ["a", "b"], "label": {"choice": "tie", **meta}},
+        {"prompt": "p4", "responses": ["a", "b"], "label": {"choice": "skip", **meta}},
+        {"prompt": "p5", "responses": ["x", "y", "z"], "chosen": "z", "rejected": "y",
+         "label": {"choice": "rank", "ranking": [3, 1, 2], **meta},
+         "pairs": [{"chosen": "z", "rejected": "x"}, {"chosen": "z", "rejected": "y"}, {"chosen": "x", "rejected": "y"}]},
+    ]
+    f = tmp_path / "labels.jsonl"
+    f.write_text("".join(json.dumps(l) + "\n" for l in lines))
+    report = ReadReport()
+    pairs = read_pairs(f, report=report)
+    assert [(p["prompt"], p["chosen"], p["rejected"]) for p in pairs] == [
+        ("p2", "b", "a"), ("p5", "z", "x"), ("p5", "z", "y"), ("p5", "x", "y")]
+    assert report.unlabeled == [1] and report.no_preference == [3, 4]
+    assert report.ranked_lines == 1 and report.ranked_pairs == 3
+    assert report.summary(f) == ("labels.jsonl: skipped 1 unlabeled line(s) (lines 1); skipped 2 line(s) labeled "
+                                 "tie or skip (lines 3, 4); 1 ranked line(s) gave 3 pairs")
+
+
+def test_a_file_with_nothing_labeled_says_why_it_has_no_pairs(tmp_path):
+    f = tmp_path / "todo.jsonl"
+    f.write_text('{"prompt": "p", "responses": ["a", "b"]}\n')
+    with pytest.raises(WorkerError) as ei:
+        read_pairs(f)
+    assert "no preference pairs" in ei.value.message and "skipped 1 unlabeled line(s)" in ei.value.message
