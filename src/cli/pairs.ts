@@ -168,6 +168,15 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   const generationWithout = ['adapter', 'max-new-tokens', 'seed', 'temperature', 'device', 'python', 'num-samples', 'system-prompt', 'candidates', 'casual-system-prompt', 'formal-system-prompt', 'allow-truncated'].filter((k) => values[k] !== undefined);
   if (!values['model-dir'] && generationWithout.length) throw new Usage(`--${generationWithout[0]} needs --model-dir (generation)`);
 
+  // Every option is checked before the model loads and anything runs (a generation run can take hours).
+  const rule = sub === 'ranked' ? rankedRule(values, num) : undefined;
+  const groupBy = str('group-by')?.split(',').map((f) => f.trim()).filter(Boolean);
+  if (str('group-by') !== undefined && !groupBy?.length) throw new Usage('--group-by needs at least one field name');
+  if (values['model-dir'] && groupBy) throw new Usage('--group-by applies to candidates from a file; generated candidates are grouped by prompt');
+  const numSamples = num('num-samples', (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
+  const maxPerGroup = num('max-per-group', whole, 'a whole number ≥ 1');
+  const margin = num('margin', (n) => n >= 0, 'a number ≥ 0') ?? DEFAULT_MARGIN;
+
   let generation: Generation | undefined;
   if (typeof values['model-dir'] === 'string') {
     const modelDir = resolve(io.cwd, values['model-dir']);
@@ -201,15 +210,11 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   try {
     const callbacks = { signal: abort.signal, onProgress: progress.update, onLog: (l: string) => progress.log(l) };
     if (sub === 'ranked') {
-      const rule = rankedRule(values, num);
-      const groupBy = str('group-by')?.split(',').map((s) => s.trim()).filter(Boolean);
-      if (str('group-by') !== undefined && !groupBy?.length) throw new Usage('--group-by needs at least one field name');
-      if (generation && groupBy) throw new Usage('--group-by applies to candidates from a file; generated candidates are grouped by prompt');
       if (generation) {
-        generation.numSamples = num('num-samples', (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2') ?? 4;
+        generation.numSamples = numSamples ?? 4;
         generation.systemPrompt = str('system-prompt');
       }
-      const r = await runRanked({ file, groupBy, generation, rule, maxPerGroup: num('max-per-group', whole, 'a whole number ≥ 1'), model, role: str('role') }, callbacks);
+      const r = await runRanked({ file, groupBy, generation, rule: rule!, maxPerGroup, model, role: str('role') }, callbacks);
       progress.done();
       if (r.stopped) return cancelled(io);
       await writeJsonlAtomic(output, r.pairs);
@@ -218,7 +223,6 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
       report(io, r.diagnostics, values.json ? { output, candidates_output: candidatesOut, ...r.summary } : undefined, [...formatRankedSummary(r.summary), wrote]);
       return r.diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
     }
-    const margin = num('margin', (n) => n >= 0, 'a number ≥ 0') ?? DEFAULT_MARGIN;
     const contrastGeneration = generation && { ...generation, casualSystemPrompt: str('casual-system-prompt'), formalSystemPrompt: str('formal-system-prompt') };
     const r = await runContrast({ file, margin, allowTruncated: values['allow-truncated'] === true, generation: contrastGeneration, model, role: str('role') }, callbacks);
     progress.done();
