@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_MARGIN, formatContrastSummary } from '../core/pairs/contrast';
+import { DEFAULT_CONTRAST_MAX_NEW_TOKENS, DEFAULT_MARGIN, formatContrastSummary } from '../core/pairs/contrast';
 import { DEFAULT_MAX_NEW_TOKENS } from '../core/pairs/generate';
 import { PairsInputError } from '../core/pairs/candidates';
 import { writeJsonlAtomic } from '../core/pairs/ranked';
@@ -20,7 +20,7 @@ import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
   --model-dir DIR        local model folder (Hugging Face layout) that answers the prompts
   --adapter DIR          a LoRA adapter on top of it (a job's adapter/ folder)
-  --max-new-tokens N     default ${DEFAULT_MAX_NEW_TOKENS}
+  --max-new-tokens N     default ${DEFAULT_MAX_NEW_TOKENS} (ranked), ${DEFAULT_CONTRAST_MAX_NEW_TOKENS} (contrast: a cut-off answer is dropped)
   --seed N               default 0 (prompt i is sampled with seed + i)
   --temperature T        default 0.8
   --device cpu           force the CPU (default: a GPU when there is one)

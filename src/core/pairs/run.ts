@@ -9,7 +9,7 @@ import type { Diagnostic, Turns } from '../types';
 import { readCandidates, type Candidate } from './candidates';
 import {
   contrastRecord, droppedRecord, judgeContrast, summarizeContrast, withSystemPrompt,
-  DEFAULT_CASUAL_SYSTEM_PROMPT, DEFAULT_FORMAL_SYSTEM_PROMPT, type ContrastCase, type ContrastSummary, type ContrastVerdict,
+  DEFAULT_CASUAL_SYSTEM_PROMPT, DEFAULT_CONTRAST_MAX_NEW_TOKENS, DEFAULT_FORMAL_SYSTEM_PROMPT, type ContrastCase, type ContrastSummary, type ContrastVerdict,
 } from './contrast';
 import { generateAnswers, readPrompts, type GenerateRequest } from './generate';
 import { buildRankedPairs, type RankedOptions } from './ranked';
@@ -150,7 +150,7 @@ export async function runContrast(run: ContrastRun, cb: RunCallbacks = {}): Prom
     // One worker run for both styles (one model load): prompt i becomes 2i (casual) and 2i + 1 (formal).
     const prompts: Turns[] = read.prompts.flatMap((p) => [withSystemPrompt(p.prompt, casual), withSystemPrompt(p.prompt, formal)]);
     const { casualSystemPrompt: _c, formalSystemPrompt: _f, ...gen } = run.generation;
-    const out = await generateAnswers({ ...gen, prompts, numSamples: 1 }, {
+    const out = await generateAnswers({ ...gen, maxNewTokens: gen.maxNewTokens ?? DEFAULT_CONTRAST_MAX_NEW_TOKENS, prompts, numSamples: 1 }, {
       signal: cb.signal,
       onLog: cb.onLog,
       onProgress: (d, t) => cb.onProgress?.('generating', d, t),
