@@ -125,6 +125,9 @@ export async function sourceFile(target: vscode.Uri | string | undefined, what: 
     }
     return doc.uri.fsPath;
   }
+  // A pairs file open in the labeler (a custom editor) has no text editor; its tab still names it.
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom && tab.uri.scheme === 'file' && /\.jsonl$/i.test(tab.uri.fsPath)) return tab.uri.fsPath;
   const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] }, title: `Choose a JSONL file of ${what}`, openLabel: 'Use This File' });
   return picked?.[0]?.fsPath;
 }
