@@ -176,7 +176,9 @@ test('a job run by the CLI (no launch record) is followed through status.json\'s
   const dir = freshDir();
   writeFileSync(join(dir, 'events.jsonl'), [started(4), progress(1, 4)].join('\n') + '\n');
   writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: 777, time: t0 }));
-  assert.equal(readJob(dir, { alive: (pid) => pid === 777 }).state, 'running');
+  const running = readJob(dir, { alive: (pid) => pid === 777 });
+  assert.equal(running.state, 'running');
+  assert.equal(running.pid, 777, 'Stop signals this pid');
   writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'done', pid: 777, time: t0, step: 4, adapter: join(dir, 'adapter') }));
   assert.equal(readJob(dir, { alive: () => false }).state, 'done');
 });

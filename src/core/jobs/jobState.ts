@@ -25,6 +25,8 @@ export interface JobSnapshot {
   /** For failed jobs: the end of train.log (or of the worker's stderr when it died before writing one). */
   lastLog: string[];
   launch?: LaunchRecord;
+  /** The worker's pid while it runs (from the launch record, or status.json for a job run by the CLI). */
+  pid?: number;
   /** The job file to run again for Resume: the launch record's, else the folder's config.json. */
   configFile?: string;
   adapter?: string;
@@ -83,6 +85,7 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
   const running = pid !== undefined && alive(pid, launch && launch.pid === pid ? launch.token : undefined)
     && (launch !== undefined || status?.state === 'running');
   if (running) {
+    snap.pid = pid;
     snap.state = launch?.stopRequestedAt ? 'stopping' : 'running';
     snap.etaS = snap.lastProgress?.eta_s;
     return snap;

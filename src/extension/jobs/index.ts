@@ -156,7 +156,7 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
       for (const j of jobs.list()) void jobs.refresh(j.dir);
     }),
     /** For tests and scripts: the jobs this window knows, as the Jobs view shows them. */
-    vscode.commands.registerCommand('styletune.listJobs', () => jobs.list().map((j) => ({ dir: j.dir, state: j.state, step: j.step, totalSteps: j.totalSteps, message: j.message, pid: j.launch?.pid }))),
+    vscode.commands.registerCommand('styletune.listJobs', () => jobs.list().map((j) => ({ dir: j.dir, state: j.state, step: j.step, totalSteps: j.totalSteps, message: j.message, pid: j.pid ?? j.launch?.pid }))),
     vscode.window.registerWebviewPanelSerializer(JOB_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         const dir = (state as { dir?: unknown } | undefined)?.dir;

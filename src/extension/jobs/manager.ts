@@ -5,7 +5,7 @@
  * every few seconds that its process still lives; one that died without a word becomes `failed`.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
@@ -122,11 +122,12 @@ export class JobManager implements vscode.Disposable {
     const t = this.jobs.get(dir);
     const snap = t?.snap ?? readJob(dir);
     const launch = readLaunch(dir);
-    if (snap.state !== 'running' || !launch) return;
-    this.s.log.info(`Stopping job ${dir} (SIGTERM to ${launch.pid})`);
-    await writeLaunch(dir, { ...launch, stopRequestedAt: Date.now() });
+    if (snap.state !== 'running' || snap.pid === undefined) return;
+    this.s.log.info(`Stopping job ${dir} (SIGTERM to ${snap.pid})`);
+    if (launch) await writeLaunch(dir, { ...launch, stopRequestedAt: Date.now() });
+    const pid = snap.pid;
     try {
-      process.kill(launch.pid, 'SIGTERM');
+      process.kill(pid, 'SIGTERM');
     } catch (e) {
       this.s.log.warn(`Job ${dir}: SIGTERM failed: ${(e as Error).message}`);
     }
@@ -136,7 +137,7 @@ export class JobManager implements vscode.Disposable {
         if (now.state === 'stopping') {
           this.s.log.warn(`Job ${dir}: the worker did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
           try {
-            process.kill(launch.pid, 'SIGKILL');
+            process.kill(pid, 'SIGKILL');
           } catch {
             // already gone
           }
@@ -163,11 +164,8 @@ export class JobManager implements vscode.Disposable {
   private channel(t: Tracked): vscode.LogOutputChannel {
     if (!t.channel) {
       t.channel = vscode.window.createOutputChannel(`StyleTune Job: ${t.snap.name}`, { log: true });
-      if (!t.logTail) {
-        // A finished job: show its whole log once.
-        const once = new FileTail(join(t.snap.dir, 'train.log'), 0, (lines) => lines.forEach((l) => logLine(t.channel!, l)));
-        once.close();
-      }
+      // A job not being followed: show its whole log once (a followed one's tail fills the channel).
+      if (!t.logTail) new FileTail(join(t.snap.dir, 'train.log'), 0, (lines) => lines.forEach((l) => logLine(t.channel!, l))).close();
     }
     return t.channel;
   }
@@ -211,11 +209,15 @@ export class JobManager implements vscode.Disposable {
       this.changed.fire(t.snap);
       if (ended) setTimeout(() => void this.refresh(dir), 300);
     });
-    const channel = this.channel(t);
-    t.logTail = new FileTail(join(dir, 'train.log'), 0, (lines) => lines.forEach((l) => logLine(channel, l)));
+    const log = join(dir, 'train.log');
+    // A channel that exists already shows the log so far (an earlier run of this job): go on from the end.
+    const from = t.channel && existsSync(log) ? statSync(log).size : 0;
+    t.channel ??= vscode.window.createOutputChannel(`StyleTune Job: ${t.snap.name}`, { log: true });
+    const channel = t.channel;
+    t.logTail = new FileTail(log, from, (lines) => lines.forEach((l) => logLine(channel, l)));
     t.timer = setInterval(() => {
-      const launch = t.snap.launch;
-      if (launch && !isProcessAlive(launch.pid, launch.token)) void this.refresh(dir);
+      const { pid, launch } = t.snap;
+      if (pid !== undefined && !isProcessAlive(pid, launch?.pid === pid ? launch.token : undefined)) void this.refresh(dir);
     }, ALIVE_POLL_MS);
     if (announce) this.announce(t);
   }
