@@ -18,6 +18,7 @@ import { scoreWithJudgeRatings } from '../../src/core/judge/score';
 import { FEATURE_COUNT, HAL16, JUDGE_TRAIT_IDS, featureIndex, judgeTraitId } from '../../src/core/judge/traits';
 import { RewardModel, saveSpec } from '../../src/core/reward/model';
 import { collectComparisons, fitReward } from '../../src/core/reward/train';
+import type { LineResult } from '../../src/core/score';
 import { TRAITS, TRAIT_IDS } from '../../src/core/traits/catalog';
 import { startJudgeServer, type JudgeServer } from '../support/judgeServer';
 import { requireShared } from './paths';
@@ -203,6 +204,47 @@ describe('judge client against a local OpenAI-compatible server', () => {
     const otherModel = server.requests;
     for await (const _ of rateFile(clean, new Judge(client({ model: 'other-judge' }), cache)));
     assert.equal(server.requests - otherModel, 3);
+  });
+
+  test('a combined model scores pairs with the same lexical values the lexical path measures', async () => {
+    const file = join(dir, 'multi.pairs.jsonl');
+    const prompt = [
+      { role: 'user', content: 'hey' },
+      { role: 'assistant', content: 'Hello! How can I assist you today? I am happy to help.' },
+      { role: 'user', content: 'whats ur fav food' },
+    ];
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ prompt, chosen: 'pizza obv lol', rejected: 'As an AI, I do not eat food.' }),
+        JSON.stringify({ prompt: 'any plans?', chosen: 'nah prob sleep', rejected: 'I do not have plans, but here are some ideas.' }),
+      ].join('\n'),
+    );
+    const table = new RatingsTable();
+    let n = 0;
+    for await (const r of rateFile(file, new Judge(client()))) table.addLine(ratedLineToJson(r, 'test-judge'), file, ++n);
+    assert.equal(table.byHash.size, 4);
+    const data = await collectComparisons([file], { judgeRatings: table });
+    const { spec } = fitReward(data, { traits: [...TRAIT_IDS, ...JUDGE_TRAIT_IDS], folds: 2 });
+    const combined = await RewardModel.fromSpec(spec);
+    const lexical = await RewardModel.fromSpec({ ...fitReward(await collectComparisons([file]), { folds: 2 }).spec });
+    const viaJudge: LineResult[] = [];
+    for await (const r of scoreWithJudgeRatings(file, combined, table)) viaJudge.push(r);
+    const { scoreJsonlFile } = await import('../../src/core/score');
+    let i = 0;
+    for await (const r of scoreJsonlFile(file, lexical)) {
+      const j = viaJudge[i++];
+      assert.equal(r.kind, 'pair');
+      assert.equal(j.kind, 'pair');
+      if (r.kind !== 'pair' || j.kind !== 'pair') continue;
+      for (const id of TRAIT_IDS) {
+        assert.equal(j.result.chosen.traits[id], r.result.chosen.traits[id], `chosen ${id}`);
+        assert.equal(j.result.rejected.traits[id], r.result.rejected.traits[id], `rejected ${id}`);
+      }
+    }
+    assert.equal(i, 2);
+    await combined.dispose();
+    await lexical.dispose();
   });
 
   test('ratings written by the judge read back by content hash; missing and failed ratings are diagnostics', async () => {

@@ -27,7 +27,9 @@ export async function* scoreWithJudgeRatings(file: string, model: RewardModel, t
     const rows: Float64Array[] = [];
     let failure: string | undefined;
     for (const side of sides) {
-      const lexical = x.measureDialogue(side.messages, { role });
+      // Measured exactly as fitting measures it (train.ts): a pair side is its response after the prompt.
+      const lexical =
+        record.kind === 'pair' ? x.measureResponse(side.name === 'chosen' ? record.pair.chosen : record.pair.rejected, record.pair.prompt, { role }) : x.measureDialogue(side.messages, { role });
       if (lexical.turns === 0) {
         failure = `${side.name === 'dialogue' ? 'the dialogue' : `\`${side.name}\``} has no turns by \`${role}\` to score; choose the role (--role)`;
         break;
