@@ -32,6 +32,8 @@ export interface ChecklistRun {
   /** Dialogues the judge failed on, per model. */
   failed: Map<string, number>;
   diagnostics: Diagnostic[];
+  /** Models in the order they first appear in the input (answers arrive in any order). */
+  models: string[];
 }
 
 export interface ChecklistRunOptions {
@@ -43,7 +45,7 @@ export interface ChecklistRunOptions {
 
 export async function runChecklist(checklist: Checklist, files: readonly string[], judge: Judge, opts: ChecklistRunOptions = {}): Promise<ChecklistRun> {
   const role = opts.role ?? 'assistant';
-  const run: ChecklistRun = { observations: [], dialogues: new Map(), failed: new Map(), diagnostics: [] };
+  const run: ChecklistRun = { observations: [], dialogues: new Map(), failed: new Map(), diagnostics: [], models: [] };
   const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   const pending = new Set<Promise<void>>();
   const parallel = Math.max(1, opts.parallel ?? 8);
@@ -66,6 +68,7 @@ export async function runChecklist(checklist: Checklist, files: readonly string[
       const fileModel = record.raw[checklist.modelField] !== undefined ? String(record.raw[checklist.modelField]) : basename(file);
       for (const side of recordSides(record, role)) {
         const model = side.name === 'dialogue' ? fileModel : side.name;
+        if (!run.models.includes(model)) run.models.push(model);
         const task = judge
           .check(
             side.messages,
@@ -117,8 +120,8 @@ export interface ChecklistReport {
 }
 
 /** Pass rates from observations (pure: the tests check it against hand-computed figures). */
-export function checklistReport(checklist: Checklist, run: Pick<ChecklistRun, 'observations' | 'dialogues' | 'failed'>): ChecklistReport {
-  const models = [...new Set([...run.dialogues.keys(), ...run.failed.keys(), ...run.observations.map((o) => o.model)])];
+export function checklistReport(checklist: Checklist, run: Pick<ChecklistRun, 'observations' | 'dialogues' | 'failed'> & { models?: string[] }): ChecklistReport {
+  const models = [...new Set([...(run.models ?? []), ...run.dialogues.keys(), ...run.failed.keys(), ...run.observations.map((o) => o.model)])];
   const weighted = (obs: Observation[]) => {
     let num = 0;
     let den = 0;
