@@ -157,7 +157,7 @@ export function traitSelection(spec: string | undefined, haveRatings: boolean, u
   if (s === 'all') return needRatings([...TRAIT_IDS, ...JUDGE_TRAIT_IDS]);
   const ids = s.split(',').map((x) => x.trim());
   const unknown = ids.filter((id) => featureIndex(id) < 0);
-  if (unknown.length > 0) throw usage(`--traits: unknown trait ${unknown.join(', ')} (see styletune traits)`);
+  if (unknown.length > 0) throw usage(`--traits: unknown trait ${unknown.join(', ')} (see styletune traits --judge)`);
   return needRatings(ids);
 }
 

@@ -20,6 +20,7 @@ import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
+import { JUDGE_TRAITS } from '../core/judge/traits';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
 import { runVotes, VotesUsageError } from './votes';
@@ -84,9 +85,10 @@ where the human side outscores the AI side, per file and per value of --by (e.g.
 A model that weighs LLM-judge traits needs --judge-ratings FILE (as for score).`,
   judge: JUDGE_HELP,
   checklist: CHECKLIST_HELP,
-  traits: `Usage: styletune traits [--json]
+  traits: `Usage: styletune traits [--json] [--judge]
 
-Lists every trait: id, label, range, the HAL statements it approximates, and what it measures.`,
+Lists every trait: id, label, range, the HAL statements it approximates, and what it measures.
+--judge adds the LLM-judge traits judge.hal01…judge.hal32 (ratings from styletune judge).`,
 };
 
 function findDefaultModel(): string {
@@ -250,12 +252,12 @@ async function fieldValues(file: string, field: string): Promise<Map<number, str
 }
 
 function traits(argv: string[]): number {
-  const { values } = parse(argv, { json: { type: 'boolean' } }, 'traits');
+  const { values } = parse(argv, { json: { type: 'boolean' }, judge: { type: 'boolean' } }, 'traits');
   if (values.help) return help('traits');
   if (values.json) {
-    process.stdout.write(JSON.stringify(TRAITS.map(({ compute: _c, ...t }) => t)) + '\n');
+    process.stdout.write(JSON.stringify([...TRAITS.map(({ compute: _c, ...t }) => t), ...(values.judge ? JUDGE_TRAITS : [])]) + '\n');
   } else {
-    for (const t of TRAITS) {
+    for (const t of [...TRAITS, ...(values.judge ? JUDGE_TRAITS : [])]) {
       process.stdout.write(`${t.id.padEnd(24)} ${t.label} [${t.range[0]}, ${t.range[1]}] HAL ${t.hal.join(',')}\n  ${t.description}\n`);
     }
   }

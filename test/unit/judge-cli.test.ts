@@ -78,6 +78,12 @@ describe('styletune judge / checklist / fit --judge-ratings', () => {
     const first = JSON.parse(scored.stdout.split('\n')[0]);
     assert.equal(first.human.traits['judge.hal01'], 5);
     assert.ok('judge.hal01' in first.human.contributions);
+    const listed = JSON.parse((await cli(['traits', '--json', '--judge'], dir)).stdout) as { id: string; range: number[] }[];
+    assert.equal(listed.length, 50 + 32);
+    assert.deepEqual(listed.at(-1), { ...listed.at(-1), id: 'judge.hal32', range: [1, 5] });
+    const unknown = await cli(['fit', games, '--judge-ratings', ratings, '--traits', 'slang,judge.hal33', '--out', 'x.onnx'], dir);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /--traits: unknown trait judge\.hal33/);
     const bad = await cli(['fit', games, '--traits', 'judge', '--out', 'x.onnx'], dir);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /judge traits need ratings: pass --judge-ratings/);
