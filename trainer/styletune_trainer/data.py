@@ -175,7 +175,9 @@ def render_prompt(tok, prompt: Any, use_template: bool, system_prompt: str | Non
             msgs = [{"role": "system", "content": system_prompt}] + msgs
         text = tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
         return _dedup_bos(tok, tok(text, add_special_tokens=False).input_ids)
-    return _dedup_bos(tok, tok(prompt, add_special_tokens=True).input_ids)
+    # No template to carry a system prompt: it goes before the prompt as plain text rather than being lost.
+    text = f"{system_prompt}\n\n{prompt}" if system_prompt else prompt
+    return _dedup_bos(tok, tok(text, add_special_tokens=True).input_ids)
 
 
 def _dedup_bos(tok, ids: list[int]) -> list[int]:

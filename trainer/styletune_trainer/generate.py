@@ -65,6 +65,8 @@ def run_generate(cfg: GenerateConfig, emit: Emitter, stop=None) -> dict:
     emit("started", command="generate", device=str(device), dtype=str(dtype).split(".")[-1], num_processes=1,
          model=cfg.model, model_type=model.config.model_type, prompts=len(prompts))
     out = open(cfg.output, "w", encoding="utf-8") if cfg.output else None
+    eos = tok.eos_token_id
+    eos_ids = torch.tensor(eos if isinstance(eos, list) else [] if eos is None else [eos], device=device)
     count = 0
     try:
         for i, prompt in enumerate(prompts):
@@ -87,14 +89,17 @@ def run_generate(cfg: GenerateConfig, emit: Emitter, stop=None) -> dict:
                         seqs = model.generate(ids, **kwargs)
                 for k, seq in enumerate(seqs):
                     new = seq[ids.shape[1]:]
+                    # Cut off = it used every allowed token without ending its turn (no EOS anywhere).
+                    truncated = new.numel() >= cfg.max_new_tokens and not bool(torch.isin(new, eos_ids).any())
                     if tok.pad_token_id != tok.eos_token_id:
                         new = new[new != tok.pad_token_id]
                     text = tok.decode(new, skip_special_tokens=True)
                     rec = emit("sample", index=i, source=source, sample=k, prompt=prompt, text=text,
-                               tokens=int(new.numel()), seed=cfg.seed + i)
+                               tokens=int(new.numel()), seed=cfg.seed + i, truncated=truncated)
                     if out is not None:
                         out.write(json.dumps({k2: rec[k2] for k2 in ("index", "source", "sample", "prompt", "text",
-                                                                        "tokens", "seed")}, ensure_ascii=False) + "\n")
+                                                                        "tokens", "seed", "truncated")},
+                                             ensure_ascii=False) + "\n")
                     count += 1
     finally:
         if out is not None:

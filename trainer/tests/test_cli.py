@@ -110,6 +110,8 @@ def test_generate_base_and_adapter_with_the_same_seeds(tiny_model, pairs32, tmp_
     assert {(s["index"], s["source"], s["sample"]) for s in samples} == \
         {(i, src, k) for i in range(2) for src in ("base", "adapter") for k in range(2)}
     assert len((tmp_path / "samples.jsonl").read_text().splitlines()) == 8
+    # Cut-off answers are marked, so pair builders can drop them; one that stopped early never is.
+    assert all(isinstance(s["truncated"], bool) and (s["tokens"] >= 12 or not s["truncated"]) for s in samples)
     # Same seed, no adapter: the base samples must repeat exactly.
     cfg2 = _write(tmp_path / "gen2.json", {**gen, "adapter": None, "output": None})
     _, again, _ = run_cli(["generate", "--config", str(cfg2)])

@@ -84,7 +84,7 @@ export async function generateAnswers(req: GenerateRequest, cb: GenerateCallback
         onEvent: (e) => {
           if (e.event !== 'sample' || e.source !== 'base') return;
           const tokens = e.tokens ?? 0;
-          samples.push({ index: e.index, sample: e.sample, text: e.text, tokens, truncated: tokens >= maxNewTokens });
+          samples.push({ index: e.index, sample: e.sample, text: e.text, tokens, truncated: e.truncated ?? tokens >= maxNewTokens });
           cb.onProgress?.(samples.length, total);
         },
         onLog: cb.onLog,

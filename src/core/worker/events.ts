@@ -71,6 +71,8 @@ export interface SampleEvent extends Base {
   text: string;
   tokens?: number;
   seed?: number;
+  /** Used all max_new_tokens without ending (cut off); absent from workers older than this field. */
+  truncated?: boolean;
 }
 
 export interface DoneEvent extends Base {
