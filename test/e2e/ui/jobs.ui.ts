@@ -100,6 +100,8 @@ export const jobsTests: UiTest[] = [
       await showJobsView(page);
       await jobRow(page, JOB, 'running').waitFor({ timeout: 30_000 });
       await frame.locator('.badge.state-running').waitFor();
+      // So is the progress notification with its Cancel (= Stop).
+      await page.locator('.notifications-toasts .notification-toast', { hasText: `StyleTune: tuning ${JOB}` }).waitFor({ timeout: 30_000 });
       const after = await waitForStep(frame, before + 3);
       await screenshot(page, 'jobs-02-reattached');
       console.log(`[ui]   step ${before} before the reload, ${after} after it`);
