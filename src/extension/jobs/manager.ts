@@ -54,6 +54,7 @@ class Tracked implements vscode.Disposable {
 
 export class JobManager implements vscode.Disposable {
   private readonly jobs = new Map<string, Tracked>();
+  private readonly starting = new Set<string>();
   private readonly changed = new vscode.EventEmitter<JobSnapshot | undefined>();
   /** Fires with the job whose state or progress changed (undefined: the list changed). */
   readonly onDidChange = this.changed.event;
@@ -90,9 +91,21 @@ export class JobManager implements vscode.Disposable {
   /** Starts the job file (or runs it again: the trainer resumes from the newest checkpoint). */
   async start(configPath: string): Promise<JobSnapshot> {
     const file = readJobFile(configPath);
+    // A double click on Start must not launch two workers into one folder.
+    if (this.starting.has(file.jobDir)) throw new Error(`the job in ${file.jobDir} is starting already.`);
+    this.starting.add(file.jobDir);
+    try {
+      return await this.launch(configPath, file.jobDir);
+    } finally {
+      this.starting.delete(file.jobDir);
+    }
+  }
+
+  private async launch(configPath: string, jobDir: string): Promise<JobSnapshot> {
+    const file = { jobDir };
     const current = this.jobs.get(file.jobDir)?.snap ?? (existsSync(file.jobDir) ? readJob(file.jobDir) : undefined);
     if (current && (current.state === 'running' || current.state === 'stopping')) {
-      throw new Error(`the job in ${file.jobDir} is already running (pid ${current.launch?.pid}). Stop it first, or use another output_dir.`);
+      throw new Error(`the job in ${file.jobDir} is already running (pid ${current.pid}). Stop it first, or use another output_dir.`);
     }
     const py = await trainerPython(this.s.extensionPath, vscode.Uri.file(configPath));
     this.s.log.info(`Starting DPO job ${file.jobDir} from ${configPath} with ${py.describe}`);
