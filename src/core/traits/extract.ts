@@ -286,13 +286,17 @@ export class TraitExtractor {
       }
       if (words === 0 && isLetter(ch) && !isUpper(ch)) c.partnerLowerTurns++;
       words++;
-      const id = ascii ? vocabulary.idOfSpan(text, s, i, h, h2) : vocabulary.idOf(text.slice(s, i).toLowerCase());
-      if (id < 0) continue;
-      const info = vocabulary.info;
-      const at = id << Info.SHIFT;
-      const f = info[at + Info.FLAGS];
+      let at: number;
+      if (ascii) at = vocabulary.recordOfSpan(text, s, i, h, h2);
+      else {
+        const id = vocabulary.idOf(text.slice(s, i).toLowerCase());
+        at = id < 0 ? -1 : vocabulary.record(id);
+      }
+      if (at < 0) continue;
+      const table = vocabulary.table;
+      const f = table[at + Info.FLAGS];
       if (f & W.slang) slang++;
-      if (i - s >= 3 && !(f & W.stop)) info[at + Info.PARTNER_STAMP] = serial;
+      if (i - s >= 3 && !(f & W.stop)) table[at + Info.PARTNER_STAMP] = serial;
     }
     c.partnerSlang += slang;
     c.partnerTurns++;
@@ -385,17 +389,27 @@ export class TraitExtractor {
         }
         const e = i;
         const len = e - s;
+        // The word's vocabulary record (`at` in `table`, which a new word may have reallocated), or -1.
+        let at: number;
         let id: number;
-        let flags: number;
-        let shape: number;
         if (!nonAscii) {
           // ASCII words (the vast majority) are looked up by span without allocating a string.
-          id = vocabulary.idOfSpan(text, s, e, h, h2);
-          flags = id >= 0 ? vocabulary.info[(id << Info.SHIFT) + Info.FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
-          shape = flags;
+          at = vocabulary.recordOfSpan(text, s, e, h, h2);
         } else {
-          id = vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'"));
-          flags = id >= 0 ? vocabulary.info[(id << Info.SHIFT) + Info.FLAGS] : vocabulary.flagsOf(id, wordText(id, text, s, e));
+          const wordId = vocabulary.idOf(text.slice(s, e).toLowerCase().replace(/\u2019/g, "'"));
+          at = wordId < 0 ? -1 : vocabulary.record(wordId);
+        }
+        const table = vocabulary.table;
+        let flags: number;
+        if (at >= 0) {
+          id = table[at + Info.ID] - 1;
+          flags = table[at + Info.FLAGS];
+        } else {
+          id = -1;
+          flags = vocabulary.flagsOf(id, wordText(id, text, s, e));
+        }
+        let shape = flags;
+        if (nonAscii) {
           shape = shapeOfSpan(text, s, e);
           hasUpperCh = (shape & SHAPE_UPPER) !== 0;
           allUpper = (shape & SHAPE_LOWER) === 0;
@@ -408,12 +422,9 @@ export class TraitExtractor {
 
         letters += len;
         sentenceWords++;
-        // The word's vocabulary record (re-read: a new word may have grown the array).
-        const info = vocabulary.info;
-        const at = id << Info.SHIFT;
-        if (id < 0) types++;
-        else if (info[at + Info.TYPE_STAMP] !== serial) {
-          info[at + Info.TYPE_STAMP] = serial;
+        if (at < 0) types++;
+        else if (table[at + Info.TYPE_STAMP] !== serial) {
+          table[at + Info.TYPE_STAMP] = serial;
           types++;
         }
         wid[nw] = id;
@@ -467,7 +478,7 @@ export class TraitExtractor {
         }
         if (partner && len >= 3 && id >= 0 && !(flags & W.stop)) {
           contentWords++;
-          if (info[at + Info.PARTNER_STAMP] === partnerSerial) {
+          if (table[at + Info.PARTNER_STAMP] === partnerSerial) {
             parrotedWords++;
             if (!buildsOn) {
               buildsOn = true;
@@ -937,6 +948,38 @@ function nextNonSpace(text: string, from: number): number {
 }
 
 const shared = new TraitExtractor();
+
+/**
+ * Runs the scanners' common structural branches a few times at load so that each has type feedback
+ * before V8 optimizes them. Without it, a branch that the first data never took (a turn that ends
+ * without punctuation, a tab, a question mark) is compiled as a deoptimization point, and Node 20's V8
+ * keeps re-entering the same on-stack-replacement code after every such deopt instead of recompiling:
+ * scoring Turing dialogues after preference pairs ran at 40-85 µs a response instead of 10, with
+ * 59,582 deopts of one code object in one run.
+ *
+ * Rare branches (emoji, markdown, non-ASCII words, evidence) are left out on purpose: with their
+ * feedback in, the optimized scanner was ~40% slower on every data set (measured; see the README).
+ * The sample uses only words that are on a word list, short, capitalized, elongated or numeric, so it
+ * never reaches the spelling check (which would load the dictionary at import); values are discarded.
+ */
+function warmUp(x: TraitExtractor): void {
+  const partner: Message = { role: 'user', content: 'lol dude gonna watch it tonight?? ok Paris 10' };
+  const turns = [
+    "lmao dude yeah tonight sooo ok!!! i'm kinda sure tho... idk, ok. u? 10 NASA Paris\n\n\tok\r\nok",
+    'ok',
+    'wbu',
+    `${'lol dude '.repeat(35)}hey`,
+  ];
+  const messages: Message[] = [{ role: 'system', content: 'ok' }];
+  for (const content of turns) messages.push(partner, { role: 'assistant', content });
+  const out = new Float64Array(TRAITS.length);
+  for (let round = 0; round < 4; round++) {
+    x.measureDialogueInto(out, 0, messages);
+    x.measureResponseInto(out, 0, turns[round % turns.length], partner.content);
+    x.measureResponseInto(out, 0, messages.slice(1), [partner]);
+  }
+}
+warmUp(shared);
 
 /** Convenience wrappers over one shared extractor (single-threaded JS makes that safe). */
 export function measureDialogue(messages: readonly Message[], opts?: MeasureOptions): Measurement {

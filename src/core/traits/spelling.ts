@@ -35,6 +35,11 @@ export function findDictionary(start = __dirname): { aff: string; dic: string } 
   throw new Error(`English spelling dictionary not found (looked for dict/en.dic near ${start}); run the build`);
 }
 
+/** Whether the dictionary has been loaded (it is, on the first spelling check). */
+export function dictionaryLoaded(): boolean {
+  return checker !== undefined;
+}
+
 /** True when `lower` (a lowercase word) is spelled correctly, also as a capitalized proper noun. */
 export function isKnownWord(lower: string): boolean {
   const cached = memo.get(lower);

@@ -64,21 +64,25 @@ export function hashStep2(h: number, code: number): number {
 export const HASH2_SEED: number = Hash.SEED2;
 
 /**
- * Per-id record in `Vocabulary.info`, Info.SIZE Int32 fields at id << Info.SHIFT: a lookup's hit and
- * everything the extractor then reads or writes for the word (flags, stamps) share one cache line.
+ * A word's record in `Vocabulary.table`, Info.SIZE Int32 fields: the hash-table slot holds the record
+ * itself, so a lookup's hit and everything the extractor then reads or writes for the word (flags,
+ * stamps) share one cache line, the one the probe already loaded.
  */
 export const enum Info {
   H = 0,
   H2 = 1,
   LEN = 2,
-  FLAGS = 3,/**
- * The extractor's per-measurement marks (see TraitExtractor): equal to the current measurement's serial
- * means "already counted as a distinct word"; equal to the current partner serial means "in the
- * partner's last turn". They live here rather than in arrays of the extractor's own so that a word costs
- * one random memory access instead of three.
- */
+  FLAGS = 3,
+  /**
+   * The extractor's per-measurement marks (see TraitExtractor): equal to the current measurement's
+   * serial means "already counted as a distinct word"; equal to the current partner serial means "in
+   * the partner's last turn". Kept here rather than in arrays by id so that a word costs one random
+   * memory access instead of four.
+   */
   TYPE_STAMP = 4,
   PARTNER_STAMP = 5,
+  /** id + 1; 0 marks an empty slot. */
+  ID = 6,
   SHIFT = 3,
   SIZE = 1 << 3,
 }
@@ -86,22 +90,22 @@ export const enum Info {
 /**
  * An open-addressing hash table of words keyed by FNV-1a hashes. The extractor hashes each word while
  * scanning its characters and looks it up by span (text, start, end) without slicing or lowercasing:
- * a hit, the common case, allocates nothing.
+ * a hit, the common case, allocates nothing and reads one cache line.
  *
- * A lookup reads one slot and one `info` record (hashes, length and flags side by side), and the slot
- * table grows with the vocabulary instead of starting at a size for a hundred thousand words: both to
- * keep the probe's memory reads few and cached.
+ * The table grows with the vocabulary instead of starting at a size for a hundred thousand words, to
+ * keep the probes' memory reads few and cached. Records move when it grows; ids do not.
  */
 class Vocabulary {
   private words: string[] = [];
-  /** Per id, at id << Info.SHIFT: Info.H, Info.H2, Info.LEN, Info.FLAGS, the stamps. */
-  info: Int32Array = new Int32Array(Info.SIZE << 12);
+  /** Records (Info) in open-addressing slots; read it again after any lookup that may have inserted. */
+  table: Int32Array = new Int32Array(Info.SIZE << 13);
+  /** Per id, the offset of its record in `table`. */
+  private recordOf = new Int32Array(1 << 12);
   /**
    * Serials for the stamps, shared by every extractor: a measurement runs synchronously from start to
    * end, so two never interleave. Stamps are Int32; at the end of the range all are cleared.
    */
   private serial = 0;
-  private slots = new Int32Array(1 << 13); // id + 1; 0 = empty
 
   get size(): number {
     return this.words.length;
@@ -112,17 +116,22 @@ class Vocabulary {
     return this.words[id];
   }
 
+  /** Offset in `table` of the record of the word with this id. */
+  record(id: number): number {
+    return this.recordOf[id];
+  }
+
   /** Word-list flags (lexicon.ts W, plus V) of a word by id. */
   flagsById(id: number): number {
-    return this.info[(id << Info.SHIFT) + Info.FLAGS];
+    return this.table[this.recordOf[id] + Info.FLAGS];
   }
 
   /** A serial no stamp holds yet (for a measurement, or for a partner turn). */
   nextSerial(): number {
     if (this.serial === 0x7fffffff) {
-      for (let at = 0; at < this.info.length; at += Info.SIZE) {
-        this.info[at + Info.TYPE_STAMP] = 0;
-        this.info[at + Info.PARTNER_STAMP] = 0;
+      for (let at = 0; at < this.table.length; at += Info.SIZE) {
+        this.table[at + Info.TYPE_STAMP] = 0;
+        this.table[at + Info.PARTNER_STAMP] = 0;
       }
       this.serial = 0;
     }
@@ -131,7 +140,7 @@ class Vocabulary {
 
   /** Adds V bits to a word's flags. */
   addFlags(id: number, bits: number): void {
-    this.info[(id << Info.SHIFT) + Info.FLAGS] |= bits;
+    this.table[this.recordOf[id] + Info.FLAGS] |= bits;
   }
 
   /** Id of `lower` (a lowercase word, straight apostrophes), interning it; -1 once the vocabulary is full. */
@@ -139,64 +148,75 @@ class Vocabulary {
     let h = HASH_SEED;
     for (let i = 0; i < lower.length; i++) h = hashStep(h, lower.charCodeAt(i));
     // Not-ASCII words only ever come through here, so their second hash is never read.
-    const mask = this.slots.length - 1;
+    const table = this.table;
+    const mask = (table.length >> Info.SHIFT) - 1;
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
-      const id = this.slots[idx] - 1;
-      if (id < 0) return this.insert(lower, h, idx);
-      if (this.info[id << Info.SHIFT] === h && this.words[id] === lower) return id;
+      const at = idx << Info.SHIFT;
+      const id = table[at + Info.ID] - 1;
+      if (id < 0) {
+        const inserted = this.insert(lower, h, at);
+        return inserted < 0 ? -1 : this.words.length - 1;
+      }
+      if (table[at + Info.H] === h && this.words[id] === lower) return id;
     }
   }
 
   /**
-   * Id of the ASCII word text[s, e) folded to lowercase (’ read as '), given its folded hashes: `h`
-   * (FNV-1a, hashStep) and `h2` (hashStep2). A hit is decided by both 32-bit hashes and the length
-   * instead of a character compare: a false match needs a 64-bit collision (~1e-14 per lookup at a
-   * million words), and skipping the compare saved a tenth of the scoring time.
+   * Record offset in `table` (see Info; the id is at Info.ID) of the ASCII word text[s, e) folded to
+   * lowercase (’ read as '), given its folded hashes: `h` (FNV-1a, hashStep) and `h2` (hashStep2);
+   * -1 once the vocabulary is full. A hit is decided by both 32-bit hashes and the length instead of a
+   * character compare: a false match needs a 64-bit collision (~1e-14 per lookup at a million words),
+   * and skipping the compare saved a tenth of the scoring time.
    */
-  idOfSpan(text: string, s: number, e: number, h: number, h2: number): number {
-    const slots = this.slots;
-    const info = this.info;
-    const mask = slots.length - 1;
+  recordOfSpan(text: string, s: number, e: number, h: number, h2: number): number {
+    const table = this.table;
+    const mask = (table.length >> Info.SHIFT) - 1;
     const len = e - s;
     for (let idx = h & mask; ; idx = (idx + 1) & mask) {
-      const id = slots[idx] - 1;
-      if (id < 0) return this.insert(foldAscii(text, s, e), h, idx);
-      const at = id << Info.SHIFT;
-      if (info[at + Info.H] === h && info[at + Info.H2] === h2 && info[at + Info.LEN] === len) return id;
+      const at = idx << Info.SHIFT;
+      if (table[at + Info.ID] === 0) return this.insert(foldAscii(text, s, e), h, at);
+      if (table[at + Info.H] === h && table[at + Info.H2] === h2 && table[at + Info.LEN] === len) return at;
     }
   }
 
-  private insert(lower: string, h: number, idx: number): number {
+  /** Interns `lower` in the empty slot at `at`; returns its record offset (after any growth), or -1. */
+  private insert(lower: string, h: number, at: number): number {
     if (this.words.length >= MAX_WORDS) return -1;
     const id = this.words.length;
-    if ((id + 1) << Info.SHIFT > this.info.length) {
-      const info = new Int32Array(this.info.length * 2);
-      info.set(this.info);
-      this.info = info;
+    if (id >= this.recordOf.length) {
+      const recordOf = new Int32Array(this.recordOf.length * 2);
+      recordOf.set(this.recordOf);
+      this.recordOf = recordOf;
     }
     this.words.push(lower);
     let h2 = HASH2_SEED;
     for (let i = 0; i < lower.length; i++) h2 = hashStep2(h2, lower.charCodeAt(i));
-    const at = id << Info.SHIFT;
-    this.info[at + Info.H] = h;
-    this.info[at + Info.H2] = h2;
-    this.info[at + Info.LEN] = lower.length;
-    this.info[at + Info.FLAGS] = factsOf(lower);
-    this.slots[idx] = id + 1;
+    const table = this.table;
+    table[at + Info.H] = h;
+    table[at + Info.H2] = h2;
+    table[at + Info.LEN] = lower.length;
+    table[at + Info.FLAGS] = factsOf(lower);
+    table[at + Info.ID] = id + 1;
+    this.recordOf[id] = at;
     // Keep the load factor under 1/2 so probe runs stay short.
-    if (this.words.length * 2 > this.slots.length) this.rehash();
-    return id;
+    if (this.words.length * 2 > table.length >> Info.SHIFT) this.rehash();
+    return this.recordOf[id];
   }
 
   private rehash(): void {
-    const slots = new Int32Array(this.slots.length * 2);
-    const mask = slots.length - 1;
-    for (let id = 0; id < this.words.length; id++) {
-      let idx = this.info[id << Info.SHIFT] & mask;
-      while (slots[idx] !== 0) idx = (idx + 1) & mask;
-      slots[idx] = id + 1;
+    const old = this.table;
+    const table = new Int32Array(old.length * 2);
+    const mask = (table.length >> Info.SHIFT) - 1;
+    for (let from = 0; from < old.length; from += Info.SIZE) {
+      const id = old[from + Info.ID] - 1;
+      if (id < 0) continue;
+      let idx = old[from + Info.H] & mask;
+      while (table[(idx << Info.SHIFT) + Info.ID] !== 0) idx = (idx + 1) & mask;
+      const at = idx << Info.SHIFT;
+      table.set(old.subarray(from, from + Info.SIZE), at);
+      this.recordOf[id] = at;
     }
-    this.slots = slots;
+    this.table = table;
   }
 
   /** Word-list flags of a word with id `id` (or of `lower` directly when the vocabulary is full). */
@@ -207,11 +227,10 @@ class Vocabulary {
   /** Spelling verdict, computed on first need: most words never need it (they are in a word list). */
   spelledRight(id: number, lower: string): boolean {
     if (id < 0) return isKnownWord(lower);
-    const at = (id << Info.SHIFT) + Info.FLAGS;
-    const f = this.info[at];
+    const f = this.flagsById(id);
     if (f & V.spellChecked) return (f & V.spelledRight) !== 0;
     const known = isKnownWord(lower);
-    this.info[at] = f | V.spellChecked | (known ? V.spelledRight : 0);
+    this.addFlags(id, V.spellChecked | (known ? V.spelledRight : 0));
     return known;
   }
 }
