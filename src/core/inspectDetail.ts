@@ -5,7 +5,8 @@
  */
 import { toRecord, turnsToMessages } from './formats';
 import type { RewardModel } from './reward/model';
-import { traitIndex } from './traits/catalog';
+import { recordSides, type RatingsTable } from './judge/ratings';
+import { featureIndex, withRatings } from './judge/traits';
 import { TraitExtractor, type Evidence, type Measurement } from './traits/extract';
 import type { Message, Turns } from './types';
 
@@ -29,7 +30,8 @@ export interface LineDetail {
 }
 
 /** `lineText` is the raw JSONL line; returns undefined when it is not a valid record. */
-export async function explainLine(lineText: string, line: number, model: RewardModel, role?: string): Promise<LineDetail | undefined> {
+/** With `judge`, each side's judge ratings join its lexical traits (a model that weighs judge traits needs them). */
+export async function explainLine(lineText: string, line: number, model: RewardModel, role?: string, judge?: RatingsTable): Promise<LineDetail | undefined> {
   let value: unknown;
   try {
     value = JSON.parse(lineText);
@@ -58,7 +60,16 @@ export async function explainLine(lineText: string, line: number, model: RewardM
       sides.push({ label: 'ai', context: [], messages: r.pair.ai.messages, m: x.measureDialogue(r.pair.ai.messages, opts) });
       break;
   }
-  const scored = await model.scoreRows(sides.map((s) => s.m.values));
+  const rows = sides.map((s) => s.m.values);
+  if (judge) {
+    const judged = recordSides(r, who);
+    for (let i = 0; i < rows.length; i++) {
+      const ratings = judge.lookup(r, judged[i], who);
+      if (typeof ratings === 'string') throw new Error(ratings);
+      rows[i] = withRatings(rows[i], ratings);
+    }
+  }
+  const scored = await model.scoreRows(rows);
   const ids = model.traitIds;
   const k = ids.length;
   const known = new Set(ids);
@@ -70,7 +81,7 @@ export async function explainLine(lineText: string, line: number, model: RewardM
       context: s.context,
       messages: s.messages,
       score: scored.score[i],
-      traits: ids.map((id, j) => ({ id, value: s.m.values[traitIndex(id)], contribution: scored.contributions[i * k + j] })),
+      traits: ids.map((id, j) => ({ id, value: rows[i][featureIndex(id)], contribution: scored.contributions[i * k + j] })),
       evidence: (s.m.evidence ?? []).filter((e) => known.has(e.trait)),
     })),
   };

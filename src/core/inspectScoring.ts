@@ -4,6 +4,8 @@
  * while a 100,000-line file is scored and the first rows show after the first chunk.
  */
 import { parseRecordsText, type RecordItem } from './formats';
+import type { RatingsTable } from './judge/ratings';
+import { scoreRecordsWithJudge } from './judge/score';
 import { searchText, type InspectRow } from './inspect';
 import type { RewardModel } from './reward/model';
 import { scoreRecords, type TraitScore } from './score';
@@ -15,6 +17,8 @@ export interface ChunkOptions {
   /** Lines per chunk; the first chunk is smaller so the first rows come quickly. */
   chunkSize?: number;
   firstChunkSize?: number;
+  /** LLM-judge ratings, for a model that weighs judge traits (model.usesJudge). */
+  judge?: RatingsTable;
   onChunk(chunk: { rows: InspectRow[]; problems: Diagnostic[]; linesDone: number }): void;
 }
 
@@ -53,7 +57,10 @@ export async function scoreTextInChunks(text: string, file: string, model: Rewar
     problems = [];
   };
   // Batches the size of a chunk: measuring is synchronous, so a batch is the longest the host is blocked.
-  for await (const r of scoreRecords(items(), file, model, { role: opts.role, signal: opts.signal, batchSize: firstChunk })) {
+  const results = opts.judge
+    ? scoreRecordsWithJudge(items(), file, model, opts.judge, { role: opts.role, signal: opts.signal })
+    : scoreRecords(items(), file, model, { role: opts.role, signal: opts.signal, batchSize: firstChunk });
+  for await (const r of results) {
     if (opts.signal?.aborted) break;
     lines++;
     if (r.kind === 'diagnostic') problems.push(r.diagnostic);

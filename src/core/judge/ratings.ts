@@ -11,6 +11,7 @@
  * HAL's layout `{"game_id", "human_ratings", "ai_ratings"}` (shared/data/turing/judge_ratings.dev.jsonl)
  * is read too, joined to human/ai lines by their `game_id`.
  */
+import { basename, dirname, join } from 'node:path';
 import { readRecords, type RecordItem } from '../formats';
 import { readJsonl, type ReadOptions } from '../jsonl';
 import type { DataRecord, Diagnostic, Message } from '../types';
@@ -117,6 +118,11 @@ export function ratedLineToJson(r: RatedLine, judgeName: string): object {
   const head = { line: r.line, judge: judgeName, prompt: RATING_PROMPT_VERSION };
   if (r.kind === 'dialogue') return { ...head, ...side(r.sides[0].rating) };
   return { ...head, ...Object.fromEntries(r.sides.map((s) => [s.name, side(s.rating)])) };
+}
+
+/** Where "Rate with LLM Judge" writes a file's ratings, and where the inspector looks for them. */
+export function ratingsFileFor(file: string): string {
+  return join(dirname(file), `${basename(file).replace(/\.jsonl$/i, '')}.ratings.jsonl`);
 }
 
 /** Ratings looked up by transcript hash, or by `game_id` for HAL's layout. */

@@ -5,7 +5,7 @@
  * The lexical-only path (score.ts) stays the fast one; this path is for the (much rarer) judge models,
  * where the judge call, not the arithmetic, is what costs.
  */
-import { readRecords } from '../formats';
+import { readRecords, type RecordItem } from '../formats';
 import type { RewardModel } from '../reward/model';
 import type { LineResult, TraitScore } from '../score';
 import { TRAITS } from '../traits/catalog';
@@ -13,10 +13,22 @@ import { TraitExtractor } from '../traits/extract';
 import { recordSides, type RatingsTable } from './ratings';
 import { JUDGE_TRAITS, withRatings } from './traits';
 
-export async function* scoreWithJudgeRatings(file: string, model: RewardModel, table: RatingsTable, opts: { role?: string; signal?: AbortSignal } = {}): AsyncGenerator<LineResult> {
+export function scoreWithJudgeRatings(file: string, model: RewardModel, table: RatingsTable, opts: { role?: string; signal?: AbortSignal } = {}): AsyncGenerator<LineResult> {
+  return scoreRecordsWithJudge(readRecords(file, { signal: opts.signal }), file, model, table, opts);
+}
+
+/** The same over records already read (the inspector parses the editor's text, unsaved edits included). */
+export async function* scoreRecordsWithJudge(
+  items: AsyncIterable<RecordItem> | Iterable<RecordItem>,
+  file: string,
+  model: RewardModel,
+  table: RatingsTable,
+  opts: { role?: string; signal?: AbortSignal } = {},
+): AsyncGenerator<LineResult> {
   const role = opts.role ?? model.spec.role;
   const x = new TraitExtractor();
-  for await (const item of readRecords(file, { signal: opts.signal })) {
+  for await (const item of items) {
+    if (opts.signal?.aborted) return;
     if ('diagnostic' in item) {
       yield { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
       continue;

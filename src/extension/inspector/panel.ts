@@ -3,15 +3,18 @@
  * the window it shows. Scoring runs in chunks in the background (src/core/inspectScoring.ts), and the
  * file is scored again when it changes on disk or in an editor.
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { DEFAULT_QUERY, inspectStats, queryRows, topTraits, TraitColumns, type InspectRow } from '../../core/inspect';
 import { explainLine } from '../../core/inspectDetail';
 import { scoreTextInChunks } from '../../core/inspectScoring';
+import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
+import { JUDGE_TRAITS } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
 import { TRAITS } from '../../core/traits/catalog';
-import type { Diagnostic } from '../../core/types';
+import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { isViewMessage, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
 import type { ModelCache } from '../modelCache';
 import { resolveModelPath } from '../modelPath';
@@ -75,6 +78,7 @@ export class InspectorPanel {
   private releaseModel: (() => void) | undefined;
   private modelFile = '';
   private modelGeneration = 0;
+  private judge: RatingsTable | undefined;
   private abortedRuns = 0;
 
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
@@ -187,6 +191,20 @@ export class InspectorPanel {
     return { model: lease.model, release: () => lease.release(), file };
   }
 
+  /**
+   * A model that weighs LLM-judge traits scores with the ratings "Rate with LLM Judge" wrote beside the
+   * file (`<name>.ratings.jsonl`), read again on every run so a fresh rating shows at once.
+   */
+  private async judgeRatings(model: RewardModel): Promise<RatingsTable> {
+    const ratingsFile = ratingsFileFor(this.uri.fsPath);
+    if (this.uri.scheme !== 'file' || !existsSync(ratingsFile)) {
+      throw new Error(`${basename(model.file)} weighs LLM-judge ratings, and ${basename(ratingsFile)} is not beside this file: rate it first (StyleTune: Rate with LLM Judge).`);
+    }
+    const table = await RatingsTable.load([ratingsFile]);
+    for (const d of table.diagnostics.slice(0, 20)) this.s.log.warn(formatDiagnostic(d));
+    return table;
+  }
+
   /** The document's text when open (unsaved edits included), else the file on disk. */
   private async readText(): Promise<string> {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString());
@@ -207,6 +225,14 @@ export class InspectorPanel {
       throw err;
     }
     const model = this.model!;
+    try {
+      this.judge = model.usesJudge ? await this.judgeRatings(model) : undefined;
+    } catch (err) {
+      const message = (err as Error).message;
+      this.s.log.error(`Inspector: ${message}`);
+      this.post({ type: 'error', message });
+      throw err;
+    }
     this.cols ??= new TraitColumns(model.spec);
     if (this.shown.length === 0) this.shown = topTraits(model.spec, DEFAULT_COLUMNS);
     this.text = await this.readText();
@@ -230,6 +256,7 @@ export class InspectorPanel {
     const result = await scoreTextInChunks(this.text, file, model, {
       role,
       signal: abort.signal,
+      judge: this.judge,
       onChunk: (chunk) => {
         for (const r of chunk.rows) rows.push(r);
         for (const p of chunk.problems) problems.push(p);
@@ -278,7 +305,7 @@ export class InspectorPanel {
     if (!this.model) return;
     const spec = this.model.spec;
     const traits = spec.traitIds.map((id, j) => {
-      const t = TRAITS.find((x) => x.id === id);
+      const t = TRAITS.find((x) => x.id === id) ?? JUDGE_TRAITS.find((x) => x.id === id);
       return { id, label: t?.label ?? id, description: t?.description ?? '', weight: spec.weights[j] };
     });
     this.post({
@@ -362,7 +389,7 @@ export class InspectorPanel {
     this.lineTexts ??= this.text.split('\n');
     const text = this.lineTexts[line - 1];
     const role = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('role') || undefined;
-    const detail = text === undefined ? undefined : await explainLine(text, line, this.model, role);
+    const detail = text === undefined ? undefined : await explainLine(text, line, this.model, role, this.judge);
     if (!detail) {
       this.post({ type: 'error', message: `Line ${line} is not a valid record.` });
       return;

@@ -15,7 +15,7 @@ import { checklistMarkdown, checklistReport, runChecklist, type ChecklistReport 
 import { JudgeCache } from '../../core/judge/cache';
 import { ChatClient } from '../../core/judge/client';
 import { Judge } from '../../core/judge/judge';
-import { rateFile, ratedLineDiagnostics, ratedLineToJson } from '../../core/judge/ratings';
+import { rateFile, ratedLineDiagnostics, ratedLineToJson, ratingsFileFor } from '../../core/judge/ratings';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { toVscodeDiagnostic } from '../diagnostics';
 
@@ -138,7 +138,7 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
   if (!file) return undefined;
   const judge = await judgeFromSettings(context, vscode.Uri.file(file));
   if (!judge) return undefined;
-  const output = a.output ? toPath(a.output) : join(dirname(file), `${basename(file).replace(/\.jsonl$/i, '')}.ratings.jsonl`);
+  const output = a.output ? toPath(a.output) : ratingsFileFor(file);
   const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(file)).get<string>('role') || 'assistant';
   const client = judge.backend as ChatClient;
 

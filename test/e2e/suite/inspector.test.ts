@@ -2,6 +2,12 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { InspectorSummary } from '../../../src/extension/inspector/panel';
+import { toRecord } from '../../../src/core/formats';
+import { RatingsTable, ratingsFileFor, recordSides, sideHash } from '../../../src/core/judge/ratings';
+import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
+import { saveSpec } from '../../../src/core/reward/model';
+import { collectComparisons, fitReward } from '../../../src/core/reward/train';
+import { TRAIT_IDS } from '../../../src/core/traits/catalog';
 import { closeAllEditorsWithoutSaving, nonBlankLines, sample, styleTuneDiagnostics } from './helpers';
 
 async function inspect(uri: vscode.Uri): Promise<InspectorSummary> {
@@ -123,6 +129,41 @@ describe('StyleTune: Open Dataset Inspector', () => {
       assert.equal(summary.model, other, 'the settled run used the new model');
       assert.equal(summary.rows, 150_000, 'every row scored by the new model');
       assert.ok(summary.abortedRuns >= 1, `the run with the old model was abandoned (aborted runs: ${summary.abortedRuns})`);
+    } finally {
+      await config.update('rewardModelPath', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('scores with a model that weighs LLM-judge traits from the ratings beside the file, and says when they are missing', async function () {
+    this.timeout(120_000);
+    const data = sample('contrastive.jsonl');
+    // Ratings as "Rate with LLM Judge" writes them: one line per data line, each side by transcript hash.
+    const role = 'assistant';
+    const lines = (await vscode.workspace.openTextDocument(data)).getText().trim().split('\n');
+    const ratingsLines = lines.map((text, i) => {
+      const parsed = toRecord(JSON.parse(text), data.fsPath, i + 1);
+      assert.ok('record' in parsed);
+      const sides = Object.fromEntries(recordSides(parsed.record, role).map((side, k) => [side.name, { sha256: sideHash(side, role), ratings: Array.from({ length: 32 }, (_, j) => 1 + ((i + k + j) % 5)) }]));
+      return JSON.stringify({ line: i + 1, judge: 'test', ...sides });
+    });
+    const ratingsFile = vscode.Uri.file(ratingsFileFor(data.fsPath));
+    await write(ratingsFile, ratingsLines.join('\n') + '\n');
+    const table = await RatingsTable.load([ratingsFile.fsPath]);
+    assert.deepEqual(table.diagnostics, []);
+    const fitted = fitReward(await collectComparisons([data.fsPath], { judgeRatings: table }), { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 });
+    const modelFile = sample('judge.reward.onnx').fsPath;
+    await saveSpec(fitted.spec, modelFile);
+    const config = vscode.workspace.getConfiguration('styletune');
+    await config.update('rewardModelPath', modelFile, vscode.ConfigurationTarget.Workspace);
+    try {
+      const summary = await inspect(data);
+      assert.equal(summary.model, modelFile);
+      assert.equal(summary.rows, lines.length);
+      assert.equal(summary.problems, 0);
+      await closeAllEditorsWithoutSaving();
+      await vscode.workspace.fs.delete(ratingsFile);
+      const without = await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data);
+      assert.equal(without, undefined, 'no rows are made up without the ratings');
     } finally {
       await config.update('rewardModelPath', undefined, vscode.ConfigurationTarget.Workspace);
     }

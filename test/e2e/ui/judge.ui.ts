@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import { startJudgeServer, type JudgeServer } from '../../support/judgeServer';
 import type { UiTest } from './run';
-import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
+import { explorerItem, openFromExplorer, runCommand, screenshot, showExplorer } from './workbench';
 
 let server: JudgeServer | undefined;
 
@@ -33,6 +33,7 @@ export const judgeTests: UiTest[] = [
 
       // Run alone (STYLETUNE_E2E_UI_GREP) this is the first test: wait until the workbench takes keys.
       await page.locator('.monaco-workbench').waitFor({ timeout: 30_000 });
+      await showExplorer(page);
       await explorerItem(page, 'judge-me.jsonl').waitFor({ timeout: 30_000 });
       await openFromExplorer(page, 'judge-me.jsonl');
       await runCommand(page, 'StyleTune: Set Judge API Key');

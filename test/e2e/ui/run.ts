@@ -38,9 +38,10 @@ export async function runUiTests(p: { sandbox: string; workspace: string }): Pro
     server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), linkExtension: repoRoot });
     workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
     // STYLETUNE_E2E_UI_GREP=text runs only the UI tests whose name contains it.
-    const grep = process.env.STYLETUNE_E2E_UI_GREP;
+    // A regular expression, so that tests whose order matters can run together ('jobs: Start|judge:').
+    const grep = process.env.STYLETUNE_E2E_UI_GREP ? new RegExp(process.env.STYLETUNE_E2E_UI_GREP) : undefined;
     const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests, ...judgeTests];
-    for (const test of all.filter((t) => !grep || t.name.includes(grep))) {
+    for (const test of all.filter((t) => !grep || grep.test(t.name))) {
       current = test.name;
       const t = Date.now();
       await test.run(workbench.page, { workspace: p.workspace });

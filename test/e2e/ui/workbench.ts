@@ -8,8 +8,16 @@ export function explorerItem(page: Page, name: string): Locator {
   return page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
 }
 
+/** Brings the Explorer into the side bar when another view (the Jobs view, search…) holds it. */
+export async function showExplorer(page: Page): Promise<void> {
+  if (await page.locator('.explorer-folders-view').isVisible()) return;
+  await runCommand(page, 'View: Show Explorer');
+  await page.locator('.explorer-folders-view').waitFor();
+}
+
 /** Opens a file by clicking it in the Explorer and waits for its tab. */
 export async function openFromExplorer(page: Page, name: string): Promise<void> {
+  await showExplorer(page);
   await explorerItem(page, name).click();
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
 }
