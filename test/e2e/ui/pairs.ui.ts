@@ -101,11 +101,15 @@ export const pairsTests: UiTest[] = [
       await widget.filter({ hasText: 'Choose the model folder' }).waitFor();
       await input.fill(tiny);
       await page.waitForTimeout(500);
-      // Enter goes into the folder; the button accepts the folder shown.
+      // Enter either goes into the folder (then the button accepts the folder shown) or, when the dialog
+      // has already settled on the typed path, accepts it at once: the next step shows either way.
       await page.keyboard.press('Enter');
+      const nextStep = widget.filter({ hasText: 'Candidates per prompt' });
+      const accept = widget.getByRole('button', { name: 'Use This Model' });
       await page.waitForTimeout(500);
-      await widget.getByRole('button', { name: 'Use This Model' }).click();
-      await widget.filter({ hasText: 'Candidates per prompt' }).waitFor();
+      // The button may vanish between the check and the click when Enter has accepted the folder after all.
+      if (!(await nextStep.isVisible())) await accept.click({ timeout: 5_000 }).catch(() => undefined);
+      await nextStep.waitFor();
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Gap above k SD within each group' }).waitFor();
       await page.keyboard.press('Enter');
