@@ -33,10 +33,12 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
   for (;;) {
     await page.keyboard.press('F1');
-    await input.waitFor();
-    // One input event, like a paste: typing key by key costs seconds here, and filters the same way.
-    await input.fill(`>${title}`);
     try {
+      await input.waitFor({ timeout: 5_000 });
+      // One input event, like a paste: typing key by key costs seconds here, and filters the same way.
+      // Short timeout: while the workbench is briefly inert (a modal on its way out) the palette refuses
+      // input, and pressing F1 again once it is gone works.
+      await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ timeout: 2_000 });
       break;
     } catch (err) {
