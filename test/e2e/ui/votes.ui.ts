@@ -190,6 +190,12 @@ export const votesTests: UiTest[] = [
 
       // After a window reload the report comes back (the webview kept which files it shows) …
       await runCommand(page, 'Developer: Reload Window');
+      // Until the old workbench is gone its report frame still answers: wait for it to go first.
+      const reloadDeadline = Date.now() + 30_000;
+      while (!report.isDetached()) {
+        if (Date.now() > reloadDeadline) throw new Error('the window did not reload');
+        await page.waitForTimeout(100);
+      }
       const revived = await viewFrame(page, 'Vote report', 60_000);
       await waitText(revived.locator('#systems tr[data-system="tuned"] .rate'), '70.0 %');
       await waitText(revived.locator('#agreement'), /^75\.0 %/);
