@@ -10,8 +10,8 @@
 import * as vscode from 'vscode';
 import { appendLinesAtomic } from '../../core/atomic';
 import { unlabeledLine } from '../../core/labeling';
+import { chooseTarget, rememberTarget, toUri } from '../pairsTarget';
 
-const TARGET_KEY = 'styletune.pairsTarget';
 
 export interface CreatePairResult {
   target: string;
@@ -32,7 +32,7 @@ export async function createPairFromSelections(state: vscode.Memento, args?: unk
   const source = { file: vscode.workspace.asRelativePath(editor.document.uri), lines: [a.start.line + 1, b.start.line + 1] };
   const line = unlabeledLine(responses, { source });
 
-  const target = await chooseTarget(state, args);
+  const target = toUri((args as { target?: unknown } | undefined)?.target) ?? (await chooseTarget(state, { title: 'Append the pair to', newFileName: 'new.pairs.jsonl' }));
   if (!target) return undefined;
   // A file on another file system (remote, virtual) cannot be appended from here: it is opened and edited.
   const open =
@@ -49,7 +49,7 @@ export async function createPairFromSelections(state: vscode.Memento, args?: unk
     await appendLinesAtomic(target.fsPath, [line]);
     via = 'append';
   }
-  await state.update(TARGET_KEY, target.toString());
+  await rememberTarget(state, target);
   void vscode.window.showInformationMessage(`Added an unlabeled pair to ${vscode.workspace.asRelativePath(target)}.`, 'Open in Pair Labeler').then((pick) => {
     if (pick) void vscode.commands.executeCommand('styletune.labelPairs', target);
   });
@@ -68,32 +68,4 @@ function selectedResponse(text: string): string {
     }
   }
   return text;
-}
-
-/** `args.target` (a Uri or path, for scripts and tests), else the remembered file, else ask. */
-async function chooseTarget(state: vscode.Memento, args: unknown): Promise<vscode.Uri | undefined> {
-  const given = (args as { target?: unknown } | undefined)?.target;
-  if (given instanceof vscode.Uri) return given;
-  if (typeof given === 'string') return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
-
-  const remembered = state.get<string>(TARGET_KEY);
-  const found = await vscode.workspace.findFiles('**/*.pairs.jsonl', '**/node_modules/**', 50);
-  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const picks: Pick[] = [];
-  const seen = new Set<string>();
-  for (const uri of [...(remembered ? [vscode.Uri.parse(remembered)] : []), ...found]) {
-    if (seen.has(uri.toString())) continue;
-    seen.add(uri.toString());
-    picks.push({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === remembered ? 'last used' : undefined, uri });
-  }
-  picks.push({ label: '$(new-file) Choose or create a pairs file…' });
-  const pick = await vscode.window.showQuickPick(picks, { title: 'Append the pair to', placeHolder: 'A *.pairs.jsonl file' });
-  if (!pick) return undefined;
-  if (pick.uri) return pick.uri;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return vscode.window.showSaveDialog({
-    title: 'Pairs file to append to',
-    defaultUri: folder ? vscode.Uri.joinPath(folder, 'new.pairs.jsonl') : undefined,
-    filters: { 'Pairs (JSONL)': ['jsonl'] },
-  });
 }

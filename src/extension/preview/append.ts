@@ -9,10 +9,9 @@ import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import { appendLinesAtomic } from '../../core/atomic';
 import { pairsFileForm, previewPairLine, type PairChoice, type PreviewPairInput } from '../../core/preview';
+import { rememberTarget } from '../pairsTarget';
 
 /** Shared with src/extension/labeling/createPair.ts: one remembered pairs file per workspace. */
-const TARGET_KEY = 'styletune.pairsTarget';
-
 export interface AppendResult {
   target: string;
   /** 1-based line of the new pair. */
@@ -20,40 +19,6 @@ export interface AppendResult {
   line: string;
   choice: PairChoice;
   via: 'edit' | 'append';
-}
-
-export function rememberedTarget(state: vscode.Memento): vscode.Uri | undefined {
-  const t = state.get<string>(TARGET_KEY);
-  return t ? vscode.Uri.parse(t) : undefined;
-}
-
-export function toUri(given: unknown): vscode.Uri | undefined {
-  if (given instanceof vscode.Uri) return given;
-  if (typeof given === 'string' && given) return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
-  return undefined;
-}
-
-export async function chooseTarget(state: vscode.Memento): Promise<vscode.Uri | undefined> {
-  const remembered = state.get<string>(TARGET_KEY);
-  const found = await vscode.workspace.findFiles('**/*.pairs.jsonl', '**/node_modules/**', 50);
-  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
-  const picks: Pick[] = [];
-  const seen = new Set<string>();
-  for (const uri of [...(remembered ? [vscode.Uri.parse(remembered)] : []), ...found]) {
-    if (seen.has(uri.toString())) continue;
-    seen.add(uri.toString());
-    picks.push({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === remembered ? 'last used' : undefined, uri });
-  }
-  picks.push({ label: '$(new-file) Choose or create a pairs file…' });
-  const pick = await vscode.window.showQuickPick(picks, { title: 'Append the preview as a pair to', placeHolder: 'A *.pairs.jsonl file' });
-  if (!pick) return undefined;
-  if (pick.uri) return pick.uri;
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  return vscode.window.showSaveDialog({
-    title: 'Pairs file to append to',
-    defaultUri: folder ? vscode.Uri.joinPath(folder, 'previews.pairs.jsonl') : undefined,
-    filters: { 'Pairs (JSONL)': ['jsonl'] },
-  });
 }
 
 /** Asks whether the user already prefers a side; the reward model's preference is a hint, not the default. */
@@ -102,6 +67,6 @@ export async function appendPreviewPair(state: vscode.Memento, input: PreviewPai
     await appendLinesAtomic(target.fsPath, [line]);
     via = 'append';
   }
-  await state.update(TARGET_KEY, target.toString());
+  await rememberTarget(state, target);
   return { target: target.toString(), lineNumber: before + 1, line, choice, via };
 }

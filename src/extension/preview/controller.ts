@@ -10,12 +10,15 @@ import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
 import type { PreviewView } from '../../../webview/preview/protocol';
 import { acquireActiveModel, modelName, type ModelServices } from '../modelCommands/activeModel';
+import { chooseTarget, rememberedTarget, toUri } from '../pairsTarget';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import { pickTarget, targetFromAdapter, targetFromJob, type PreviewTarget } from './adapters';
-import { appendPreviewPair, chooseLabel, chooseTarget, rememberedTarget, toUri, type AppendResult } from './append';
+import { appendPreviewPair, chooseLabel, type AppendResult } from './append';
 import { choosePrompt, type PromptChoice } from './input';
 import type { InlineInfo, PreviewInline } from './inline';
 import { PreviewPanel } from './panel';
+
+const PREVIEW_TARGET = { title: 'Append the preview as a pair to', newFileName: 'previews.pairs.jsonl' };
 
 /** Traits the panel lists; the hover lists them all. */
 const PANEL_TRAITS = 12;
@@ -232,7 +235,7 @@ export class PreviewController {
       void vscode.window.showWarningMessage('Nothing to append yet: preview a rewrite first.');
       return undefined;
     }
-    const target = toUri(args.target) ?? (await chooseTarget(this.state));
+    const target = toUri(args.target) ?? (await chooseTarget(this.state, PREVIEW_TARGET));
     if (!target) return undefined;
     const choice = isChoice(args.choice) ? args.choice : await chooseLabel([f.scores.base.score, f.scores.tuned.score]);
     if (!choice) return undefined;
@@ -259,7 +262,7 @@ export class PreviewController {
   }
 
   async openLabeler(): Promise<void> {
-    const target = rememberedTarget(this.state) ?? (await chooseTarget(this.state));
+    const target = rememberedTarget(this.state) ?? (await chooseTarget(this.state, PREVIEW_TARGET));
     if (target) await vscode.commands.executeCommand('styletune.labelPairs', target);
   }
 

@@ -1,0 +1,47 @@
+/**
+ * The pairs file that new pairs are appended to, shared by Create Pair from Selections and Preview
+ * Rewrite: both remember the last one under one key, so a user's pairs land in the same file.
+ */
+import * as vscode from 'vscode';
+
+const TARGET_KEY = 'styletune.pairsTarget';
+
+export function rememberedTarget(state: vscode.Memento): vscode.Uri | undefined {
+  const t = state.get<string>(TARGET_KEY);
+  return t ? vscode.Uri.parse(t) : undefined;
+}
+
+export function rememberTarget(state: vscode.Memento, target: vscode.Uri): Thenable<void> {
+  return state.update(TARGET_KEY, target.toString());
+}
+
+/** A Uri or a path (scripts and tests pass either); undefined for anything else. */
+export function toUri(given: unknown): vscode.Uri | undefined {
+  if (given instanceof vscode.Uri) return given;
+  if (typeof given === 'string' && given) return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
+  return undefined;
+}
+
+/** Asks which pairs file: the remembered one first, then the workspace's *.pairs.jsonl, or a new one. */
+export async function chooseTarget(state: vscode.Memento, o: { title: string; newFileName: string }): Promise<vscode.Uri | undefined> {
+  const remembered = state.get<string>(TARGET_KEY);
+  const found = await vscode.workspace.findFiles('**/*.pairs.jsonl', '**/node_modules/**', 50);
+  type Pick = vscode.QuickPickItem & { uri?: vscode.Uri };
+  const picks: Pick[] = [];
+  const seen = new Set<string>();
+  for (const uri of [...(remembered ? [vscode.Uri.parse(remembered)] : []), ...found]) {
+    if (seen.has(uri.toString())) continue;
+    seen.add(uri.toString());
+    picks.push({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === remembered ? 'last used' : undefined, uri });
+  }
+  picks.push({ label: '$(new-file) Choose or create a pairs file…' });
+  const pick = await vscode.window.showQuickPick(picks, { title: o.title, placeHolder: 'A *.pairs.jsonl file' });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  return vscode.window.showSaveDialog({
+    title: 'Pairs file to append to',
+    defaultUri: folder ? vscode.Uri.joinPath(folder, o.newFileName) : undefined,
+    filters: { 'Pairs (JSONL)': ['jsonl'] },
+  });
+}
