@@ -100,3 +100,11 @@ export function withRatings(lexical: Float64Array, ratings: readonly number[]): 
   for (let i = 0; i < ratings.length; i++) row[TRAITS.length + i] = ratings[i];
   return row;
 }
+
+/** Label and one-line description of a lexical or judge trait (the id itself for an unknown one). */
+export function featureInfo(id: string): { label: string; description: string } {
+  const i = featureIndex(id);
+  if (i < 0) return { label: id, description: '' };
+  const t = i < TRAITS.length ? TRAITS[i] : JUDGE_TRAITS[i - TRAITS.length];
+  return { label: t.label, description: t.description };
+}

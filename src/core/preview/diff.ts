@@ -1,10 +1,11 @@
 /**
  * A preview's two responses scored by the reward model, and the traits whose contribution changed
  * most between them. Each response is measured as a reply to the prompt (its last partner turn is the
- * context), the way pair sides are measured everywhere else.
+ * context), the way pair sides are measured everywhere else. A model that weighs LLM-judge traits needs
+ * each response's 32 judge ratings as well (of the response after the prompt, as `styletune judge` rates a pair side).
  */
+import { featureIndex, featureInfo, withRatings } from '../judge/traits';
 import type { RewardModel } from '../reward/model';
-import { TRAITS, traitIndex } from '../traits/catalog';
 import { TraitExtractor } from '../traits/extract';
 import type { Turns } from '../types';
 
@@ -40,12 +41,19 @@ export interface PreviewScores {
 
 const extractor = new TraitExtractor();
 
-/** Scores responses to `prompt` (any number, in order). `role` is the responder's role in `prompt`. */
-export async function scoreResponses(model: RewardModel, prompt: Turns, texts: readonly string[], role = 'assistant'): Promise<ScoredResponse[]> {
-  const rows = texts.map((t) => extractor.measureResponse(t, prompt, { role }).values);
+/**
+ * Scores responses to `prompt` (any number, in order). `role` is the responder's role in `prompt`;
+ * `ratings`, per response, its judge ratings (required when the model weighs judge traits).
+ */
+export async function scoreResponses(model: RewardModel, prompt: Turns, texts: readonly string[], role = 'assistant', ratings?: readonly (readonly number[])[]): Promise<ScoredResponse[]> {
+  if (model.usesJudge && ratings?.length !== texts.length) throw new Error('this reward model weighs LLM-judge ratings: rate the replies with the judge first');
+  const rows = texts.map((t, i) => {
+    const lexical = extractor.measureResponse(t, prompt, { role }).values;
+    return ratings ? withRatings(lexical, ratings[i]) : lexical;
+  });
   const scored = await model.scoreRows(rows);
   const k = model.traitIds.length;
-  const cols = model.traitIds.map(traitIndex);
+  const cols = model.traitIds.map(featureIndex);
   return texts.map((text, r) => ({
     text,
     score: scored.score[r],
@@ -57,11 +65,9 @@ export async function scoreResponses(model: RewardModel, prompt: Turns, texts: r
 /** The per-trait difference of two scored responses (model order in, largest |delta| first out). */
 export function traitDeltas(traitIds: readonly string[], base: ScoredResponse, tuned: ScoredResponse): TraitDelta[] {
   const rows = traitIds.map((id, j) => {
-    const t = TRAITS[traitIndex(id)];
     return {
       id,
-      label: t?.label ?? id,
-      description: t?.description ?? '',
+      ...featureInfo(id),
       base: base.values[j],
       tuned: tuned.values[j],
       baseContribution: base.contributions[j],
@@ -73,8 +79,9 @@ export function traitDeltas(traitIds: readonly string[], base: ScoredResponse, t
   return rows.map((r, i) => ({ r, i })).sort((a, b) => Math.abs(b.r.delta) - Math.abs(a.r.delta) || a.i - b.i).map((x) => x.r);
 }
 
-export async function scorePreview(model: RewardModel, prompt: Turns, baseText: string, tunedText: string): Promise<PreviewScores> {
-  const [base, tuned] = await scoreResponses(model, prompt, [baseText, tunedText]);
+/** `ratings`: the base and the tuned reply's judge ratings, for a model that weighs judge traits. */
+export async function scorePreview(model: RewardModel, prompt: Turns, baseText: string, tunedText: string, ratings?: [readonly number[], readonly number[]]): Promise<PreviewScores> {
+  const [base, tuned] = await scoreResponses(model, prompt, [baseText, tunedText], 'assistant', ratings);
   return { base, tuned, rewardDelta: tuned.score - base.score, bias: model.bias, traits: traitDeltas(model.traitIds, base, tuned) };
 }
 

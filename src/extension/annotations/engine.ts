@@ -6,12 +6,18 @@
  * Items are cached by a hash of what their score depends on (text, context, role), not by line
  * number: after an edit, every unchanged turn is found again wherever it moved to, so only the
  * edited turn is measured again.
+ *
+ * A model that weighs LLM-judge traits needs each item's judge ratings too. They are looked up in what
+ * is already paid for (a ratings file, the judge cache: core/judge/known.ts); an item without them is
+ * shown as unrated, with the conversations to rate, and is never scored with made-up ratings.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { toRecord } from '../../core/formats';
+import type { RatingsSource } from '../../core/judge/known';
+import { recordSides } from '../../core/judge/ratings';
+import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
-import { TRAITS, traitIndex } from '../../core/traits/catalog';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
 import type { Message } from '../../core/types';
@@ -52,6 +58,11 @@ export interface Annotation {
   text: string;
   /** What the hover calls the item, when not the kind's own name (a preview: "the tuned reply vs the base reply"). */
   title?: string;
+  /**
+   * Set when the model weighs LLM-judge ratings and the item has none yet: then nothing is scored
+   * (`score` is NaN, `traits` empty) and these are the conversations to rate, as the judge sees them.
+   */
+  unrated?: { role: string; conversations: Message[][] };
 }
 
 /** How many traits the inline text names. */
@@ -66,7 +77,14 @@ interface Target {
   textLine: number;
   key: string;
   /** One row (a turn, a dialogue) or two (the sides of a pair), measured on demand. */
-  measure(x: TraitExtractor, role: string): { kind: AnnotationKind; rows: Float64Array[] } | undefined;
+  measure(x: TraitExtractor, role: string): Measured | undefined;
+}
+
+interface Measured {
+  kind: AnnotationKind;
+  rows: Float64Array[];
+  /** Per row, the conversation a judge rates for it (the same one `styletune judge` rates), and whose side. */
+  judged: { role: string; sides: Message[][] };
 }
 
 export type DocumentFormat = 'jsonl' | 'markdown';
@@ -105,7 +123,10 @@ export class AnnotationEngine {
     model: RewardModel,
     modelKey: string,
     role: string,
+    /** Required when the model weighs judge traits; `modelKey` should then name where ratings come from. */
+    judge?: RatingsSource,
   ): Promise<Annotation[]> {
+    if (model.usesJudge && !judge) throw new Error('this reward model weighs LLM-judge ratings, and no source of ratings was given');
     const cacheFor = `${modelKey}\0${role}`;
     if (cacheFor !== this.cacheFor || this.cache.size > MAX_CACHE) {
       this.cache.clear();
@@ -113,6 +134,8 @@ export class AnnotationEngine {
     }
     const targets = format === 'jsonl' ? jsonlTargets(doc, ranges) : this.transcriptTargets(doc, ranges, role);
     const todo: { t: Target; kind: AnnotationKind; rows: Float64Array[] }[] = [];
+    /** Items still waiting for judge ratings: not cached, so they are looked up again once rated. */
+    const unrated = new Map<string, Scored>();
     let sliceStart = performance.now();
     for (const t of targets) {
       if (this.cache.has(t.key)) continue;
@@ -123,8 +146,14 @@ export class AnnotationEngine {
         sliceStart = performance.now();
       }
       const m = t.measure(this.x, role);
-      if (m) todo.push({ t, ...m });
-      else this.cache.set(t.key, null);
+      if (!m) this.cache.set(t.key, null);
+      else if (!judge || !model.usesJudge) todo.push({ t, kind: m.kind, rows: m.rows });
+      else {
+        const ratings = await Promise.all(m.judged.sides.map((side) => judge.find(side, m.judged.role)));
+        const missing = m.judged.sides.filter((_, i) => ratings[i] === undefined);
+        if (missing.length === 0) todo.push({ t, kind: m.kind, rows: m.rows.map((row, i) => withRatings(row, ratings[i]!)) });
+        else unrated.set(t.key, unratedItem(m.kind, { role: m.judged.role, conversations: missing }, model));
+      }
     }
     if (todo.length > 0) {
       const rows = todo.flatMap((d) => d.rows);
@@ -142,7 +171,7 @@ export class AnnotationEngine {
     }
     const out: Annotation[] = [];
     for (const t of targets) {
-      const s = this.cache.get(t.key);
+      const s = this.cache.get(t.key) ?? unrated.get(t.key);
       if (s) out.push({ ...s, line: t.line, endLine: t.endLine, textLine: t.textLine });
     }
     return out;
@@ -172,7 +201,7 @@ export class AnnotationEngine {
         while (r < sorted.length && sorted[r].end < turn.line) r++;
         if (r >= sorted.length) break;
         if (turn.line >= sorted[r].start) {
-          const messages: Message[] = partner ? [partner, { role: turn.role, content: turn.content }] : [{ role: turn.role, content: turn.content }];
+          const messages: Message[] = partner ? [{ role: partner.role, content: partner.content }, { role: turn.role, content: turn.content }] : [{ role: turn.role, content: turn.content }];
           const below = turn.endLine + 1;
           out.push({
             line: turn.line,
@@ -182,7 +211,7 @@ export class AnnotationEngine {
             measure: (x) => {
               if (!turn.content) return undefined;
               const m = x.measureDialogue(messages, { role: turn.role });
-              return m.turns > 0 ? { kind: 'turn', rows: [m.values] } : undefined;
+              return m.turns > 0 ? { kind: 'turn', rows: [m.values], judged: { role: turn.role, sides: [messages] } } : undefined;
             },
           });
         }
@@ -208,7 +237,7 @@ function jsonlTargets(doc: LineSource, ranges: readonly LineRange[]): Target[] {
 }
 
 /** A malformed line has no annotation: the Problems panel (Score Current File) is where it is explained. */
-function measureJsonLine(x: TraitExtractor, text: string, line: number, role: string): { kind: AnnotationKind; rows: Float64Array[] } | undefined {
+function measureJsonLine(x: TraitExtractor, text: string, line: number, role: string): Measured | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -220,20 +249,22 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   const record = parsed.record;
   const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
     a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
+  // The sides as `styletune judge` rates them, so a ratings file beside the JSONL joins by hash.
+  const judged = { role, sides: recordSides(record, role).map((s) => s.messages) };
   switch (record.kind) {
     case 'dialogue': {
       const m = x.measureDialogue(record.dialogue.messages, { role });
-      return m.turns > 0 ? { kind: 'dialogue', rows: [m.values] } : undefined;
+      return m.turns > 0 ? { kind: 'dialogue', rows: [m.values], judged } : undefined;
     }
     case 'pair': {
       const chosen = x.measureResponse(record.pair.chosen, record.pair.prompt, { role });
       const rows = both(chosen, x.measureResponse(record.pair.rejected, record.pair.prompt, { role }));
-      return rows && { kind: 'pair', rows };
+      return rows && { kind: 'pair', rows, judged };
     }
     case 'contrastive': {
       const human = x.measureDialogue(record.pair.human.messages, { role });
       const rows = both(human, x.measureDialogue(record.pair.ai.messages, { role }));
-      return rows && { kind: 'contrastive', rows };
+      return rows && { kind: 'contrastive', rows, judged };
     }
   }
 }
@@ -243,10 +274,10 @@ const SIDE_NAMES: Record<'pair' | 'contrastive', [string, string]> = { pair: ['c
 function describe(kind: AnnotationKind, sides: { score: number; values: Float64Array; contributions: Float64Array }[], model: RewardModel): Scored {
   const [a, b] = sides;
   const traits: TraitRow[] = model.traitIds.map((id, j) => {
-    const t = TRAITS[traitIndex(id)];
-    const row: TraitRow = { id, label: t.label, description: t.description, value: a.values[traitIndex(id)], contribution: a.contributions[j] };
+    const at = featureIndex(id);
+    const row: TraitRow = { id, ...featureInfo(id), value: a.values[at], contribution: a.contributions[j] };
     if (b) {
-      row.other = b.values[traitIndex(id)];
+      row.other = b.values[at];
       row.contribution -= b.contributions[j];
     }
     return row;
@@ -258,6 +289,15 @@ function describe(kind: AnnotationKind, sides: { score: number; values: Float64A
   scored.text = inlineText(scored);
   return scored;
 }
+
+function unratedItem(kind: AnnotationKind, unrated: NonNullable<Annotation['unrated']>, model: RewardModel): Scored {
+  const scored: Scored = { kind, score: NaN, bias: model.bias, traits: [], text: 'reward: needs LLM-judge ratings (hover to rate)', unrated };
+  if (kind === 'pair' || kind === 'contrastive') scored.sides = { names: SIDE_NAMES[kind], scores: [NaN, NaN] };
+  return scored;
+}
+
+/** The command a hover offers to rate unrated items with (registered in annotations/index.ts). */
+export const RATE_VISIBLE_COMMAND = 'styletune.judge.rateVisible';
 
 /** "reward −1.24 · AI self-reference −0.66 · Lowercase starts +0.41" */
 export function inlineText(a: Pick<Annotation, 'kind' | 'score' | 'traits' | 'sides'>): string {
@@ -272,6 +312,17 @@ export function hoverMarkdown(a: Annotation): string {
     a.title ??
     (a.kind === 'turn' ? 'this turn' : a.kind === 'dialogue' ? 'this dialogue' : a.kind === 'pair' ? 'this pair' : 'this contrastive pair');
   const out: string[] = [];
+  if (a.unrated) {
+    const n = a.unrated.conversations.length;
+    out.push(
+      `**StyleTune reward of ${title}**: not scored yet`,
+      '',
+      `The reward model weighs LLM-judge ratings (\`judge.hal…\` traits), and ${n === 1 ? 'this item has' : `${n} of this item's sides have`} none yet.`,
+      '',
+      `[Rate the visible items with the LLM judge](command:${RATE_VISIBLE_COMMAND}) (sends them to \`styletune.judge.baseUrl\`; answers are cached, so nothing is paid twice), or run **StyleTune: Rate with LLM Judge** on a JSONL file.`,
+    );
+    return out.join('\n');
+  }
   if (a.sides) {
     const [p, q] = a.sides.names;
     out.push(`**StyleTune reward of ${title}**: ${p} ${fmt(a.sides.scores[0])}, ${q} ${fmt(a.sides.scores[1])}, margin **${signed(a.score)}**`, '');

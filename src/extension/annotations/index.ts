@@ -6,10 +6,19 @@
  * Only what is on screen (plus a margin) is computed, after a short pause in scrolling or typing, and
  * results are cached by content (engine.ts), so a 5,000-turn transcript costs about a screenful per
  * change. `styletune.inlineAnnotations` turns the whole thing off and on live.
+ *
+ * With a reward model that weighs LLM-judge traits, each item's ratings come from the file's
+ * `<name>.ratings.jsonl` or the judge cache; items without them say so, and "Rate Visible Items with
+ * LLM Judge" (the hover's link) rates what is on screen, after which they are scored like any other.
  */
+import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
+import { JudgeCache } from '../../core/judge/cache';
+import { KnownRatings, type RatingsSource } from '../../core/judge/known';
+import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
+import { judgeCacheDir, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
-import { AnnotationEngine, hoverMarkdown, type Annotation, type DocumentFormat, type LineRange } from './engine';
+import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange } from './engine';
 
 /** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
 const MARGIN_LINES = 100;
@@ -48,8 +57,13 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
   private readonly shown = new Map<vscode.TextEditor, Shown>();
   /** One log line per distinct failure, not one per scroll. */
   private lastError = '';
+  /** The last ratings file read, kept while its modification time stays the same. */
+  private ratingsFile: { file: string; mtime: number; table: RatingsTable } | undefined;
 
-  constructor(private readonly s: ModelServices) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly s: ModelServices,
+  ) {}
 
   schedule(editor: vscode.TextEditor, delay = DEBOUNCE_MS): void {
     clearTimeout(this.timers.get(editor));
@@ -106,7 +120,8 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
       try {
         const role = vscode.workspace.getConfiguration('styletune', doc.uri).get<string>('role') || lease.model.spec.role;
         const source = { id: `${doc.uri.toString()}\0${version}`, lineCount: doc.lineCount, lineAt: (i: number) => doc.lineAt(i).text };
-        annotations = await this.engine.annotate(format, source, ranges, lease.model, lease.key, role);
+        const judge = lease.model.usesJudge ? await this.knownRatings(doc) : undefined;
+        annotations = await this.engine.annotate(format, source, ranges, lease.model, judge ? `${lease.key}\0${judge.key}` : lease.key, role, judge?.source);
       } finally {
         lease.release();
       }
@@ -127,6 +142,82 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     this.shown.set(editor, { version, annotations });
   }
 
+  /**
+   * Where a judge-weighing model finds the document's ratings: its ratings file (re-read when it
+   * changes) and the cache of the judge in settings. `key` changes whenever a lookup could answer
+   * differently, so scores cached under the old key are not reused.
+   */
+  private async knownRatings(doc: vscode.TextDocument): Promise<{ source: RatingsSource; key: string }> {
+    const tables: RatingsTable[] = [];
+    let fileKey = '';
+    if (doc.uri.scheme === 'file' && /\.jsonl$/i.test(doc.uri.fsPath)) {
+      const file = ratingsFileFor(doc.uri.fsPath);
+      const mtime = await stat(file).then((st) => st.mtimeMs, () => -1);
+      if (mtime >= 0) {
+        if (this.ratingsFile?.file !== file || this.ratingsFile.mtime !== mtime) {
+          const table = await RatingsTable.load([file]);
+          for (const d of table.diagnostics.slice(0, 5)) this.s.log.warn(`${d.file}:${d.line}: ${d.message}`);
+          this.ratingsFile = { file, mtime, table };
+        }
+        tables.push(this.ratingsFile.table);
+        fileKey = `${file}\0${mtime}`;
+      }
+    }
+    const judgeName = vscode.workspace.getConfiguration('styletune.judge', doc.uri).get<string>('model', '').trim();
+    const cached = judgeName ? { cache: new JudgeCache(judgeCacheDir(this.context)), judgeName } : undefined;
+    return { source: new KnownRatings(tables, cached), key: `${fileKey}\0${judgeName}` };
+  }
+
+  /**
+   * Rates the unrated items on screen with the judge in settings (the hover's link), then shows them
+   * scored. Returns what was sent, for tests; undefined when the user stopped it or no judge is set.
+   */
+  async rateVisible(editor: vscode.TextEditor): Promise<{ rated: number; failed: number; alreadyRated: boolean } | undefined> {
+    const visible = (a: Annotation) => editor.visibleRanges.some((r) => a.line <= r.end.line && Math.max(a.endLine, a.textLine) >= r.start.line);
+    const pending = (await this.settle(editor)).filter((a) => a.unrated && visible(a));
+    if (pending.length === 0) {
+      void vscode.window.showInformationMessage('Nothing on screen waits for judge ratings.');
+      return { rated: 0, failed: 0, alreadyRated: true };
+    }
+    const judge = await judgeFromSettings(this.context, editor.document.uri);
+    if (!judge) return undefined;
+    const jobs = pending.flatMap((a) => a.unrated!.conversations.map((messages) => ({ messages, role: a.unrated!.role, line: a.line })));
+    const errors: string[] = [];
+    const rated = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Rating ${jobs.length} conversation(s) with ${judge.backend.name}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const onCancel = token.onCancellationRequested(() => abort.abort());
+        let done = 0;
+        try {
+          // The client keeps to its own concurrency and rate limit; a failure is reported, not retried here.
+          await Promise.all(
+            jobs.map(async (j) => {
+              try {
+                await judge.rate(j.messages, j.role, abort.signal);
+              } catch (err) {
+                if (!abort.signal.aborted) errors.push(`line ${j.line + 1}: ${(err as Error).message}`);
+              }
+              progress.report({ message: `${++done} of ${jobs.length}`, increment: 100 / jobs.length });
+            }),
+          );
+        } finally {
+          onCancel.dispose();
+        }
+        return abort.signal.aborted ? undefined : done - errors.length;
+      },
+    );
+    this.schedule(editor, 0);
+    await this.settle(editor);
+    if (rated === undefined) {
+      void vscode.window.showInformationMessage('Rating cancelled. Answers already received are cached and shown.');
+      return undefined;
+    }
+    for (const e of errors) this.s.log.warn(`Judge: ${e}`);
+    if (errors.length > 0) void vscode.window.showWarningMessage(`The judge could not rate ${errors.length} conversation(s); the first: ${errors[0]} (all in the StyleTune output).`);
+    return { rated, failed: errors.length, alreadyRated: false };
+  }
+
   private clear(editor: vscode.TextEditor): void {
     editor.setDecorations(this.decoration, []);
     this.shown.set(editor, { version: editor.document.version, annotations: [] });
@@ -139,6 +230,8 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     const a = (await this.settle(editor)).find((x) => x.line <= pos.line && pos.line <= Math.max(x.endLine, x.textLine));
     if (!a) return undefined;
     const md = new vscode.MarkdownString(hoverMarkdown(a));
+    // The one command link the hover may run: rating what is on screen.
+    if (a.unrated) md.isTrusted = { enabledCommands: [RATE_VISIBLE_COMMAND] };
     const last = Math.max(a.endLine, a.textLine);
     return new vscode.Hover(md, new vscode.Range(a.line, 0, last, doc.lineAt(last).text.length));
   }
@@ -162,7 +255,8 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
 }
 
 export function registerAnnotations(context: vscode.ExtensionContext, s: ModelServices): void {
-  const a = new Annotations(s);
+  const a = new Annotations(context, s);
+  const ratingsWatcher = vscode.workspace.createFileSystemWatcher('**/*.ratings.jsonl');
   const selector: vscode.DocumentSelector = [{ language: 'jsonl' }, { language: 'markdown' }, { pattern: '**/*.jsonl' }];
   context.subscriptions.push(
     a,
@@ -174,7 +268,20 @@ export function registerAnnotations(context: vscode.ExtensionContext, s: ModelSe
       for (const editor of vscode.window.visibleTextEditors) if (editor.document === e.document) a.schedule(editor);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['inlineAnnotations', 'rewardModelPath', 'role'].some((k) => e.affectsConfiguration(`styletune.${k}`))) a.scheduleAll();
+      if (['inlineAnnotations', 'rewardModelPath', 'role', 'judge.model'].some((k) => e.affectsConfiguration(`styletune.${k}`))) a.scheduleAll();
+    }),
+    // New judge ratings beside a JSONL (Rate with LLM Judge, the CLI) change what a judge-weighing model can score.
+    ratingsWatcher,
+    ratingsWatcher.onDidCreate(() => a.scheduleAll()),
+    ratingsWatcher.onDidChange(() => a.scheduleAll()),
+    ratingsWatcher.onDidDelete(() => a.scheduleAll()),
+    vscode.commands.registerCommand(RATE_VISIBLE_COMMAND, async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor || !formatOf(editor.document)) {
+        void vscode.window.showWarningMessage('Open a transcript or a JSONL file whose inline annotations wait for judge ratings.');
+        return undefined;
+      }
+      return a.rateVisible(editor);
     }),
     // Returns plain data (no vscode classes) so tests can compare it; `uri`: another visible editor.
     vscode.commands.registerCommand(CURRENT_ANNOTATIONS_COMMAND, async (uri?: vscode.Uri) => {

@@ -75,16 +75,15 @@ async function setApiKey(context: vscode.ExtensionContext, given?: string): Prom
 }
 
 /** The judge from settings and the stored key, or undefined (after telling the user why). */
-async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vscode.Uri): Promise<Judge | undefined> {
+export async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vscode.Uri): Promise<Judge | undefined> {
   const config = vscode.workspace.getConfiguration('styletune.judge', resource);
   const baseUrl = config.get<string>('baseUrl', '').trim();
   const model = config.get<string>('model', '').trim();
   if (!baseUrl || !model) {
-    const choice = await vscode.window.showErrorMessage(
-      'Set the judge endpoint first: styletune.judge.baseUrl (an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1) and styletune.judge.model.',
-      'Open Settings',
-    );
-    if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'styletune.judge');
+    // Not awaited: the caller (a preview, a rating run) goes on and reports; the button stays available.
+    void vscode.window
+      .showErrorMessage('Set the judge endpoint first: styletune.judge.baseUrl (an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1) and styletune.judge.model.', 'Open Settings')
+      .then((choice) => choice && vscode.commands.executeCommand('workbench.action.openSettings', 'styletune.judge'));
     return undefined;
   }
   if (!vscode.workspace.isTrusted) {
@@ -93,7 +92,7 @@ async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vs
     const fromWorkspace = [inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined && v.trim() === baseUrl);
     if (fromWorkspace) {
       const go = await vscode.window.showWarningMessage(
-        `This workspace is not trusted, and its settings name the judge endpoint ${baseUrl}. Send the file's dialogues there?`,
+        `This workspace is not trusted, and its settings name the judge endpoint ${baseUrl}. Send the dialogues there?`,
         { modal: true },
         'Send',
       );
@@ -115,13 +114,13 @@ async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vs
     void vscode.window.showErrorMessage((err as Error).message);
     return undefined;
   }
-  return new Judge(client, new JudgeCache(cacheDir(context)));
+  return new Judge(client, new JudgeCache(judgeCacheDir(context)));
 }
 
 const positive = (v: number | undefined) => (typeof v === 'number' && v > 0 ? v : undefined);
 
 /** Beside the workspace (shared with the CLI run from its root), else the extension's own storage. */
-function cacheDir(context: vscode.ExtensionContext): string {
+export function judgeCacheDir(context: vscode.ExtensionContext): string {
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder && folder.uri.scheme === 'file' ? join(folder.uri.fsPath, '.styletune', 'judge-cache') : join(context.globalStorageUri.fsPath, 'judge-cache');
 }

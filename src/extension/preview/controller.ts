@@ -6,6 +6,8 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { buildGenConfig, generatePreview, promptMessages, scorePreview, scoreResponses, topDeltas, type PairChoice, type PreviewScores, type TraitDelta } from '../../core/preview';
+import type { Judge } from '../../core/judge/judge';
+import { responseAsMessages } from '../../core/judge/prompt';
 import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
 import type { PreviewView } from '../../../webview/preview/protocol';
@@ -74,6 +76,8 @@ export class PreviewController {
     private readonly s: ModelServices,
     private readonly state: vscode.Memento,
     private readonly inline: PreviewInline,
+    /** The judge from settings, for reward models that weigh judge traits (undefined: the user was told why). */
+    private readonly judgeFor: (resource?: vscode.Uri) => Promise<Judge | undefined>,
   ) {}
 
   async command(raw?: unknown): Promise<PreviewResult | { error: string } | undefined> {
@@ -166,7 +170,8 @@ export class PreviewController {
             onSample: (side, e) => {
               progress.report({ message: side === 'base' ? 'base reply ready; generating the tuned one…' : 'tuned reply ready' });
               void (async () => {
-                const score = model ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
+                // A judge-weighing model scores once both replies are rated, below.
+                const score = model && !model.usesJudge ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
                 if (settled) return;
                 view[side] = { text: e.text, score, tokens: e.tokens };
                 view.message = side === 'base' ? 'Base reply ready; generating the tuned one…' : 'Scoring…';
@@ -191,7 +196,16 @@ export class PreviewController {
         this.show({ ...view, status: 'done', message: 'No reward model could be loaded: replies are not scored (see the StyleTune output).', base, tuned });
         return { error: 'no reward model' };
       }
-      const scores = await scorePreview(model, prompt.prompt, base.text, tuned.text);
+      let ratings: [number[], number[]] | undefined;
+      if (model.usesJudge) {
+        const rated = await this.rateReplies(prompt.prompt, base.text, tuned.text, prompt.anchor?.uri);
+        if ('error' in rated) {
+          this.show({ ...view, status: 'done', message: `Replies not scored: ${rated.error}`, base, tuned });
+          return { error: rated.error };
+        }
+        ratings = rated.ratings;
+      }
+      const scores = await scorePreview(model, prompt.prompt, base.text, tuned.text, ratings);
       this.finished = { run, scores, rewardModel: view.rewardModel };
       this.show({
         ...view,
@@ -220,6 +234,21 @@ export class PreviewController {
     } finally {
       lease?.release();
       this.running = false;
+    }
+  }
+
+  /** Both replies' judge ratings (from the cache when already paid for), or why there are none. */
+  private async rateReplies(prompt: Turns, baseText: string, tunedText: string, uri?: vscode.Uri): Promise<{ ratings: [number[], number[]] } | { error: string }> {
+    const judge = await this.judgeFor(uri);
+    if (!judge) return { error: 'the reward model weighs LLM-judge ratings, and no judge is set up (styletune.judge.baseUrl and styletune.judge.model)' };
+    try {
+      const [b, t] = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `StyleTune: rating the replies with ${judge.backend.name}` }, () =>
+        Promise.all([baseText, tunedText].map((text) => judge.rate(responseAsMessages(text, prompt, 'assistant'), 'assistant'))),
+      );
+      return { ratings: [b.ratings, t.ratings] };
+    } catch (err) {
+      this.s.log.warn(`Preview: the judge could not rate the replies: ${(err as Error).message}`);
+      return { error: `the judge could not rate the replies: ${(err as Error).message}` };
     }
   }
 

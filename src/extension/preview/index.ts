@@ -1,12 +1,13 @@
 /** Previewing a tuned adapter: the command, the panel's test hooks and the inline diff. */
 import * as vscode from 'vscode';
+import { judgeFromSettings } from '../judge';
 import type { ModelServices } from '../modelCommands/activeModel';
 import { PreviewController } from './controller';
 import { PREVIEW_INLINE_COMMAND, PreviewInline } from './inline';
 
 export function registerPreview(context: vscode.ExtensionContext, s: ModelServices): void {
   const inline = new PreviewInline();
-  const controller = new PreviewController(s, context.workspaceState, inline);
+  const controller = new PreviewController(s, context.workspaceState, inline, (uri) => judgeFromSettings(context, uri));
   const selector: vscode.DocumentSelector = [{ language: 'jsonl' }, { language: 'markdown' }, { pattern: '**/*.jsonl' }];
   context.subscriptions.push(
     inline,

@@ -1,6 +1,13 @@
 /** Shared steps of the integration tests, which run inside the extension host against the real API. */
 import * as assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { RatingsTable } from '../../../src/core/judge/ratings';
+import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
+import { saveSpec } from '../../../src/core/reward/model';
+import { collectComparisons, fitReward } from '../../../src/core/reward/train';
+import { TRAIT_IDS } from '../../../src/core/traits/catalog';
 import type { ScoreSummary } from '../../../src/extension/summary';
 
 export type { ScoreSummary };
@@ -63,4 +70,24 @@ export function nonBlankLines(doc: vscode.TextDocument): number[] {
   const lines: number[] = [];
   for (let i = 0; i < doc.lineCount; i++) if (doc.lineAt(i).text.trim()) lines.push(i);
   return lines;
+}
+
+/** ../shared/data beside the checkout the extension runs from (or $STYLETUNE_SHARED_DATA). */
+export function sharedData(rel: string): string {
+  const ext = vscode.extensions.getExtension('styletune.styletune');
+  assert.ok(ext, 'the extension is installed');
+  const p = join(process.env.STYLETUNE_SHARED_DATA ?? resolve(ext.extensionPath, '..', 'shared', 'data'), rel);
+  assert.ok(existsSync(p), `shared data file missing: ${p}`);
+  return p;
+}
+
+/**
+ * A reward model that weighs LLM-judge traits (the lexical ones plus HAL's 16 statements), fitted on
+ * the real Turing games and HAL's judge ratings, saved as `file`: what a user's "combined" model is.
+ */
+export async function saveJudgeRewardModel(file: string): Promise<void> {
+  const ratings = await RatingsTable.load([sharedData('turing/judge_ratings.dev.jsonl')]);
+  const comparisons = await collectComparisons([sharedData('turing/games.dev.jsonl')], { judgeRatings: ratings });
+  const { spec } = fitReward(comparisons, { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 });
+  await saveSpec(spec, file);
 }

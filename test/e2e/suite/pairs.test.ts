@@ -7,18 +7,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { PairsResult } from '../../../src/extension/pairs';
-import { closeAllEditorsWithoutSaving, sample } from './helpers';
+import { closeAllEditorsWithoutSaving, sample, sharedData } from './helpers';
 
 const readJsonl = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-
-/** ../shared/data beside the checkout the extension runs from (or $STYLETUNE_SHARED_DATA). */
-function sharedData(rel: string): string {
-  const ext = vscode.extensions.getExtension('styletune.styletune');
-  assert.ok(ext, 'the extension is installed');
-  const p = join(process.env.STYLETUNE_SHARED_DATA ?? resolve(ext.extensionPath, '..', 'shared', 'data'), rel);
-  assert.ok(existsSync(p), `shared data file missing: ${p}`);
-  return p;
-}
 
 describe('StyleTune: Build Pairs', () => {
   afterEach(closeAllEditorsWithoutSaving);

@@ -17,7 +17,8 @@ import type { PreviewResult } from '../../../src/extension/preview/controller';
 import type { InlineInfo } from '../../../src/extension/preview/inline';
 import type { AppendResult } from '../../../src/extension/preview/append';
 import type { PreviewView, ViewMessage } from '../../../webview/preview/protocol';
-import { closeAllEditorsWithoutSaving, openSample, sample } from './helpers';
+import { startJudgeServer } from '../../support/judgeServer';
+import { closeAllEditorsWithoutSaving, openSample, sample, saveJudgeRewardModel } from './helpers';
 
 const run = promisify(execFile);
 
@@ -175,5 +176,35 @@ describe('StyleTune: Preview Rewrite', function () {
     const failed = await preview({ kind: 'job', snap: { dir: unfinished } });
     assert.ok(failed && 'error' in failed);
     assert.match(failed.error, /has no adapter yet/);
+  });
+
+  it('with a reward model that weighs judge traits, the judge rates both replies (once: then from its cache), and without a judge says why', async () => {
+    const server = await startJudgeServer();
+    const judge = vscode.workspace.getConfiguration('styletune.judge');
+    const config = vscode.workspace.getConfiguration('styletune');
+    const model = join(sandbox, 'judge-combined.onnx');
+    await saveJudgeRewardModel(model);
+    await config.update('rewardModelPath', model, vscode.ConfigurationTarget.Workspace);
+    await judge.update('model', 'preview-e2e-judge', vscode.ConfigurationTarget.Global);
+    await judge.update('maxRetries', 0, vscode.ConfigurationTarget.Global);
+    const args = { prompt: 'how was your weekend?', adapter: join(jobDir, 'adapter'), model: tiny, maxNewTokens: 6, seed: 3, temperature: 0 };
+    try {
+      const unjudged = await preview(args);
+      assert.ok(unjudged && 'error' in unjudged, 'no judge set up: not scored');
+      assert.match(unjudged.error, /weighs LLM-judge ratings, and no judge is set up/);
+      const { view } = await renderedDone();
+      assert.match(view.message ?? '', /Replies not scored/);
+
+      await judge.update('baseUrl', server.url, vscode.ConfigurationTarget.Global);
+      const r = ok(await preview(args));
+      checkScored(r);
+      assert.equal(server.requests, 2, 'the judge rated the base and the tuned reply');
+      ok(await preview(args));
+      assert.equal(server.requests, 2, 'the same replies again: rated from the cache');
+    } finally {
+      await config.update('rewardModelPath', undefined, vscode.ConfigurationTarget.Workspace);
+      for (const key of ['baseUrl', 'model', 'maxRetries']) await judge.update(key, undefined, vscode.ConfigurationTarget.Global);
+      await server.close();
+    }
   });
 });
