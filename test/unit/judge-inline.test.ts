@@ -95,7 +95,8 @@ test('a transcript turn is unrated until the judge rates it, then scored with it
     assert.ok(Math.abs(a.score - expected.score[0]) < 1e-9, `turn ${i}: the model's score over lexical + judge traits`);
     assert.ok(Math.abs(a.bias + sum(a.traits.map((t) => t.contribution)) - a.score) < 1e-9, 'score = bias + Σ contributions');
     const hal01 = a.traits.find((t) => t.id === judgeTraitId(1))!;
-    assert.equal(hal01.label, HAL_STATEMENTS[0].replace(/\.$/, ''));
+    assert.equal(hal01.label, 'Judge: brief, casual');
+    assert.match(hal01.description, new RegExp(HAL_STATEMENTS[0].replace(/[.,]/g, '.')));
     // The test server rates statement 1 as 5 when the speaker says "lol".
     assert.equal(hal01.value, i === 0 ? 5 : 1);
     assert.match(hoverMarkdown(a), /`judge\.hal01` \| [15]\.00 \|/);

@@ -56,9 +56,45 @@ export interface JudgeTraitDef {
   range: readonly [number, number];
 }
 
+/** Short names of the statements, for places with room for a few words (inline annotations, charts). */
+const SHORT: readonly string[] = [
+  'brief, casual',
+  'slang',
+  'lowercase',
+  'typos',
+  'emojis',
+  'no formal formatting',
+  'everyday idioms',
+  'playful humor',
+  'opinionated',
+  'niche references',
+  'personal reasons',
+  'small emotions',
+  'quirky preferences',
+  'self-correction',
+  'hedging',
+  'admits not knowing',
+  'builds on partner',
+  'steers the topic',
+  'organic topic shifts',
+  'follow-up questions',
+  'brief empathy',
+  'polite closings',
+  'consistent persona',
+  'direct, situational',
+  'no AI talk',
+  'recent activities',
+  'specific details',
+  'personal experiences',
+  'concrete about itself',
+  'plans and times',
+  'local places',
+  'daily-life details',
+];
+
 export const JUDGE_TRAITS: readonly JudgeTraitDef[] = HAL_STATEMENTS.map((statement, i) => ({
   id: judgeTraitId(i + 1),
-  label: statement.replace(/\.$/, ''),
+  label: `Judge: ${SHORT[i]}`,
   description: `An LLM judge's 1-5 rating of "${statement}" (HAL statement ${i + 1}); no evidence spans.`,
   hal: [i + 1],
   range: [1, 5] as const,

@@ -8,8 +8,8 @@
  * change. `styletune.inlineAnnotations` turns the whole thing off and on live.
  *
  * With a reward model that weighs LLM-judge traits, each item's ratings come from the file's
- * `<name>.ratings.jsonl` or the judge cache; items without them say so, and "Rate Visible Items with
- * LLM Judge" (the hover's link) rates what is on screen, after which they are scored like any other.
+ * `<name>.ratings.jsonl` or the judge cache; items without them say so, and "Rate with LLM Judge (Visible
+ * Items)" (the hover's link) rates what is on screen, after which they are scored like any other.
  */
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';

@@ -3,12 +3,8 @@ import * as assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { RatingsTable } from '../../../src/core/judge/ratings';
-import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
-import { saveSpec } from '../../../src/core/reward/model';
-import { collectComparisons, fitReward } from '../../../src/core/reward/train';
-import { TRAIT_IDS } from '../../../src/core/traits/catalog';
 import type { ScoreSummary } from '../../../src/extension/summary';
+import { saveJudgeRewardModel as saveModel } from '../../support/judgeModel';
 
 export type { ScoreSummary };
 
@@ -81,13 +77,7 @@ export function sharedData(rel: string): string {
   return p;
 }
 
-/**
- * A reward model that weighs LLM-judge traits (the lexical ones plus HAL's 16 statements), fitted on
- * the real Turing games and HAL's judge ratings, saved as `file`: what a user's "combined" model is.
- */
+/** A reward model that weighs LLM-judge traits, saved as `file` (test/support/judgeModel.ts). */
 export async function saveJudgeRewardModel(file: string): Promise<void> {
-  const ratings = await RatingsTable.load([sharedData('turing/judge_ratings.dev.jsonl')]);
-  const comparisons = await collectComparisons([sharedData('turing/games.dev.jsonl')], { judgeRatings: ratings });
-  const { spec } = fitReward(comparisons, { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 });
-  await saveSpec(spec, file);
+  await saveModel(file, sharedData(''));
 }

@@ -14,7 +14,7 @@ import { runCommand, screenshot } from './workbench';
  * The inline texts the editor renders. Decorations' `after` text is CSS generated content (::after),
  * which is not in the DOM's text: read it from the computed styles of the editor's spans.
  */
-function renderedAnnotations(page: Page): Promise<string[]> {
+export function renderedAnnotations(page: Page): Promise<string[]> {
   // A string, not a function: this file is type-checked without the DOM library.
   return page.evaluate(`(() => {
     const out = [];

@@ -1,13 +1,16 @@
 /**
  * The LLM judge as a user drives it: set the key in the password box, rate the open JSONL file (a line
  * the judge answers with prose lands in Problems), then run a checklist over base and tuned outputs
- * picked from the list and read the report. The judge is the local test server (test/support).
+ * picked from the list and read the report; with a reward model that weighs judge traits, transcript
+ * turns wait for ratings until the hover's link rates them. The judge is the local test server (test/support).
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
+import { saveJudgeRewardModel } from '../../support/judgeModel';
 import { startJudgeServer, type JudgeServer } from '../../support/judgeServer';
+import { renderedAnnotations } from './annotations.ui';
 import type { UiTest } from './run';
 import { explorerItem, openFromExplorer, runCommand, screenshot, showExplorer } from './workbench';
 
@@ -77,6 +80,58 @@ export const judgeTests: UiTest[] = [
         mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
         copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'judge-checklist.png'));
       }
+    },
+  },
+  {
+    name: 'judge: with a reward model that weighs judge traits, transcript turns wait for ratings until the hover link rates them',
+    async run(page, { workspace }) {
+      const model = join(workspace, 'combined.onnx');
+      await saveJudgeRewardModel(model, process.env.STYLETUNE_SHARED_DATA ?? join(repoRoot, '..', 'shared', 'data'));
+      const before = server!.requests;
+      writeFileSync(
+        join(workspace, '.vscode', 'settings.json'),
+        JSON.stringify({ 'styletune.judge.baseUrl': server!.url, 'styletune.judge.model': 'ui-judge', 'styletune.judge.maxRetries': 0, 'styletune.rewardModelPath': model }, null, 2),
+      );
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      // The checklist report of the test before is an unsaved editor: let it go without saving.
+      await runCommand(page, 'View: Close All Editors');
+      const dontSave = page.getByRole('button', { name: "Don't Save" });
+      if (await dontSave.waitFor({ timeout: 3_000 }).then(() => true, () => false)) await dontSave.click();
+      if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
+      await openFromExplorer(page, 'transcript.md');
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      // The assistant turns on screen (monaco renders only those) all show `want`.
+      const annotations = async (want: RegExp) => {
+        for (const end = Date.now() + 30_000; ; await page.waitForTimeout(250)) {
+          const seen = await renderedAnnotations(page);
+          if (seen.length >= 2 && seen.every((t) => want.test(t))) return seen;
+          if (Date.now() > end) throw new Error(`expected annotations like ${want}, saw ${JSON.stringify(seen)}`);
+        }
+      };
+      await annotations(/^reward: needs LLM-judge ratings/);
+      if (server!.requests !== before) throw new Error('the judge was called before the user asked');
+
+      const words = page.locator('.monaco-editor .view-line span span', { hasText: 'hiking sat' }).last();
+      const box = await words.boundingBox();
+      if (!box) throw new Error('the first assistant turn is not on screen');
+      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      const hover = page.locator('.monaco-hover', { hasText: 'not scored yet' });
+      await hover.waitFor({ timeout: 15_000 });
+      await screenshot(page, '42-judge-inline-unrated');
+      await hover.getByRole('link', { name: 'Rate the visible items with the LLM judge' }).click();
+      const texts = await annotations(/^reward [+−]\d+\.\d\d · /);
+      if (server!.requests - before < texts.length) throw new Error(`expected one judge request per turn on screen, got ${server!.requests - before} for ${texts.length}`);
+      if (!texts.some((t) => t.includes('Judge: '))) throw new Error(`no judge trait among the top traits: ${JSON.stringify(texts)}`);
+      // The old hover stays while the mouse rests on it: leave, then come back for the new one.
+      await page.keyboard.press('Escape');
+      await page.mouse.move(700, 820);
+      await page.locator('.monaco-hover', { hasText: 'not scored yet' }).waitFor({ state: 'hidden', timeout: 10_000 });
+      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      await page.locator('.monaco-hover', { hasText: 'StyleTune reward of this turn' }).locator('table').waitFor({ timeout: 15_000 });
+      const shot = await screenshot(page, '43-judge-inline-rated');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'judge-inline.png'));
+      await page.mouse.move(700, 820);
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
       await server?.close();
       server = undefined;
     },
