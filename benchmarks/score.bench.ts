@@ -58,6 +58,8 @@ async function main() {
     for (const s of scenarios) {
       const text = readFileSync(join(shared, s.source), 'utf8');
       const lines = text.split('\n').filter((l) => l.trim()).length;
+      // A dialogue "response" is all of one speaker's turns: say how many single replies that is.
+      const turnsPerPass = s.role ? text.split('\n').filter((l) => l.trim()).reduce((n, l) => n + (JSON.parse(l) as { messages: { role: string }[] }).messages.filter((m) => m.role === s.role).length, 0) : 0;
       const repeat = arg('repeat', Math.ceil(s.target / (lines * s.perLine)));
       const file = join(dir, 'bench.jsonl');
       writeFileSync(file, (text.endsWith('\n') ? text : text + '\n').repeat(repeat));
@@ -101,6 +103,7 @@ async function main() {
           `  parse only:          ${row(parseS)}`,
           `  scoring, first pass: ${row(firstS)}`,
           `  scoring, warm:       ${row(scoreS)}`,
+          ...(turnsPerPass ? [`  that is ${Math.round((turnsPerPass * repeat) / scoreS.cpu).toLocaleString('en')} ${s.role} turns/s warm (CPU), ${(turnsPerPass / lines).toFixed(1)} turns per dialogue`] : []),
           `  scoring / parse-only: ${(firstS.wall / parseS.wall).toFixed(2)}x first pass, ${(scoreS.wall / parseS.wall).toFixed(2)}x warm;` +
             `  CPU ${(firstS.cpu / parseS.cpu).toFixed(2)}x first pass, ${(scoreS.cpu / parseS.cpu).toFixed(2)}x warm`,
         ].join('\n'),
