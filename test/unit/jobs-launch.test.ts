@@ -1,7 +1,8 @@
 /**
  * A detached job with the real worker and a tiny model on the CPU: followed through its folder only
  * (as a reloaded window does), stopped with SIGTERM (adapter saved, `stopped`), resumed to `done`,
- * and a worker killed outright shows as failed with its log.
+ * and a worker killed outright shows as failed with its log; two data-parallel CPU ranks under
+ * `accelerate launch` report once and stop the same way.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readJob, type JobSnapshot } from '../../src/core/jobs/jobState';
-import { launchJob, readLaunch } from '../../src/core/jobs/launch';
+import { launchJob, readLaunch, workerArgs } from '../../src/core/jobs/launch';
 import { venvPython } from '../../src/core/worker';
 import { repoRoot, requireShared } from './paths';
 
@@ -85,4 +86,36 @@ test('a worker killed outright is failed, with the end of its log; a bad config 
   const refused = await until('the config error', join(dir, 'jobs', 'bad'), (s) => s.state !== 'running');
   assert.equal(refused.state, 'failed');
   assert.equal(refused.message, 'config error: unknown config key `betta` Did you mean `beta`?');
+});
+
+test('processes: 1 runs the worker itself, N > 1 and 0 run it under accelerate launch', () => {
+  assert.deepEqual(workerArgs('job.json'), ['-m', 'styletune_trainer', 'dpo', '--config', 'job.json']);
+  assert.deepEqual(workerArgs('job.json', 4).slice(0, 5), ['-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '4']);
+  assert.deepEqual(workerArgs('job.json', 4).slice(-5), ['-m', 'styletune_trainer', 'dpo', '--config', 'job.json']);
+  assert.ok(!workerArgs('job.json', 0).includes('--num_processes'), 'accelerate picks one rank per GPU');
+  assert.throws(() => workerArgs('job.json', -2), /whole number/);
+});
+
+test('two data-parallel ranks under accelerate launch: one report, SIGTERM to the launcher stops every rank with an adapter', async () => {
+  const config = jobFile('ranks', 400);
+  const jobDir = join(dir, 'jobs', 'ranks');
+  const { child, record } = await launchJob({ python, repoRoot, configPath: config, jobDir, processes: 2 });
+  child.removeAllListeners();
+  assert.equal(readLaunch(jobDir)?.processes, 2);
+  const running = await until('progress', jobDir, (s) => s.state === 'running' && s.step >= 2, 180_000);
+  assert.equal(running.totalSteps, 400);
+  process.kill(record.pid, 'SIGTERM');
+  const stopped = await until('stopped', jobDir, (s) => s.state !== 'running');
+  assert.equal(stopped.state, 'stopped', `${stopped.message}\n${stopped.lastLog.join('\n')}`);
+  assert.ok(existsSync(join(jobDir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
+  const events = readFileSync(join(jobDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; num_processes?: number; step?: number });
+  const started = events.filter((e) => e.event === 'started');
+  assert.equal(started.length, 1, 'only rank 0 reports');
+  assert.equal(started[0].num_processes, 2);
+  const steps = events.filter((e) => e.event === 'progress').map((e) => e.step);
+  assert.deepEqual(steps, steps.map((_, i) => i + 1), 'one progress event per step, not one per rank');
+  // No rank outlives the stop (they finish writing after rank 0 reports `done`: give them a moment).
+  const ranksLeft = () => execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(config));
+  for (const end = Date.now() + 30_000; ranksLeft().length > 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 250));
+  assert.deepEqual(ranksLeft(), []);
 });

@@ -6,6 +6,9 @@
  *
  * launch.json in the job folder records the run: pid + start-time token (so a reused pid is not taken
  * for our worker), the config file (Resume runs it again), and where events.jsonl stood at launch.
+ *
+ * Several processes (data-parallel, one per GPU) run under `accelerate launch`; its pid is the one
+ * recorded. It forwards SIGTERM to every rank, so Stop, the stop step and `stopped` work as with one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
@@ -33,6 +36,8 @@ export interface LaunchRecord {
   eventsOffset: number;
   /** Set when Stop was asked for (ms since the epoch). */
   stopRequestedAt?: number;
+  /** What `processes` the job was started with (see workerArgs); absent: 1. */
+  processes?: number;
 }
 
 export interface LaunchOptions {
@@ -42,6 +47,22 @@ export interface LaunchOptions {
   configPath: string;
   jobDir: string;
   env?: NodeJS.ProcessEnv;
+  /** Data-parallel processes: see workerArgs. Default 1. */
+  processes?: number;
+}
+
+/**
+ * The interpreter's arguments for a DPO job. `processes` 1: the worker itself. N > 1: N ranks under
+ * `accelerate launch --multi_gpu` (one per GPU; on a machine without GPUs, N CPU ranks over gloo).
+ * 0: `accelerate launch` picks, one rank per visible GPU (a single process on one GPU or none).
+ */
+export function workerArgs(configPath: string, processes = 1): string[] {
+  const dpo = ['-m', 'styletune_trainer', 'dpo', '--config', configPath];
+  if (processes === 1) return dpo;
+  if (!Number.isInteger(processes) || processes < 0) throw new Error(`processes must be a whole number ≥ 0, got ${processes}`);
+  const ranks = processes > 1 ? ['--multi_gpu', '--num_processes', String(processes)] : [];
+  // The trainer chooses its own dtype; the flags spelled out also keep accelerate from warning about each default.
+  return ['-m', 'accelerate.commands.launch', ...ranks, '--num_machines', '1', '--mixed_precision', 'no', '--dynamo_backend', 'no', ...dpo];
 }
 
 export async function launchJob(o: LaunchOptions): Promise<{ child: ChildProcess; record: LaunchRecord }> {
@@ -55,7 +76,7 @@ export async function launchJob(o: LaunchOptions): Promise<{ child: ChildProcess
   const err = openSync(join(o.jobDir, STDERR_FILE), 'w');
   let child: ChildProcess;
   try {
-    child = spawn(o.python, ['-m', 'styletune_trainer', 'dpo', '--config', o.configPath], {
+    child = spawn(o.python, workerArgs(o.configPath, o.processes), {
       cwd: dirname(o.configPath),
       env,
       shell: false,
@@ -74,6 +95,7 @@ export async function launchJob(o: LaunchOptions): Promise<{ child: ChildProcess
   child.unref();
   const record: LaunchRecord = {
     version: 1, pid, token: processStartToken(pid), config: o.configPath, python: o.python, startedAt: Date.now(), eventsOffset,
+    ...(o.processes !== undefined && o.processes !== 1 ? { processes: o.processes } : {}),
   };
   await writeLaunch(o.jobDir, record);
   return { child, record };

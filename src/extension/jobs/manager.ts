@@ -108,8 +108,10 @@ export class JobManager implements vscode.Disposable {
       throw new Error(`the job in ${file.jobDir} is already running (pid ${current.pid}). Stop it first, or use another output_dir.`);
     }
     const py = await trainerPython(this.s.extensionPath, vscode.Uri.file(configPath));
-    this.s.log.info(`Starting DPO job ${file.jobDir} from ${configPath} with ${py.describe}`);
-    const { child, record } = await launchJob({ python: py.path, repoRoot: this.s.extensionPath, configPath, jobDir: file.jobDir });
+    const processes = vscode.workspace.getConfiguration('styletune.tuning', vscode.Uri.file(configPath)).get<number>('processes', 1);
+    const ranks = processes === 1 ? '' : processes === 0 ? ' under accelerate launch (one process per GPU)' : ` under accelerate launch (${processes} processes)`;
+    this.s.log.info(`Starting DPO job ${file.jobDir} from ${configPath} with ${py.describe}${ranks}`);
+    const { child, record } = await launchJob({ python: py.path, repoRoot: this.s.extensionPath, configPath, jobDir: file.jobDir, processes });
     await this.remember(file.jobDir);
     const t = this.track(file.jobDir, { announce: true });
     t.child = child;
@@ -150,9 +152,15 @@ export class JobManager implements vscode.Disposable {
         if (now.state === 'stopping') {
           this.s.log.warn(`Job ${dir}: the worker did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
           try {
-            process.kill(pid, 'SIGKILL');
+            // The whole process group (the worker was started detached, as its leader): under accelerate
+            // launch the ranks are the launcher's children and must not outlive it.
+            process.kill(process.platform === 'win32' ? pid : -pid, 'SIGKILL');
           } catch {
-            // already gone
+            try {
+              process.kill(pid, 'SIGKILL');
+            } catch {
+              // already gone
+            }
           }
         }
       }, STOP_GRACE_MS);

@@ -98,7 +98,7 @@ export class JobPanel implements vscode.Disposable {
     this.tail.poll();
     const info: JobInfo = {
       name: s.name, dir: s.dir, state: s.state, step: s.step, totalSteps: s.totalSteps, etaS: s.etaS,
-      device: s.started?.device, preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
+      device: s.started && (s.started.num_processes > 1 ? `${s.started.device} × ${s.started.num_processes} processes` : s.started.device), preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
       adapter: s.adapter && existsSync(s.adapter) ? s.adapter : undefined,
     };
     this.post({ type: 'job', job: info });

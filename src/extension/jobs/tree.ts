@@ -51,7 +51,7 @@ export class JobsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${s.name}** — ${stateText(s)}\n\n`);
     md.appendText(`${s.dir}\n`);
-    if (s.started) md.appendText(`\n${s.started.model} · ${s.started.device}${s.started.preset ? ` · preset ${s.started.preset}` : ''}\n`);
+    if (s.started) md.appendText(`\n${s.started.model} · ${s.started.device}${s.started.num_processes > 1 ? ` × ${s.started.num_processes} processes` : ''}${s.started.preset ? ` · preset ${s.started.preset}` : ''}\n`);
     if (s.message) md.appendText(`\n${s.message}\n`);
     item.tooltip = md;
     return item;

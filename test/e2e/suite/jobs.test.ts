@@ -88,6 +88,27 @@ describe('StyleTune: Tuning jobs', function () {
     assert.match(readFileSync(join(dir, 'events.jsonl'), 'utf8'), new RegExp(`"resumed from [^"]*step-0*${stopped!.step}`));
   });
 
+  it('with styletune.tuning.processes 2, runs two data-parallel ranks under accelerate launch, reported once, and Stop stops them', async () => {
+    const tuning = vscode.workspace.getConfiguration('styletune.tuning');
+    await tuning.update('processes', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const uri = writeJob('e2e-ranks', { max_steps: 400 });
+      const result = await vscode.commands.executeCommand<{ jobDir: string } | undefined>('styletune.startTuning', uri);
+      assert.ok(result);
+      const dir = result.jobDir;
+      assert.equal(JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8')).processes, 2);
+      await until('steps', () => job(dir), (j) => (j?.step ?? 0) >= 2, 180_000);
+      const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; num_processes?: number });
+      assert.deepEqual(events.filter((e) => e.event === 'started').map((e) => e.num_processes), [2], 'one report, from rank 0 of 2');
+      await vscode.commands.executeCommand('styletune.stopJob', dir);
+      const stopped = await until('stopped', () => job(dir), (j) => j?.state === 'stopped' || j?.state === 'failed');
+      assert.equal(stopped!.state, 'stopped', stopped!.message);
+      assert.ok(existsSync(join(dir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
+    } finally {
+      await tuning.update('processes', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('starts from the quick-pick answers: writes job.tune.json with the preset into the job folder and runs it', async () => {
     const dir = sample('tuning/jobs/e2e-quick').fsPath;
     const result = await vscode.commands.executeCommand<{ jobDir: string; configFile: string } | undefined>('styletune.startTuning', {
