@@ -31,6 +31,8 @@ export interface CodeServerOptions {
   smokeTestDriver?: boolean;
   /** An extension folder to install by linking it into the extensions folder (see linkExtension). */
   linkExtension?: string;
+  /** Workspace trust on, with the folder left untrusted (Restricted Mode); off by default. */
+  restricted?: boolean;
 }
 
 /**
@@ -55,7 +57,9 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   }
   const userDataDir = opts.userDataDir ?? join(opts.sandbox, 'user-data');
   const extensionsDir = opts.extensionsDir ?? join(opts.sandbox, 'extensions');
-  writeUserSettings(userDataDir, opts.settings);
+  // Trust on and never asked about: the folder opens in Restricted Mode and stays there.
+  const trust = opts.restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+  writeUserSettings(userDataDir, { ...trust, ...opts.settings });
   mkdirSync(extensionsDir, { recursive: true });
   if (opts.linkExtension) linkExtension(opts.linkExtension, extensionsDir);
 
@@ -70,7 +74,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     '--extensions-dir', extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.restricted ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     // Without the smoke-test driver a built workbench ignores the URL's payload.
     ...(opts.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),

@@ -89,6 +89,7 @@ async function main(): Promise<number> {
       extensionsDir: args.extensionsDir,
       settings: settingsFromEnv(),
       smokeTestDriver: true,
+      restricted: process.env.STYLETUNE_E2E_RESTRICTED === '1',
     });
     log(`code-server on ${server.url}`);
     let finish!: (code: number) => void;

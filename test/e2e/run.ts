@@ -2,9 +2,11 @@
  * `npm run test:e2e`: the extension in a real VS Code (code-server), two ways.
  *   1. Integration tests: mocha inside the extension host, started through @vscode/test-electron's
  *      runTests with launcher.ts standing in for the VS Code executable.
- *   2. UI tests: playwright-core clicks through the workbench and takes screenshots (ui/run.ts).
+ *   2. Restricted Mode tests: the *.restricted.test.ts files the same way, with workspace trust on and
+ *      the folder not trusted (what StyleTune may run or send there).
+ *   3. UI tests: playwright-core clicks through the workbench and takes screenshots (ui/run.ts).
  * Each part works on its own copy of samples/workspace in a throwaway sandbox folder.
- *   STYLETUNE_E2E_ONLY=integration|ui   run one part            STYLETUNE_E2E_GREP=text   only matching tests
+ *   STYLETUNE_E2E_ONLY=integration|restricted|ui   run one part   STYLETUNE_E2E_GREP=text   only matching tests
  *   STYLETUNE_E2E_MODEL=file.onnx        another reward model    STYLETUNE_E2E_KEEP=1      keep the sandbox
  *   STYLETUNE_E2E_VERBOSE=1              all workbench log lines
  *   STYLETUNE_E2E_UPDATE_SCREENSHOTS=1   also copy the README screenshot to media/screenshots/
@@ -52,6 +54,19 @@ async function integration(root: string): Promise<void> {
   });
 }
 
+/** The *.restricted.test.ts suite in a window whose folder is not trusted (workspace trust on). */
+async function restricted(root: string): Promise<void> {
+  const { sandbox, workspace } = makeSandbox(root, 'restricted');
+  chmodSync(launcher, 0o755);
+  await runTests({
+    vscodeExecutablePath: launcher,
+    extensionDevelopmentPath: repoRoot,
+    extensionTestsPath: suiteIndex,
+    launchArgs: [workspace, `--user-data-dir=${join(sandbox, 'user-data')}`, `--extensions-dir=${join(sandbox, 'extensions')}`],
+    extensionTestsEnv: { STYLETUNE_E2E_SANDBOX: sandbox, STYLETUNE_E2E_RESTRICTED: '1' },
+  });
+}
+
 async function main(): Promise<void> {
   checkPrerequisites();
   const only = process.env.STYLETUNE_E2E_ONLY;
@@ -59,13 +74,19 @@ async function main(): Promise<void> {
   sandboxRoot = root;
   const started = Date.now();
   try {
-    if (only !== 'ui') {
+    if (only === undefined || only === 'integration') {
       const t = Date.now();
       log('integration tests in code-server …');
       await integration(root);
       log(`integration tests passed (${seconds(t)})`);
     }
-    if (only !== 'integration') {
+    if (only === undefined || only === 'restricted') {
+      const t = Date.now();
+      log('Restricted Mode tests in code-server …');
+      await restricted(root);
+      log(`Restricted Mode tests passed (${seconds(t)})`);
+    }
+    if (only === undefined || only === 'ui') {
       const t = Date.now();
       log('UI tests in code-server + Chromium …');
       await runUiTests(makeSandbox(root, 'ui'));
