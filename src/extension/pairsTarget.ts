@@ -3,6 +3,7 @@
  * Rewrite: both remember the last one under one key, so a user's pairs land in the same file.
  */
 import * as vscode from 'vscode';
+import { appendLinesAtomic } from '../core/atomic';
 
 const TARGET_KEY = 'styletune.pairsTarget';
 
@@ -44,4 +45,25 @@ export async function chooseTarget(state: vscode.Memento, o: { title: string; ne
     defaultUri: folder ? vscode.Uri.joinPath(folder, o.newFileName) : undefined,
     filters: { 'Pairs (JSONL)': ['jsonl'] },
   });
+}
+
+/**
+ * The pairs file's document when it is open, so an append goes through it (undo, unsaved edits kept);
+ * a file on another file system (remote, virtual) cannot be appended from here, so it is opened to edit.
+ */
+export async function openTarget(target: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  return vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) ?? (target.scheme === 'file' ? undefined : vscode.workspace.openTextDocument(target));
+}
+
+/** Adds `line` at the end of the pairs file: as an edit of its open document, else by an atomic append. */
+export async function appendPairLine(target: vscode.Uri, open: vscode.TextDocument | undefined, line: string): Promise<'edit' | 'append'> {
+  if (!open) {
+    await appendLinesAtomic(target.fsPath, [line]);
+    return 'append';
+  }
+  const last = open.lineAt(open.lineCount - 1);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(target, last.range.end, (last.text === '' ? '' : '\n') + line + '\n');
+  if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not add the pair to ${target.toString()}`);
+  return 'edit';
 }

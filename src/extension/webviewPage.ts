@@ -14,8 +14,8 @@ export interface PageOptions {
   /** The bundle's name: dist/webview/<bundle>.js. */
   bundle: string;
   title: string;
-  /** A stylesheet under media/, and/or CSS inlined in a nonce'd <style>. */
-  stylesheet?: string;
+  /** Stylesheets under media/ (in this order), and/or CSS inlined in a nonce'd <style> after them. */
+  stylesheets?: string[];
   inlineCss?: string;
   /** Also link dist/webview/<bundle>.css: the CSS that esbuild collects from the bundle's imports. */
   bundleStylesheet?: boolean;
@@ -34,9 +34,9 @@ export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, p
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource}`,
   ].join('; ');
-  const link = page.stylesheet
-    ? `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', page.stylesheet))}" nonce="${nonce}">`
-    : '';
+  const link = (page.stylesheets ?? [])
+    .map((sheet) => `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', sheet))}" nonce="${nonce}">`)
+    .join('');
   const bundleCss = page.bundleStylesheet
     ? `<link rel="stylesheet" href="${webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${page.bundle}.css`))}" nonce="${nonce}">`
     : '';

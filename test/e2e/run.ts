@@ -40,8 +40,12 @@ function makeSandbox(root: string, name: string): { sandbox: string; workspace: 
   return { sandbox, workspace };
 }
 
-async function integration(root: string): Promise<void> {
-  const { sandbox, workspace } = makeSandbox(root, 'integration');
+/**
+ * The mocha suite inside the extension host. `restricted`: only the *.restricted.test.ts files, in a
+ * window with workspace trust on and the folder not trusted; otherwise every other file.
+ */
+async function integration(root: string, restricted = false): Promise<void> {
+  const { sandbox, workspace } = makeSandbox(root, restricted ? 'restricted' : 'integration');
   // runTests spawns the "VS Code executable" directly; tsc does not keep the executable bit.
   chmodSync(launcher, 0o755);
   await runTests({
@@ -50,20 +54,7 @@ async function integration(root: string): Promise<void> {
     extensionTestsPath: suiteIndex,
     // Explicit profile folders: runTests would otherwise default to .vscode-test/ inside the repository.
     launchArgs: [workspace, `--user-data-dir=${join(sandbox, 'user-data')}`, `--extensions-dir=${join(sandbox, 'extensions')}`],
-    extensionTestsEnv: { STYLETUNE_E2E_SANDBOX: sandbox },
-  });
-}
-
-/** The *.restricted.test.ts suite in a window whose folder is not trusted (workspace trust on). */
-async function restricted(root: string): Promise<void> {
-  const { sandbox, workspace } = makeSandbox(root, 'restricted');
-  chmodSync(launcher, 0o755);
-  await runTests({
-    vscodeExecutablePath: launcher,
-    extensionDevelopmentPath: repoRoot,
-    extensionTestsPath: suiteIndex,
-    launchArgs: [workspace, `--user-data-dir=${join(sandbox, 'user-data')}`, `--extensions-dir=${join(sandbox, 'extensions')}`],
-    extensionTestsEnv: { STYLETUNE_E2E_SANDBOX: sandbox, STYLETUNE_E2E_RESTRICTED: '1' },
+    extensionTestsEnv: { STYLETUNE_E2E_SANDBOX: sandbox, ...(restricted ? { STYLETUNE_E2E_RESTRICTED: '1' } : {}) },
   });
 }
 
@@ -83,7 +74,7 @@ async function main(): Promise<void> {
     if (only === undefined || only === 'restricted') {
       const t = Date.now();
       log('Restricted Mode tests in code-server …');
-      await restricted(root);
+      await integration(root, true);
       log(`Restricted Mode tests passed (${seconds(t)})`);
     }
     if (only === undefined || only === 'ui') {

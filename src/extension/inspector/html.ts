@@ -8,7 +8,7 @@ export function inspectorHtml(webview: vscode.Webview, extensionUri: vscode.Uri)
   return webviewPage(webview, extensionUri, {
     bundle: 'inspector',
     title: 'StyleTune Inspector',
-    stylesheet: 'inspector.css',
+    stylesheets: ['inspector.css'],
     body: '<div id="app" aria-busy="true">Loading…</div>',
   });
 }

@@ -8,9 +8,8 @@
  * edit is also undoable like any other. Otherwise the file is appended atomically (src/core/atomic.ts).
  */
 import * as vscode from 'vscode';
-import { appendLinesAtomic } from '../../core/atomic';
 import { unlabeledLine } from '../../core/labeling';
-import { chooseTarget, rememberTarget, toUri } from '../pairsTarget';
+import { appendPairLine, chooseTarget, openTarget, rememberTarget, toUri } from '../pairsTarget';
 
 
 export interface CreatePairResult {
@@ -34,21 +33,8 @@ export async function createPairFromSelections(state: vscode.Memento, args?: unk
 
   const target = toUri((args as { target?: unknown } | undefined)?.target) ?? (await chooseTarget(state, { title: 'Append the pair to', newFileName: 'new.pairs.jsonl' }));
   if (!target) return undefined;
-  // A file on another file system (remote, virtual) cannot be appended from here: it is opened and edited.
-  const open =
-    vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) ??
-    (target.scheme === 'file' ? undefined : await vscode.workspace.openTextDocument(target));
-  let via: CreatePairResult['via'];
-  if (open) {
-    const last = open.lineAt(open.lineCount - 1);
-    const edit = new vscode.WorkspaceEdit();
-    edit.insert(target, last.range.end, (last.text === '' ? '' : '\n') + line + '\n');
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not add the pair to ${target.toString()}`);
-    via = 'edit';
-  } else {
-    await appendLinesAtomic(target.fsPath, [line]);
-    via = 'append';
-  }
+  const open = await openTarget(target);
+  const via = await appendPairLine(target, open, line);
   await rememberTarget(state, target);
   void vscode.window.showInformationMessage(`Added an unlabeled pair to ${vscode.workspace.asRelativePath(target)}.`, 'Open in Pair Labeler').then((pick) => {
     if (pick) void vscode.commands.executeCommand('styletune.labelPairs', target);

@@ -7,9 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
-import { appendLinesAtomic } from '../../core/atomic';
 import { pairsFileForm, previewPairLine, type PairChoice, type PreviewPairInput } from '../../core/preview';
-import { rememberTarget } from '../pairsTarget';
+import { appendPairLine, openTarget, rememberTarget } from '../pairsTarget';
 
 /** Shared with src/extension/labeling/createPair.ts: one remembered pairs file per workspace. */
 export interface AppendResult {
@@ -42,10 +41,7 @@ async function readTarget(uri: vscode.Uri, open: vscode.TextDocument | undefined
 }
 
 export async function appendPreviewPair(state: vscode.Memento, input: PreviewPairInput, target: vscode.Uri, choice: PairChoice): Promise<AppendResult> {
-  // A file on another file system (remote, virtual) cannot be appended from here: it is opened and edited.
-  const open =
-    vscode.workspace.textDocuments.find((d) => d.uri.toString() === target.toString()) ??
-    (target.scheme === 'file' ? undefined : await vscode.workspace.openTextDocument(target));
+  const open = await openTarget(target);
   const existing = await readTarget(target, open);
   const annotator = vscode.workspace.getConfiguration('styletune', target).get<string>('annotator')?.trim() || userInfo().username;
   let line: string;
@@ -56,17 +52,7 @@ export async function appendPreviewPair(state: vscode.Memento, input: PreviewPai
   }
   const lines = existing.split('\n');
   const before = existing === '' ? 0 : lines.length - (lines[lines.length - 1] === '' ? 1 : 0);
-  let via: AppendResult['via'];
-  if (open) {
-    const last = open.lineAt(open.lineCount - 1);
-    const edit = new vscode.WorkspaceEdit();
-    edit.insert(target, last.range.end, (last.text === '' ? '' : '\n') + line + '\n');
-    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`could not add the pair to ${target.toString()}`);
-    via = 'edit';
-  } else {
-    await appendLinesAtomic(target.fsPath, [line]);
-    via = 'append';
-  }
+  const via = await appendPairLine(target, open, line);
   await rememberTarget(state, target);
   return { target: target.toString(), lineNumber: before + 1, line, choice, via };
 }

@@ -6,28 +6,18 @@ export function previewHtml(webview: vscode.Webview, extensionRoot: vscode.Uri):
   return webviewPage(webview, extensionRoot, {
     bundle: 'preview',
     title: 'StyleTune Preview',
+    stylesheets: ['panel.css'],
     inlineCss: CSS,
     body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
   });
 }
 
 const CSS = `
-body { padding: 0 20px 24px; color: var(--vscode-foreground); background: var(--vscode-editor-background);
-  font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
-main:focus { outline: none; }
-.muted { color: var(--vscode-descriptionForeground); }
 .small { font-size: .85em; }
 header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; padding: 12px 0 8px;
   border-bottom: 1px solid var(--vscode-panel-border); }
-header h1 { font-size: 1.1em; margin: 0; font-weight: 600; }
 .meta { color: var(--vscode-descriptionForeground); font-size: .9em; }
-section { margin-top: 14px; }
-h2 { font-size: .85em; text-transform: uppercase; letter-spacing: .06em; margin: 0 0 6px;
-  color: var(--vscode-descriptionForeground); font-weight: 600; }
-.turn { margin: 4px 0; padding: 6px 10px; border-left: 3px solid var(--vscode-textBlockQuote-border);
-  background: var(--vscode-textBlockQuote-background); white-space: pre-wrap; }
 .turn.role-assistant { border-left-color: var(--vscode-charts-blue, #3794ff); }
-.role { font-size: .85em; color: var(--vscode-descriptionForeground); margin-right: 6px; font-weight: 600; }
 .sides { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 12px; }
 .card { border: 1px solid var(--vscode-panel-border); border-radius: 4px; padding: 10px 12px;
   background: var(--vscode-editorWidget-background); display: flex; flex-direction: column; gap: 8px; }
@@ -37,16 +27,13 @@ h2 { font-size: .85em; text-transform: uppercase; letter-spacing: .06em; margin:
 .card-head .right { margin-left: auto; display: flex; align-items: center; gap: 6px; }
 .reward { font-variant-numeric: tabular-nums; font-weight: 600; }
 .response { white-space: pre-wrap; line-height: 1.45; overflow-wrap: anywhere; }
-.tag { font-size: .8em; padding: 1px 6px; border-radius: 8px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
 .tag.pos { background: var(--vscode-charts-green, #388a34); color: var(--vscode-editor-background); }
 .tag.neg { background: var(--vscode-charts-red, #c72e2e); color: var(--vscode-editor-background); }
 .status { display: flex; align-items: center; gap: 8px; margin-top: 10px; padding: 6px 10px; border-radius: 4px;
   background: var(--vscode-inputValidation-infoBackground); border: 1px solid var(--vscode-inputValidation-infoBorder); }
 .status.error { background: var(--vscode-inputValidation-errorBackground); border-color: var(--vscode-inputValidation-errorBorder); }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--vscode-panel-border); }
 th:first-child, td:first-child { text-align: left; }
-th { font-weight: 600; color: var(--vscode-descriptionForeground); }
 .track-cell { width: 30%; }
 .track { position: relative; display: block; height: 10px; }
 .axis { position: absolute; left: 50%; top: -2px; bottom: -2px; border-left: 1px solid var(--vscode-panel-border); }
@@ -55,7 +42,6 @@ th { font-weight: 600; color: var(--vscode-descriptionForeground); }
 .bar.down { right: 50%; background: var(--vscode-charts-red, #c72e2e); }
 .pos { color: var(--vscode-charts-green, #388a34); }
 .neg { color: var(--vscode-charts-red, #c72e2e); }
-.actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
 .key { display: inline-block; min-width: 1.2em; text-align: center; padding: 0 4px; margin-left: 6px; border-radius: 3px;
   font-family: var(--vscode-editor-font-family); background: var(--vscode-keybindingLabel-background);
   color: var(--vscode-keybindingLabel-foreground); border: 1px solid var(--vscode-keybindingLabel-border); }

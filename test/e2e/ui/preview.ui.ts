@@ -104,6 +104,8 @@ export const previewTests: UiTest[] = [
       while (Date.now() < deadline && (inline = await inlineTexts(page)).length === 0) await page.waitForTimeout(250);
       if (inline.length !== 1 || !/^preview: tuned − base [+−]\d+\.\d\d/.test(inline[0])) throw new Error(`inline preview diff: ${JSON.stringify(inline)}`);
       await runCommand(page, 'Notifications: Clear All Notifications');
+      // The palette fades out after running the command: keep it out of the picture.
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
       const shot = await screenshot(page, 'preview');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
         mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
