@@ -6,8 +6,11 @@
  *
  * Endpoint and model come from settings (styletune.judge.*). Dialogue text leaves the machine, so in an
  * untrusted workspace an endpoint named by the workspace's own settings is only used after the user says so.
+ * With `styletune.judge.localModel` set, Rate with LLM Judge runs a local model through the Python worker
+ * instead (nothing leaves the machine); see rateWithLocalModel.
  */
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../../core/atomic';
 import { loadChecklist } from '../../core/checklist/checklist';
@@ -17,11 +20,14 @@ import { ChatClient } from '../../core/judge/client';
 import { Judge } from '../../core/judge/judge';
 import { rateFile, ratedLineDiagnostics, ratedLineToJson, ratingsFileFor } from '../../core/judge/ratings';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
+import { startWorker } from '../../core/worker/worker';
 import { toVscodeDiagnostic } from '../diagnostics';
+import { showTrainerPythonError, trainerPython } from '../trainerPython';
 
 export const SECRET_KEY = 'styletune.judge.apiKey';
 
 interface Services {
+  extensionPath: string;
   log: vscode.LogOutputChannel;
 }
 
@@ -135,6 +141,8 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
   const a: FileArg = arg instanceof vscode.Uri ? { file: arg } : arg && typeof arg === 'object' ? (arg as FileArg) : {};
   const file = a.file ? toPath(a.file) : await savedActiveJsonl();
   if (!file) return undefined;
+  const localModel = vscode.workspace.getConfiguration('styletune.judge', vscode.Uri.file(file)).get<string>('localModel', '').trim();
+  if (localModel) return rateWithLocalModel(s, problems, file, localModel, a.output ? toPath(a.output) : ratingsFileFor(file));
   const judge = await judgeFromSettings(context, vscode.Uri.file(file));
   if (!judge) return undefined;
   const output = a.output ? toPath(a.output) : ratingsFileFor(file);
@@ -185,6 +193,72 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
   const message = `Rated ${result.rated} conversation(s) of ${basename(file)} (${summary.fromCache} from the cache) → ${basename(output)}` + (summary.failed > 0 ? `; ${summary.failed} could not be rated (see Problems)` : '');
   s.log.info(`${message} ${output}`);
   void (summary.failed > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
+  return summary;
+}
+
+/**
+ * The worker's `judge` command over the saved file (the same ratings file layout and transcript hashes
+ * as the HTTP judge; ratings are the model's expected value over the digits 1-5). A line it could not
+ * rate comes back as a warning `file:line:1: reason`, shown in Problems.
+ */
+async function rateWithLocalModel(s: Services, problems: vscode.DiagnosticCollection, file: string, model: string, output: string): Promise<RateResult | undefined> {
+  const uri = vscode.Uri.file(file);
+  const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? dirname(file);
+  const modelDir = isAbsolute(model) ? model : join(folder, model);
+  const role = vscode.workspace.getConfiguration('styletune', uri).get<string>('role') || 'assistant';
+  let python: string;
+  try {
+    python = (await trainerPython(s.extensionPath, uri)).path;
+  } catch (err) {
+    await showTrainerPythonError(err);
+    return undefined;
+  }
+  const diags: Diagnostic[] = [];
+  let cancelled = false;
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Rating ${basename(file)} with the local model ${basename(modelDir)}`, cancellable: true },
+    async (progress, token) => {
+      progress.report({ message: 'loading the model…' });
+      const worker = startWorker(
+        { python, repoRoot: s.extensionPath, cwd: folder, args: ['judge', '--model', modelDir, '--input', file, '--output', output, '--role', role] },
+        {
+          onLog: (line) => s.log.debug(`[judge worker] ${line}`),
+          onEvent: (e) => {
+            if (e.event === 'started') progress.report({ message: `rating on ${e.device}…` });
+            const m = e.event === 'log' && e.level === 'warning' ? /^(.*):(\d+):1: (.*)$/.exec(e.message) : null;
+            if (m) diags.push({ file, line: Number(m[2]), column: 1, severity: 'error', message: `judge could not rate this line: ${m[3]}` });
+          },
+        },
+      );
+      const cancel = token.onCancellationRequested(() => {
+        cancelled = true;
+        void worker.stop(5_000);
+      });
+      try {
+        return await worker.result;
+      } finally {
+        cancel.dispose();
+      }
+    },
+  );
+  if (cancelled) {
+    // Stopped between lines, the worker writes what it rated so far; stopped while loading, nothing.
+    const kept = result.done?.stopped ? ` The ${Number(result.done.metrics?.rated ?? 0)} conversation(s) rated so far are in ${basename(output)}.` : '';
+    void vscode.window.showInformationMessage(`Rating cancelled.${kept}`);
+    return undefined;
+  }
+  if (result.outcome !== 'done') {
+    s.log.error(`Local judge on ${file}: ${result.message}\n${result.lastLog.join('\n')}`);
+    void vscode.window.showErrorMessage(`Cannot rate ${basename(file)} with ${basename(modelDir)}: ${result.message}`);
+    return undefined;
+  }
+  await showProblems(problems, file, diags, s);
+  const rated = Number(result.done?.metrics?.rated ?? 0);
+  const summary: RateResult = { file, output, lines: 0, rated, failed: diags.length, fromCache: 0, requests: 0 };
+  summary.lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).length;
+  const message = `Rated ${rated} conversation(s) of ${basename(file)} with ${basename(modelDir)} → ${basename(output)}` + (diags.length > 0 ? `; ${diags.length} line(s) could not be rated (see Problems)` : '');
+  s.log.info(`${message} ${output}`);
+  void (diags.length > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
   return summary;
 }
 

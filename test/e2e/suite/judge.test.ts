@@ -1,7 +1,11 @@
 /** The LLM judge commands in a real VS Code, against the local OpenAI-compatible test server. */
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
+import { renderTranscript, sha256 } from '../../../src/core/judge/prompt';
 import type { ChecklistResult, RateResult } from '../../../src/extension/judge';
 import { startJudgeServer, type JudgeServer } from '../../support/judgeServer';
 import { closeAllEditorsWithoutSaving, sample, styleTuneDiagnostics } from './helpers';
@@ -53,6 +57,37 @@ describe('StyleTune: LLM judge', () => {
     const second = await vscode.commands.executeCommand<RateResult>('styletune.judge.rateFile', file);
     assert.equal(second?.fromCache, 2);
     assert.equal(server.requests - again, 1, 'only the failed line is asked again');
+  });
+
+  it('with styletune.judge.localModel set, rates through the worker with a local model: same file layout and hashes, nothing sent to the endpoint', async function () {
+    this.timeout(240_000);
+    const ext = vscode.extensions.getExtension('styletune.styletune')!;
+    const model = join(process.env.STYLETUNE_E2E_SANDBOX ?? sample('').fsPath, 'tiny-judge');
+    await promisify(execFile)(join(ext.extensionPath, '.venv', 'bin', 'python'), ['-m', 'styletune_trainer', 'make-tiny-model', model], {
+      env: { ...process.env, PYTHONPATH: join(ext.extensionPath, 'trainer') },
+    });
+    const file = sample('judge-local.jsonl');
+    writeFileSync(file.fsPath, [line('nm lol, u?'), line('Hello! How can I assist you today?'), '{"messages": 5'].join('\n') + '\n');
+    await judgeConfig().update('localModel', model, vscode.ConfigurationTarget.Workspace);
+    const before = server.requests;
+    try {
+      const result = await vscode.commands.executeCommand<RateResult>('styletune.judge.rateFile', file);
+      assert.ok(result, 'the command returned its result');
+      assert.deepEqual([result.lines, result.rated, result.failed], [3, 2, 1]);
+      assert.equal(server.requests, before, 'nothing was sent to the endpoint');
+      const rated = readFileSync(sample('judge-local.ratings.jsonl').fsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { judge?: string; sha256?: string; ratings?: number[] });
+      assert.equal(rated[0].judge, 'local:tiny-judge');
+      const messages = (JSON.parse(line('nm lol, u?')) as { messages: { role: string; content: string }[] }).messages;
+      assert.equal(rated[0].sha256, sha256(renderTranscript(messages, 'assistant')), 'the same transcript hash as the HTTP judge, so ratings join to the data');
+      assert.equal(rated[0].ratings?.length, 32);
+      assert.ok(rated[0].ratings!.every((r) => r >= 1 && r <= 5));
+      const problems = styleTuneDiagnostics(file);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0].range.start.line, 2);
+      assert.match(problems[0].message, /judge could not rate this line: not valid JSON/);
+    } finally {
+      await judgeConfig().update('localModel', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   it('Run Checklist Evaluation compares two models in a markdown report', async function () {
