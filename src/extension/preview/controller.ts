@@ -10,7 +10,7 @@ import type { Judge } from '../../core/judge/judge';
 import { responseAsMessages } from '../../core/judge/prompt';
 import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
-import type { PreviewView } from '../../../webview/preview/protocol';
+import { isHostMessage, type PreviewView } from '../../../webview/preview/protocol';
 import { acquireActiveModel, modelName, type ModelServices } from '../modelCommands/activeModel';
 import { chooseTarget, rememberedTarget, toUri } from '../pairsTarget';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
@@ -21,6 +21,14 @@ import type { InlineInfo, PreviewInline } from './inline';
 import { PreviewPanel } from './panel';
 
 const PREVIEW_TARGET = { title: 'Append the preview as a pair to', newFileName: 'previews.pairs.jsonl' };
+/** workspaceState: the panel's last state and the finished run behind it, for the panel after a reload. */
+const LAST_KEY = 'styletune.preview.last';
+
+/** What is kept across a reload (a Uri does not survive JSON: the anchor keeps its string). */
+interface Saved {
+  view: PreviewView;
+  finished?: Omit<Finished, 'run'> & { run: Omit<Run, 'prompt'> & { prompt: { prompt: Turns; anchor?: { uri: string; line: number; endLine: number } } } };
+}
 
 /** Traits the panel lists; the hover lists them all. */
 const PANEL_TRAITS = 12;
@@ -112,6 +120,42 @@ export class PreviewController {
   private show(view: PreviewView): void {
     this.view = view;
     PreviewPanel.show(this.s, this.intents, view);
+    void this.save();
+  }
+
+  private save(): Thenable<void> {
+    const f = this.finished;
+    const anchor = f?.run.prompt.anchor;
+    const saved: Saved = {
+      view: this.view!,
+      finished: f && { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: anchor && { uri: anchor.uri.toString(), line: anchor.line, endLine: anchor.endLine } } } },
+    };
+    return this.state.update(LAST_KEY, saved);
+  }
+
+  /**
+   * The panel VS Code restored after a reload: the last preview again, with Append and Regenerate
+   * working on it. A preview cut off by the reload says so (its worker went with the old window).
+   */
+  revive(panel: vscode.WebviewPanel): void {
+    const saved = this.state.get<Saved>(LAST_KEY);
+    // The saved state is ours, but it is read back from storage: check it as the webview would.
+    if (!saved || !isHostMessage({ type: 'state', state: saved.view })) {
+      panel.dispose();
+      return;
+    }
+    let view = saved.view;
+    if (view.status === 'generating') view = { ...view, status: 'cancelled', message: 'The window was reloaded while generating: Regenerate runs it again.' };
+    const f = saved.finished;
+    if (f) {
+      const a = f.run.prompt.anchor;
+      this.finished = { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: a && { uri: vscode.Uri.parse(a.uri), line: a.line, endLine: a.endLine } } } };
+      this.last = this.finished.run;
+      const anchor = this.finished.run.prompt.anchor;
+      if (anchor) this.inline.restore(anchor.uri, anchor, this.finished.scores);
+    }
+    this.view = view;
+    PreviewPanel.revive(panel, this.s, this.intents, view);
   }
 
   private async generate(run: Run): Promise<PreviewResult | { error: string } | undefined> {

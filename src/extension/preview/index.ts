@@ -4,6 +4,7 @@ import { judgeFromSettings } from '../judge';
 import type { ModelServices } from '../modelCommands/activeModel';
 import { PreviewController } from './controller';
 import { PREVIEW_INLINE_COMMAND, PreviewInline } from './inline';
+import { PREVIEW_VIEW_TYPE } from './panel';
 
 export function registerPreview(context: vscode.ExtensionContext, s: ModelServices): void {
   const inline = new PreviewInline();
@@ -12,6 +13,8 @@ export function registerPreview(context: vscode.ExtensionContext, s: ModelServic
   context.subscriptions.push(
     inline,
     vscode.languages.registerHoverProvider(selector, inline),
+    // After a reload: the last preview in the panel VS Code brings back.
+    vscode.window.registerWebviewPanelSerializer(PREVIEW_VIEW_TYPE, { deserializeWebviewPanel: async (panel) => controller.revive(panel) }),
     // Returns the result (or `{error}`), so that the jobs view and tests can use it.
     vscode.commands.registerCommand('styletune.previewRewrite', (args?: unknown) => controller.command(args)),
     // Not in the palette: the panel's append for scripts and tests, `{target?, choice?}`.

@@ -80,6 +80,20 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
     return info(a);
   }
 
+  /**
+   * After a window reload: the restored preview's diff beside its turn again, once the document is
+   * open (editors come back on their own schedule). A turn changed in the meantime gets none.
+   */
+  restore(uri: vscode.Uri, anchor: { line: number; endLine: number }, scores: PreviewScores): void {
+    if (this.show(uri, anchor, scores)) return;
+    const sub = vscode.workspace.onDidOpenTextDocument((doc) => {
+      if (doc.uri.toString() !== uri.toString()) return;
+      sub.dispose();
+      this.show(uri, anchor, scores);
+    });
+    this.subs.push(sub);
+  }
+
   current(uri: vscode.Uri): InlineInfo[] {
     return (this.entries.get(uri.toString()) ?? []).map((e) => info(e.annotation));
   }

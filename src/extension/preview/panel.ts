@@ -1,7 +1,7 @@
 /**
  * The one preview panel: shows the latest preview's state, and hands the webview's intents (append,
- * open in labeler, regenerate) to the controller. A preview is cheap to make again, so the panel is
- * not restored after a reload.
+ * open in labeler, regenerate) to the controller. After a window reload VS Code hands the panel back
+ * (the serializer in index.ts) and the controller shows the last preview in it again.
  */
 import * as vscode from 'vscode';
 import { isViewMessage, type PreviewView, type ViewMessage } from '../../../webview/preview/protocol';
@@ -33,6 +33,14 @@ export class PreviewPanel {
     return p;
   }
 
+  /** Takes over a panel VS Code restored after a reload. */
+  static revive(panel: vscode.WebviewPanel, s: { extensionPath: string; log: vscode.LogOutputChannel }, intents: PanelIntents, state: PreviewView): PreviewPanel {
+    PreviewPanel.current?.panel.dispose();
+    const p = new PreviewPanel(s, intents, panel);
+    p.update(state);
+    return p;
+  }
+
   static get open(): PreviewPanel | undefined {
     return PreviewPanel.current;
   }
@@ -42,14 +50,17 @@ export class PreviewPanel {
   private constructor(
     private readonly s: { extensionPath: string; log: vscode.LogOutputChannel },
     private intents: PanelIntents,
+    restored?: vscode.WebviewPanel,
   ) {
     const root = vscode.Uri.file(s.extensionPath);
-    this.panel = vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'StyleTune Preview', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    const options = {
       enableScripts: true,
       localResourceRoots: webviewRoots(root),
       // Generation takes a while: keep the page (and what it shows) when its tab is in the background.
       retainContextWhenHidden: true,
-    });
+    };
+    if (restored) restored.webview.options = options;
+    this.panel = restored ?? vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'StyleTune Preview', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
     this.panel.webview.html = previewHtml(this.panel.webview, root);
     PreviewPanel.current = this;
     const sub = this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));

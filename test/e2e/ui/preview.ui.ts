@@ -88,7 +88,7 @@ export const previewTests: UiTest[] = [
       if (!(await row.textContent())?.includes('on tiny')) throw new Error(`the adapter's base model is not named: ${await row.textContent()}`);
       await row.click();
 
-      const view = await frameWith(page, 'header h1', 'Preview: base vs tuned');
+      let view = await frameWith(page, 'header h1', 'Preview: base vs tuned');
       // Done when the tuned card carries its difference from the base reward.
       await view.locator('#reward-delta').waitFor({ timeout: 120_000 });
       const rewards = await view.locator('.card .reward').allTextContents();
@@ -129,7 +129,24 @@ export const previewTests: UiTest[] = [
         throw new Error(`unexpected pairs file:\n${lines.join('\n')}`);
       }
 
-      // Regenerate, then Cancel in the progress notification: the worker is stopped, the panel says so.
+      // Developer: Reload Window: VS Code brings the panel back, and it shows the same preview again.
+      const tunedText = await view.locator('.card .response').last().textContent();
+      await runCommand(page, 'Developer: Reload Window');
+      // Until the old workbench is gone its frame still answers: wait for it to go first.
+      for (const end = Date.now() + 30_000; !view.isDetached(); await page.waitForTimeout(100)) {
+        if (Date.now() > end) throw new Error('the window did not reload');
+      }
+      await page.locator('.tabs-container .tab', { hasText: 'StyleTune Preview' }).click({ timeout: 60_000 });
+      view = await frameWith(page, 'header h1', 'Preview: base vs tuned', 60_000);
+      await view.locator('#reward-delta').waitFor();
+      if ((await view.locator('.card .response').last().textContent()) !== tunedText) throw new Error('the revived panel shows another tuned reply');
+      await view.locator('#appended', { hasText: `${PAIRS}, line 1` }).waitFor();
+      // … and the diff is beside the turn again.
+      const inlineDeadline = Date.now() + 15_000;
+      while (Date.now() < inlineDeadline && (inline = await inlineTexts(page)).length === 0) await page.waitForTimeout(250);
+      if (inline.length !== 1 || !/^preview: tuned − base [+−]\d+\.\d\d/.test(inline[0])) throw new Error(`inline preview diff after the reload: ${JSON.stringify(inline)}`);
+
+      // Regenerate (the revived panel's run), then Cancel in the progress notification: the worker is stopped, the panel says so.
       await view.locator('#regenerate').click();
       const toast = page.locator('.notification-toast', { hasText: 'StyleTune: previewing the rewrite' });
       await toast.getByRole('button', { name: 'Cancel' }).click({ timeout: 30_000 });
