@@ -16,13 +16,12 @@ import { Judge } from '../../src/core/judge/judge';
 import { KnownRatings } from '../../src/core/judge/known';
 import { RatingsTable, rateFile, ratedLineToJson } from '../../src/core/judge/ratings';
 import { scoreWithJudgeRatings } from '../../src/core/judge/score';
-import { HAL16, HAL_STATEMENTS, judgeTraitId, withRatings } from '../../src/core/judge/traits';
+import { HAL_STATEMENTS, judgeTraitId, withRatings } from '../../src/core/judge/traits';
 import { scorePreview } from '../../src/core/preview/diff';
 import { RewardModel } from '../../src/core/reward/model';
-import { collectComparisons, fitReward } from '../../src/core/reward/train';
-import { TRAIT_IDS } from '../../src/core/traits/catalog';
 import { TraitExtractor } from '../../src/core/traits/extract';
 import { startJudgeServer, type JudgeServer } from '../support/judgeServer';
+import { fitJudgeSpec } from '../support/judgeModel';
 import { requireShared } from './paths';
 
 let dir: string;
@@ -35,8 +34,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'styletune-judge-inline-'));
   const games = requireShared('turing/games.dev.jsonl');
   const table = await RatingsTable.load([requireShared('turing/judge_ratings.dev.jsonl')]);
-  const { spec } = fitReward(await collectComparisons([games], { judgeRatings: table }), { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 });
-  model = await RewardModel.fromSpec(spec);
+  model = await RewardModel.fromSpec(await fitJudgeSpec(games, table));
   server = await startJudgeServer();
   cache = new JudgeCache(join(dir, 'cache'));
   judge = new Judge(new ChatClient({ baseUrl: server.url, model: 'inline-judge', maxRetries: 0, requestsPerMinute: 6000 }), cache);

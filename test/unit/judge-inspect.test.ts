@@ -11,12 +11,11 @@ import { explainLine } from '../../src/core/inspectDetail';
 import { scoreTextInChunks } from '../../src/core/inspectScoring';
 import { RatingsTable, ratingsFileFor } from '../../src/core/judge/ratings';
 import { scoreWithJudgeRatings } from '../../src/core/judge/score';
-import { HAL16, judgeTraitId } from '../../src/core/judge/traits';
+import { judgeTraitId } from '../../src/core/judge/traits';
 import { RewardModel } from '../../src/core/reward/model';
-import { collectComparisons, fitReward } from '../../src/core/reward/train';
-import { TRAIT_IDS } from '../../src/core/traits/catalog';
 import type { Diagnostic } from '../../src/core/types';
 import type { InspectRow } from '../../src/core/inspect';
+import { fitJudgeSpec } from '../support/judgeModel';
 import { requireShared } from './paths';
 
 let dir: string;
@@ -29,8 +28,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'styletune-judge-inspect-'));
   const games = requireShared('turing/games.dev.jsonl');
   table = await RatingsTable.load([requireShared('turing/judge_ratings.dev.jsonl')]);
-  const { spec } = fitReward(await collectComparisons([games], { judgeRatings: table }), { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 });
-  model = await RewardModel.fromSpec(spec);
+  model = await RewardModel.fromSpec(await fitJudgeSpec(games, table));
   // 30 real games plus one whose game_id has no ratings.
   const lines = readFileSync(games, 'utf8').split('\n').filter(Boolean).slice(0, 30);
   const orphan = { ...JSON.parse(lines[0]), game_id: 'no-such-game' };

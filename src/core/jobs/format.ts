@@ -20,6 +20,11 @@ export function progressText(s: JobSnapshot): string {
   return parts.join(' · ');
 }
 
+/** "cuda", or "cuda × 4 processes" for a data-parallel run: where the job trains. */
+export function deviceText(started: { device: string; num_processes: number }): string {
+  return started.num_processes > 1 ? `${started.device} × ${started.num_processes} processes` : started.device;
+}
+
 /** The tree's one-line description of a job. */
 export function stateText(s: JobSnapshot): string {
   const steps = s.totalSteps ? `${s.step}/${s.totalSteps}` : s.step ? `step ${s.step}` : '';

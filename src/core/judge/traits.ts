@@ -123,9 +123,7 @@ export function isJudgeTrait(id: string): boolean {
 
 /** Label of a lexical or judge trait (the id itself for an unknown one). */
 export function featureLabel(id: string): string {
-  const i = featureIndex(id);
-  if (i < 0) return id;
-  return i < TRAITS.length ? TRAITS[i].label : JUDGE_TRAITS[i - TRAITS.length].label;
+  return featureInfo(id).label;
 }
 
 /** A lexical row extended with judge ratings (the row the model and fitter take when judge traits are in use). */

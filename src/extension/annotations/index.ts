@@ -16,6 +16,7 @@ import * as vscode from 'vscode';
 import { JudgeCache } from '../../core/judge/cache';
 import { KnownRatings, type RatingsSource } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
+import { formatDiagnostic } from '../../core/types';
 import { judgeCacheDir, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
 import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange } from './engine';
@@ -156,7 +157,7 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
       if (mtime >= 0) {
         if (this.ratingsFile?.file !== file || this.ratingsFile.mtime !== mtime) {
           const table = await RatingsTable.load([file]);
-          for (const d of table.diagnostics.slice(0, 5)) this.s.log.warn(`${d.file}:${d.line}: ${d.message}`);
+          for (const d of table.diagnostics.slice(0, 5)) this.s.log.warn(formatDiagnostic(d));
           this.ratingsFile = { file, mtime, table };
         }
         tables.push(this.ratingsFile.table);

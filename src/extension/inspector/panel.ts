@@ -11,9 +11,8 @@ import { DEFAULT_QUERY, inspectStats, queryRows, topTraits, TraitColumns, type I
 import { explainLine } from '../../core/inspectDetail';
 import { scoreTextInChunks } from '../../core/inspectScoring';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
-import { JUDGE_TRAITS } from '../../core/judge/traits';
+import { featureInfo } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
-import { TRAITS } from '../../core/traits/catalog';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { isViewMessage, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
 import type { ModelCache } from '../modelCache';
@@ -304,10 +303,7 @@ export class InspectorPanel {
   private sendInit(): void {
     if (!this.model) return;
     const spec = this.model.spec;
-    const traits = spec.traitIds.map((id, j) => {
-      const t = TRAITS.find((x) => x.id === id) ?? JUDGE_TRAITS.find((x) => x.id === id);
-      return { id, label: t?.label ?? id, description: t?.description ?? '', weight: spec.weights[j] };
-    });
+    const traits = spec.traitIds.map((id, j) => ({ id, ...featureInfo(id), weight: spec.weights[j] }));
     this.post({
       type: 'init',
       file: vscode.workspace.asRelativePath(this.uri),

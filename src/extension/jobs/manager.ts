@@ -102,22 +102,21 @@ export class JobManager implements vscode.Disposable {
   }
 
   private async launch(configPath: string, jobDir: string): Promise<JobSnapshot> {
-    const file = { jobDir };
-    const current = this.jobs.get(file.jobDir)?.snap ?? (existsSync(file.jobDir) ? readJob(file.jobDir) : undefined);
+    const current = this.jobs.get(jobDir)?.snap ?? (existsSync(jobDir) ? readJob(jobDir) : undefined);
     if (current && (current.state === 'running' || current.state === 'stopping')) {
-      throw new Error(`the job in ${file.jobDir} is already running (pid ${current.pid}). Stop it first, or use another output_dir.`);
+      throw new Error(`the job in ${jobDir} is already running (pid ${current.pid}). Stop it first, or use another output_dir.`);
     }
     const py = await trainerPython(this.s.extensionPath, vscode.Uri.file(configPath));
     const processes = vscode.workspace.getConfiguration('styletune.tuning', vscode.Uri.file(configPath)).get<number>('processes', 1);
     const ranks = processes === 1 ? '' : processes === 0 ? ' under accelerate launch (one process per GPU)' : ` under accelerate launch (${processes} processes)`;
-    this.s.log.info(`Starting DPO job ${file.jobDir} from ${configPath} with ${py.describe}${ranks}`);
-    const { child, record } = await launchJob({ python: py.path, repoRoot: this.s.extensionPath, configPath, jobDir: file.jobDir, processes });
-    await this.remember(file.jobDir);
-    const t = this.track(file.jobDir, { announce: true });
+    this.s.log.info(`Starting DPO job ${jobDir} from ${configPath} with ${py.describe}${ranks}`);
+    const { child, record } = await launchJob({ python: py.path, repoRoot: this.s.extensionPath, configPath, jobDir, processes });
+    await this.remember(jobDir);
+    const t = this.track(jobDir, { announce: true });
     t.child = child;
     child.once('exit', (code, signal) => {
-      this.s.log.info(`Job ${file.jobDir}: worker ${record.pid} exited (${signal ?? `code ${code}`})`);
-      void this.refresh(file.jobDir);
+      this.s.log.info(`Job ${jobDir}: worker ${record.pid} exited (${signal ?? `code ${code}`})`);
+      void this.refresh(jobDir);
     });
     this.changed.fire(undefined);
     return t.snap;

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
+import { deviceText } from '../../core/jobs/format';
 import type { JobSnapshot } from '../../core/jobs/jobState';
 import { mergePoints } from '../../core/jobs/points';
 import { isViewMessage, type HostMessage, type JobInfo, type Point, type ViewMessage } from '../../../webview/job/protocol';
@@ -98,7 +99,7 @@ export class JobPanel implements vscode.Disposable {
     this.tail.poll();
     const info: JobInfo = {
       name: s.name, dir: s.dir, state: s.state, step: s.step, totalSteps: s.totalSteps, etaS: s.etaS,
-      device: s.started && (s.started.num_processes > 1 ? `${s.started.device} × ${s.started.num_processes} processes` : s.started.device), preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
+      device: s.started && deviceText(s.started), preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
       adapter: s.adapter && existsSync(s.adapter) ? s.adapter : undefined,
     };
     this.post({ type: 'job', job: info });

@@ -4,7 +4,7 @@
  * `styletuneJob.<state>`.
  */
 import * as vscode from 'vscode';
-import { stateText } from '../../core/jobs/format';
+import { deviceText, stateText } from '../../core/jobs/format';
 import type { JobSnapshot } from '../../core/jobs/jobState';
 import type { JobManager } from './manager';
 
@@ -51,7 +51,7 @@ export class JobsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${s.name}** — ${stateText(s)}\n\n`);
     md.appendText(`${s.dir}\n`);
-    if (s.started) md.appendText(`\n${s.started.model} · ${s.started.device}${s.started.num_processes > 1 ? ` × ${s.started.num_processes} processes` : ''}${s.started.preset ? ` · preset ${s.started.preset}` : ''}\n`);
+    if (s.started) md.appendText(`\n${s.started.model} · ${deviceText(s.started)}${s.started.preset ? ` · preset ${s.started.preset}` : ''}\n`);
     if (s.message) md.appendText(`\n${s.message}\n`);
     item.tooltip = md;
     return item;

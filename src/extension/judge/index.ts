@@ -254,8 +254,8 @@ async function rateWithLocalModel(s: Services, problems: vscode.DiagnosticCollec
   }
   await showProblems(problems, file, diags, s);
   const rated = Number(result.done?.metrics?.rated ?? 0);
-  const summary: RateResult = { file, output, lines: 0, rated, failed: diags.length, fromCache: 0, requests: 0 };
-  summary.lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).length;
+  const lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).length;
+  const summary: RateResult = { file, output, lines, rated, failed: diags.length, fromCache: 0, requests: 0 };
   const message = `Rated ${rated} conversation(s) of ${basename(file)} with ${basename(modelDir)} → ${basename(output)}` + (diags.length > 0 ? `; ${diags.length} line(s) could not be rated (see Problems)` : '');
   s.log.info(`${message} ${output}`);
   void (diags.length > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));

@@ -11,7 +11,6 @@ import * as vscode from 'vscode';
 import { unlabeledLine } from '../../core/labeling';
 import { appendPairLine, chooseTarget, openTarget, rememberTarget, toUri } from '../pairsTarget';
 
-
 export interface CreatePairResult {
   target: string;
   line: string;

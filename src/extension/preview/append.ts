@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import { pairsFileForm, previewPairLine, type PairChoice, type PreviewPairInput } from '../../core/preview';
 import { appendPairLine, openTarget, rememberTarget } from '../pairsTarget';
 
-/** Shared with src/extension/labeling/createPair.ts: one remembered pairs file per workspace. */
 export interface AppendResult {
   target: string;
   /** 1-based line of the new pair. */

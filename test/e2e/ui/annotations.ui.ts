@@ -26,12 +26,23 @@ export function renderedAnnotations(page: Page): Promise<string[]> {
   })()`);
 }
 
-async function waitForAnnotations(page: Page, count: number, timeoutMs = 30_000): Promise<string[]> {
+/**
+ * The end of transcript.md's first assistant line, where a hover opens to the right and leaves the
+ * annotations readable.
+ */
+export async function firstAssistantTurnEnd(page: Page): Promise<[number, number]> {
+  const box = await page.locator('.monaco-editor .view-line span span', { hasText: 'hiking sat' }).last().boundingBox();
+  if (!box) throw new Error('the first assistant turn is not on screen');
+  return [box.x + box.width - 8, box.y + box.height / 2];
+}
+
+/** Waits until the rendered annotations satisfy `ok` (`what` says what was expected, for the error). */
+export async function waitForAnnotations(page: Page, ok: (seen: string[]) => boolean, what: string, timeoutMs = 30_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = await renderedAnnotations(page);
-    if (seen.length === count) return seen;
-    if (Date.now() > deadline) throw new Error(`expected ${count} inline annotations, saw ${seen.length}: ${JSON.stringify(seen)}`);
+    if (ok(seen)) return seen;
+    if (Date.now() > deadline) throw new Error(`expected ${what}, saw ${seen.length}: ${JSON.stringify(seen)}`);
     await page.waitForTimeout(250);
   }
 }
@@ -48,14 +59,10 @@ export const annotationsTests: UiTest[] = [
       await page.locator('.tabs-container .tab.active', { hasText: 'transcript.md' }).waitFor();
       // Room for the annotations: the picture is of the editor, not the Explorer.
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
-      const texts = await waitForAnnotations(page, 5);
+      const texts = await waitForAnnotations(page, (seen) => seen.length === 5, '5 inline annotations');
       for (const t of texts) if (!/^reward [+−]\d+\.\d\d · /.test(t)) throw new Error(`unexpected annotation text: ${t}`);
 
-      // Hovered at the end of the line, the table opens to the right and leaves the annotations readable.
-      const words = page.locator('.monaco-editor .view-line span span', { hasText: 'hiking sat' }).last();
-      const box = await words.boundingBox();
-      if (!box) throw new Error('the first assistant turn is not on screen');
-      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      await page.mouse.move(...(await firstAssistantTurnEnd(page)));
       const hover = page.locator('.monaco-hover', { hasText: 'StyleTune reward of this turn' });
       await hover.waitFor({ timeout: 15_000 });
       await hover.locator('table').waitFor();
@@ -93,11 +100,11 @@ export const annotationsTests: UiTest[] = [
       };
       await toggle();
       await page.locator('.tabs-container .tab.active', { hasText: 'transcript.md' }).waitFor();
-      await waitForAnnotations(page, 0);
+      await waitForAnnotations(page, (seen) => seen.length === 0, 'no inline annotations');
       await screenshot(page, 'annotations-off');
       // And back on, for whatever runs next.
       await toggle();
-      await waitForAnnotations(page, 5);
+      await waitForAnnotations(page, (seen) => seen.length === 5, '5 inline annotations');
     },
   },
   {

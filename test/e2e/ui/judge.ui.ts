@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import { saveJudgeRewardModel } from '../../support/judgeModel';
 import { startJudgeServer, type JudgeServer } from '../../support/judgeServer';
-import { renderedAnnotations } from './annotations.ui';
+import { firstAssistantTurnEnd, waitForAnnotations } from './annotations.ui';
 import type { UiTest } from './run';
 import { explorerItem, openFromExplorer, runCommand, screenshot, showExplorer } from './workbench';
 
@@ -101,20 +101,12 @@ export const judgeTests: UiTest[] = [
       await openFromExplorer(page, 'transcript.md');
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
       // The assistant turns on screen (monaco renders only those) all show `want`.
-      const annotations = async (want: RegExp) => {
-        for (const end = Date.now() + 30_000; ; await page.waitForTimeout(250)) {
-          const seen = await renderedAnnotations(page);
-          if (seen.length >= 2 && seen.every((t) => want.test(t))) return seen;
-          if (Date.now() > end) throw new Error(`expected annotations like ${want}, saw ${JSON.stringify(seen)}`);
-        }
-      };
+      const annotations = (want: RegExp) => waitForAnnotations(page, (seen) => seen.length >= 2 && seen.every((t) => want.test(t)), `annotations like ${want}`);
       await annotations(/^reward: needs LLM-judge ratings/);
       if (server!.requests !== before) throw new Error('the judge was called before the user asked');
 
-      const words = page.locator('.monaco-editor .view-line span span', { hasText: 'hiking sat' }).last();
-      const box = await words.boundingBox();
-      if (!box) throw new Error('the first assistant turn is not on screen');
-      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      const turnEnd = await firstAssistantTurnEnd(page);
+      await page.mouse.move(...turnEnd);
       const hover = page.locator('.monaco-hover', { hasText: 'not scored yet' });
       await hover.waitFor({ timeout: 15_000 });
       await screenshot(page, '42-judge-inline-unrated');
@@ -126,7 +118,7 @@ export const judgeTests: UiTest[] = [
       await page.keyboard.press('Escape');
       await page.mouse.move(700, 820);
       await page.locator('.monaco-hover', { hasText: 'not scored yet' }).waitFor({ state: 'hidden', timeout: 10_000 });
-      await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+      await page.mouse.move(...turnEnd);
       await page.locator('.monaco-hover', { hasText: 'StyleTune reward of this turn' }).locator('table').waitFor({ timeout: 15_000 });
       const shot = await screenshot(page, '43-judge-inline-rated');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'judge-inline.png'));
