@@ -5,8 +5,9 @@
  */
 import { toRecord, turnsToMessages } from './formats';
 import type { RewardModel } from './reward/model';
-import { recordSides, type RatingsTable } from './judge/ratings';
-import { featureIndex, withRatings } from './judge/traits';
+import type { RatingsSource } from './judge/known';
+import { joinRatings } from './judge/score';
+import { featureIndex } from './judge/traits';
 import { TraitExtractor, type Evidence, type Measurement } from './traits/extract';
 import type { Message, Turns } from './types';
 
@@ -31,7 +32,7 @@ export interface LineDetail {
 
 /** `lineText` is the raw JSONL line; returns undefined when it is not a valid record. */
 /** With `judge`, each side's judge ratings join its lexical traits (a model that weighs judge traits needs them). */
-export async function explainLine(lineText: string, line: number, model: RewardModel, role?: string, judge?: RatingsTable): Promise<LineDetail | undefined> {
+export async function explainLine(lineText: string, line: number, model: RewardModel, role?: string, judge?: RatingsSource): Promise<LineDetail | undefined> {
   let value: unknown;
   try {
     value = JSON.parse(lineText);
@@ -60,14 +61,11 @@ export async function explainLine(lineText: string, line: number, model: RewardM
       sides.push({ label: 'ai', context: [], messages: r.pair.ai.messages, m: x.measureDialogue(r.pair.ai.messages, opts) });
       break;
   }
-  const rows = sides.map((s) => s.m.values);
+  let rows = sides.map((s) => s.m.values);
   if (judge) {
-    const judged = recordSides(r, who);
-    for (let i = 0; i < rows.length; i++) {
-      const ratings = judge.lookup(r, judged[i], who);
-      if (typeof ratings === 'string') throw new Error(ratings);
-      rows[i] = withRatings(rows[i], ratings);
-    }
+    const joined = await joinRatings(r, who, rows, judge);
+    if (typeof joined === 'string') throw new Error(joined);
+    rows = joined;
   }
   const scored = await model.scoreRows(rows);
   const ids = model.traitIds;

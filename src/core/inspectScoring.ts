@@ -4,7 +4,7 @@
  * while a 100,000-line file is scored and the first rows show after the first chunk.
  */
 import { parseRecordsText, type RecordItem } from './formats';
-import type { RatingsTable } from './judge/ratings';
+import type { RatingsSource } from './judge/known';
 import { scoreRecordsWithJudge } from './judge/score';
 import { searchText, type InspectRow } from './inspect';
 import type { RewardModel } from './reward/model';
@@ -17,8 +17,8 @@ export interface ChunkOptions {
   /** Lines per chunk; the first chunk is smaller so the first rows come quickly. */
   chunkSize?: number;
   firstChunkSize?: number;
-  /** LLM-judge ratings, for a model that weighs judge traits (model.usesJudge). */
-  judge?: RatingsTable;
+  /** Where LLM-judge ratings come from, for a model that weighs judge traits (model.usesJudge). */
+  judge?: RatingsSource;
   onChunk(chunk: { rows: InspectRow[]; problems: Diagnostic[]; linesDone: number }): void;
 }
 

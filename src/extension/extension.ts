@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { registerAnnotations } from './annotations';
 import { registerInspector } from './inspector';
 import { registerJobs } from './jobs';
-import { registerJudge } from './judge';
+import { cachedJudgeAnswers, registerJudge } from './judge';
 import { registerLabeling } from './labeling';
 import { ModelCache } from './modelCache';
 import { registerModelCommands } from './modelCommands';
@@ -47,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerVotes(context, services);
   registerPairs(context, services);
   registerJudge(context, services);
-  context.subscriptions.push(registerInspector(services));
+  context.subscriptions.push(registerInspector({ ...services, judgeAnswers: (uri) => cachedJudgeAnswers(context, uri) }));
 }
 
 export function deactivate(): void {

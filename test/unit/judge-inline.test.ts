@@ -5,7 +5,7 @@
  * OpenAI-compatible test server, the item's score is the model's formula over lexical + judge traits.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -139,4 +139,21 @@ test("a preview's per-trait diff includes the judge traits, and refuses to score
   const hal01 = scores.traits.find((t) => t.id === judgeTraitId(1))!;
   assert.deepEqual([hal01.base, hal01.tuned], [1, 5]);
   assert.match(hal01.description, /HAL statement 1/);
+});
+
+test("JSONL human/ai lines join ratings kept per game (HAL's layout), as styletune score --judge-ratings does", async () => {
+  const table = await RatingsTable.load([requireShared('turing/judge_ratings.dev.jsonl')]);
+  const games = readFileSync(requireShared('turing/games.dev.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 6);
+  const text = games.join('\n') + '\n';
+  const file = join(dir, 'games.jsonl');
+  writeFileSync(file, text);
+  const annotated = await new AnnotationEngine().annotate('jsonl', lines(text), [{ start: 0, end: 10 }], model, 'm', 'assistant', new KnownRatings([table]));
+  const cli = new Map<number, number>();
+  for await (const r of scoreWithJudgeRatings(file, model, table)) if (r.kind === 'contrastive') cli.set(r.line, r.result.margin);
+  assert.equal(cli.size, 6);
+  assert.equal(annotated.length, 6);
+  for (const a of annotated) {
+    assert.equal(a.unrated, undefined, `line ${a.line + 1} is rated by its game_id`);
+    assert.ok(Math.abs(a.score - cli.get(a.line + 1)!) < 1e-9, `line ${a.line + 1}: the margin the CLI gives`);
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * The inspector with a model that weighs LLM-judge traits: its chunked scoring and its line detail use
- * the judge ratings exactly as `styletune score --judge-ratings` does, on HAL's real Turing ratings.
+ * the judge ratings exactly as `styletune score --judge-ratings` does, on HAL's real Turing ratings,
+ * whether they come from a ratings file or from the judge cache.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,11 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { explainLine } from '../../src/core/inspectDetail';
 import { scoreTextInChunks } from '../../src/core/inspectScoring';
-import { RatingsTable, ratingsFileFor } from '../../src/core/judge/ratings';
+import { toRecord } from '../../src/core/formats';
+import { JudgeCache } from '../../src/core/judge/cache';
+import { KnownRatings } from '../../src/core/judge/known';
+import { RATING_PROMPT_VERSION, renderTranscript } from '../../src/core/judge/prompt';
+import { RatingsTable, ratingsFileFor, recordSides } from '../../src/core/judge/ratings';
 import { scoreWithJudgeRatings } from '../../src/core/judge/score';
 import { judgeTraitId } from '../../src/core/judge/traits';
 import { RewardModel } from '../../src/core/reward/model';
@@ -74,6 +79,46 @@ test('the line detail carries the judge values and contributions; without rating
   const orphan = text.split('\n')[30];
   await assert.rejects(explainLine(orphan, 31, model, undefined, table), /no judge ratings for game_id no-such-game/);
   await assert.rejects(explainLine(first, 1, model), /weighs LLM-judge ratings/);
+});
+
+test('without a ratings file the judge cache answers: the same rows and detail, and a conversation nobody rated is a problem', async () => {
+  // The cache as "Rate with LLM Judge" leaves it: each side's transcript rated by the judge in settings.
+  const cache = new JudgeCache(join(dir, 'judge-cache'));
+  const judgeName = 'cache-only-judge';
+  const lines = text.split('\n').filter(Boolean).slice(0, 30);
+  for (const [i, lineText] of lines.entries()) {
+    const parsed = toRecord(JSON.parse(lineText), file, i + 1);
+    assert.ok('record' in parsed);
+    for (const side of recordSides(parsed.record, 'assistant')) {
+      const ratings = table.lookup(parsed.record, side, 'assistant');
+      assert.ok(Array.isArray(ratings));
+      await cache.put(JudgeCache.key(judgeName, RATING_PROMPT_VERSION, renderTranscript(side.messages, 'assistant')), judgeName, RATING_PROMPT_VERSION, ratings);
+    }
+  }
+  const known = new KnownRatings([], { cache, judgeName });
+  // Line 32 is game 1 with a reply nobody rated.
+  const unrated = JSON.parse(lines[0]) as { game_id: string; ai: { messages: { role: string; content: string }[] } };
+  unrated.game_id = 'edited';
+  unrated.ai.messages.at(-1)!.content += ' (edited)';
+  const withEdited = text + JSON.stringify(unrated) + '\n';
+
+  const collect = async (judge: KnownRatings | RatingsTable) => {
+    const rows: InspectRow[] = [];
+    const problems: Diagnostic[] = [];
+    await scoreTextInChunks(withEdited, file, model, { judge, onChunk: (c) => (rows.push(...c.rows), problems.push(...c.problems)) });
+    return { rows, problems };
+  };
+  const fromCache = await collect(known);
+  const fromFile = await collect(table);
+  // Line 31 repeats game 1's conversations under an unknown game_id: the cache knows them by content.
+  assert.deepEqual(fromCache.rows.map((r) => r.line), [...fromFile.rows.map((r) => r.line), 31].sort((a, b) => a - b));
+  for (const row of fromFile.rows) assert.deepEqual(fromCache.rows.find((r) => r.line === row.line), row, `line ${row.line}`);
+  assert.deepEqual(fromCache.rows.find((r) => r.line === 31)!.values, fromFile.rows[0].values);
+  assert.deepEqual(fromCache.problems.map((p) => [p.line, p.message]), [[32, 'no judge ratings for game_id edited']]);
+
+  const detail = await explainLine(lines[0], 1, model, undefined, known);
+  assert.deepEqual(detail, await explainLine(lines[0], 1, model, undefined, table));
+  await assert.rejects(explainLine(JSON.stringify(unrated), 32, model, undefined, known), /no judge ratings for game_id edited/);
 });
 
 test('ratingsFileFor names the file Rate with LLM Judge writes', () => {

@@ -180,16 +180,34 @@ export class RatingsTable {
 
   /** Ratings of one side of a record, or a plain reason why there are none. */
   lookup(record: DataRecord, side: Side, role: string): number[] | string {
-    const hit = this.byHash.get(sideHash(side, role));
-    if (hit) return hit;
-    const game = record.raw.game_id;
-    if (game !== undefined && (side.name === 'human' || side.name === 'ai')) {
-      const g = this.byGame.get(String(game));
-      if (g) return g[side.name];
-      return `no judge ratings for game_id ${String(game)}`;
-    }
-    return `no judge ratings for ${side.name === 'dialogue' ? 'this dialogue' : `\`${side.name}\``} (rate the file first: styletune judge FILE --out RATINGS.jsonl)`;
+    return this.get(side.messages, role, { record, side: side.name }) ?? missingRatings(record, side.name);
   }
+
+  /** RatingsSource (known.ts): the same lookup for callers that may also ask the judge cache. */
+  async find(messages: readonly Message[], role: string, of?: SideOf): Promise<number[] | undefined> {
+    return this.get(messages, role, of);
+  }
+
+  /** By transcript hash; for the human or ai side of a record with a `game_id`, by game (HAL's layout). */
+  get(messages: readonly Message[], role: string, of?: SideOf): number[] | undefined {
+    const hit = this.byHash.get(sha256(renderTranscript(messages, role)));
+    if (hit || !of || (of.side !== 'human' && of.side !== 'ai')) return hit;
+    const game = of.record.raw.game_id;
+    return game === undefined ? undefined : this.byGame.get(String(game))?.[of.side];
+  }
+}
+
+/** Which side of which record a conversation is: lets ratings kept per game (HAL's layout) answer. */
+export interface SideOf {
+  record: DataRecord;
+  side: Side['name'];
+}
+
+/** The plain reason a side has no ratings, for Problems and the CLI's diagnostics. */
+export function missingRatings(record: DataRecord, side: Side['name']): string {
+  const game = record.raw.game_id;
+  if (game !== undefined && (side === 'human' || side === 'ai')) return `no judge ratings for game_id ${String(game)}`;
+  return `no judge ratings for ${side === 'dialogue' ? 'this dialogue' : `\`${side}\``} (rate the file first: StyleTune: Rate with LLM Judge, or styletune judge FILE --out RATINGS.jsonl)`;
 }
 
 function checkRatings(v: unknown, field: string): number[] | string {

@@ -1,6 +1,7 @@
 /**
  * Scoring with a reward model that weighs judge traits: each side's lexical traits plus its judge
- * ratings from a RatingsTable. A side without ratings is a per-line diagnostic, never a silent 0.
+ * ratings from a RatingsSource (a ratings file; in the editor also the judge cache). A side without
+ * ratings is a per-line diagnostic, never a silent 0.
  *
  * The lexical-only path (score.ts) stays the fast one; this path is for the (much rarer) judge models,
  * where the judge call, not the arithmetic, is what costs.
@@ -10,8 +11,25 @@ import type { RewardModel } from '../reward/model';
 import type { LineResult, TraitScore } from '../score';
 import { TRAITS } from '../traits/catalog';
 import { TraitExtractor } from '../traits/extract';
-import { recordSides, type RatingsTable } from './ratings';
+import type { DataRecord } from '../types';
+import type { RatingsSource } from './known';
+import { missingRatings, recordSides, type RatingsTable } from './ratings';
 import { JUDGE_TRAITS, withRatings } from './traits';
+
+/**
+ * Each side's lexical row (in recordSides order) with its judge ratings appended, or the plain reason
+ * a side has none. Scoring and the inspector's detail pane both join through here.
+ */
+export async function joinRatings(record: DataRecord, role: string, rows: readonly Float64Array[], source: RatingsSource): Promise<Float64Array[] | string> {
+  const sides = recordSides(record, role);
+  const out: Float64Array[] = [];
+  for (let i = 0; i < sides.length; i++) {
+    const ratings = await source.find(sides[i].messages, role, { record, side: sides[i].name });
+    if (!ratings) return missingRatings(record, sides[i].name);
+    out.push(withRatings(rows[i], ratings));
+  }
+  return out;
+}
 
 export function scoreWithJudgeRatings(file: string, model: RewardModel, table: RatingsTable, opts: { role?: string; signal?: AbortSignal } = {}): AsyncGenerator<LineResult> {
   return scoreRecordsWithJudge(readRecords(file, { signal: opts.signal }), file, model, table, opts);
@@ -22,7 +40,7 @@ export async function* scoreRecordsWithJudge(
   items: AsyncIterable<RecordItem> | Iterable<RecordItem>,
   file: string,
   model: RewardModel,
-  table: RatingsTable,
+  source: RatingsSource,
   opts: { role?: string; signal?: AbortSignal } = {},
 ): AsyncGenerator<LineResult> {
   const role = opts.role ?? model.spec.role;
@@ -35,26 +53,21 @@ export async function* scoreRecordsWithJudge(
     }
     const { line, record } = item;
     const problem = (message: string): LineResult => ({ line, kind: 'diagnostic', diagnostic: { file, line, column: 1, severity: 'error', message } });
-    const sides = recordSides(record, role);
-    const rows: Float64Array[] = [];
+    const lexical: Float64Array[] = [];
     let failure: string | undefined;
-    for (const side of sides) {
+    for (const side of recordSides(record, role)) {
       // Measured exactly as fitting measures it (train.ts): a pair side is its response after the prompt.
-      const lexical =
+      const m =
         record.kind === 'pair' ? x.measureResponse(side.name === 'chosen' ? record.pair.chosen : record.pair.rejected, record.pair.prompt, { role }) : x.measureDialogue(side.messages, { role });
-      if (lexical.turns === 0) {
+      if (m.turns === 0) {
         failure = `${side.name === 'dialogue' ? 'the dialogue' : `\`${side.name}\``} has no turns by \`${role}\` to score; choose the role (--role)`;
         break;
       }
-      const ratings = table.lookup(record, side, role);
-      if (typeof ratings === 'string') {
-        failure = ratings;
-        break;
-      }
-      rows.push(withRatings(lexical.values, ratings));
+      lexical.push(m.values);
     }
-    if (failure !== undefined) {
-      yield problem(failure);
+    const rows = failure === undefined ? await joinRatings(record, role, lexical, source) : failure;
+    if (typeof rows === 'string') {
+      yield problem(rows);
       continue;
     }
     const scored = await model.scoreRows(rows);

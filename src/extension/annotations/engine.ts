@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { toRecord } from '../../core/formats';
 import type { RatingsSource } from '../../core/judge/known';
-import { recordSides } from '../../core/judge/ratings';
+import { recordSides, type SideOf } from '../../core/judge/ratings';
 import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
 import { TraitExtractor } from '../../core/traits/extract';
@@ -83,8 +83,11 @@ interface Target {
 interface Measured {
   kind: AnnotationKind;
   rows: Float64Array[];
-  /** Per row, the conversation a judge rates for it (the same one `styletune judge` rates), and whose side. */
-  judged: { role: string; sides: Message[][] };
+  /**
+   * Per row, the conversation a judge rates for it (the same one `styletune judge` rates) and whose
+   * side; for a JSONL line also its record, so ratings kept per game (HAL's layout) join too.
+   */
+  judged: { role: string; sides: Message[][]; of?: SideOf[] };
 }
 
 export type DocumentFormat = 'jsonl' | 'markdown';
@@ -149,7 +152,7 @@ export class AnnotationEngine {
       if (!m) this.cache.set(t.key, null);
       else if (!judge || !model.usesJudge) todo.push({ t, kind: m.kind, rows: m.rows });
       else {
-        const ratings = await Promise.all(m.judged.sides.map((side) => judge.find(side, m.judged.role)));
+        const ratings = await Promise.all(m.judged.sides.map((side, i) => judge.find(side, m.judged.role, m.judged.of?.[i])));
         const missing = m.judged.sides.filter((_, i) => ratings[i] === undefined);
         if (missing.length === 0) todo.push({ t, kind: m.kind, rows: m.rows.map((row, i) => withRatings(row, ratings[i]!)) });
         else unrated.set(t.key, unratedItem(m.kind, { role: m.judged.role, conversations: missing }, model));
@@ -250,7 +253,8 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
     a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
   // The sides as `styletune judge` rates them, so a ratings file beside the JSONL joins by hash.
-  const judged = { role, sides: recordSides(record, role).map((s) => s.messages) };
+  const sides = recordSides(record, role);
+  const judged = { role, sides: sides.map((s) => s.messages), of: sides.map((s) => ({ record, side: s.name })) };
   switch (record.kind) {
     case 'dialogue': {
       const m = x.measureDialogue(record.dialogue.messages, { role });

@@ -13,11 +13,10 @@
  */
 import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
-import { JudgeCache } from '../../core/judge/cache';
 import { KnownRatings, type RatingsSource } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { formatDiagnostic } from '../../core/types';
-import { judgeCacheDir, judgeFromSettings } from '../judge';
+import { cachedJudgeAnswers, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
 import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange } from './engine';
 
@@ -164,9 +163,8 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
         fileKey = `${file}\0${mtime}`;
       }
     }
-    const judgeName = vscode.workspace.getConfiguration('styletune.judge', doc.uri).get<string>('model', '').trim();
-    const cached = judgeName ? { cache: new JudgeCache(judgeCacheDir(this.context)), judgeName } : undefined;
-    return { source: new KnownRatings(tables, cached), key: `${fileKey}\0${judgeName}` };
+    const cached = cachedJudgeAnswers(this.context, doc.uri);
+    return { source: new KnownRatings(tables, cached), key: `${fileKey}\0${cached?.judgeName ?? ''}` };
   }
 
   /**

@@ -10,6 +10,8 @@ import * as vscode from 'vscode';
 import { DEFAULT_QUERY, inspectStats, queryRows, topTraits, TraitColumns, type InspectRow } from '../../core/inspect';
 import { explainLine } from '../../core/inspectDetail';
 import { scoreTextInChunks } from '../../core/inspectScoring';
+import type { JudgeCache } from '../../core/judge/cache';
+import { KnownRatings } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { featureInfo } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
@@ -31,6 +33,8 @@ export interface InspectorServices {
   log: vscode.LogOutputChannel;
   diagnostics: vscode.DiagnosticCollection;
   models: ModelCache;
+  /** The cached answers of the judge in settings, for a model that weighs judge traits (judge/index.ts). */
+  judgeAnswers(uri: vscode.Uri): { cache: JudgeCache; judgeName: string } | undefined;
 }
 
 /** What the command returns (tests read it): the state after the latest scoring run. */
@@ -77,7 +81,7 @@ export class InspectorPanel {
   private releaseModel: (() => void) | undefined;
   private modelFile = '';
   private modelGeneration = 0;
-  private judge: RatingsTable | undefined;
+  private judge: KnownRatings | undefined;
   private abortedRuns = 0;
 
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
@@ -128,6 +132,19 @@ export class InspectorPanel {
       }),
     );
     if (watcher) this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+    // A judge model's scores follow where its ratings come from: the ratings file and the judge in settings.
+    const judgeLater = () => {
+      if (this.model?.usesJudge) later();
+    };
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('styletune.judge.model', uri)) judgeLater();
+      }),
+    );
+    if (uri.scheme === 'file') {
+      const ratings = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(ratingsFileFor(uri.fsPath))));
+      this.disposables.push(ratings, ratings.onDidChange(judgeLater), ratings.onDidCreate(judgeLater), ratings.onDidDelete(judgeLater));
+    }
     this.run = this.score();
   }
 
@@ -191,17 +208,25 @@ export class InspectorPanel {
   }
 
   /**
-   * A model that weighs LLM-judge traits scores with the ratings "Rate with LLM Judge" wrote beside the
-   * file (`<name>.ratings.jsonl`), read again on every run so a fresh rating shows at once.
+   * A model that weighs LLM-judge traits scores with ratings already paid for, as the inline annotations
+   * do: the ratings "Rate with LLM Judge" wrote beside the file (`<name>.ratings.jsonl`, read again on
+   * every run so a fresh rating shows at once), then the cache of the judge in settings. A line with
+   * neither is a problem row, never scored with made-up ratings.
    */
-  private async judgeRatings(model: RewardModel): Promise<RatingsTable> {
-    const ratingsFile = ratingsFileFor(this.uri.fsPath);
-    if (this.uri.scheme !== 'file' || !existsSync(ratingsFile)) {
-      throw new Error(`${basename(model.file)} weighs LLM-judge ratings, and ${basename(ratingsFile)} is not beside this file: rate it first (StyleTune: Rate with LLM Judge).`);
+  private async judgeRatings(model: RewardModel): Promise<KnownRatings> {
+    const ratingsFile = this.uri.scheme === 'file' ? ratingsFileFor(this.uri.fsPath) : undefined;
+    const tables: RatingsTable[] = [];
+    if (ratingsFile && existsSync(ratingsFile)) {
+      const table = await RatingsTable.load([ratingsFile]);
+      for (const d of table.diagnostics.slice(0, 20)) this.s.log.warn(formatDiagnostic(d));
+      tables.push(table);
     }
-    const table = await RatingsTable.load([ratingsFile]);
-    for (const d of table.diagnostics.slice(0, 20)) this.s.log.warn(formatDiagnostic(d));
-    return table;
+    const cached = this.s.judgeAnswers(this.uri);
+    if (tables.length === 0 && !cached) {
+      const beside = ratingsFile ? `${basename(ratingsFile)} is not beside this file and ` : '';
+      throw new Error(`${basename(model.file)} weighs LLM-judge ratings: ${beside}no judge is set (styletune.judge.model). Rate the file first (StyleTune: Rate with LLM Judge).`);
+    }
+    return new KnownRatings(tables, cached);
   }
 
   /** The document's text when open (unsaved edits included), else the file on disk. */

@@ -125,6 +125,15 @@ export async function judgeFromSettings(context: vscode.ExtensionContext, resour
 
 const positive = (v: number | undefined) => (typeof v === 'number' && v > 0 ? v : undefined);
 
+/**
+ * The cached answers of the judge named in settings (`styletune.judge.model`), for looking up ratings
+ * already paid for; undefined without a judge. Reads the cache only: nothing is sent anywhere.
+ */
+export function cachedJudgeAnswers(context: vscode.ExtensionContext, uri: vscode.Uri): { cache: JudgeCache; judgeName: string } | undefined {
+  const judgeName = vscode.workspace.getConfiguration('styletune.judge', uri).get<string>('model', '').trim();
+  return judgeName ? { cache: new JudgeCache(judgeCacheDir(context)), judgeName } : undefined;
+}
+
 /** Beside the workspace (shared with the CLI run from its root), else the extension's own storage. */
 export function judgeCacheDir(context: vscode.ExtensionContext): string {
   const folder = vscode.workspace.workspaceFolders?.[0];

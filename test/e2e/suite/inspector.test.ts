@@ -1,8 +1,12 @@
 /** `StyleTune: Open Dataset Inspector` in a real VS Code: rows, Problems, a big file, following the file. */
 import * as assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { InspectorSummary } from '../../../src/extension/inspector/panel';
 import { toRecord } from '../../../src/core/formats';
+import { JudgeCache } from '../../../src/core/judge/cache';
+import { RATING_PROMPT_VERSION, renderTranscript } from '../../../src/core/judge/prompt';
 import { RatingsTable, ratingsFileFor, recordSides, sideHash } from '../../../src/core/judge/ratings';
 import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
 import { saveSpec } from '../../../src/core/reward/model';
@@ -134,7 +138,7 @@ describe('StyleTune: Open Dataset Inspector', () => {
     }
   });
 
-  it('scores with a model that weighs LLM-judge traits from the ratings beside the file, and says when they are missing', async function () {
+  it('scores with a model that weighs LLM-judge traits from the ratings beside the file or the judge cache, and says when there are none', async function () {
     this.timeout(120_000);
     const data = sample('contrastive.jsonl');
     // Ratings as "Rate with LLM Judge" writes them: one line per data line, each side by transcript hash.
@@ -164,6 +168,30 @@ describe('StyleTune: Open Dataset Inspector', () => {
       await vscode.workspace.fs.delete(ratingsFile);
       const without = await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data);
       assert.equal(without, undefined, 'no rows are made up without the ratings');
+
+      // No ratings file, but the judge in settings rated these conversations before: its cache answers,
+      // as it does for the inline annotations. Nothing is sent (no endpoint is set at all).
+      const judgeName = 'inspector-cache-judge';
+      const cache = new JudgeCache(join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.styletune', 'judge-cache'));
+      const keys: string[] = [];
+      for (const [i, text] of lines.entries()) {
+        const parsed = toRecord(JSON.parse(text), data.fsPath, i + 1);
+        assert.ok('record' in parsed);
+        for (const side of recordSides(parsed.record, role)) {
+          const key = JudgeCache.key(judgeName, RATING_PROMPT_VERSION, renderTranscript(side.messages, role));
+          await cache.put(key, judgeName, RATING_PROMPT_VERSION, table.lookup(parsed.record, side, role));
+          keys.push(key);
+        }
+      }
+      await vscode.workspace.getConfiguration('styletune.judge').update('model', judgeName, vscode.ConfigurationTarget.Workspace);
+      try {
+        const cached = await inspect(data);
+        assert.equal(cached.rows, lines.length, 'every line scored from the judge cache');
+        assert.equal(cached.problems, 0);
+      } finally {
+        await vscode.workspace.getConfiguration('styletune.judge').update('model', undefined, vscode.ConfigurationTarget.Workspace);
+        for (const key of keys) await rm(join(cache.dir, key.slice(0, 2), `${key}.json`), { force: true });
+      }
     } finally {
       await config.update('rewardModelPath', undefined, vscode.ConfigurationTarget.Workspace);
     }
