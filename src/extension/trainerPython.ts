@@ -82,7 +82,7 @@ export async function trainerPython(extensionPath: string, resource?: vscode.Uri
     vscode.workspace.isTrusted
       ? 'No Python environment for the StyleTune trainer: no Python extension interpreter, no styletune.pythonPath, and no .venv in the extension folder.'
       : 'No Python environment for the StyleTune trainer. This workspace is not trusted, so interpreters named by workspace settings are not run.',
-    `Run \`bash scripts/setup-python.sh\` in ${extensionPath}, or set styletune.pythonPath in your user settings to a Python with the trainer installed (\`python -m pip install -e ${join(extensionPath, 'trainer')}\`).`,
+    `Run \`bash scripts/setup-python.sh\` in ${extensionPath}, or set styletune.pythonPath in your user settings (in a remote window: the remote's settings) to a Python with the trainer installed (\`python -m pip install -e ${join(extensionPath, 'trainer')}\`).`,
   );
 }
 

@@ -3,7 +3,7 @@
  * folder, and stops it with its whole process group. Desktop VS Code cannot be downloaded on these
  * machines; code-server from npm is the real VS Code that can (see the e2e notes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -25,12 +25,19 @@ export interface CodeServerOptions {
   /** User settings on top of the harness's quiet defaults. */
   settings?: Record<string, unknown>;
   /**
+   * Settings of the machine the server runs on ("Remote [code-server]" in the settings editor): the
+   * workbench is a remote window, so machine-scoped settings (styletune.pythonPath) count only here.
+   */
+  machineSettings?: Record<string, unknown>;
+  /**
    * Lets the workbench URL carry an extensionTestsPath/extensionDevelopmentPath payload (integration tests).
    * It also hides notification toasts, so UI tests leave it off and install the extension instead.
    */
   smokeTestDriver?: boolean;
   /** An extension folder to install by linking it into the extensions folder (see linkExtension). */
   linkExtension?: string;
+  /** A VSIX to install the way a user does (see installVsix), instead of linking a folder. */
+  installVsix?: string;
   /** Workspace trust on, with the folder left untrusted (Restricted Mode); off by default. */
   restricted?: boolean;
 }
@@ -60,8 +67,13 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   // Trust on and never asked about: the folder opens in Restricted Mode and stays there.
   const trust = opts.restricted ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
   writeUserSettings(userDataDir, { ...trust, ...opts.settings });
+  if (opts.machineSettings) {
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(opts.machineSettings, null, 2));
+  }
   mkdirSync(extensionsDir, { recursive: true });
   if (opts.linkExtension) linkExtension(opts.linkExtension, extensionsDir);
+  if (opts.installVsix) installVsix(opts.installVsix, { sandbox: opts.sandbox, userDataDir, extensionsDir });
 
   const port = await freePort();
   const config = join(opts.sandbox, 'code-server.yaml');
@@ -140,6 +152,15 @@ export function linkExtension(extensionDir: string, extensionsDir: string): void
   const manifest = JSON.parse(readFileSync(join(extensionDir, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   const link = join(extensionsDir, `${manifest.publisher}.${manifest.name}-${manifest.version}`);
   if (!existsSync(link)) symlinkSync(extensionDir, link, 'dir');
+}
+
+/** Installs a VSIX with code-server's own `--install-extension`, as a user installs a downloaded one. */
+export function installVsix(vsix: string, p: { sandbox: string; userDataDir: string; extensionsDir: string }): void {
+  execFileSync(node24, [codeServerEntry, '--install-extension', vsix, '--extensions-dir', p.extensionsDir, '--user-data-dir', p.userDataDir], {
+    env: sandboxEnv(p.sandbox),
+    stdio: 'pipe',
+    timeout: 120_000,
+  });
 }
 
 function writeUserSettings(userDataDir: string, extra: Record<string, unknown> = {}): void {

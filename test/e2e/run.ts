@@ -5,14 +5,17 @@
  *   2. Restricted Mode tests: the *.restricted.test.ts files the same way, with workspace trust on and
  *      the folder not trusted (what StyleTune may run or send there).
  *   3. UI tests: playwright-core clicks through the workbench and takes screenshots (ui/run.ts).
+ *   4. The VSIX a user installs: packed by scripts/package.mjs, installed with code-server's
+ *      --install-extension, then the UI tests that need what must ship (see PACKAGED_UI_TESTS).
  * Each part works on its own copy of samples/workspace in a throwaway sandbox folder.
- *   STYLETUNE_E2E_ONLY=integration|restricted|ui   run one part   STYLETUNE_E2E_GREP=text   only matching tests
+ *   STYLETUNE_E2E_ONLY=integration|restricted|ui|packaged   run one part   STYLETUNE_E2E_GREP=text   only matching tests
  *   STYLETUNE_E2E_MODEL=file.onnx        another reward model    STYLETUNE_E2E_KEEP=1      keep the sandbox
  *   STYLETUNE_E2E_VERBOSE=1              all workbench log lines
  *   STYLETUNE_E2E_UPDATE_SCREENSHOTS=1   also copy the README screenshot to media/screenshots/
  */
 import { runTests } from '@vscode/test-electron';
-import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
@@ -58,6 +61,37 @@ async function integration(root: string, restricted = false): Promise<void> {
   });
 }
 
+/**
+ * Between them these need everything the VSIX must carry: the bundles, the native onnxruntime binary for
+ * this platform, the spelling dictionary, the default model, the webviews' scripts and styles, and the
+ * trainer's Python package (the job runs it from the installed extension's folder).
+ */
+const PACKAGED_UI_TESTS = [
+  'the workbench opens the sample workspace',
+  'scoring dialogues.jsonl shows a summary and the results beside the file',
+  'transcript.md shows inline annotations on its assistant turns and a hover with every trait',
+  'inspector: opened from the Explorer, sorts by a trait when its column header is clicked',
+  'jobs: the CodeLens starts a job; steps reach the job view and the Jobs view',
+];
+
+async function packaged(root: string): Promise<void> {
+  const { sandbox, workspace } = makeSandbox(root, 'packaged');
+  const vsix = join(sandbox, 'styletune.vsix');
+  const packed = execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--out', vsix], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  log(`packed ${packed.trim().split('\n').at(-1)}`);
+  // An installed extension has no .venv of its own: the user points it at a Python, here the project's,
+  // in the settings of the machine the server runs on (styletune.pythonPath is machine-overridable).
+  await runUiTests({ sandbox, workspace }, { vsix, machineSettings: { 'styletune.pythonPath': join(repoRoot, '.venv', 'bin', 'python') }, only: PACKAGED_UI_TESTS });
+  const extensions = join(sandbox, 'extensions');
+  const installed = readdirSync(extensions).filter((d) => d.startsWith('styletune.styletune-')).map((d) => join(extensions, d));
+  if (installed.length !== 1 || lstatSync(installed[0]).isSymbolicLink()) throw new Error(`expected one installed copy of the VSIX in ${extensions}, found ${installed.join(', ') || 'none'}`);
+  const shipped = (path: string) => existsSync(join(installed[0], path));
+  const unwanted = ['src', 'test', 'webview', 'out', '.venv', 'node_modules/@vscode', 'trainer/tests'].filter(shipped);
+  if (unwanted.length > 0) throw new Error(`the VSIX ships what it should not: ${unwanted.join(', ')}`);
+  const platforms = readdirSync(join(installed[0], 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6'));
+  if (platforms.join() !== process.platform) throw new Error(`the VSIX carries onnxruntime binaries for ${platforms.join(', ')}, expected ${process.platform} only`);
+}
+
 async function main(): Promise<void> {
   checkPrerequisites();
   const only = process.env.STYLETUNE_E2E_ONLY;
@@ -82,6 +116,12 @@ async function main(): Promise<void> {
       log('UI tests in code-server + Chromium …');
       await runUiTests(makeSandbox(root, 'ui'));
       log(`UI tests passed (${seconds(t)})`);
+    }
+    if (only === undefined || only === 'packaged') {
+      const t = Date.now();
+      log('the packed VSIX, installed in code-server: UI tests …');
+      await packaged(root);
+      log(`packaged extension tests passed (${seconds(t)})`);
     }
     log(`all passed in ${seconds(started)}`);
   } finally {

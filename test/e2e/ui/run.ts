@@ -26,7 +26,12 @@ export interface UiTest {
 
 const log = (msg: string) => console.log(`[ui] ${msg}`);
 
-export async function runUiTests(p: { sandbox: string; workspace: string }): Promise<void> {
+/**
+ * `vsix`: install that file instead of linking the working tree, with `machineSettings` for the server's
+ * machine (the packaged run, run.ts). `only`: the tests to run, by name; STYLETUNE_E2E_UI_GREP narrows
+ * either set.
+ */
+export async function runUiTests(p: { sandbox: string; workspace: string }, opts: { vsix?: string; machineSettings?: Record<string, unknown>; only?: readonly string[] } = {}): Promise<void> {
   mkdirSync(screenshotsDir, { recursive: true });
   rmSync(join(screenshotsDir, 'FAILED.png'), { force: true });
   let server: CodeServer | undefined;
@@ -35,13 +40,16 @@ export async function runUiTests(p: { sandbox: string; workspace: string }): Pro
   try {
     // Installed, not loaded as a development extension: that needs the smoke-test driver, which hides
     // notification toasts. This way the workbench is the one a user gets.
-    server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), linkExtension: repoRoot });
+    const install = opts.vsix ? { installVsix: opts.vsix } : { linkExtension: repoRoot };
+    server = await startCodeServer({ sandbox: p.sandbox, settings: settingsFromEnv(), machineSettings: opts.machineSettings, ...install });
     workbench = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(p.workspace)}`, { env: sandboxEnv(p.sandbox) });
     // STYLETUNE_E2E_UI_GREP=text runs only the UI tests whose name contains it.
     // A regular expression, so that tests whose order matters can run together ('jobs: Start|judge:').
     const grep = process.env.STYLETUNE_E2E_UI_GREP ? new RegExp(process.env.STYLETUNE_E2E_UI_GREP) : undefined;
     const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests, ...judgeTests];
-    for (const test of all.filter((t) => !grep || grep.test(t.name))) {
+    const missing = opts.only?.filter((name) => !all.some((t) => t.name === name)) ?? [];
+    if (missing.length > 0) throw new Error(`no UI test named: ${missing.join('; ')}`);
+    for (const test of all.filter((t) => (!opts.only || opts.only.includes(t.name)) && (!grep || grep.test(t.name)))) {
       current = test.name;
       const t = Date.now();
       await test.run(workbench.page, { workspace: p.workspace });
