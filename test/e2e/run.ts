@@ -86,6 +86,8 @@ async function packaged(root: string): Promise<void> {
   const installed = readdirSync(extensions).filter((d) => d.startsWith('styletune.styletune-')).map((d) => join(extensions, d));
   if (installed.length !== 1 || lstatSync(installed[0]).isSymbolicLink()) throw new Error(`expected one installed copy of the VSIX in ${extensions}, found ${installed.join(', ') || 'none'}`);
   const shipped = (path: string) => existsSync(join(installed[0], path));
+  const missing = ['media/icon.png', 'models/README.md', 'dist/dict/LICENSE', 'trainer/pyproject.toml', 'schemas/tune.schema.json'].filter((f) => !shipped(f));
+  if (missing.length > 0) throw new Error(`the VSIX lacks ${missing.join(', ')}`);
   const unwanted = ['src', 'test', 'webview', 'out', '.venv', 'node_modules/@vscode', 'trainer/tests'].filter(shipped);
   if (unwanted.length > 0) throw new Error(`the VSIX ships what it should not: ${unwanted.join(', ')}`);
   const platforms = readdirSync(join(installed[0], 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6'));
