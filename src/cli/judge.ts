@@ -9,7 +9,8 @@
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic';
 import { loadChecklist } from '../core/checklist/checklist';
-import { checklistMarkdown, checklistReport, runChecklist } from '../core/checklist/evaluate';
+import { checklistMarkdown, checklistReport, runChecklist, type ChecklistChecker, type ChecklistRun } from '../core/checklist/evaluate';
+import { LocalCheckerError, localChecker } from '../core/checklist/local';
 import { JudgeCache } from '../core/judge/cache';
 import { ChatClient, JUDGE_DEFAULTS } from '../core/judge/client';
 import { Judge } from '../core/judge/judge';
@@ -57,7 +58,10 @@ Options:
   --compare BASE,TUNED   add a column tuned − base (model names as in the report)
   --json                 print the report as JSON instead
   --out REPORT.md        also write the markdown report to a file
-  --endpoint, --model, --role, --cache, --rpm, --concurrency, --timeout, --retries   as for judge`;
+  --endpoint, --model, --role, --cache, --rpm, --concurrency, --timeout, --retries   as for judge
+  --local-model DIR      answer with a local causal LM in the Python worker instead of an endpoint:
+                         an item passes when the model's P(yes) over yes + no is above 0.5
+  --python PATH          interpreter for the worker (default: $STYLETUNE_PYTHON, else the project .venv)`;
 
 export const JUDGE_OPTIONS = {
   endpoint: { type: 'string' },
@@ -125,13 +129,25 @@ export async function runChecklistCommand(values: Values, positionals: string[],
   if (positionals.length < 2) throw usage('checklist takes a checklist file and at least one dialogue file');
   const compare = values.compare === undefined ? undefined : String(values.compare).split(',');
   if (compare && (compare.length !== 2 || compare.some((m) => m === ''))) throw usage('--compare takes two model names: BASE,TUNED');
-  const judge = judgeFromOptions(values, usage);
+  let checker: Judge | ChecklistChecker;
+  if (values['local-model']) {
+    const worker = await workerPython(values, 'checklist');
+    if (!worker) return 1;
+    checker = localChecker({ ...worker, modelDir: resolve(values['local-model'] as string), cwd: process.cwd() });
+  } else checker = judgeFromOptions(values, usage);
   const loaded = await loadChecklist(positionals[0]);
   if ('diagnostics' in loaded) {
     for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
     return 1;
   }
-  const run = await runChecklist(loaded.checklist, positionals.slice(1), judge, { role: values.role as string | undefined });
+  let run: ChecklistRun;
+  try {
+    run = await runChecklist(loaded.checklist, positionals.slice(1), checker, { role: values.role as string | undefined });
+  } catch (e) {
+    if (!(e instanceof LocalCheckerError)) throw e;
+    process.stderr.write(`styletune checklist: ${e.message}\n`);
+    return 1;
+  }
   for (const d of run.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   const report = checklistReport(loaded.checklist, run);
   if (compare) {
@@ -168,23 +184,29 @@ export async function loadRatingsForCli(files: string[] | undefined): Promise<Ra
   return table;
 }
 
-/** `--local-model`: the worker's `judge` command writes the ratings file; its events become diagnostics. */
-async function runLocalJudge(values: Values, file: string): Promise<number> {
+/** The interpreter and trainer for `--local-model` (`--python`, else the environment, else .venv); undefined after saying why not. */
+async function workerPython(values: Values, command: string): Promise<{ python: string; repoRoot: string } | undefined> {
   const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(process.cwd());
   if (!repoRoot) {
-    process.stderr.write('styletune judge: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n');
-    return 1;
+    process.stderr.write(`styletune ${command}: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n`);
+    return undefined;
   }
-  let python: string;
   try {
-    python = (await resolvePython({ explicit: values.python ? resolve(values.python as string) : undefined, env: process.env, repoRoot })).path;
+    return { python: (await resolvePython({ explicit: values.python ? resolve(values.python as string) : undefined, env: process.env, repoRoot })).path, repoRoot };
   } catch (e) {
     if (e instanceof PythonNotFoundError) {
-      process.stderr.write(`styletune judge: ${e.message}\n  ${e.hint}\n`);
-      return 1;
+      process.stderr.write(`styletune ${command}: ${e.message}\n  ${e.hint}\n`);
+      return undefined;
     }
     throw e;
   }
+}
+
+/** `--local-model`: the worker's `judge` command writes the ratings file; its events become diagnostics. */
+async function runLocalJudge(values: Values, file: string): Promise<number> {
+  const found = await workerPython(values, 'judge');
+  if (!found) return 1;
+  const { python, repoRoot } = found;
   const args = ['judge', '--model', resolve(values['local-model'] as string), '--input', resolve(file), '--output', resolve(values.out as string), '--role', (values.role as string | undefined) ?? 'assistant'];
   let failed = 0;
   const worker = startWorker(

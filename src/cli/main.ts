@@ -290,7 +290,7 @@ export async function main(argv: string[]): Promise<number> {
       return runPairs(rest);
     case 'judge':
     case 'checklist': {
-      const opts = command === 'judge' ? { ...JUDGE_OPTIONS, out: { type: 'string' as const }, 'local-model': { type: 'string' as const }, python: { type: 'string' as const } } : { ...JUDGE_OPTIONS, out: { type: 'string' as const }, json: { type: 'boolean' as const }, compare: { type: 'string' as const } };
+      const opts = command === 'judge' ? { ...JUDGE_OPTIONS, out: { type: 'string' as const }, 'local-model': { type: 'string' as const }, python: { type: 'string' as const } } : { ...JUDGE_OPTIONS, out: { type: 'string' as const }, json: { type: 'boolean' as const }, compare: { type: 'string' as const }, 'local-model': { type: 'string' as const }, python: { type: 'string' as const } };
       const { values, positionals } = parse(rest, opts, command);
       if (values.help) return help(command);
       const usage = (m: string) => new UsageError(`${m}\n\n${HELP[command]}`);

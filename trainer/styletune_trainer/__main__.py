@@ -6,6 +6,7 @@ and human-readable logs on stderr; the exit code is 0 after `done` and 1 after `
     python -m styletune_trainer make-tiny-model OUT_DIR [--arch llama|qwen2] [--seed 0]
     python -m styletune_trainer merge ADAPTER OUT_DIR [--base MODEL_DIR]
     python -m styletune_trainer judge --model MODEL_DIR --input FILE.jsonl --output RATINGS.jsonl [--role R]
+    python -m styletune_trainer checklist --model MODEL_DIR --input CHECKS.jsonl --output ANSWERS.jsonl
 """
 from __future__ import annotations
 
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     j.add_argument("--output", required=True, help="ratings JSONL (read by styletune fit/score --judge-ratings)")
     j.add_argument("--role", default="assistant", help="whose turns are rated")
     j.add_argument("--device", default="auto", choices=["auto", "cpu"])
+    c = sub.add_parser("checklist", help="answer checklist items yes/no with a local causal LM")
+    c.add_argument("--model", required=True, help="judge model folder (Hugging Face layout)")
+    c.add_argument("--input", required=True, help='JSONL of {"messages", "role", "statements"} requests')
+    c.add_argument("--output", required=True, help="answers JSONL, one line per request")
+    c.add_argument("--device", default="auto", choices=["auto", "cpu"])
     return p
 
 
@@ -94,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from .judge import run_judge
 
             run_judge(args.model, args.input, args.output, emit, role=args.role, device=args.device, stop=stop)
+        elif args.command == "checklist":
+            from .judge import run_checklist
+
+            run_checklist(args.model, args.input, args.output, emit, device=args.device, stop=stop)
         elif args.command == "merge":
             from .merge import merge
 

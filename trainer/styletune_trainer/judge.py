@@ -1,6 +1,8 @@
-"""A local judge: rates conversations on HAL's 32 statements with a causal LM, no endpoint needed.
+"""A local judge: rates conversations on HAL's 32 statements, or checks them against checklist items,
+with a causal LM, no endpoint needed.
 
     python -m styletune_trainer judge --model MODEL_DIR --input chats.jsonl --output chats.ratings.jsonl
+    python -m styletune_trainer checklist --model MODEL_DIR --input checks.jsonl --output answers.jsonl
 
 For each statement the model reads the conversation, the statement and "1 (not at all) to 5
 (completely)", and the rating is the expected value of its next-token distribution over the digits
@@ -115,6 +117,11 @@ def record_sides(rec: Any, role: str) -> list[tuple[str, list[dict]]]:
     raise ValueError("expected an object with `messages`, `chosen`/`rejected`, or `human`/`ai`")
 
 
+def _yes_no_question(transcript: str, statement: str) -> str:
+    return (f"Conversation:\n{transcript}\n\nStatement about SPEAKER: {statement}\n"
+            "Is the statement true of SPEAKER? Answer yes or no.")
+
+
 def _question(transcript: str, statement: str) -> str:
     return (f"Conversation:\n{transcript}\n\nStatement about SPEAKER: {statement}\n"
             "How well does the statement describe SPEAKER, from 1 (not at all) to 5 (completely)? "
@@ -138,26 +145,50 @@ class LocalJudge:
                                   "Use a judge model whose tokenizer has single-token digits 1-5.")
             self.digits.append(ids[0])
 
-    def _prompt(self, question: str) -> str:
+        # Yes and no as the answer's first token, either case: "Yes", "yes" (a tokenizer may split the
+        # word; its first piece still tells the two apart).
+        self.yes = sorted({self.tok.encode(w, add_special_tokens=False)[0] for w in ("yes", "Yes")})
+        self.no = sorted({self.tok.encode(w, add_special_tokens=False)[0] for w in ("no", "No")})
+        if set(self.yes) & set(self.no):
+            raise WorkerError("environment", "the tokenizer starts 'yes' and 'no' with the same token",
+                              "Use a judge model whose tokenizer tells yes from no in one token.")
+
+    def _prompt(self, question: str, answer: str) -> str:
         if getattr(self.tok, "chat_template", None):
             return self.tok.apply_chat_template([{"role": "user", "content": question}], tokenize=False,
-                                                add_generation_prompt=True) + "Rating: "
-        return question + "\nRating: "
+                                                add_generation_prompt=True) + answer
+        return question + "\n" + answer
 
-    @torch.no_grad()
-    def rate(self, messages: list[dict], role: str) -> list[float]:
-        transcript = render_transcript(messages, role)
-        prompts = [self._prompt(_question(transcript, s)) for s in HAL_STATEMENTS]
-        out: list[float] = []
-        values = torch.arange(1, 6, dtype=torch.float32)
+    def _last_logits(self, prompts: list[str]):
+        """Next-token logits after each prompt, in batches."""
         for i in range(0, len(prompts), self.batch_size):
             # The chat template already carries BOS where the family wants one.
             enc = self.tok(prompts[i:i + self.batch_size], return_tensors="pt", padding=True,
                            add_special_tokens=not getattr(self.tok, "chat_template", None)).to(self.device)
-            logits = self.model(**enc).logits[:, -1, :].float()
+            yield self.model(**enc).logits[:, -1, :].float()
+
+    @torch.no_grad()
+    def rate(self, messages: list[dict], role: str) -> list[float]:
+        transcript = render_transcript(messages, role)
+        prompts = [self._prompt(_question(transcript, s), "Rating: ") for s in HAL_STATEMENTS]
+        out: list[float] = []
+        values = torch.arange(1, 6, dtype=torch.float32)
+        for logits in self._last_logits(prompts):
             p = torch.softmax(logits[:, self.digits], dim=-1).cpu()
             out.extend((p * values).sum(-1).tolist())
         return [round(min(5.0, max(1.0, v)), 4) for v in out]
+
+    @torch.no_grad()
+    def check(self, messages: list[dict], role: str, statements: list[str]) -> list[float]:
+        """P(yes) per statement: the next-token probability of yes over yes + no."""
+        transcript = render_transcript(messages, role)
+        prompts = [self._prompt(_yes_no_question(transcript, s), "Answer: ") for s in statements]
+        out: list[float] = []
+        for logits in self._last_logits(prompts):
+            p = torch.softmax(logits, dim=-1)
+            yes = p[:, self.yes].sum(-1)
+            out.extend((yes / (yes + p[:, self.no].sum(-1))).cpu().tolist())
+        return [round(v, 4) for v in out]
 
 
 def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str = "assistant",
@@ -201,4 +232,59 @@ def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str
     tmp.replace(output)
     metrics = {"rated": rated, "failed_lines": failed}
     emit("done", command="judge", stopped=stopped, output=str(Path(output).resolve()), metrics=metrics)
+    return metrics
+
+
+def _check_request(rec: Any) -> tuple[list[dict], str, list[str]]:
+    if not isinstance(rec, dict):
+        raise ValueError("a request must be a JSON object")
+    if not _is_messages(rec.get("messages")):
+        raise ValueError("`messages` must be a list of {role, content} messages")
+    statements = rec.get("statements")
+    if not (isinstance(statements, list) and statements and all(isinstance(x, str) for x in statements)):
+        raise ValueError("`statements` must be a non-empty list of strings")
+    role = rec.get("role", "assistant")
+    if not isinstance(role, str):
+        raise ValueError("`role` must be a string")
+    return rec["messages"], role, statements
+
+
+def run_checklist(model: str, input_path: str, output: str, emit: Emitter, device: str = "auto", stop=None) -> dict:
+    """Checklist items for many conversations at once, so the model loads once per run.
+
+    Input: one request per line, {"messages", "role", "statements": [...]} (src/core/checklist/local.ts
+    writes it). Output: one line per request in the same order, {"line", "judge", "p_yes": [...],
+    "answers": [true/false]} (yes when P(yes) > 0.5), or {"line", "error"} with a `log` event.
+    """
+    src = Path(input_path)
+    if not src.is_file():
+        raise WorkerError("data", f"input file not found: {src}", "Pass --input FILE.jsonl.")
+    judge = LocalJudge(model, device)
+    name = f"local:{Path(model).name}"
+    emit("started", command="checklist", device=str(judge.device), model=model, num_processes=1,
+         model_type=judge.model.config.model_type)
+    lines: list[str] = []
+    checked = failed = 0
+    stopped = False
+    requests = [(n, raw) for n, raw in enumerate(src.read_text(encoding="utf-8").splitlines(), 1) if raw.strip()]
+    for n, raw in requests:
+        if stop is not None and stop.requested:
+            stopped = True
+            break
+        try:
+            messages, role, statements = _check_request(json.loads(raw))
+        except (json.JSONDecodeError, ValueError) as e:
+            msg = f"not valid JSON: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
+            emit("log", level="warning", message=f"{src}:{n}:1: {msg}")
+            lines.append(json.dumps({"line": n, "error": msg}))
+            failed += 1
+            continue
+        p_yes = judge.check(messages, role, statements)
+        lines.append(json.dumps({"line": n, "judge": name, "p_yes": p_yes, "answers": [p > 0.5 for p in p_yes]}))
+        checked += 1
+    tmp = Path(output).with_name(Path(output).name + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp.replace(output)
+    metrics = {"checked": checked, "failed_lines": failed}
+    emit("done", command="checklist", stopped=stopped, output=str(Path(output).resolve()), metrics=metrics)
     return metrics

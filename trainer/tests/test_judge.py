@@ -70,3 +70,35 @@ def test_missing_input_is_a_data_error(tiny_model: Path, tmp_path: Path):
     assert code == 1
     assert events[-1]["event"] == "error" and events[-1]["kind"] == "data"
     assert "input file not found" in events[-1]["message"]
+
+
+def test_checklist_answers_every_request_in_order(tiny_model: Path, tmp_path: Path):
+    convo = [{"role": "user", "content": "any plans tonight?"}, {"role": "assistant", "content": "prob netflix lol"}]
+    requests = [
+        {"messages": convo, "role": "assistant", "statements": ['Laughs with "lol"', "Uses formal phrasing"]},
+        {"messages": convo, "role": "user", "statements": ["Asks a question"]},
+        {"messages": convo, "statements": []},
+    ]
+    src = tmp_path / "checks.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in requests) + "\n{oops\n", encoding="utf-8")
+    out = tmp_path / "answers.jsonl"
+    code, events, stderr = run_cli(["checklist", "--model", str(tiny_model), "--input", str(src), "--output", str(out),
+                                    "--device", "cpu"])
+    assert code == 0, stderr
+    assert events[0]["event"] == "started" and events[0]["command"] == "checklist"
+    assert events[-1]["event"] == "done" and events[-1]["metrics"] == {"checked": 2, "failed_lines": 2}
+    assert [e["message"] for e in events if e["event"] == "log"] == [
+        f"{src}:3:1: `statements` must be a non-empty list of strings",
+        f"{src}:4:1: not valid JSON: Expecting property name enclosed in double quotes"]
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["line"] for line in lines] == [1, 2, 3, 4]
+    for line, n in zip(lines[:2], (2, 1)):
+        assert line["judge"] == f"local:{tiny_model.name}"
+        assert len(line["p_yes"]) == n and all(0.0 <= p <= 1.0 for p in line["p_yes"])
+        assert line["answers"] == [p > 0.5 for p in line["p_yes"]]
+    assert "error" in lines[2] and "error" in lines[3]
+    # The rated side matters: the same statement about the other speaker is another question.
+    again = tmp_path / "again.jsonl"
+    src.write_text(json.dumps({**requests[0], "role": "user"}) + "\n", encoding="utf-8")
+    run_cli(["checklist", "--model", str(tiny_model), "--input", str(src), "--output", str(again), "--device", "cpu"])
+    assert json.loads(again.read_text(encoding="utf-8"))["p_yes"] != lines[0]["p_yes"]

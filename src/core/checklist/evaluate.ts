@@ -14,7 +14,7 @@ import { basename } from 'node:path';
 import { readRecords } from '../formats';
 import type { Judge } from '../judge/judge';
 import { recordSides } from '../judge/ratings';
-import type { Diagnostic } from '../types';
+import type { Diagnostic, Message } from '../types';
 import type { Checklist } from './checklist';
 
 /** One judge answer: item `item` of group `group` for one dialogue of `model`. */
@@ -39,17 +39,54 @@ export interface ChecklistRun {
 export interface ChecklistRunOptions {
   role?: string;
   signal?: AbortSignal;
+  /** Judge calls in flight at once (an endpoint judge). */
   parallel?: number;
   onProgress?: (dialoguesDone: number) => void;
 }
 
-export async function runChecklist(checklist: Checklist, files: readonly string[], judge: Judge, opts: ChecklistRunOptions = {}): Promise<ChecklistRun> {
+/** One conversation to check (a dialogue, or one side of a pair) with the items that apply to it. */
+export interface CheckTask {
+  messages: Message[];
+  role: string;
+  statements: string[];
+}
+
+/**
+ * Answers many checks at once, calling `onAnswer` for each task as its answer (or failure) arrives, in
+ * any order. The endpoint judge answers task by task (judgeChecker); the local model in the worker
+ * answers them all in one run, so the model loads once (local.ts).
+ */
+export interface ChecklistChecker {
+  checkAll(tasks: readonly CheckTask[], onAnswer: (task: number, answer: boolean[] | Error) => void, opts: { signal?: AbortSignal; parallel: number }): Promise<void>;
+}
+
+/** The endpoint judge (cached answers) as a ChecklistChecker: `parallel` calls in flight. */
+export function judgeChecker(judge: Judge): ChecklistChecker {
+  return {
+    async checkAll(tasks, onAnswer, { signal, parallel }) {
+      const pending = new Set<Promise<void>>();
+      for (const [i, t] of tasks.entries()) {
+        if (signal?.aborted) break;
+        const call = judge.check(t.messages, t.role, t.statements, signal).then(
+          ({ answers }) => onAnswer(i, answers),
+          (err: unknown) => onAnswer(i, err instanceof Error ? err : new Error(String(err))),
+        );
+        const task = call.finally(() => pending.delete(task));
+        pending.add(task);
+        if (pending.size >= parallel) await Promise.race(pending);
+      }
+      await Promise.all(pending);
+    },
+  };
+}
+
+export async function runChecklist(checklist: Checklist, files: readonly string[], checker: Judge | ChecklistChecker, opts: ChecklistRunOptions = {}): Promise<ChecklistRun> {
   const role = opts.role ?? 'assistant';
   const run: ChecklistRun = { observations: [], dialogues: new Map(), failed: new Map(), diagnostics: [], models: [] };
   const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  const pending = new Set<Promise<void>>();
-  const parallel = Math.max(1, opts.parallel ?? 8);
-  let done = 0;
+  // Every conversation to check first (checklists run over model outputs: files of modest size), then
+  // the answers, however the checker gets them.
+  const tasks: (CheckTask & { file: string; line: number; model: string; side: string; items: { group: number; item: number }[] })[] = [];
   for (const file of files) {
     for await (const item of readRecords(file, { signal: opts.signal })) {
       if (opts.signal?.aborted) break;
@@ -69,35 +106,26 @@ export async function runChecklist(checklist: Checklist, files: readonly string[
       for (const side of recordSides(record, role)) {
         const model = side.name === 'dialogue' ? fileModel : side.name;
         if (!run.models.includes(model)) run.models.push(model);
-        const task = judge
-          .check(
-            side.messages,
-            role,
-            applicable.map((a) => a.statement),
-            opts.signal,
-          )
-          .then(
-            ({ answers }) => {
-              inc(run.dialogues, model);
-              applicable.forEach((a, i) => run.observations.push({ model, group: a.group, item: a.item, passed: answers[i] }));
-            },
-            (err: unknown) => {
-              if (opts.signal?.aborted) return;
-              inc(run.failed, model);
-              const what = side.name === 'dialogue' ? 'the dialogue' : `\`${side.name}\``;
-              run.diagnostics.push({ file, line, column: 1, severity: 'error', message: `judge could not check ${what}: ${(err as Error).message}` });
-            },
-          )
-          .finally(() => {
-            pending.delete(task);
-            opts.onProgress?.(++done);
-          });
-        pending.add(task);
-        if (pending.size >= parallel) await Promise.race(pending);
+        tasks.push({ file, line, model, side: side.name, messages: side.messages, role, statements: applicable.map((a) => a.statement), items: applicable });
       }
     }
   }
-  await Promise.all(pending);
+  let done = 0;
+  const answer = (i: number, result: boolean[] | Error) => {
+    const t = tasks[i];
+    if (opts.signal?.aborted) return;
+    if (result instanceof Error) {
+      inc(run.failed, t.model);
+      const what = t.side === 'dialogue' ? 'the dialogue' : `\`${t.side}\``;
+      run.diagnostics.push({ file: t.file, line: t.line, column: 1, severity: 'error', message: `judge could not check ${what}: ${result.message}` });
+    } else {
+      inc(run.dialogues, t.model);
+      t.items.forEach((a, k) => run.observations.push({ model: t.model, group: a.group, item: a.item, passed: result[k] }));
+    }
+    opts.onProgress?.(++done);
+  };
+  const checks = 'checkAll' in checker ? checker : judgeChecker(checker);
+  if (!opts.signal?.aborted && tasks.length > 0) await checks.checkAll(tasks, answer, { signal: opts.signal, parallel: Math.max(1, opts.parallel ?? 8) });
   run.diagnostics.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return run;
 }

@@ -7,7 +7,7 @@ interface Base {
 
 export interface StartedEvent extends Base {
   event: 'started';
-  command: 'dpo' | 'generate' | 'judge';
+  command: 'dpo' | 'generate' | 'judge' | 'checklist';
   device: string;
   dtype?: 'float32' | 'bfloat16' | 'float16';
   num_processes: number;
@@ -77,7 +77,7 @@ export interface SampleEvent extends Base {
 
 export interface DoneEvent extends Base {
   event: 'done';
-  command: 'dpo' | 'generate' | 'merge' | 'make-tiny-model' | 'judge';
+  command: 'dpo' | 'generate' | 'merge' | 'make-tiny-model' | 'judge' | 'checklist';
   stopped: boolean;
   output: string;
   adapter?: string;

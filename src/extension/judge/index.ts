@@ -6,15 +6,17 @@
  *
  * Endpoint and model come from settings (styletune.judge.*). Dialogue text leaves the machine, so in an
  * untrusted workspace an endpoint named by the workspace's own settings is only used after the user says so.
- * With `styletune.judge.localModel` set, Rate with LLM Judge runs a local model through the Python worker
- * instead (nothing leaves the machine); see rateWithLocalModel.
+ * With `styletune.judge.localModel` set, Rate with LLM Judge and Run Checklist Evaluation use a local
+ * model through the Python worker instead (nothing leaves the machine); see rateWithLocalModel and
+ * checklistChecker.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import { writeFileAtomic } from '../../core/atomic';
 import { loadChecklist } from '../../core/checklist/checklist';
-import { checklistMarkdown, checklistReport, runChecklist, type ChecklistReport } from '../../core/checklist/evaluate';
+import { checklistMarkdown, checklistReport, runChecklist, type ChecklistChecker, type ChecklistReport, type ChecklistRun } from '../../core/checklist/evaluate';
+import { LocalCheckerError, localChecker } from '../../core/checklist/local';
 import { JudgeCache } from '../../core/judge/cache';
 import { ChatClient } from '../../core/judge/client';
 import { Judge } from '../../core/judge/judge';
@@ -323,23 +325,33 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
   problems.delete(vscode.Uri.file(checklistFile));
   const files = a.files?.map(toPath) ?? (await pickDialogueFiles());
   if (!files || files.length === 0) return undefined;
-  const judge = await judgeFromSettings(context, vscode.Uri.file(files[0]));
-  if (!judge) return undefined;
-  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(files[0])).get<string>('role') || 'assistant';
+  const first = vscode.Uri.file(files[0]);
+  const checker = await checklistChecker(context, s, first);
+  if (!checker) return undefined;
+  const role = vscode.workspace.getConfiguration('styletune', first).get<string>('role') || 'assistant';
 
-  const run = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Checklist ${loaded.checklist.name}`, cancellable: true },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const onCancel = token.onCancellationRequested(() => abort.abort());
-      try {
-        const r = await runChecklist(loaded.checklist, files, judge, { role, signal: abort.signal, onProgress: (n) => progress.report({ message: `${n} dialogue(s) checked` }) });
-        return abort.signal.aborted ? undefined : r;
-      } finally {
-        onCancel.dispose();
-      }
-    },
-  );
+  let run: ChecklistRun | undefined;
+  try {
+    run = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Checklist ${loaded.checklist.name}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const onCancel = token.onCancellationRequested(() => abort.abort());
+        if (!(checker instanceof Judge)) progress.report({ message: `loading the local model ${checker.name.replace(/^local:/, '')}…` });
+        try {
+          const r = await runChecklist(loaded.checklist, files, checker, { role, signal: abort.signal, onProgress: (n) => progress.report({ message: `${n} dialogue(s) checked` }) });
+          return abort.signal.aborted ? undefined : r;
+        } finally {
+          onCancel.dispose();
+        }
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof LocalCheckerError)) throw err;
+    s.log.error(`Checklist with the local model: ${err.message}\n${err.result.lastLog.join('\n')}`);
+    void vscode.window.showErrorMessage(`Cannot run the checklist with the local model: ${err.message}`);
+    return undefined;
+  }
   if (!run) {
     void vscode.window.showInformationMessage('Checklist evaluation cancelled.');
     return undefined;
@@ -361,6 +373,24 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
   await vscode.commands.executeCommand('markdown.showPreviewToSide').then(undefined, () => undefined);
   if (run.diagnostics.length > 0) void vscode.window.showWarningMessage(`${run.diagnostics.length} dialogue(s) could not be checked; see Problems.`);
   return { report, markdown, problems: run.diagnostics.length, output };
+}
+
+/**
+ * Who answers the checklist: the local model in `styletune.judge.localModel` when set (the worker, on
+ * this machine), else the endpoint judge in settings. Undefined after telling the user why neither.
+ */
+async function checklistChecker(context: vscode.ExtensionContext, s: Services, resource: vscode.Uri): Promise<Judge | (ChecklistChecker & { name: string }) | undefined> {
+  const localModel = vscode.workspace.getConfiguration('styletune.judge', resource).get<string>('localModel', '').trim();
+  if (!localModel) return judgeFromSettings(context, resource);
+  const folder = vscode.workspace.getWorkspaceFolder(resource)?.uri.fsPath ?? dirname(resource.fsPath);
+  let python: string;
+  try {
+    python = (await trainerPython(s.extensionPath, resource)).path;
+  } catch (err) {
+    await showTrainerPythonError(err);
+    return undefined;
+  }
+  return localChecker({ python, repoRoot: s.extensionPath, cwd: folder, modelDir: isAbsolute(localModel) ? localModel : join(folder, localModel), onLog: (line) => s.log.debug(`[checklist worker] ${line}`) });
 }
 
 /** The workspace's JSONL files as a multi-select list (works the same in desktop and web VS Code). */

@@ -168,6 +168,11 @@ describe('StyleTune: Open Dataset Inspector', () => {
       await vscode.workspace.fs.delete(ratingsFile);
       const without = await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data);
       assert.equal(without, undefined, 'no rows are made up without the ratings');
+      // The panel stays open; the ratings file coming back scores it again, untouched.
+      await write(ratingsFile, ratingsLines.join('\n') + '\n');
+      const rescored = await until(async () => (await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data))?.rows === lines.length);
+      assert.ok(rescored, 'the open inspector scored the file once its ratings file appeared');
+      await vscode.workspace.fs.delete(ratingsFile);
 
       // No ratings file, but the judge in settings rated these conversations before: its cache answers,
       // as it does for the inline annotations. Nothing is sent (no endpoint is set at all).

@@ -116,6 +116,45 @@ describe('StyleTune: LLM judge', () => {
     );
   });
 
+  it('with styletune.judge.localModel set, Run Checklist Evaluation answers through the worker: nothing sent, the same report as the CLI', async function () {
+    this.timeout(240_000);
+    const ext = vscode.extensions.getExtension('styletune.styletune')!;
+    const model = join(process.env.STYLETUNE_E2E_SANDBOX ?? sample('').fsPath, 'tiny-checklist-judge');
+    const python = join(ext.extensionPath, '.venv', 'bin', 'python');
+    await promisify(execFile)(python, ['-m', 'styletune_trainer', 'make-tiny-model', model], { env: { ...process.env, PYTHONPATH: join(ext.extensionPath, 'trainer') } });
+    const checklist = sample('local.checklist.yaml');
+    writeFileSync(checklist.fsPath, 'name: casual\ngroups:\n  - pattern: texting\n    items:\n      - statement: Says "lol"\n        weight: 2\n      - Says "u"\n');
+    const base = sample('local-base.jsonl');
+    const tuned = sample('local-tuned.jsonl');
+    writeFileSync(base.fsPath, [line('I am fine, thank you.'), line('Nothing much. And you?'), '{"messages": 5'].join('\n') + '\n');
+    writeFileSync(tuned.fsPath, [line('nm lol u?'), line('lol same')].join('\n') + '\n');
+    await judgeConfig().update('localModel', model, vscode.ConfigurationTarget.Workspace);
+    const before = server.requests;
+    try {
+      const result = await vscode.commands.executeCommand<ChecklistResult>('styletune.judge.runChecklist', { checklist, files: [base, tuned] });
+      assert.ok(result, 'the command returned its result');
+      assert.equal(server.requests, before, 'nothing was sent to the endpoint');
+      assert.deepEqual(
+        result.report.models.map((m) => [m.model, m.dialogues, m.failed]),
+        [
+          ['local-base.jsonl', 2, 0],
+          ['local-tuned.jsonl', 2, 0],
+        ],
+      );
+      for (const m of result.report.models) assert.ok(m.passRate >= 0 && m.passRate <= 1, `${m.model}: a pass rate`);
+      assert.equal(result.problems, 1, 'the malformed line');
+      assert.match(styleTuneDiagnostics(base)[0]?.message ?? '', /must be a list of messages|messages/);
+      // The CLI with the same model gives the same report: one checker, two front ends.
+      const cli = await promisify(execFile)(process.execPath, [join(ext.extensionPath, 'dist', 'cli.js'), 'checklist', checklist.fsPath, base.fsPath, tuned.fsPath, '--local-model', model, '--python', python, '--compare', 'local-base.jsonl,local-tuned.jsonl'], {
+        cwd: sample('').fsPath,
+      }).catch((e: { stdout: string; stderr: string; code: number }) => e);
+      assert.equal((cli as { code?: number }).code, 1, 'exit code 1: one line could not be checked');
+      assert.equal(cli.stdout, result.markdown);
+    } finally {
+      await judgeConfig().update('localModel', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('a checklist with a mistake is shown with the mistake in Problems', async () => {
     const bad = sample('bad.checklist.yaml');
     writeFileSync(bad.fsPath, 'groups:\n  - pattern: x\n    items: []\n');
