@@ -15,9 +15,9 @@
  */
 import { runTests } from '@vscode/test-electron';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
 import { chromium, codeServerEntry, launcher, node24, repoRoot, sampleWorkspace, suiteIndex } from './paths';
 import { runUiTests } from './ui/run';
@@ -94,6 +94,27 @@ async function packaged(root: string): Promise<void> {
   if (platforms.join() !== process.platform) throw new Error(`the VSIX carries onnxruntime binaries for ${platforms.join(', ')}, expected ${process.platform} only`);
 }
 
+/**
+ * Tuning jobs outlive their window by design (a detached process group, launch.json in the job folder):
+ * one a test left running would go on writing into the sandbox while it is removed. Ends them all.
+ */
+function stopJobs(root: string): void {
+  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    if (!rel.endsWith(`${sep}launch.json`) || !rel.includes(`${sep}jobs${sep}`)) continue;
+    try {
+      const { pid } = JSON.parse(readFileSync(join(root, rel), 'utf8')) as { pid?: number };
+      if (typeof pid !== 'number') continue;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        process.kill(pid, 'SIGKILL');
+      }
+    } catch {
+      // Gone already, or not a launch record.
+    }
+  }
+}
+
 async function main(): Promise<void> {
   checkPrerequisites();
   const only = process.env.STYLETUNE_E2E_ONLY;
@@ -127,8 +148,9 @@ async function main(): Promise<void> {
     }
     log(`all passed in ${seconds(started)}`);
   } finally {
+    stopJobs(root);
     if (process.env.STYLETUNE_E2E_KEEP) log(`sandbox kept: ${root}`);
-    else rmSync(root, { recursive: true, force: true });
+    else rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 

@@ -57,16 +57,16 @@ export function localChecker(o: LocalCheckerOptions): ChecklistChecker & { reado
         if (signal?.aborted) return;
         if (result.outcome !== 'done') throw new LocalCheckerError(result);
         // One answer line per request line, in order (the worker numbers them from 1).
-        const lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean);
-        for (const text of lines) {
+        const answered = new Set<number>();
+        for (const text of (await readFile(output, 'utf8')).split('\n').filter(Boolean)) {
           const a = JSON.parse(text) as { line: number; answers?: boolean[]; error?: string };
           const i = a.line - 1;
-          if (i < 0 || i >= tasks.length) continue;
+          if (i < 0 || i >= tasks.length || answered.has(i)) continue;
+          answered.add(i);
           if (Array.isArray(a.answers) && a.answers.length === tasks[i].statements.length) onAnswer(i, a.answers);
           else onAnswer(i, new Error(a.error ?? 'the local judge gave no answer'));
         }
         // A run stopped early answers only some: the rest are reported, never counted as passes or fails.
-        const answered = new Set(lines.map((t) => (JSON.parse(t) as { line: number }).line - 1));
         tasks.forEach((_, i) => answered.has(i) || onAnswer(i, new Error('the local judge stopped before this one')));
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -143,7 +143,7 @@ describe('StyleTune: LLM judge', () => {
       );
       for (const m of result.report.models) assert.ok(m.passRate >= 0 && m.passRate <= 1, `${m.model}: a pass rate`);
       assert.equal(result.problems, 1, 'the malformed line');
-      assert.match(styleTuneDiagnostics(base)[0]?.message ?? '', /must be a list of messages|messages/);
+      assert.match(styleTuneDiagnostics(base)[0]?.message ?? '', /invalid JSON/);
       // The CLI with the same model gives the same report: one checker, two front ends.
       const cli = await promisify(execFile)(process.execPath, [join(ext.extensionPath, 'dist', 'cli.js'), 'checklist', checklist.fsPath, base.fsPath, tuned.fsPath, '--local-model', model, '--python', python, '--compare', 'local-base.jsonl,local-tuned.jsonl'], {
         cwd: sample('').fsPath,
