@@ -17,7 +17,7 @@ import { runTests } from '@vscode/test-electron';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
 import { chromium, codeServerEntry, launcher, node24, repoRoot, sampleWorkspace, suiteIndex } from './paths';
 import { runUiTests } from './ui/run';
@@ -88,6 +88,16 @@ async function packaged(root: string): Promise<void> {
   const shipped = (path: string) => existsSync(join(installed[0], path));
   const missing = ['media/icon.png', 'models/README.md', 'dist/dict/LICENSE', 'trainer/pyproject.toml', 'schemas/tune.schema.json'].filter((f) => !shipped(f));
   if (missing.length > 0) throw new Error(`the VSIX lacks ${missing.join(', ')}`);
+  // The details page renders the README from the installed folder: every relative link must resolve there.
+  // vsce stores the README as readme.md.
+  const readme = readdirSync(installed[0]).find((f) => /^readme\.md$/i.test(f)) ?? 'README.md';
+  const broken = [readme, ...readdirSync(join(installed[0], 'docs')).map((f) => `docs/${f}`), 'models/README.md', 'trainer/README.md'].flatMap((doc) =>
+    [...readFileSync(join(installed[0], doc), 'utf8').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1])
+      .filter((target) => !/^[a-z]+:/i.test(target) && !existsSync(join(installed[0], dirname(doc), target)))
+      .map((target) => `${doc} → ${target}`),
+  );
+  if (broken.length > 0) throw new Error(`links in the VSIX's documents that lead nowhere: ${broken.join(', ')}`);
   const unwanted = ['src', 'test', 'webview', 'out', '.venv', 'node_modules/@vscode', 'trainer/tests'].filter(shipped);
   if (unwanted.length > 0) throw new Error(`the VSIX ships what it should not: ${unwanted.join(', ')}`);
   const platforms = readdirSync(join(installed[0], 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6'));

@@ -1,8 +1,9 @@
 /**
- * Applying a checklist to dialogue files with the judge, and the pass rates that come out.
+ * Applying a checklist to dialogue files with the judge (an endpoint, or a local model: local.ts), and
+ * the pass rates that come out.
  *
- * Each dialogue gets one judge call with every item that applies to it (the pattern groups, plus the
- * scenario groups of its scenario). Rates are per model: a dialogue line's model is its `modelField`
+ * Each dialogue is one check with every item that applies to it (the pattern groups, plus the
+ * scenario groups of its scenario): one call to an endpoint judge, one request in the local model's run. Rates are per model: a dialogue line's model is its `modelField`
  * (default `model`), else its file's name; pair and human/ai lines count their sides as models
  * (`chosen`/`rejected`, `human`/`ai`). A failed judge call is a per-line diagnostic and counts nowhere.
  *
