@@ -191,17 +191,20 @@ class LocalJudge:
         return [round(v, 4) for v in out]
 
 
-def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str = "assistant",
-              device: str = "auto", stop=None) -> dict:
+def _answer_each_line(command: str, counted: str, model: str, input_path: str, output: str, emit: Emitter,
+                      device: str, stop, answer) -> dict:
+    """The loop `judge` and `checklist` share: load the model once, answer every non-blank input line
+    with `answer(judge, value, n)` -> (output line as a dict, conversations answered), and write one
+    output line per input line, atomically. A line `answer` rejects (ValueError) or that is not JSON gets
+    {"line", "error"} and a `log` warning; the run goes on. Stopped by a signal, it keeps what it has."""
     src = Path(input_path)
     if not src.is_file():
         raise WorkerError("data", f"input file not found: {src}", "Pass --input FILE.jsonl.")
     judge = LocalJudge(model, device)
-    name = f"local:{Path(model).name}"
-    emit("started", command="judge", device=str(judge.device), model=model, num_processes=1,
+    emit("started", command=command, device=str(judge.device), model=model, num_processes=1,
          model_type=judge.model.config.model_type)
     lines: list[str] = []
-    rated = failed = 0
+    answered = failed = 0
     stopped = False
     for n, raw in enumerate(src.read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip():
@@ -210,13 +213,29 @@ def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str
             stopped = True
             break
         try:
-            sides = record_sides(json.loads(raw), role)
+            out, k = answer(judge, json.loads(raw), n)
         except (json.JSONDecodeError, ValueError) as e:
             msg = f"not valid JSON: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
             emit("log", level="warning", message=f"{src}:{n}:1: {msg}")
             lines.append(json.dumps({"line": n, "error": msg}))
             failed += 1
             continue
+        lines.append(json.dumps(out, ensure_ascii=False))
+        answered += k
+    tmp = Path(output).with_name(Path(output).name + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    tmp.replace(output)
+    metrics = {counted: answered, "failed_lines": failed}
+    emit("done", command=command, stopped=stopped, output=str(Path(output).resolve()), metrics=metrics)
+    return metrics
+
+
+def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str = "assistant",
+              device: str = "auto", stop=None) -> dict:
+    name = f"local:{Path(model).name}"
+
+    def rate(judge: LocalJudge, rec: Any, n: int) -> tuple[dict, int]:
+        sides = record_sides(rec, role)
         out: dict[str, Any] = {"line": n, "judge": name, "prompt": PROMPT_VERSION}
         for side, msgs in sides:
             digest = hashlib.sha256(render_transcript(msgs, role).encode("utf-8")).hexdigest()
@@ -225,14 +244,9 @@ def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str
                 out.update(entry)
             else:
                 out[side] = entry
-            rated += 1
-        lines.append(json.dumps(out, ensure_ascii=False))
-    tmp = Path(output).with_name(Path(output).name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    tmp.replace(output)
-    metrics = {"rated": rated, "failed_lines": failed}
-    emit("done", command="judge", stopped=stopped, output=str(Path(output).resolve()), metrics=metrics)
-    return metrics
+        return out, len(sides)
+
+    return _answer_each_line("judge", "rated", model, input_path, output, emit, device, stop, rate)
 
 
 def _check_request(rec: Any) -> tuple[list[dict], str, list[str]]:
@@ -256,35 +270,11 @@ def run_checklist(model: str, input_path: str, output: str, emit: Emitter, devic
     writes it). Output: one line per request in the same order, {"line", "judge", "p_yes": [...],
     "answers": [true/false]} (yes when P(yes) > 0.5), or {"line", "error"} with a `log` event.
     """
-    src = Path(input_path)
-    if not src.is_file():
-        raise WorkerError("data", f"input file not found: {src}", "Pass --input FILE.jsonl.")
-    judge = LocalJudge(model, device)
     name = f"local:{Path(model).name}"
-    emit("started", command="checklist", device=str(judge.device), model=model, num_processes=1,
-         model_type=judge.model.config.model_type)
-    lines: list[str] = []
-    checked = failed = 0
-    stopped = False
-    requests = [(n, raw) for n, raw in enumerate(src.read_text(encoding="utf-8").splitlines(), 1) if raw.strip()]
-    for n, raw in requests:
-        if stop is not None and stop.requested:
-            stopped = True
-            break
-        try:
-            messages, role, statements = _check_request(json.loads(raw))
-        except (json.JSONDecodeError, ValueError) as e:
-            msg = f"not valid JSON: {e.msg}" if isinstance(e, json.JSONDecodeError) else str(e)
-            emit("log", level="warning", message=f"{src}:{n}:1: {msg}")
-            lines.append(json.dumps({"line": n, "error": msg}))
-            failed += 1
-            continue
+
+    def check(judge: LocalJudge, rec: Any, n: int) -> tuple[dict, int]:
+        messages, role, statements = _check_request(rec)
         p_yes = judge.check(messages, role, statements)
-        lines.append(json.dumps({"line": n, "judge": name, "p_yes": p_yes, "answers": [p > 0.5 for p in p_yes]}))
-        checked += 1
-    tmp = Path(output).with_name(Path(output).name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    tmp.replace(output)
-    metrics = {"checked": checked, "failed_lines": failed}
-    emit("done", command="checklist", stopped=stopped, output=str(Path(output).resolve()), metrics=metrics)
-    return metrics
+        return {"line": n, "judge": name, "p_yes": p_yes, "answers": [p > 0.5 for p in p_yes]}, 1
+
+    return _answer_each_line("checklist", "checked", model, input_path, output, emit, device, stop, check)

@@ -152,8 +152,9 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
   const a: FileArg = arg instanceof vscode.Uri ? { file: arg } : arg && typeof arg === 'object' ? (arg as FileArg) : {};
   const file = a.file ? toPath(a.file) : await savedActiveJsonl();
   if (!file) return undefined;
-  const localModel = vscode.workspace.getConfiguration('styletune.judge', vscode.Uri.file(file)).get<string>('localModel', '').trim();
-  if (localModel) return rateWithLocalModel(s, problems, file, localModel, a.output ? toPath(a.output) : ratingsFileFor(file));
+  const local = await localJudge(s, vscode.Uri.file(file));
+  if (local === undefined) return undefined;
+  if (local !== 'unset') return rateWithLocalModel(s, problems, file, local, a.output ? toPath(a.output) : ratingsFileFor(file));
   const judge = await judgeFromSettings(context, vscode.Uri.file(file));
   if (!judge) return undefined;
   const output = a.output ? toPath(a.output) : ratingsFileFor(file);
@@ -212,18 +213,9 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
  * as the HTTP judge; ratings are the model's expected value over the digits 1-5). A line it could not
  * rate comes back as a warning `file:line:1: reason`, shown in Problems.
  */
-async function rateWithLocalModel(s: Services, problems: vscode.DiagnosticCollection, file: string, model: string, output: string): Promise<RateResult | undefined> {
-  const uri = vscode.Uri.file(file);
-  const folder = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? dirname(file);
-  const modelDir = isAbsolute(model) ? model : join(folder, model);
-  const role = vscode.workspace.getConfiguration('styletune', uri).get<string>('role') || 'assistant';
-  let python: string;
-  try {
-    python = (await trainerPython(s.extensionPath, uri)).path;
-  } catch (err) {
-    await showTrainerPythonError(err);
-    return undefined;
-  }
+async function rateWithLocalModel(s: Services, problems: vscode.DiagnosticCollection, file: string, local: LocalJudge, output: string): Promise<RateResult | undefined> {
+  const { python, folder, modelDir } = local;
+  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(file)).get<string>('role') || 'assistant';
   const diags: Diagnostic[] = [];
   let cancelled = false;
   const result = await vscode.window.withProgress(
@@ -380,17 +372,34 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
  * this machine), else the endpoint judge in settings. Undefined after telling the user why neither.
  */
 async function checklistChecker(context: vscode.ExtensionContext, s: Services, resource: vscode.Uri): Promise<Judge | (ChecklistChecker & { name: string }) | undefined> {
-  const localModel = vscode.workspace.getConfiguration('styletune.judge', resource).get<string>('localModel', '').trim();
-  if (!localModel) return judgeFromSettings(context, resource);
+  const local = await localJudge(s, resource);
+  if (local === undefined) return undefined;
+  if (local === 'unset') return judgeFromSettings(context, resource);
+  return localChecker({ python: local.python, repoRoot: s.extensionPath, cwd: local.folder, modelDir: local.modelDir, onLog: (line) => s.log.debug(`[checklist worker] ${line}`) });
+}
+
+interface LocalJudge {
+  python: string;
+  /** Where the worker runs: the file's workspace folder, else its own folder. */
+  folder: string;
+  modelDir: string;
+}
+
+/**
+ * The local model `styletune.judge.localModel` names for `resource` (a relative path resolves against
+ * the workspace folder) and the interpreter that runs it: 'unset' when the setting is empty, undefined
+ * after telling the user why no interpreter can.
+ */
+async function localJudge(s: Services, resource: vscode.Uri): Promise<LocalJudge | 'unset' | undefined> {
+  const model = vscode.workspace.getConfiguration('styletune.judge', resource).get<string>('localModel', '').trim();
+  if (!model) return 'unset';
   const folder = vscode.workspace.getWorkspaceFolder(resource)?.uri.fsPath ?? dirname(resource.fsPath);
-  let python: string;
   try {
-    python = (await trainerPython(s.extensionPath, resource)).path;
+    return { python: (await trainerPython(s.extensionPath, resource)).path, folder, modelDir: isAbsolute(model) ? model : join(folder, model) };
   } catch (err) {
     await showTrainerPythonError(err);
     return undefined;
   }
-  return localChecker({ python, repoRoot: s.extensionPath, cwd: folder, modelDir: isAbsolute(localModel) ? localModel : join(folder, localModel), onLog: (line) => s.log.debug(`[checklist worker] ${line}`) });
 }
 
 /** The workspace's JSONL files as a multi-select list (works the same in desktop and web VS Code). */
