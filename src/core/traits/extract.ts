@@ -83,38 +83,44 @@ function isWordChar(c: number): boolean {
 }
 const isSpace = (c: number) => c === 32 || c === 9 || c === 13 || c === 10 || c === 0xa0;
 const isUpper = (c: number) => (c >= 65 && c <= 90) || (c >= 0xc0 && c <= 0xde && c !== 0xd7);
+/**
+ * text.charCodeAt(i), or -1 outside the text. Reading past either end in optimized code is a
+ * deoptimization (V8 bails out on its first out-of-bounds charCodeAt), and every turn that ends in "." hit
+ * one; each costs a recompile of the whole scanner, ~0.1 s of CPU on the scoring thread.
+ */
+const codeAt = (text: string, i: number) => ((i >>> 0) < text.length ? text.charCodeAt(i) : -1);
 
 /** Emoticon such as :) ;-) :D :'( =P <3 starting at i; returns its length or 0. */
 function emoticonAt(text: string, i: number): number {
   const c = text.charCodeAt(i);
-  if (c === 60 /* < */) return text.charCodeAt(i + 1) === 51 /* 3 */ ? 2 : 0;
+  if (c === 60 /* < */) return codeAt(text, i + 1) === 51 /* 3 */ ? 2 : 0;
   if (c !== 58 && c !== 59 && c !== 61) return 0; // : ; =
-  if (i > 0 && isDigit(text.charCodeAt(i - 1))) return 0; // 10:30
+  if (isDigit(codeAt(text, i - 1))) return 0; // 10:30
   let j = i + 1;
-  const m = text.charCodeAt(j);
+  const m = codeAt(text, j);
   if (m === 45 || m === 39) j++; // - '
-  const f = text.charCodeAt(j);
+  const f = codeAt(text, j);
   // ) ( D P p O o / | 3 * ] [
   const face = f === 41 || f === 40 || f === 68 || f === 80 || f === 112 || f === 79 || f === 111 || f === 47 || f === 124 || f === 51 || f === 42 || f === 93 || f === 91;
   if (!face) return 0;
-  const after = text.charCodeAt(j + 1);
-  if (!Number.isNaN(after) && (isLetter(after) || isDigit(after))) return 0;
+  const after = codeAt(text, j + 1);
+  if (isLetter(after) || isDigit(after)) return 0;
   // "(see: /path)" style false positives are rare; a URL's "://" is excluded
-  if (f === 47 && text.charCodeAt(j + 1) === 47) return 0;
+  if (f === 47 && after === 47) return 0;
   return j + 1 - i;
 }
 
 /** Line begins a markdown list item or header: "- x", "* x", "• x", "1. x", "2) x", "# x". */
 function markdownLineStart(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
-  const next = text.charCodeAt(i + 1);
+  const next = codeAt(text, i + 1);
   if (c === 35 /* # */) return next === 35 || next === 32;
   if (c === 45 || c === 42 || c === 43 || c === 0x2022) return next === 32;
   if (isDigit(c)) {
     let j = i + 1;
-    while (isDigit(text.charCodeAt(j))) j++;
-    const p = text.charCodeAt(j);
-    return (p === 46 || p === 41) && text.charCodeAt(j + 1) === 32;
+    while (isDigit(codeAt(text, j))) j++;
+    const p = codeAt(text, j);
+    return (p === 46 || p === 41) && codeAt(text, j + 1) === 32;
   }
   return false;
 }
@@ -550,7 +556,7 @@ export class TraitExtractor {
           if (ev) this.mark(turn, i, j, 'expressive_punctuation');
         }
         // "3.5" and "e.g" do not end sentences
-        const nextCh = text.charCodeAt(j);
+        const nextCh = codeAt(text, j);
         if (!(j - i === 1 && (isDigit(nextCh) || isLetter(nextCh)))) {
           if (sentenceWords > 0) {
             sentences++;
@@ -606,7 +612,7 @@ export class TraitExtractor {
         i++;
         continue;
       }
-      if (ch === 42 /* * */ && text.charCodeAt(i + 1) === 42) {
+      if (ch === 42 /* * */ && codeAt(text, i + 1) === 42) {
         lineMarkdown = true;
         if (ev) this.mark(turn, i, i + 2, 'markdown');
         i += 2;
@@ -624,7 +630,7 @@ export class TraitExtractor {
         // Astral-plane pictographs. Skin-tone modifiers and the parts of ZWJ sequences are one emoji.
         const low = text.charCodeAt(i + 1);
         const modifier = ch === 0xd83c && low >= 0xdffb && low <= 0xdfff;
-        if (!modifier && text.charCodeAt(i - 1) !== 0x200d) {
+        if (!modifier && codeAt(text, i - 1) !== 0x200d) {
           c.emojis++;
           if (ev) this.mark(turn, i, i + 2, 'emoji');
         }
@@ -633,7 +639,7 @@ export class TraitExtractor {
         continue;
       }
       if ((ch >= 0x2600 && ch <= 0x27bf) || (ch >= 0x2b50 && ch <= 0x2b55)) {
-        if (text.charCodeAt(i - 1) !== 0x200d) {
+        if (codeAt(text, i - 1) !== 0x200d) {
           c.emojis++;
           if (ev) this.mark(turn, i, i + 1, 'emoji');
         }
@@ -944,7 +950,7 @@ function lastNonSpace(text: string): number {
 function nextNonSpace(text: string, from: number): number {
   let j = from;
   while (j < text.length && text.charCodeAt(j) === 32) j++;
-  return text.charCodeAt(j);
+  return codeAt(text, j);
 }
 
 const shared = new TraitExtractor();
@@ -957,15 +963,20 @@ const shared = new TraitExtractor();
  * scoring Turing dialogues after preference pairs ran at 40-85 µs a response instead of 10, with
  * 59,582 deopts of one code object in one run.
  *
- * Rare branches (emoji, markdown, non-ASCII words, evidence) are left out on purpose: with their
- * feedback in, the optimized scanner was ~40% slower on every data set (measured; see the README).
+ * Lowercase "i", spelled-out laughter and a turn ending in "." are in because casual data is full of
+ * them: each first sighting cost a deopt and a ~0.1 s recompile of scanTurn in every process.
+ *
+ * Rare branches (emoji, markdown, "<3", non-ASCII words, evidence) are left out on purpose: with their
+ * feedback in, the optimized scanner was ~40% slower on every data set (measured; see the README), and
+ * re-measured on Node 20: 12.5 µs a preference-pair response without, 24 µs with all of them (any one
+ * alone is within noise). Each costs at most one deopt per process when the data first shows it.
  * The sample uses only words that are on a word list, short, capitalized, elongated or numeric, so it
  * never reaches the spelling check (which would load the dictionary at import); values are discarded.
  */
 function warmUp(x: TraitExtractor): void {
   const partner: Message = { role: 'user', content: 'lol dude gonna watch it tonight?? ok Paris 10' };
   const turns = [
-    "lmao dude yeah tonight sooo ok!!! i'm kinda sure tho... idk, ok. u? 10 NASA Paris\n\n\tok\r\nok",
+    "lmao dude yeah tonight sooo ok!!! i'm kinda sure tho... idk, ok. u? 10 NASA Paris i hahahahah\n\n\tok\r\nok.",
     'ok',
     'wbu',
     `${'lol dude '.repeat(35)}hey`,
