@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readJsonl } from '../src/core/jsonl';
 import { RewardModel } from '../src/core/reward/model';
-import { scoreJsonlFile } from '../src/core/score';
+import { lineResultToJsonText, scoreJsonlFile } from '../src/core/score';
 
 const repoRoot = resolve(__dirname, '..', '..');
 const shared = process.env.STYLETUNE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data');
@@ -80,6 +80,17 @@ async function main() {
           for await (const r of scoreJsonlFile(file, model, { role: s.role })) if (r.kind !== 'diagnostic') n++;
           return n;
         });
+      // What `styletune score` does per line besides scoring: the JSON line it prints (~3 KB a pair).
+      const outputPass = () =>
+        time(async () => {
+          let n = 0;
+          let chars = 0;
+          for await (const r of scoreJsonlFile(file, model, { role: s.role })) {
+            chars += lineResultToJsonText(r).length;
+            if (r.kind !== 'diagnostic') n++;
+          }
+          return chars > 0 ? n : -1;
+        });
       // The first scoring pass of the process also loads the spelling dictionary and builds the
       // vocabulary (a real user's first file pays that); the warm ones show the steady state. With
       // --warm N, the parse-only and warm figures are the best of N passes (by CPU time).
@@ -94,7 +105,8 @@ async function main() {
       const [parseS, parsed] = await best(parsePass);
       const [firstS, scored] = await scorePass();
       const [scoreS] = await best(scorePass);
-      if (parsed !== lines * repeat || scored !== lines * repeat) throw new Error(`${s.name}: parsed ${parsed}, scored ${scored}, expected ${lines * repeat}`);
+      const [outputS, printed] = await best(outputPass);
+      if (parsed !== lines * repeat || scored !== lines * repeat || printed !== lines * repeat) throw new Error(`${s.name}: parsed ${parsed}, scored ${scored}, printed ${printed}, expected ${lines * repeat}`);
       const rate = (sec: number) => `${Math.round(responses / sec).toLocaleString('en')} responses/s`;
       const row = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(2)} s  (${rate(t.wall)});  CPU ${t.cpu.toFixed(2)} s  (${rate(t.cpu)})`;
       console.log(
@@ -103,6 +115,7 @@ async function main() {
           `  parse only:          ${row(parseS)}`,
           `  scoring, first pass: ${row(firstS)}`,
           `  scoring, warm:       ${row(scoreS)}`,
+          `  + JSON lines (CLI):  ${row(outputS)}`,
           ...(turnsPerPass ? [`  that is ${Math.round((turnsPerPass * repeat) / scoreS.cpu).toLocaleString('en')} ${s.role} turns/s warm (CPU), ${(turnsPerPass / lines).toFixed(1)} turns per dialogue`] : []),
           `  scoring / parse-only: ${(firstS.wall / parseS.wall).toFixed(2)}x first pass, ${(scoreS.wall / parseS.wall).toFixed(2)}x warm;` +
             `  CPU ${(firstS.cpu / parseS.cpu).toFixed(2)}x first pass, ${(scoreS.cpu / parseS.cpu).toFixed(2)}x warm`,

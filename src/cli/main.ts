@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RewardModel, saveSpec } from '../core/reward/model';
 import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
-import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJson, scoreJsonlFile } from '../core/score';
+import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJsonText, scoreJsonlFile } from '../core/score';
 import { TRAITS } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
@@ -128,7 +128,7 @@ async function score(argv: string[]): Promise<number> {
       bad++;
       process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
     }
-    out.push(JSON.stringify(lineResultToJson(r)));
+    out.push(lineResultToJsonText(r));
     if (out.length >= 256) flushOut();
   }
   flushOut();

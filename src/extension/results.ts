@@ -3,7 +3,7 @@
  * the result for line N of the input (blank for a blank input line), so the two scroll side by side.
  */
 import * as vscode from 'vscode';
-import { lineResultToJson, type LineResult } from '../core/score';
+import { lineResultToJsonText, type LineResult } from '../core/score';
 
 export const RESULTS_SCHEME = 'styletune-scores';
 
@@ -17,7 +17,7 @@ export function resultsUriFor(source: vscode.Uri): vscode.Uri {
 /** One JSON line per input line, in the CLI's output shape. */
 export function renderResults(results: readonly LineResult[], lineCount: number): string {
   const lines = new Array<string>(lineCount).fill('');
-  for (const r of results) lines[r.line - 1] = JSON.stringify(lineResultToJson(r));
+  for (const r of results) lines[r.line - 1] = lineResultToJsonText(r);
   return lines.join('\n');
 }
 
