@@ -74,22 +74,17 @@ async function main() {
           for await (const item of readJsonl(file)) if ('value' in item) n++;
           return n;
         });
-      const scorePass = () =>
-        time(async () => {
-          let n = 0;
-          for await (const r of scoreJsonlFile(file, model, { role: s.role })) if (r.kind !== 'diagnostic') n++;
-          return n;
-        });
-      // What `styletune score` does per line besides scoring: the JSON line it prints (~3 KB a pair).
-      const outputPass = () =>
+      // With `print`, also what `styletune score` does per line besides scoring: the JSON line it prints
+      // (~3 KB a pair); a pass that printed nothing counts -1 lines.
+      const scorePass = (print = false) =>
         time(async () => {
           let n = 0;
           let chars = 0;
           for await (const r of scoreJsonlFile(file, model, { role: s.role })) {
-            chars += lineResultToJsonText(r).length;
+            if (print) chars += lineResultToJsonText(r).length;
             if (r.kind !== 'diagnostic') n++;
           }
-          return chars > 0 ? n : -1;
+          return print && chars === 0 ? -1 : n;
         });
       // The first scoring pass of the process also loads the spelling dictionary and builds the
       // vocabulary (a real user's first file pays that); the warm ones show the steady state. With
@@ -105,7 +100,7 @@ async function main() {
       const [parseS, parsed] = await best(parsePass);
       const [firstS, scored] = await scorePass();
       const [scoreS] = await best(scorePass);
-      const [outputS, printed] = await best(outputPass);
+      const [outputS, printed] = await best(() => scorePass(true));
       if (parsed !== lines * repeat || scored !== lines * repeat || printed !== lines * repeat) throw new Error(`${s.name}: parsed ${parsed}, scored ${scored}, printed ${printed}, expected ${lines * repeat}`);
       const rate = (sec: number) => `${Math.round(responses / sec).toLocaleString('en')} responses/s`;
       const row = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(2)} s  (${rate(t.wall)});  CPU ${t.cpu.toFixed(2)} s  (${rate(t.cpu)})`;

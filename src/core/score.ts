@@ -220,25 +220,33 @@ class LazyTraitScore implements TraitScore {
     return { score: this.score, bias: this.bias, traits: this.traits, contributions: this.contributions };
   }
 
-  /** JSON.stringify(this), straight from the arrays: see lineResultToJsonText. */
-  jsonText(): string {
-    let s = `{"score":${jsonNumber(this.score)},"bias":${jsonNumber(this.bias)},"traits":{`;
-    for (let j = 0; j < TRAIT_KEYS.length; j++) s += (j === 0 ? '' : ',') + TRAIT_KEYS[j] + jsonNumber(this.values[j]);
-    s += '},"contributions":{';
-    const keys = keysOf(this.ids);
-    for (let j = 0; j < keys.length; j++) s += (j === 0 ? '' : ',') + keys[j] + jsonNumber(this.weighted[this.offset + j]);
-    return s + '}}';
+  /**
+   * JSON.stringify(this), straight from the arrays (see lineResultToJsonText); `fieldsBefore` goes
+   * first inside the object (`"line":3,`).
+   */
+  jsonText(fieldsBefore = ''): string {
+    const traits = objectText(TRAIT_KEYS, this.values, 0);
+    const contributions = objectText(keysOf(this.ids), this.weighted, this.offset);
+    return `{${fieldsBefore}"score":${jsonNumber(this.score)},"bias":${jsonNumber(this.bias)},"traits":${traits},"contributions":${contributions}}`;
   }
 }
 
-/** `"id":` per trait, in catalog order. */
-const TRAIT_KEYS = TRAITS.map((t) => `${JSON.stringify(t.id)}:`);
+/** `"id":` for each id: an object key ready to write. */
+const keyTexts = (ids: readonly string[]): string[] => ids.map((id) => `${JSON.stringify(id)}:`);
+const TRAIT_KEYS = keyTexts(TRAITS.map((t) => t.id));
 const modelKeys = new WeakMap<readonly string[], string[]>();
-/** `"id":` per id of a model's traits, made once per model. */
+/** keyTexts of a model's trait ids, made once per model. */
 function keysOf(ids: readonly string[]): string[] {
   let keys = modelKeys.get(ids);
-  if (!keys) modelKeys.set(ids, (keys = ids.map((id) => `${JSON.stringify(id)}:`)));
+  if (!keys) modelKeys.set(ids, (keys = keyTexts(ids)));
   return keys;
+}
+
+/** A JSON object of keys[j] → values[offset + j]. */
+function objectText(keys: readonly string[], values: Float64Array, offset: number): string {
+  let s = '{';
+  for (let j = 0; j < keys.length; j++) s += (j === 0 ? '' : ',') + keys[j] + jsonNumber(values[offset + j]);
+  return s + '}';
 }
 
 /** A TraitScore's own fields, in output order (a LazyTraitScore carries more). */
@@ -258,7 +266,7 @@ export function lineResultToJsonText(r: LineResult): string {
     case 'diagnostic':
       return JSON.stringify(lineResultToJson(r));
     case 'dialogue':
-      return r.result instanceof LazyTraitScore ? `{"line":${r.line},${r.result.jsonText().slice(1)}` : JSON.stringify(lineResultToJson(r));
+      return r.result instanceof LazyTraitScore ? r.result.jsonText(`"line":${r.line},`) : JSON.stringify(lineResultToJson(r));
     case 'pair':
       return `{"line":${r.line},"chosen":${text(r.result.chosen)},"rejected":${text(r.result.rejected)},"margin":${jsonNumber(r.result.margin)}}`;
     case 'contrastive':

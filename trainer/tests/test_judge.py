@@ -34,17 +34,24 @@ def test_statements_match_the_typescript_list():
     assert len(HAL_STATEMENTS) == 32
 
 
+def run_per_line(command: str, model: Path, src: Path, out: Path) -> tuple[dict, list[str]]:
+    """Runs `judge` or `checklist` (one loop in the worker) on CPU and checks it started and finished;
+    returns the done event's metrics and the warnings it logged about bad lines."""
+    code, events, stderr = run_cli([command, "--model", str(model), "--input", str(src), "--output", str(out),
+                                    "--device", "cpu"])
+    assert code == 0, stderr
+    assert events[0]["event"] == "started" and events[0]["command"] == command
+    assert events[-1]["event"] == "done"
+    return events[-1]["metrics"], [e["message"] for e in events if e["event"] == "log"]
+
+
 def test_judge_rates_every_side_with_the_typescript_hashes(tiny_model: Path, tmp_path: Path):
     src = tmp_path / "chats.jsonl"
     src.write_text("\n".join([*(json.dumps(rec, ensure_ascii=False) for rec, _ in FIXTURE), '{"messages": 3}', "{oops"])
                    + "\n", encoding="utf-8")
     out = tmp_path / "chats.ratings.jsonl"
-    code, events, stderr = run_cli(["judge", "--model", str(tiny_model), "--input", str(src), "--output", str(out),
-                                    "--device", "cpu"])
-    assert code == 0, stderr
-    assert events[0]["event"] == "started" and events[0]["command"] == "judge"
-    assert events[-1]["event"] == "done" and events[-1]["metrics"] == {"rated": 5, "failed_lines": 2}
-    warnings = [e["message"] for e in events if e["event"] == "log"]
+    metrics, warnings = run_per_line("judge", tiny_model, src, out)
+    assert metrics == {"rated": 5, "failed_lines": 2}
     assert warnings == [f"{src}:4:1: expected an object with `messages`, `chosen`/`rejected`, or `human`/`ai`",
                         f"{src}:5:1: not valid JSON: Expecting property name enclosed in double quotes"]
 
@@ -60,7 +67,7 @@ def test_judge_rates_every_side_with_the_typescript_hashes(tiny_model: Path, tmp
 
     # Deterministic: the same model rates the same text the same way.
     again = tmp_path / "again.jsonl"
-    run_cli(["judge", "--model", str(tiny_model), "--input", str(src), "--output", str(again), "--device", "cpu"])
+    run_per_line("judge", tiny_model, src, again)
     assert again.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
 
@@ -82,12 +89,9 @@ def test_checklist_answers_every_request_in_order(tiny_model: Path, tmp_path: Pa
     src = tmp_path / "checks.jsonl"
     src.write_text("\n".join(json.dumps(r) for r in requests) + "\n{oops\n", encoding="utf-8")
     out = tmp_path / "answers.jsonl"
-    code, events, stderr = run_cli(["checklist", "--model", str(tiny_model), "--input", str(src), "--output", str(out),
-                                    "--device", "cpu"])
-    assert code == 0, stderr
-    assert events[0]["event"] == "started" and events[0]["command"] == "checklist"
-    assert events[-1]["event"] == "done" and events[-1]["metrics"] == {"checked": 2, "failed_lines": 2}
-    assert [e["message"] for e in events if e["event"] == "log"] == [
+    metrics, warnings = run_per_line("checklist", tiny_model, src, out)
+    assert metrics == {"checked": 2, "failed_lines": 2}
+    assert warnings == [
         f"{src}:3:1: `statements` must be a non-empty list of strings",
         f"{src}:4:1: not valid JSON: Expecting property name enclosed in double quotes"]
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -100,5 +104,5 @@ def test_checklist_answers_every_request_in_order(tiny_model: Path, tmp_path: Pa
     # The rated side matters: the same statement about the other speaker is another question.
     again = tmp_path / "again.jsonl"
     src.write_text(json.dumps({**requests[0], "role": "user"}) + "\n", encoding="utf-8")
-    run_cli(["checklist", "--model", str(tiny_model), "--input", str(src), "--output", str(again), "--device", "cpu"])
+    run_per_line("checklist", tiny_model, src, again)
     assert json.loads(again.read_text(encoding="utf-8"))["p_yes"] != lines[0]["p_yes"]
