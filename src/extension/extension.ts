@@ -14,6 +14,7 @@ import { registerPairs } from './pairs';
 import { registerPreview } from './preview';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
+import { registerTrainerPython } from './trainerPython';
 import { registerVotes } from './votes';
 
 let models: ModelCache | undefined;
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (e.affectsConfiguration('styletune.rewardModelPath')) models?.clear();
     }),
   );
+  registerTrainerPython(context, log);
   registerModelCommands(context, services);
   registerAnnotations(context, services);
   registerLabeling(context, services);

@@ -7,8 +7,9 @@
  *   3. UI tests: playwright-core clicks through the workbench and takes screenshots (ui/run.ts).
  *   4. The VSIX a user installs: packed by scripts/package.mjs, installed with code-server's
  *      --install-extension, then the UI tests that need what must ship (see PACKAGED_UI_TESTS).
+ *   5. The README's first command in a fresh copy of the repository serves the workbench (freshClone.ts).
  * Each part works on its own copy of samples/workspace in a throwaway sandbox folder.
- *   STYLETUNE_E2E_ONLY=integration|restricted|ui|packaged   run one part   STYLETUNE_E2E_GREP=text   only matching tests
+ *   STYLETUNE_E2E_ONLY=integration|restricted|ui|packaged|fresh   run one part   STYLETUNE_E2E_GREP=text   only matching tests
  *   STYLETUNE_E2E_MODEL=file.onnx        another reward model    STYLETUNE_E2E_KEEP=1      keep the sandbox
  *   STYLETUNE_E2E_VERBOSE=1              all workbench log lines
  *   STYLETUNE_E2E_UPDATE_SCREENSHOTS=1   also copy the README screenshot to media/screenshots/
@@ -19,6 +20,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, rea
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../src/core/score';
+import { freshClone } from './freshClone';
 import { chromium, codeServerEntry, launcher, node24, repoRoot, sampleWorkspace, suiteIndex } from './paths';
 import { runUiTests } from './ui/run';
 
@@ -72,6 +74,7 @@ const PACKAGED_UI_TESTS = [
   'transcript.md shows inline annotations on its assistant turns and a hover with every trait',
   'inspector: opened from the Explorer, sorts by a trait when its column header is clicked',
   'jobs: the CodeLens starts a job; steps reach the job view and the Jobs view',
+  "python: with no interpreter configured, the first job offers to set up StyleTune's environment; declining starts nothing",
 ];
 
 async function packaged(root: string): Promise<void> {
@@ -79,8 +82,9 @@ async function packaged(root: string): Promise<void> {
   const vsix = join(sandbox, 'styletune.vsix');
   const packed = execFileSync(process.execPath, [join(repoRoot, 'scripts', 'package.mjs'), '--out', vsix], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   log(`packed ${packed.trim().split('\n').at(-1)}`);
-  // An installed extension has no .venv of its own: the user points it at a Python, here the project's,
-  // in the settings of the machine the server runs on (styletune.pythonPath is machine-overridable).
+  // An installed extension has no .venv of its own: it offers to make one (python.ui.ts checks the offer).
+  // Here the tests point it at the project's, in the settings of the machine the server runs on
+  // (styletune.pythonPath is machine-overridable), so no run installs torch again.
   await runUiTests({ sandbox, workspace }, { vsix, machineSettings: { 'styletune.pythonPath': join(repoRoot, '.venv', 'bin', 'python') }, only: PACKAGED_UI_TESTS });
   const extensions = join(sandbox, 'extensions');
   const installed = readdirSync(extensions).filter((d) => d.startsWith('styletune.styletune-')).map((d) => join(extensions, d));
@@ -155,6 +159,12 @@ async function main(): Promise<void> {
       log('the packed VSIX, installed in code-server: UI tests …');
       await packaged(root);
       log(`packaged extension tests passed (${seconds(t)})`);
+    }
+    if (only === undefined || only === 'fresh') {
+      const t = Date.now();
+      log("the README's first command in a fresh copy of the repository …");
+      await freshClone(join(root, 'fresh'), log);
+      log(`fresh-copy start passed (${seconds(t)})`);
     }
     log(`all passed in ${seconds(started)}`);
   } finally {

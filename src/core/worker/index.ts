@@ -3,3 +3,4 @@ export * from './events';
 export * from './python';
 export * from './schema';
 export * from './worker';
+export * from './pythonEnv';

@@ -175,7 +175,8 @@ function markFailed(jobDir: string, how: string, lastLog: string[]): void {
   }
 }
 
-function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/** Calls `onLine` with each line of a text stream (without its \n or \r\n), the last one too. */
+export function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buf = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
