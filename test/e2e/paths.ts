@@ -14,3 +14,5 @@ export const suiteIndex = join(repoRoot, 'out', 'test', 'e2e', 'suite', 'index.j
 export const launcher = join(repoRoot, 'out', 'test', 'e2e', 'launcher.js');
 export const screenshotsDir = join(repoRoot, 'test-results', 'screenshots');
 export const readmeScreenshot = join(repoRoot, 'media', 'screenshots', 'score-current-file.png');
+/** ../shared/data beside the checkout (or $STYLETUNE_SHARED_DATA): the real corpora tests copy from. */
+export const sharedData = process.env.STYLETUNE_SHARED_DATA ?? resolve(repoRoot, '..', 'shared', 'data');

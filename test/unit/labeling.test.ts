@@ -202,22 +202,25 @@ describe('property: labeling a line then undoing it', () => {
 
 describe('the labeler protocol refuses malformed messages', () => {
   test('webview → host', () => {
-    assert.ok(isWebviewMessage({ type: 'decide', line: 3, decision: { choice: 'rank', ranking: [2, 1, 3] } }));
-    assert.ok(isWebviewMessage({ type: 'navigate', to: 'nextUnlabeled' }));
-    for (const bad of [null, 'undo', { type: 'decide', line: -1, decision: { choice: '1' } }, { type: 'decide', line: 1.5, decision: { choice: '1' } }, { type: 'decide', line: 0, decision: { choice: '3' } }, { type: 'decide', line: 0, decision: { choice: 'rank', ranking: ['1'] } }, { type: 'navigate', to: 'up' }, { type: 'eval' }]) {
+    assert.ok(isWebviewMessage({ type: 'ready' }));
+    for (const key of ['1', '9', 't', 's', 'u', 'r', 'j', 'k', 'n', 'ArrowLeft', 'ArrowRight', 'Escape', 'Backspace']) assert.ok(isWebviewMessage({ type: 'key', key }), key);
+    for (const bad of [null, 'undo', { type: 'key' }, { type: 'key', key: '0' }, { type: 'key', key: 'x' }, { type: 'key', key: 1 }, { type: 'key', key: 'Enter' }, { type: 'decide', line: 0, decision: { choice: '1' } }, { type: 'eval' }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));
     }
   });
 
   test('host → webview', () => {
     const item = { line: 0, position: 1, prompt: [{ role: 'user', content: 'hi' }], candidates: ['a', 'b'], traits: [{ id: 'x', label: 'X', description: 'd', values: [1, 2], contributions: [0.5, -0.5] }] };
-    const state = { file: 'f', version: 3, progress: { total: 1, labeled: 0, skipped: 0, invalid: 0 }, item };
+    const state = { file: 'f', version: 3, progress: { total: 1, labeled: 0, skipped: 0, invalid: 0 }, ranking: [], item };
     assert.ok(isHostMessage({ type: 'state', state }));
     assert.ok(isHostMessage({ type: 'state', state: { ...state, item: undefined } }));
     assert.equal(isHostMessage({ type: 'state', state: { ...state, item: { ...item, candidates: ['a'] } } }), false);
     assert.equal(isHostMessage({ type: 'state', state: { ...state, item: { ...item, traits: [{ id: 'x', values: [NaN] }] } } }), false);
     assert.equal(isHostMessage({ type: 'state', state: { ...state, progress: { total: -1 } } }), false);
     assert.equal(isHostMessage({ type: 'state', state: { ...state, version: undefined } }), false);
-    assert.ok(isHostMessage({ type: 'decisionIgnored' }));
+    assert.ok(isHostMessage({ type: 'state', state: { ...state, ranking: [2], reading: { lines: 10, of: 4948 } } }));
+    assert.equal(isHostMessage({ type: 'state', state: { ...state, ranking: undefined } }), false);
+    assert.equal(isHostMessage({ type: 'state', state: { ...state, reading: { lines: -1, of: 3 } } }), false);
+    assert.equal(isHostMessage({ type: 'decisionIgnored' }), false);
   });
 });

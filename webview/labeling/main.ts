@@ -3,7 +3,7 @@
  * it never edits anything itself (the host writes the document, so VS Code keeps undo and save).
  */
 import { registerToolkit } from '../shared/toolkit';
-import { isHostMessage, type Decision, type ItemView, type ViewState, type WebviewMessage } from './protocol';
+import { isHostMessage, isLabelKey, type ItemView, type LabelKey, type ViewState, type WebviewMessage } from './protocol';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
 
@@ -12,79 +12,57 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app') as HTMLElement;
 
 let state: ViewState | undefined;
-/** Numbers pressed so far on an item with three candidates or more (best first). */
-let ranking: number[] = [];
-/**
- * The document version a decision was sent at, until a newer version comes back: a second decision
- * before that would land on the item the first one just labeled.
- */
-let waitingAt: number | undefined;
 
 function send(m: WebviewMessage): void {
   vscode.postMessage(m);
 }
 
+const press = (key: LabelKey) => send({ type: 'key', key });
+
 window.addEventListener('message', (e: MessageEvent<unknown>) => {
   // Only the host posts here, but the data is still checked before use.
   if (!isHostMessage(e.data)) return;
-  if (e.data.type === 'decisionIgnored') {
-    waitingAt = undefined;
-    return;
-  }
-  const previous = state?.item;
   state = e.data.state;
-  const item = state.item;
-  if (waitingAt !== undefined && state.version !== waitingAt) waitingAt = undefined;
-  if (!item || !previous || previous.line !== item.line || JSON.stringify(previous.label) !== JSON.stringify(item.label)) ranking = [];
+  // How much of the file had been read when the first item showed (tests check a big file shows it early).
+  if (state.item && !app.dataset.firstItem) app.dataset.firstItem = state.reading ? `${state.reading.lines} of ${state.reading.of} lines` : 'after reading every line';
   render();
 });
-
-function decide(decision: Decision): void {
-  const item = state?.item;
-  if (!item || !state || waitingAt !== undefined) return;
-  waitingAt = state.version;
-  send({ type: 'decide', line: item.line, decision });
-}
-
-function pressNumber(n: number): void {
-  const item = state?.item;
-  if (!item || n < 1 || n > item.candidates.length) return;
-  const count = item.candidates.length;
-  if (count === 2) return decide({ choice: n === 1 ? '1' : '2' });
-  if (ranking.includes(n)) return;
-  ranking.push(n);
-  // The last candidate's place is implied once all the others are ranked.
-  if (ranking.length === count - 1) {
-    const last = [...Array(count).keys()].map((i) => i + 1).find((i) => !ranking.includes(i))!;
-    const full = [...ranking, last];
-    ranking = [];
-    return decide({ choice: 'rank', ranking: full });
-  }
-  render();
-}
 
 document.addEventListener('keydown', (e) => {
-  // Shortcuts with modifiers (Ctrl+Z, Ctrl+S…) belong to VS Code, which the webview forwards them to.
-  if (e.ctrlKey || e.metaKey || e.altKey) return;
-  // Keys typed into a control (a focused button handles Enter/Space itself) are not labels.
-  const target = e.target as HTMLElement | null;
-  if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA')) return;
-  const k = e.key;
-  let handled = true;
-  if (/^[1-9]$/.test(k)) pressNumber(Number(k));
-  else if (k === 't') decide({ choice: 'tie' });
-  else if (k === 's') decide({ choice: 'skip' });
-  else if (k === 'u') send({ type: 'undo' });
-  else if (k === 'r') send({ type: 'redo' });
-  else if (k === 'ArrowRight' || k === 'j') send({ type: 'navigate', to: 'next' });
-  else if (k === 'ArrowLeft' || k === 'k') send({ type: 'navigate', to: 'previous' });
-  else if (k === 'n') send({ type: 'navigate', to: 'nextUnlabeled' });
-  else if ((k === 'Escape' || k === 'Backspace') && ranking.length > 0) {
-    ranking = [];
-    render();
-  } else handled = false;
-  if (handled) e.preventDefault();
+  // The labeler's keys are VS Code keybindings (styletune.labeler.key): VS Code gets every key pressed
+  // here and runs them, also the ones pressed while its focus is still on the way in. Handling them here
+  // too would apply them twice; only keep the page from scrolling on the arrows.
+  if (!e.ctrlKey && !e.metaKey && !e.altKey && isLabelKey(e.key)) e.preventDefault();
 });
+
+// ---- whether keys reach the labeler ----------------------------------------------------------------
+
+/**
+ * Keys label only while the labeler has focus. Say so, and when focus is elsewhere, say how to bring it
+ * back. A tab click passes focus through the webview's outer frame for a moment: only a blur that lasts
+ * counts, so the hint does not flicker.
+ */
+const focusState = el('button', { id: 'focus-state', type: 'button' });
+focusState.addEventListener('click', () => app.focus());
+let blurTimer: ReturnType<typeof setTimeout> | undefined;
+
+function showFocus(focused: boolean): void {
+  focusState.dataset.focused = String(focused);
+  focusState.textContent = focused ? '⌨ Keys label here' : 'Keys go elsewhere: click here to label with the keyboard';
+  focusState.title = focused ? 'Press 1, 2, t, s… (see the keys below)' : 'Focus is outside the labeler, so its keys do nothing';
+  document.body.classList.toggle('blurred', !focused);
+}
+
+window.addEventListener('focus', () => {
+  clearTimeout(blurTimer);
+  showFocus(true);
+});
+window.addEventListener('blur', () => {
+  clearTimeout(blurTimer);
+  blurTimer = setTimeout(() => showFocus(document.hasFocus()), 300);
+});
+showFocus(true);
+if (!document.hasFocus()) blurTimer = setTimeout(() => showFocus(document.hasFocus()), 300);
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -93,13 +71,13 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
-function button(label: string, key: string, onClick: () => void, appearance = 'secondary'): HTMLElement {
+function button(label: string, key: LabelKey, appearance = 'secondary'): HTMLElement {
   // A toolkit element: not in the DOM's tag map, so made by hand.
   const b = document.createElement('vscode-button');
   b.setAttribute('appearance', appearance);
   b.setAttribute('title', `${label} (${key})`);
   b.append(`${label} `, el('span', { class: 'key' }, key));
-  b.addEventListener('click', onClick);
+  b.addEventListener('click', () => press(key));
   return b;
 }
 
@@ -114,30 +92,37 @@ function render(): void {
   // Set through the CSSOM: the CSP refuses inline style attributes.
   const fill = el('div', { class: 'bar-fill' });
   fill.style.width = `${p.total ? (100 * done) / p.total : 0}%`;
+  const reading = s.reading;
+  const count = (n: number) => n.toLocaleString('en-US');
+  // While a big file is read, the counts are of the part read so far: say so rather than show a total.
+  const progress = reading
+    ? el('div', { class: 'progress' }, el('span', { id: 'progress', class: 'muted' }, `reading ${count(reading.lines)} of ${count(reading.of)} lines…`), el('div', { class: 'bar-wrap loading', role: 'progressbar', 'aria-label': 'Reading the file' }, fill))
+    : el(
+        'div',
+        { class: 'progress' },
+        el('span', { id: 'progress' }, `${p.labeled} labeled${p.skipped ? ` · ${p.skipped} skipped` : ''} / ${p.total}`),
+        el('div', { class: 'bar-wrap', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(p.total), 'aria-valuenow': String(done) }, fill),
+      );
+  if (reading) fill.style.width = `${reading.of ? (100 * reading.lines) / reading.of : 0}%`;
+  const position = s.item ? (reading ? `Item ${s.item.position}` : `Item ${s.item.position} of ${p.total}`) : reading ? 'Reading…' : `${p.total} items`;
   const header = el(
     'header',
     {},
     el('h1', {}, s.file),
-    el('span', { id: 'position' }, s.item ? `Item ${s.item.position} of ${p.total}` : `${p.total} items`),
-    el(
-      'div',
-      { class: 'progress' },
-      el('span', { id: 'progress' }, `${p.labeled} labeled${p.skipped ? ` · ${p.skipped} skipped` : ''} / ${p.total}`),
-      el('div', { class: 'bar-wrap', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(p.total), 'aria-valuenow': String(done) }, fill),
-    ),
-    p.invalid ? el('span', { class: 'muted' }, `${p.invalid} line${p.invalid > 1 ? 's' : ''} not labelable`) : '',
+    el('span', { id: 'position' }, position),
+    progress,
+    p.invalid && !reading ? el('span', { class: 'muted' }, `${p.invalid} line${p.invalid > 1 ? 's' : ''} not labelable`) : '',
+    focusState,
   );
   const body: Node[] = [header];
-  if (!s.item) {
-    body.push(el('section', {}, el('p', {}, 'No items to label. A line needs `responses: [a, b, …]` or `chosen`/`rejected`.')));
-  } else {
-    body.push(...renderItem(s.item));
-  }
+  if (s.item) body.push(...renderItem(s.item, s.ranking));
+  else if (!reading) body.push(el('section', {}, el('p', {}, 'No items to label. A line needs `responses: [a, b, …]` or `chosen`/`rejected`.')));
   body.push(keysHelp(s.item));
   app.replaceChildren(...body);
+  app.setAttribute('aria-busy', String(!!reading && !s.item));
 }
 
-function renderItem(item: ItemView): Node[] {
+function renderItem(item: ItemView, ranking: number[]): Node[] {
   const out: Node[] = [];
   const n = item.candidates.length;
   out.push(
@@ -180,16 +165,16 @@ function renderItem(item: ItemView): Node[] {
     : el('div', { class: 'hint muted', id: 'hint' }, item.hintError ? `No reward hint: ${item.hintError}` : 'Scoring with the reward model…');
   const actions =
     n === 2
-      ? [button('Candidate 1', '1', () => pressNumber(1), 'primary'), button('Candidate 2', '2', () => pressNumber(2), 'primary')]
-      : item.candidates.map((_, i) => button(`${i + 1}`, String(i + 1), () => pressNumber(i + 1), 'primary'));
+      ? [button('Candidate 1', '1', 'primary'), button('Candidate 2', '2', 'primary')]
+      : item.candidates.slice(0, 9).map((_, i) => button(`${i + 1}`, String(i + 1) as LabelKey, 'primary'));
   out.push(
     el(
       'section',
       { class: 'actions' },
       ...actions,
-      button('Tie', 't', () => decide({ choice: 'tie' })),
-      button('Skip', 's', () => decide({ choice: 'skip' })),
-      button('Undo', 'u', () => send({ type: 'undo' })),
+      button('Tie', 't'),
+      button('Skip', 's'),
+      button('Undo', 'u'),
     ),
     ...status.map((s) => el('section', {}, s)),
     el('section', {}, hint),

@@ -2,8 +2,9 @@
  * The pair labeler's messages, shared by the webview (webview/labeling/main.ts) and its host
  * (src/extension/labeling/labelerProvider.ts). No DOM or vscode imports: both sides compile it.
  *
- * The host owns all state (the document and which item is shown); the webview only renders what it is
- * sent and reports intents, so a reload or a second view of the same file shows the same thing.
+ * The host owns all state (the document, which item is shown, a ranking being pressed); the webview only
+ * renders what it is sent and reports keys, so a reload or a second view of the same file shows the same
+ * thing, and keys typed faster than the view redraws apply in order.
  * Every message that crosses is checked with the guards below before it is used.
  */
 
@@ -49,52 +50,42 @@ export interface ItemView {
 
 export interface ViewState {
   file: string;
-  /** The document's version: a decision is settled once a state of a newer version arrives. */
+  /** The document's version. */
   version: number;
   progress: { total: number; labeled: number; skipped: number; invalid: number };
-  /** Absent when the file has no item to label. */
+  /** While the file is still being read: a big file shows its first item before the rest is parsed. */
+  reading?: { lines: number; of: number };
+  /** Candidate numbers pressed so far on an item with three candidates or more, best first. */
+  ranking: number[];
+  /** Absent when the file has no item to label, or none has been read yet. */
   item?: ItemView;
 }
 
-export type HostMessage =
-  | { type: 'state'; state: ViewState }
-  /** The last decision was not written (the item changed under it); the webview may send another. */
-  | { type: 'decisionIgnored' };
+export type HostMessage = { type: 'state'; state: ViewState };
 
-export type Decision = { choice: '1' | '2' | 'tie' | 'skip' } | { choice: 'rank'; ranking: number[] };
+/**
+ * The labeler's keys. They reach the host through `styletune.labeler.key` keybindings (package.json):
+ * VS Code runs those also while focus is still on its way into the webview (a tab click hands it to the
+ * webview's frames in steps), so no key is lost. The webview's buttons send the same names.
+ */
+export const LABEL_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 't', 's', 'u', 'r', 'j', 'k', 'n', 'ArrowRight', 'ArrowLeft', 'Escape', 'Backspace'] as const;
+export type LabelKey = (typeof LABEL_KEYS)[number];
 
-export type WebviewMessage =
-  | { type: 'ready' }
-  | { type: 'decide'; line: number; decision: Decision }
-  | { type: 'navigate'; to: 'next' | 'previous' | 'nextUnlabeled' }
-  | { type: 'undo' }
-  | { type: 'redo' };
+export type WebviewMessage = { type: 'ready' } | { type: 'key'; key: LabelKey };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
-export function isDecision(v: unknown): v is Decision {
-  if (!isObj(v)) return false;
-  if (v.choice === '1' || v.choice === '2' || v.choice === 'tie' || v.choice === 'skip') return true;
-  return v.choice === 'rank' && Array.isArray(v.ranking) && v.ranking.length <= 64 && v.ranking.every((n) => Number.isInteger(n) && n >= 1);
+export function isLabelKey(v: unknown): v is LabelKey {
+  return typeof v === 'string' && (LABEL_KEYS as readonly string[]).includes(v);
 }
 
 export function isWebviewMessage(v: unknown): v is WebviewMessage {
   if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-    case 'undo':
-    case 'redo':
-      return true;
-    case 'decide':
-      return isNat(v.line) && isDecision(v.decision);
-    case 'navigate':
-      return v.to === 'next' || v.to === 'previous' || v.to === 'nextUnlabeled';
-    default:
-      return false;
-  }
+  if (v.type === 'ready') return true;
+  return v.type === 'key' && isLabelKey(v.key);
 }
 
 function isMessage(v: unknown): v is Message {
@@ -125,10 +116,11 @@ function isItem(v: unknown): v is ItemView {
 }
 
 export function isHostMessage(v: unknown): v is HostMessage {
-  if (isObj(v) && v.type === 'decisionIgnored') return true;
   if (!isObj(v) || v.type !== 'state' || !isObj(v.state)) return false;
   const s = v.state;
   const p = s.progress;
   if (!isStr(s.file) || !isNat(s.version) || !isObj(p) || !isNat(p.total) || !isNat(p.labeled) || !isNat(p.skipped) || !isNat(p.invalid)) return false;
+  if (!Array.isArray(s.ranking) || !s.ranking.every(isNat)) return false;
+  if (s.reading !== undefined && !(isObj(s.reading) && isNat(s.reading.lines) && isNat(s.reading.of))) return false;
   return s.item === undefined || isItem(s.item);
 }

@@ -2,14 +2,19 @@
 import type * as vscode from 'vscode';
 import { webviewPage } from '../webviewPage';
 
-export function labelerHtml(webview: vscode.Webview, extensionRoot: vscode.Uri): string {
+/** `file`: shown while the page and the file load (a big file takes a moment before its first item). */
+export function labelerHtml(webview: vscode.Webview, extensionRoot: vscode.Uri, file: string): string {
   return webviewPage(webview, extensionRoot, {
     bundle: 'labeling',
     title: 'Pair Labeler',
     stylesheets: ['panel.css', 'keyboard-panel.css'],
     inlineCss: CSS,
-    body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
+    body: `<main id="app" tabindex="-1" aria-live="polite" aria-busy="true"><header><h1>${escapeHtml(file)}</h1><span id="position" class="muted">Opening…</span><div class="progress"><div class="bar-wrap loading" role="progressbar" aria-label="Opening the file"></div></div></header></main>`,
   });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const CSS = `
@@ -26,4 +31,12 @@ th:first-child, td:first-child { text-align: left; }
 .pos { color: var(--vscode-charts-green, #388a34); }
 .neg { color: var(--vscode-charts-red, #c72e2e); }
 .keys { margin-top: 16px; font-size: .9em; }
+#focus-state { margin-left: auto; font: inherit; font-size: .85em; padding: 2px 10px; border-radius: 10px; border: 1px solid var(--vscode-panel-border); background: none; color: var(--vscode-descriptionForeground); }
+#focus-state[data-focused="false"] { cursor: pointer; font-weight: 600; color: var(--vscode-inputValidation-warningForeground, var(--vscode-foreground));
+  background: var(--vscode-inputValidation-warningBackground); border-color: var(--vscode-inputValidation-warningBorder); }
+body.blurred .actions { opacity: .55; }
+.bar-wrap.loading { position: relative; overflow: hidden; }
+.bar-wrap.loading:empty::after { content: ''; position: absolute; left: -30%; width: 30%; height: 4px; background: var(--vscode-progressBar-background, #0e70c0); animation: slide 1.2s linear infinite; }
+@keyframes slide { to { left: 100%; } }
+@media (prefers-reduced-motion: reduce) { .bar-wrap.loading:empty::after { animation: none; left: 0; width: 100%; opacity: .5; } }
 `;

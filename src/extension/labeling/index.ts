@@ -15,6 +15,8 @@ export function registerLabeling(context: vscode.ExtensionContext, s: LabelerSer
       // A hidden labeler is re-rendered from the document when shown again: no retainContextWhenHidden.
       vscode.window.registerCustomEditorProvider(viewType, provider),
     ),
+    // The labeler's keys (package.json keybindings, `args` = the key): see LABEL_KEYS in its protocol.
+    vscode.commands.registerCommand('styletune.labeler.key', (key: unknown) => provider.key(key)),
     vscode.commands.registerCommand('styletune.labelPairs', async (target?: unknown) => {
       const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
       if (!uri) {

@@ -5,6 +5,7 @@
  * save, hot exit and the dirty dot are VS Code's own, and a text editor open on the same file stays in sync.
  */
 import { userInfo } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import {
   applyDecision,
@@ -19,7 +20,7 @@ import {
   type ParsedLine,
 } from '../../core/labeling';
 import type { RewardModel } from '../../core/reward/model';
-import { isWebviewMessage, type HostMessage, type ItemView, type ViewState, type WebviewMessage } from '../../../webview/labeling/protocol';
+import { isLabelKey, isWebviewMessage, type HostMessage, type ItemView, type LabelKey, type ViewState } from '../../../webview/labeling/protocol';
 import type { ModelCache } from '../modelCache';
 import { resolveModelPath } from '../modelPath';
 import { analyze, promptMessages, type Analysis } from './analysis';
@@ -35,6 +36,8 @@ export interface LabelerServices {
 }
 
 export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
+  private readonly sessions = new Map<vscode.WebviewPanel, LabelerSession>();
+
   constructor(private readonly s: LabelerServices) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
@@ -44,8 +47,9 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
       enableScripts: true,
       localResourceRoots: webviewRoots(root),
     };
-    webview.html = labelerHtml(webview, root);
-    const session = new LabelerSession(document, webview, this.s);
+    webview.html = labelerHtml(webview, root, vscode.workspace.asRelativePath(document.uri));
+    const session = new LabelerSession(document, webview, this.s, () => this.syncRankingContext());
+    this.sessions.set(panel, session);
     const subs = [
       webview.onDidReceiveMessage((m: unknown) => {
         // The webview is a page like any other: never trust what it sends.
@@ -53,28 +57,66 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
           this.s.log.warn(`Pair labeler: ignored an invalid message ${JSON.stringify(m)?.slice(0, 200)}`);
           return;
         }
-        session.handle(m).catch((err: Error) => {
-          this.s.log.error(`Pair labeler: ${err.stack ?? err}`);
-          void vscode.window.showErrorMessage(`Pair labeling failed: ${err.message}`);
-        });
+        if (m.type === 'ready') session.ready();
+        else session.key(m.key);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() === document.uri.toString()) session.documentChanged(e.contentChanges);
+        if (e.document.uri.toString() === document.uri.toString() && e.contentChanges.length > 0) session.documentChanged(e.contentChanges);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('styletune', document.uri)) session.configurationChanged();
       }),
+      panel.onDidChangeViewState(() => this.syncRankingContext()),
     ];
-    panel.onDidDispose(() => subs.forEach((d) => d.dispose()));
+    panel.onDidDispose(() => {
+      this.sessions.delete(panel);
+      this.syncRankingContext();
+      subs.forEach((d) => d.dispose());
+    });
+  }
+
+  private rankingContext = false;
+
+  /** Esc and Backspace clear a ranking being pressed; they are bound only then (VS Code has other uses for them). */
+  private syncRankingContext(): void {
+    const on = [...this.sessions].some(([panel, session]) => panel.active && session.ranking.length > 0);
+    if (on === this.rankingContext) return;
+    this.rankingContext = on;
+    void vscode.commands.executeCommand('setContext', 'styletune.labeler.ranking', on);
+  }
+
+  /** A key from the `styletune.labeler.key` keybindings: for the labeler in the active editor. */
+  key(k: unknown): void {
+    if (!isLabelKey(k)) return;
+    for (const [panel, session] of this.sessions) if (panel.active) session.key(k);
   }
 }
 
-/** One open labeler: which item it shows, and the rendering of that item. */
+/** Lines parsed between two looks at the event loop while a big file is read. */
+const READ_SLICE_MS = 15;
+/** How often the "reading" progress is posted. */
+const READ_POST_MS = 150;
+/** An edit whose change event never comes (the document closed under it) must not stall the key queue. */
+const CHANGE_WAIT_MS = 5_000;
+
+/**
+ * One open labeler: which item it shows, a ranking being pressed, and the rendering of the item.
+ * Keys are handled one after another (a queue), each on the state the previous one left, so keys typed
+ * faster than a label is written still land on the items they were meant for.
+ */
 class LabelerSession {
+  /** By document line; while the file is read only the first `parsed` are there. */
   private items: ParsedLine[] = [];
+  private parsed = 0;
+  private readonly read: Promise<void>;
   private current = -1;
+  /** Candidate numbers pressed so far on an item with three candidates or more. */
+  ranking: number[] = [];
+  private readDone = false;
+  private queue: Promise<void> = Promise.resolve();
   /** The line a decision was just written to: when its change arrives, move on to the next item. */
   private advanceFrom: number | undefined;
+  private changeArrived: (() => void) | undefined;
   private renderSerial = 0;
   private readonly analyses = new Map<string, Analysis>();
 
@@ -82,57 +124,149 @@ class LabelerSession {
     private readonly doc: vscode.TextDocument,
     private readonly webview: vscode.Webview,
     private readonly s: LabelerServices,
+    private readonly rankingChanged: () => void,
   ) {
-    this.reparse();
-    const first = nextUnlabeled(this.items, this.items.length - 1);
-    this.current = first >= 0 ? first : stepItem(this.items, -1, 1);
+    this.read = this.readDocument();
   }
 
-  async handle(m: WebviewMessage): Promise<void> {
-    switch (m.type) {
-      case 'ready':
-        return this.render();
-      case 'navigate':
-        if (m.to === 'nextUnlabeled') {
-          const next = nextUnlabeled(this.items, this.current);
-          if (next >= 0) this.move(next);
-        } else this.move(stepItem(this.items, this.current, m.to === 'next' ? 1 : -1));
-        return this.render();
-      case 'decide':
-        return this.decide(m.line, m.decision);
-      case 'undo':
-      case 'redo':
-        // VS Code's own undo, on this editor's document (the active one while its webview has focus).
-        await vscode.commands.executeCommand(m.type);
-        return;
+  /** The webview (re)loaded: show what there is, even before the file is read to its end. */
+  ready(): void {
+    void this.render();
+  }
+
+  key(k: LabelKey): void {
+    this.queue = this.queue
+      .then(async () => {
+        await this.read;
+        await this.handle(k);
+      })
+      .catch((err: Error) => {
+        this.s.log.error(`Pair labeler: ${err.stack ?? err}`);
+        void vscode.window.showErrorMessage(`Pair labeling failed: ${err.message}`);
+      });
+  }
+
+  /**
+   * Parses the document in slices, giving the event loop back between them, and shows the first item
+   * as soon as it is parsed: a 5,000-pair file shows its first pair at once, not after every line.
+   * An edit while reading (the document's version moves) starts the reading again.
+   */
+  private async readDocument(): Promise<void> {
+    let lastPost = performance.now();
+    for (;;) {
+      const version = this.doc.version;
+      this.items = [];
+      this.parsed = 0;
+      let shown = this.current >= 0;
+      const n = this.doc.lineCount;
+      while (this.parsed < n && this.doc.version === version) {
+        const sliceEnd = performance.now() + READ_SLICE_MS;
+        do {
+          const parsed = parseLine(this.doc.lineAt(this.parsed).text);
+          this.items.push(parsed);
+          // Where labeling starts: the first item without a label.
+          if (!shown && 'item' in parsed && !parsed.item.label) {
+            this.current = this.parsed;
+            shown = true;
+            lastPost = 0;
+          }
+          this.parsed++;
+        } while (this.parsed < n && performance.now() < sliceEnd);
+        if (performance.now() - lastPost >= READ_POST_MS && this.parsed < n) {
+          lastPost = performance.now();
+          void this.render();
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (this.doc.version !== version) continue;
+      if (this.current < 0 || this.current >= n) this.current = stepItem(this.items, -1, 1);
+      this.move(this.current);
+      this.readDone = true;
+      void this.render();
+      return;
     }
   }
 
-  private async decide(line: number, decision: Decision): Promise<void> {
-    const parsed = this.items[line];
-    // A decision for a line that is no longer the item it was (the text changed under the webview) is dropped.
-    if (line !== this.current || !parsed || !('item' in parsed) || !decisionFits(decision, parsed.item.candidates.length)) {
-      this.s.log.warn(`Pair labeler: ignored a ${decision.choice} decision for line ${line + 1}, which is not the item shown`);
-      await this.webview.postMessage({ type: 'decisionIgnored' } satisfies HostMessage);
+  private async handle(k: LabelKey): Promise<void> {
+    const parsed = this.items[this.current];
+    const item = parsed && 'item' in parsed ? parsed.item : undefined;
+    if (/^[1-9]$/.test(k)) {
+      if (!item) return;
+      const n = Number(k);
+      const count = item.candidates.length;
+      if (n > count) return;
+      if (count === 2) return this.decide({ choice: n === 1 ? '1' : '2' });
+      if (this.ranking.includes(n)) return;
+      this.ranking.push(n);
+      // The last candidate's place is implied once all the others are ranked.
+      if (this.ranking.length === count - 1) {
+        const last = [...Array(count).keys()].map((i) => i + 1).find((i) => !this.ranking.includes(i))!;
+        return this.decide({ choice: 'rank', ranking: [...this.ranking, last] });
+      }
       return this.render();
     }
+    switch (k) {
+      case 't':
+        return this.decide({ choice: 'tie' });
+      case 's':
+        return this.decide({ choice: 'skip' });
+      case 'u':
+      case 'r':
+        // VS Code's own undo, on this editor's document (the active one while the labeler has focus).
+        await vscode.commands.executeCommand(k === 'u' ? 'undo' : 'redo');
+        return;
+      case 'j':
+      case 'ArrowRight':
+        return this.show(stepItem(this.items, this.current, 1));
+      case 'k':
+      case 'ArrowLeft':
+        return this.show(stepItem(this.items, this.current, -1));
+      case 'n': {
+        const next = nextUnlabeled(this.items, this.current);
+        return next >= 0 ? this.show(next) : undefined;
+      }
+      case 'Escape':
+      case 'Backspace':
+        if (this.ranking.length === 0) return;
+        this.ranking = [];
+        return this.render();
+    }
+  }
+
+  private show(line: number): Promise<void> {
+    this.move(line);
+    return this.render();
+  }
+
+  private async decide(decision: Decision): Promise<void> {
+    const line = this.current;
+    const parsed = this.items[line];
+    this.ranking = [];
+    if (!parsed || !('item' in parsed) || !decisionFits(decision, parsed.item.candidates.length)) return this.render();
     const text = this.doc.lineAt(line).text;
     const annotator = vscode.workspace.getConfiguration('styletune', this.doc.uri).get<string>('annotator')?.trim() || osUser();
     const labeled = applyDecision(text, decision, { time: new Date().toISOString(), annotator });
     const edit = new vscode.WorkspaceEdit();
     edit.replace(this.doc.uri, this.doc.lineAt(line).range, labeled);
     this.advanceFrom = line;
+    // The next key must see the item this label moves to: wait for the change to come back.
+    const arrived = new Promise<void>((resolve) => (this.changeArrived = resolve));
     if (!(await vscode.workspace.applyEdit(edit))) {
       this.advanceFrom = undefined;
-      await this.webview.postMessage({ type: 'decisionIgnored' } satisfies HostMessage);
+      this.changeArrived = undefined;
+      void this.render();
       throw new Error(`could not write the label to line ${line + 1}`);
     }
+    await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, CHANGE_WAIT_MS))]);
   }
 
   documentChanged(changes: readonly vscode.TextDocumentContentChangeEvent[]): void {
-    this.reparse();
+    // While reading, the reader notices the new version and starts again.
+    if (!this.readDone) return;
+    this.update(changes);
     const advance = this.advanceFrom;
     this.advanceFrom = undefined;
+    const before = this.current;
     const touched = changes.length === 1 && changes[0].range.isSingleLine && !changes[0].text.includes('\n') ? changes[0].range.start.line : undefined;
     if (advance !== undefined && touched === advance) {
       const next = nextUnlabeled(this.items, advance);
@@ -143,12 +277,27 @@ class LabelerSession {
     } else {
       this.move(this.current);
     }
+    if (this.current !== before || touched === this.current) this.ranking = [];
+    const arrived = this.changeArrived;
+    this.changeArrived = undefined;
+    arrived?.();
     void this.render();
   }
 
-  private reparse(): void {
-    this.items = [];
-    for (let i = 0; i < this.doc.lineCount; i++) this.items.push(parseLine(this.doc.lineAt(i).text));
+  /** Parses only the lines a change touched (a label is one line of thousands), else the whole text again. */
+  private update(changes: readonly vscode.TextDocumentContentChangeEvent[]): void {
+    if (changes.length === 1) {
+      const { range, text } = changes[0];
+      const added = text.split('\n').length;
+      const fresh: ParsedLine[] = [];
+      for (let i = range.start.line; i < range.start.line + added; i++) fresh.push(parseLine(this.doc.lineAt(i).text));
+      this.items.splice(range.start.line, range.end.line - range.start.line + 1, ...fresh);
+    }
+    if (changes.length !== 1 || this.items.length !== this.doc.lineCount) {
+      this.items = [];
+      for (let i = 0; i < this.doc.lineCount; i++) this.items.push(parseLine(this.doc.lineAt(i).text));
+    }
+    this.parsed = this.items.length;
     // The cache is keyed by line text, so it survives edits; bound it for long sessions.
     if (this.analyses.size > 500) this.analyses.clear();
   }
@@ -173,6 +322,7 @@ class LabelerSession {
   /** Posts the state now, then again once the candidates are analyzed (the model may still be loading). */
   async render(): Promise<void> {
     const serial = ++this.renderSerial;
+    this.rankingChanged();
     const parsed = this.items[this.current];
     const item = parsed && 'item' in parsed ? parsed.item : undefined;
     const text = item ? this.doc.lineAt(this.current).text : '';
@@ -215,7 +365,8 @@ class LabelerSession {
   }
 
   private state(item: LabelItem | undefined, analysis: Analysis | undefined): ViewState {
-    const state: ViewState = { file: vscode.workspace.asRelativePath(this.doc.uri), version: this.doc.version, progress: progressOf(this.items) };
+    const state: ViewState = { file: vscode.workspace.asRelativePath(this.doc.uri), version: this.doc.version, progress: progressOf(this.items), ranking: [...this.ranking] };
+    if (!this.readDone) state.reading = { lines: this.parsed, of: this.doc.lineCount };
     if (!item) return state;
     let position = 0;
     for (let i = 0; i <= this.current; i++) if ('item' in this.items[i]) position++;

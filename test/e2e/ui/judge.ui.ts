@@ -7,7 +7,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../paths';
+import { repoRoot, sharedData } from '../paths';
 import { saveJudgeRewardModel } from '../../support/judgeModel';
 import { startJudgeServer, type JudgeServer } from '../../support/judgeServer';
 import { firstAssistantTurnEnd, waitForAnnotations } from './annotations.ui';
@@ -86,7 +86,7 @@ export const judgeTests: UiTest[] = [
     name: 'judge: with a reward model that weighs judge traits, transcript turns wait for ratings until the hover link rates them',
     async run(page, { workspace }) {
       const model = join(workspace, 'combined.onnx');
-      await saveJudgeRewardModel(model, process.env.STYLETUNE_SHARED_DATA ?? join(repoRoot, '..', 'shared', 'data'));
+      await saveJudgeRewardModel(model, sharedData);
       const before = server!.requests;
       writeFileSync(
         join(workspace, '.vscode', 'settings.json'),

@@ -3,36 +3,27 @@
  * editor), label three items with the keyboard inside the webview, save, and check the file on disk is
  * exactly the expected JSONL; then undo all three (the `u` key and Ctrl+Z) and check the file is back.
  */
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
-import { repoRoot, screenshotsDir } from '../paths';
+import { repoRoot, screenshotsDir, sharedData } from '../paths';
 import type { UiTest } from './run';
+import { runCommand } from './workbench';
 
 const FILE = 'demo.pairs.jsonl';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'labeling.png');
 
 /** The labeler's page: the innermost frame of the webview whose header names the file. */
-async function labelerFrame(page: Page, timeoutMs = 30_000): Promise<Frame> {
+async function labelerFrame(page: Page, timeoutMs = 30_000, file = FILE): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
-      if (await frame.locator('header h1', { hasText: FILE }).count().catch(() => 0)) return frame;
+      if (await frame.locator('header h1', { hasText: file }).count().catch(() => 0)) return frame;
     }
-    if (Date.now() > deadline) throw new Error(`no pair labeler webview for ${FILE}`);
+    if (Date.now() > deadline) throw new Error(`no pair labeler webview for ${file}`);
     await page.waitForTimeout(250);
   }
-}
-
-/** F1, the command's title, Enter (the palette is already populated: earlier tests waited for the extension). */
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor();
-  await page.keyboard.press('Enter');
-  await input.waitFor({ state: 'hidden' });
 }
 
 /**
@@ -40,13 +31,13 @@ async function runCommand(page: Page, title: string): Promise<void> {
  * (a few seconds after the window shows), the workbench does not know the labeler yet and opens the file
  * as text: then close that tab and try again.
  */
-async function openLabeler(page: Page): Promise<Frame> {
-  const tab = page.locator('.tabs-container .tab', { hasText: FILE });
+async function openLabeler(page: Page, file = FILE): Promise<Frame> {
+  const tab = page.locator('.tabs-container .tab', { hasText: file });
   for (let attempt = 0; ; attempt++) {
-    await page.locator('.explorer-folders-view').getByRole('treeitem', { name: FILE, exact: true }).click();
-    await page.locator('.tabs-container .tab.active', { hasText: FILE }).waitFor();
+    await page.locator('.explorer-folders-view').getByRole('treeitem', { name: file, exact: true }).click();
+    await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor();
     try {
-      return await labelerFrame(page, 5_000);
+      return await labelerFrame(page, 5_000, file);
     } catch (err) {
       if (attempt >= 5) throw err;
       await tab.getByRole('button', { name: /^Close/ }).click();
@@ -61,9 +52,9 @@ async function waitText(l: Locator, text: string | RegExp): Promise<void> {
 }
 
 /** Ctrl+S from inside the webview (it forwards the shortcut to the workbench), then wait for the save. */
-async function save(page: Page): Promise<void> {
+async function save(page: Page, file = FILE): Promise<void> {
   await page.keyboard.press('Control+S');
-  await page.locator('.tabs-container .tab.active', { hasText: FILE }).and(page.locator('.tab:not(.dirty)')).waitFor({ timeout: 15_000 });
+  await page.locator('.tabs-container .tab.active', { hasText: file }).and(page.locator('.tab:not(.dirty)')).waitFor({ timeout: 15_000 });
 }
 
 /** The labels carry the time they were made: check it is a real ISO time of this run, then fix it for comparing. */
@@ -103,6 +94,11 @@ export const labelingTests: UiTest[] = [
       await page.keyboard.press('1');
       await waitText(position, 'Item 3 of 5');
       // Three candidates: ranked by pressing their numbers, best first; the last place is implied.
+      await page.keyboard.press('2');
+      await waitText(view.locator('.card[data-candidate="2"] .tag'), 'rank 1');
+      // Esc starts the ranking over (bound only while a ranking is being pressed).
+      await page.keyboard.press('Escape');
+      await view.locator('.card[data-candidate="2"] .tag').waitFor({ state: 'detached' });
       await page.keyboard.press('2');
       await waitText(view.locator('.card[data-candidate="2"] .tag'), 'rank 1');
       await page.keyboard.press('3');
@@ -168,6 +164,78 @@ export const labelingTests: UiTest[] = [
       const restored = readFileSync(file, 'utf8');
       if (restored !== original) throw new Error(`undo did not restore the file:\n${restored}`);
       await page.screenshot({ path: join(screenshotsDir, 'labeling-undone.png') });
+    },
+  },
+  {
+    name: 'labeler: takes keys from the moment its tab is clicked, typed ahead, and shows whether it has them',
+    async run(page, ctx) {
+      // Twelve real pairs as a user's file holds them: TRL lines without a label (candidates: chosen, rejected).
+      const file = 'first-contact.pairs.jsonl';
+      const source = readFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 12);
+      writeFileSync(join(ctx.workspace, file), `${source.join('\n')}\n`);
+      await runCommand(page, 'View: Close All Editors');
+      const view = await openLabeler(page, file);
+      const position = view.locator('#position');
+      const progress = view.locator('#progress');
+      await waitText(position, 'Item 1 of 12');
+
+      // Click the tab and type at once, as fast as the keyboard goes: every key is a label, in order.
+      await page.locator('.tabs-container .tab.active', { hasText: file }).click();
+      const keys = ['1', '2', 't', 's', '1', '2', '1', '2', '1', '2'];
+      for (const k of keys) await page.keyboard.press(k);
+      await waitText(progress, '9 labeled · 1 skipped / 12');
+      await waitText(position, 'Item 11 of 12');
+      await view.locator('#focus-state[data-focused="true"]').waitFor();
+      await page.screenshot({ path: join(screenshotsDir, 'labeling-keys.png') });
+      await save(page, file);
+      const got = readFileSync(join(ctx.workspace, file), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { label?: { choice: string }; chosen?: string });
+      const want = ['1', '2', 'tie', 'skip', '1', '2', '1', '2', '1', '2', undefined, undefined];
+      const choices = got.map((o) => o.label?.choice);
+      if (JSON.stringify(choices) !== JSON.stringify(want)) throw new Error(`labels landed as ${JSON.stringify(choices)}, expected ${JSON.stringify(want)}`);
+      got.slice(0, 10).forEach((o, i) => {
+        const pair = JSON.parse(source[i]) as { chosen: string; rejected: string };
+        const expected = want[i] === '1' ? pair.chosen : want[i] === '2' ? pair.rejected : undefined;
+        if (o.chosen !== expected) throw new Error(`line ${i + 1}: chosen is ${JSON.stringify(o.chosen)?.slice(0, 60)}, expected ${JSON.stringify(expected)?.slice(0, 60)}`);
+      });
+
+      // Focus elsewhere: the labeler says that keys do not reach it, and how to give them back.
+      await page.locator('.explorer-folders-view').getByRole('treeitem', { name: file, exact: true }).click();
+      await view.locator('#focus-state[data-focused="false"]').waitFor();
+      await waitText(view.locator('#focus-state'), /click/i);
+      await page.screenshot({ path: join(screenshotsDir, 'labeling-blurred.png') });
+      // Keys typed in the Explorer stay there (the check below would count a tie if one landed).
+      await page.keyboard.press('t');
+      await page.keyboard.press('Escape');
+      // Back through the tab, and the very next key counts.
+      await page.locator('.tabs-container .tab.active', { hasText: file }).click();
+      await page.keyboard.press('s');
+      await waitText(progress, '9 labeled · 2 skipped / 12');
+      await view.locator('#focus-state[data-focused="true"]').waitFor();
+      await save(page, file);
+    },
+  },
+  {
+    name: 'labeler: a 4,948-pair file shows its first pair before the rest is read, then counts them all',
+    async run(page, ctx) {
+      const file = 'human-like.pairs.jsonl';
+      copyFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), join(ctx.workspace, file));
+      await runCommand(page, 'View: Close All Editors');
+      const view = await openLabeler(page, file);
+      const position = view.locator('#position');
+      await waitText(position, /^Item 1/);
+      // The first pair was painted from the first lines read, not after all 4,949 were parsed.
+      const first = await view.locator('main').getAttribute('data-first-item');
+      const read = /^(\d+) of (\d+) lines$/.exec(first ?? '');
+      if (!read || Number(read[1]) >= Number(read[2])) throw new Error(`the first item showed ${first ?? 'never'}; expected while the file was still being read`);
+      // A key pressed while the rest is read waits for it, then labels the item shown.
+      await page.locator('.tabs-container .tab.active', { hasText: file }).click();
+      await page.keyboard.press('1');
+      await waitText(view.locator('#progress'), '1 labeled / 4948');
+      await waitText(position, 'Item 2 of 4948');
+      await page.screenshot({ path: join(screenshotsDir, 'labeling-big-file.png') });
+      await runCommand(page, 'File: Revert File');
+      await page.locator('.tabs-container .tab.active', { hasText: file }).and(page.locator('.tab:not(.dirty)')).waitFor({ timeout: 15_000 });
+      await runCommand(page, 'View: Close All Editors');
     },
   },
 ];
