@@ -24,6 +24,7 @@ import { JUDGE_TRAITS } from '../core/judge/traits';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
 import { runVotes, VotesUsageError } from './votes';
+import { percent } from '../core/percent';
 
 /** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
 class UsageError extends Error {}
@@ -193,7 +194,7 @@ async function fit(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ model: values.out, comparisons: data.comparisons.length, ...report }) + '\n');
   } else {
     const lines = [`Fitted on ${data.comparisons.length} comparisons; ${report.folds}-fold cross-validated pairwise accuracy:`];
-    for (const row of report.crossValidated) lines.push(`  ${row.key.padEnd(44)} ${(100 * row.accuracy).toFixed(1).padStart(5)} %  (n=${row.n})`);
+    for (const row of report.crossValidated) lines.push(`  ${row.key.padEnd(44)} ${percent(row.accuracy).padStart(7)}  (n=${row.n})`);
     lines.push('', 'Weights (per standard deviation of the trait; + means more human-like):');
     for (const w of [...report.weights].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))) {
       lines.push(`  ${w.id.padEnd(24)} ${w.weight >= 0 ? '+' : '-'}${Math.abs(w.weight).toFixed(3)}  ${w.label}`);
@@ -236,7 +237,7 @@ async function evaluate(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');
   else {
     process.stdout.write(`Pairwise accuracy of ${model.summary}:\n`);
-    for (const r of rows) process.stdout.write(`  ${r.key.padEnd(60)} ${(100 * r.accuracy).toFixed(1).padStart(5)} %  (n=${r.n})\n`);
+    for (const r of rows) process.stdout.write(`  ${r.key.padEnd(60)} ${percent(r.accuracy).padStart(7)}  (n=${r.n})\n`);
     if (rows.length === 0) process.stdout.write('  no pair or human/ai lines found\n');
   }
   return bad > 0 ? 1 : 0;

@@ -152,8 +152,8 @@ export interface InspectStats {
   rows: number;
   traits: Record<string, Histogram>;
   scores: Histogram;
-  /** Pair files: share of pairs whose margin is positive, i.e. the reward prefers the labeled side. */
-  agreement?: number;
+  /** Pair files: how many pairs have a positive margin, i.e. the reward prefers the labeled side, of how many. */
+  agreement?: { agree: number; of: number };
 }
 
 export function inspectStats(rows: readonly InspectRow[], cols: TraitColumns, bins = 20): InspectStats {
@@ -197,7 +197,7 @@ export function inspectStats(rows: readonly InspectRow[], cols: TraitColumns, bi
     }
   }
   const stats: InspectStats = { rows: rows.length, traits, scores: histogram(scores, bins) };
-  if (sides > 0) stats.agreement = agree / sides;
+  if (sides > 0) stats.agreement = { agree, of: sides };
   return stats;
 }
 

@@ -162,7 +162,7 @@ describe('histograms and stats', () => {
   test('pair files get the share of pairs the reward agrees with', async () => {
     const { rows } = await rowsOf(sample('pairs.jsonl'));
     const stats = inspectStats(rows, cols, 10);
-    assert.equal(stats.agreement, rows.filter((r) => r.score > 0).length / rows.length);
+    assert.deepEqual(stats.agreement, { agree: rows.filter((r) => r.score > 0).length, of: rows.length });
     assert.equal(stats.scores.counts.reduce((a, b) => a + b), rows.length);
     assert.equal(Object.keys(stats.traits).length, model.traitIds.length);
     const dialogues = inspectStats((await rowsOf(sample('dialogues.jsonl'))).rows, cols);

@@ -1,15 +1,30 @@
 /** Histograms of the whole file: one per trait column, the scores (or margins), and for pairs the agreement. */
+import { share } from '../../src/core/percent';
 import { fmt, h } from './dom';
 import type { HistogramData, HostMessage, Kind, TraitInfo } from './protocol';
 
 type Stats = Extract<HostMessage, { type: 'stats' }>;
 
-export function renderCharts(stats: Stats, shown: TraitInfo[], kind: Kind | 'empty'): HTMLElement[] {
+export function renderCharts(stats: Stats, shown: TraitInfo[], kind: Kind | 'empty', showDisagreements: () => void): HTMLElement[] {
   const pairs = kind !== 'dialogue' && kind !== 'empty';
   const out: HTMLElement[] = [];
   if (pairs && stats.agreement !== undefined) {
+    const { agree, of } = stats.agreement;
     const who = kind === 'pair' ? 'the chosen response' : 'the human side';
-    out.push(h('div', { class: 'agreement', attrs: { role: 'status' }, text: `The reward prefers ${who} in ${Math.round(100 * stats.agreement)}% of ${kind === 'pair' ? 'pairs' : 'conversations'}` }));
+    const noun = kind === 'pair' ? 'pairs' : 'conversations';
+    const count = (n: number) => n.toLocaleString('en-US');
+    const line = h('div', { class: 'agreement', attrs: { role: 'status' }, text: `The reward prefers ${who} in ${share(agree, of)} of ${noun}` });
+    if (agree < of) {
+      // The exceptions are what a reader wants next: one click filters the table to them (margin ≤ 0).
+      const rest = of - agree;
+      const link = h('a', { text: `show ${rest === 1 ? 'it' : 'them'}`, attrs: { href: '#', role: 'button', id: 'show-disagreements' } });
+      link.addEventListener('click', (e) => {
+        e.preventDefault();
+        showDisagreements();
+      });
+      line.append(`; in ${count(rest)} of ${count(of)} it does not (`, link, ')');
+    } else line.append(` (${count(of)})`);
+    out.push(line);
   }
   out.push(chart(pairs ? `Margin (${kind === 'pair' ? 'chosen − rejected' : 'human − ai'})` : 'Score', stats.scores, pairs ? 0 : undefined));
   for (const t of shown) {

@@ -24,6 +24,9 @@ let query: Query = { sort: 'line', desc: false, search: '' };
 let selected: number | undefined;
 let stats: Extract<HostMessage, { type: 'stats' }> | undefined;
 let started = false;
+let lastProgress: Extract<HostMessage, { type: 'progress' }> | undefined;
+/** Rows that pass the current search and filter (the host's latest order). */
+let shownRows = 0;
 
 const table = new VirtualTable({
   requestRows: (version, start, end) => send({ type: 'getRows', version, start, end }),
@@ -104,8 +107,9 @@ function syncControls(): void {
   fill(filterKey, query.filter?.key ?? 'score');
   dirButton.textContent = query.desc ? '▼ High first' : '▲ Low first';
   if (search.value !== query.search) search.value = query.search;
-  filterMin.value = query.filter?.min === undefined ? '' : String(query.filter.min);
-  filterMax.value = query.filter?.max === undefined ? '' : String(query.filter.max);
+  // Never rewrite a bound while it is being typed ("1." reads as no number yet).
+  if (document.activeElement !== filterMin) filterMin.value = query.filter?.min === undefined ? '' : String(query.filter.min);
+  if (document.activeElement !== filterMax) filterMax.value = query.filter?.max === undefined ? '' : String(query.filter.max);
   const byWeight = [...traits].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight));
   chooserList.replaceChildren(
     ...byWeight.map((t) => {
@@ -129,7 +133,12 @@ function redrawColumns(): void {
 function drawCharts(): void {
   if (!stats) return;
   const byId = new Map(traits.map((t) => [t.id, t]));
-  charts.replaceChildren(...renderCharts(stats, shown.flatMap((id) => byId.get(id) ?? []), kind));
+  charts.replaceChildren(
+    ...renderCharts(stats, shown.flatMap((id) => byId.get(id) ?? []), kind, () => {
+      query = { ...query, filter: { key: 'score', max: 0 } };
+      applyQuery();
+    }),
+  );
 }
 
 function applyQuery(): void {
@@ -145,6 +154,18 @@ function select(line: number): void {
   table.setSelected(line);
   saveState();
   send({ type: 'select', line });
+}
+
+/** "4,948 pairs", or "12 of 4,948 pairs" while a search or filter narrows them. */
+function renderStatus(): void {
+  const m = lastProgress;
+  if (!m) return;
+  const count = (n: number) => n.toLocaleString('en-US');
+  const noun = kind === 'pair' ? 'pairs' : kind === 'contrastive' ? 'conversation pairs' : 'dialogues';
+  const narrowed = query.search.trim() !== '' || query.filter?.min !== undefined || query.filter?.max !== undefined;
+  const problems = m.problems ? ` · ${count(m.problems)} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
+  const rows = narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;
+  statusLabel.textContent = m.finished ? `${rows}${problems}` : `Scoring… ${count(m.done)} of ${count(m.total)} lines${narrowed ? ` · ${rows} so far` : ''}${problems}`;
 }
 
 // ---- controls -------------------------------------------------------------------------------------
@@ -165,16 +186,27 @@ dirButton.addEventListener('click', () => {
   query = { ...query, desc: !query.desc };
   applyQuery();
 });
-const onFilter = () => {
-  const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
-  const min = num(filterMin.value);
-  const max = num(filterMax.value);
-  query = { ...query, filter: min === undefined && max === undefined ? undefined : { key: filterKey.value, min, max } };
-  applyQuery();
+// The range applies as you type, like the search. A half-typed number ("-", "1e") is not a bound yet:
+// the last complete one stays until it is.
+let filterTimer: ReturnType<typeof setTimeout> | undefined;
+const onFilter = (delayMs: number) => {
+  clearTimeout(filterTimer);
+  filterTimer = setTimeout(() => {
+    if (filterMin.validity.badInput || filterMax.validity.badInput) return;
+    const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
+    const min = num(filterMin.value);
+    const max = num(filterMax.value);
+    const filter = min === undefined && max === undefined ? undefined : { key: filterKey.value, min, max };
+    if (JSON.stringify(filter) === JSON.stringify(query.filter)) return;
+    query = { ...query, filter };
+    applyQuery();
+  }, delayMs);
 };
-filterKey.addEventListener('change', onFilter);
-filterMin.addEventListener('change', onFilter);
-filterMax.addEventListener('change', onFilter);
+filterKey.addEventListener('change', () => onFilter(0));
+for (const input of [filterMin, filterMax]) {
+  input.addEventListener('input', () => onFilter(200));
+  input.addEventListener('change', () => onFilter(0));
+}
 
 // Highlights explain themselves on hover and on keyboard focus alike.
 const showTip = (e: Event) => {
@@ -233,13 +265,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       progressFill.style.width = `${pct}%`;
       progress.setAttribute('aria-valuenow', String(pct));
       progress.classList.toggle('done', m.finished);
-      const noun = kind === 'pair' ? 'pairs' : kind === 'contrastive' ? 'conversation pairs' : 'dialogues';
-      const problems = m.problems ? ` · ${m.problems} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
-      statusLabel.textContent = m.finished ? `${m.rows.toLocaleString()} ${noun}${problems}` : `Scoring… ${m.done.toLocaleString()} of ${m.total.toLocaleString()} lines${problems}`;
+      lastProgress = m;
+      renderStatus();
       break;
     }
     case 'view':
       table.setView(m.version, m.total);
+      shownRows = m.total;
+      renderStatus();
       break;
     case 'rows':
       table.addRows(m.version, m.start, m.rows);

@@ -70,7 +70,7 @@ export type HostMessage =
   | { type: 'progress'; done: number; total: number; rows: number; problems: number; finished: boolean }
   | { type: 'view'; version: number; total: number }
   | { type: 'rows'; version: number; start: number; rows: RowData[] }
-  | { type: 'stats'; traits: Record<string, HistogramData>; scores: HistogramData; agreement?: number }
+  | { type: 'stats'; traits: Record<string, HistogramData>; scores: HistogramData; agreement?: { agree: number; of: number } }
   | { type: 'detail'; line: number; kind: Kind; sides: DetailSide[] }
   | { type: 'error'; message: string };
 
@@ -167,7 +167,7 @@ export function isHostMessage(x: unknown): x is HostMessage {
     case 'rows':
       return isInt(x.version) && isInt(x.start) && Array.isArray(x.rows) && x.rows.every(isRow);
     case 'stats':
-      return isObj(x.traits) && Object.values(x.traits).every(isHistogram) && isHistogram(x.scores) && optNum(x.agreement);
+      return isObj(x.traits) && Object.values(x.traits).every(isHistogram) && isHistogram(x.scores) && (x.agreement === undefined || (isObj(x.agreement) && isInt(x.agreement.agree) && isInt(x.agreement.of) && x.agreement.agree <= x.agreement.of));
     case 'detail':
       return isInt(x.line) && isKind(x.kind) && Array.isArray(x.sides) && x.sides.every(isSide);
     case 'error':

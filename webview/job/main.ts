@@ -7,6 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './job.css';
 import { Chart, CHARTS } from './charts';
 import { isHostMessage, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
+import { percent } from '../../src/core/percent';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
 
@@ -86,7 +87,7 @@ function value(key: keyof Point, v: number | null): string {
   if (key === 'gpu_mem_bytes') return `${(v / 1024 ** 3).toFixed(2)} GiB`;
   if (key === 'tokens_per_s') return v.toFixed(0);
   if (key === 'learning_rate') return v.toExponential(2);
-  if (key === 'rewards/accuracies') return `${(100 * v).toFixed(0)} %`;
+  if (key === 'rewards/accuracies') return percent(v, 0);
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
 

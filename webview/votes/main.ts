@@ -7,6 +7,7 @@
  */
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Confidence, type ReportView, type RevealRow, type Side, type VoteState, type WebviewMessage } from './protocol';
+import { percent as pct } from '../../src/core/percent';
 
 declare function acquireVsCodeApi(): { postMessage(message: unknown): void; setState(state: unknown): void };
 
@@ -107,7 +108,6 @@ function button(label: string, keys: string, onClick: () => void, appearance = '
   return b;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 function render(): void {
   if (report) return app.replaceChildren(...renderReport(report));

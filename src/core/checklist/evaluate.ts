@@ -17,6 +17,7 @@ import type { Judge } from '../judge/judge';
 import { recordSides } from '../judge/ratings';
 import type { Diagnostic, Message } from '../types';
 import type { Checklist } from './checklist';
+import { percent } from '../percent';
 
 /** One judge answer: item `item` of group `group` for one dialogue of `model`. */
 export interface Observation {
@@ -196,7 +197,7 @@ export function checklistReport(checklist: Checklist, run: Pick<ChecklistRun, 'o
   };
 }
 
-const pct = (r: number | undefined) => (r === undefined || Number.isNaN(r) ? '–' : `${(100 * r).toFixed(1)} %`);
+const pct = (r: number | undefined) => (r === undefined ? '–' : percent(r));
 const delta = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b) ? '–' : `${b - a >= 0 ? '+' : '−'}${(100 * Math.abs(b - a)).toFixed(1)} pt`;
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -8,6 +8,7 @@
 import { turnsText, type VoteItem } from './items';
 import { dedupeVotes, type VoteRecord } from './records';
 import { bradleyTerry, wilson, type Comparison, type Interval } from './stats';
+import { percent as pct } from '../percent';
 
 export interface SystemRow {
   system: string;
@@ -232,7 +233,6 @@ function s(n: number): string {
   return n === 1 ? '' : 's';
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** The report as the CLI prints it. */
 export function formatReport(r: VoteReport): string {

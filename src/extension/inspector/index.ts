@@ -34,10 +34,13 @@ async function openInspector(s: InspectorServices, target: unknown): Promise<Ins
   }
 }
 
-/** The active editor's file, else the active tab's (a big file's editor reaches the host late). */
+/**
+ * The active editor's file, else the active tab's: a big file's editor reaches the host late, and a
+ * pairs file open in the pair labeler is a custom editor's tab.
+ */
 function activeUri(): vscode.Uri | undefined {
   const editor = vscode.window.activeTextEditor;
   if (editor) return editor.document.uri;
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText ? input.uri : undefined;
+  return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
 }

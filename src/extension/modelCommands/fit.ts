@@ -12,6 +12,7 @@ import { fitRewardInThread } from '../../core/reward/fitThread';
 import { collectComparisons } from '../../core/reward/train';
 import { formatDiagnostic } from '../../core/types';
 import type { ModelServices } from './activeModel';
+import { percent } from '../../core/percent';
 
 export interface FitResult {
   file: string;
@@ -80,7 +81,7 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
   const result: FitResult = { file: source, output, comparisons: fitted.comparisons, accuracy, folds: fitted.report.folds, name };
   const skipped = fitted.problems ? ` (${fitted.problems} line${fitted.problems === 1 ? '' : 's'} skipped, see the StyleTune output)` : '';
   const message =
-    `Saved ${basename(output)}: ${(accuracy * 100).toFixed(1)}% cross-validated pairwise accuracy ` +
+    `Saved ${basename(output)}: ${percent(accuracy)} cross-validated pairwise accuracy ` +
     `on ${fitted.comparisons} comparisons (${fitted.report.folds} folds)${skipped}.`;
   s.log.info(`${message} ${output}`);
   if (a.use) await use(output);

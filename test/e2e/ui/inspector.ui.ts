@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { repoRoot, screenshotsDir } from '../paths';
+import { share } from '../../../src/core/percent';
+import { repoRoot, screenshotsDir, sharedData } from '../paths';
 import type { UiTest } from './run';
 import { explorerItem, runCommand, screenshot } from './workbench';
 
@@ -64,6 +65,17 @@ async function readColumn(frame: FrameLocator, key: string): Promise<{ lines: nu
       values: rows.map((r) => Number(r.querySelector(`.td[data-key="${k}"]`)?.getAttribute('data-value'))),
     };
   }, key);
+}
+
+/** Reads until `ok` holds (the webview updates asynchronously), then returns what it read. */
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export const inspectorTests: UiTest[] = [
@@ -137,7 +149,7 @@ export const inspectorTests: UiTest[] = [
       await runCommand(page, COMMAND);
       const frame = await openedInspector(page, 'pairs.jsonl');
       await frame.locator('.row[data-line]').nth(3).waitFor({ timeout: 30_000 });
-      await frame.locator('.agreement', { hasText: /The reward prefers the chosen response in \d+% of pairs/ }).waitFor();
+      await frame.locator('.agreement', { hasText: /The reward prefers the chosen response in \d+\.\d+ % of pairs/ }).waitFor();
       await frame.locator('.hist figcaption', { hasText: 'Margin (chosen − rejected)' }).waitFor();
 
       await frame.locator('.row[data-line="3"]').click();
@@ -164,6 +176,58 @@ export const inspectorTests: UiTest[] = [
       await page.keyboard.press('ArrowDown');
       await frame.locator('.row.selected[data-line="4"]').waitFor();
       await frame.locator('.detail-body[data-line="4"]').waitFor();
+    },
+  },
+  {
+    name: 'inspector: 4,948 real pairs: an exact share with its exceptions; min/max filter as you type; the header counts what shows',
+    async run(page, ctx) {
+      await runCommand(page, 'View: Close All Editors');
+      copyFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), join(ctx.workspace, 'human-like-dpo.jsonl'));
+      await page.locator('.explorer-folders-view').hover();
+      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await openFromExplorerMenu(page, 'human-like-dpo.jsonl');
+      const frame = await openedInspector(page, 'human-like-dpo.jsonl');
+      const status = frame.locator('.topbar .status');
+      await status.filter({ hasText: /^4,948 pairs$/ }).waitFor({ timeout: 60_000 });
+
+      // The share is exact: never "100 %" while some pairs disagree, and it says how many.
+      const agreement = frame.locator('.agreement');
+      await agreement.filter({ hasText: /of pairs/ }).waitFor();
+      const text = (await agreement.textContent()) ?? '';
+      const m = /in ([\d.]+ %) of pairs; in ([\d,]+) of 4,948 it does not \(show (?:it|them)\)$/.exec(text);
+      assert.ok(m, `agreement line: ${text}`);
+      const rest = Number(m[2].replace(/,/g, ''));
+      assert.ok(rest > 0 && rest < 4948);
+      assert.equal(m[1], share(4948 - rest, 4948), 'the share matches the count');
+      assert.notEqual(m[1], '100.0 %');
+      // "show them" filters the table to exactly those pairs: margin ≤ 0.
+      await frame.locator('#show-disagreements').click();
+      await status.filter({ hasText: new RegExp(`^${rest} of 4,948 pairs$`) }).waitFor();
+      await frame.locator(`.table[aria-rowcount="${rest}"]`).waitFor();
+      const margins = (await readColumn(frame, 'score')).values;
+      assert.equal(margins.length, rest);
+      assert.ok(margins.every((v) => v <= 0), `margins ${margins}`);
+      assert.equal(await frame.locator('#filter-max').inputValue(), '0');
+      await screenshot(page, 'inspector-05-disagreements');
+
+      // Typing a bound applies it without Enter or leaving the field, as the search does.
+      await frame.locator('#filter-max').fill('');
+      await frame.locator('#filter-min').pressSequentially('7.5');
+      await status.filter({ hasText: /^[\d,]+ of 4,948 pairs$/ }).waitFor();
+      await frame.locator('.table[aria-busy="false"]').waitFor();
+      const narrowed = Number((/^([\d,]+) of/.exec((await status.textContent()) ?? '')?.[1] ?? '').replace(/,/g, ''));
+      assert.ok(narrowed > 0 && narrowed < 4948, `${narrowed} pairs with a margin of 7.5 or more`);
+      assert.equal(await frame.locator('.table').getAttribute('aria-rowcount'), String(narrowed));
+      assert.ok((await readColumn(frame, 'score')).values.every((v) => v >= 7.5));
+      assert.equal(await frame.locator('#filter-min').inputValue(), '7.5', 'what was typed stays as typed');
+      // A search narrows further; the header still counts against the whole file.
+      await frame.locator('#search input').fill('meme');
+      const searched = await until(async () => /^([\d,]+) of 4,948 pairs$/.exec((await status.textContent()) ?? '')?.[1], (n) => n !== undefined && n !== narrowed.toLocaleString('en-US'), 'the search to narrow the rows');
+      assert.ok(Number(searched!.replace(/,/g, '')) < narrowed);
+      await screenshot(page, 'inspector-06-filtered');
+      await frame.locator('#search input').fill('');
+      await frame.locator('#filter-min').fill('');
+      await status.filter({ hasText: /^4,948 pairs$/ }).waitFor();
     },
   },
   {
