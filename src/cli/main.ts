@@ -2,7 +2,7 @@
  * The `styletune` command line (bundled to dist/cli.js).
  *
  *   styletune score FILE.jsonl [--model M.onnx] [--role assistant]
- *   styletune fit FILE... --out M.onnx [--folds 5] [--l1 0.002] [--l2 0.01] [--by FIELD]
+ *   styletune fit FILE... --out M.onnx [--linear] [--folds 5] [--fold-by FIELD] [--by FIELD]
  *   styletune eval FILE... [--model M.onnx] [--by ai_model]
  *   styletune traits
  *   styletune tune JOB.json
@@ -14,9 +14,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RewardModel, saveSpec } from '../core/reward/model';
+import { DEFAULT_FIT } from '../core/reward/fit';
+import { DEFAULT_SHAPE_FIT } from '../core/reward/fitShape';
 import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJsonText, scoreJsonlFile } from '../core/score';
-import { TRAITS } from '../core/traits/catalog';
+import { TRAITS, type TraitDef } from '../core/traits/catalog';
 import { formatDiagnostic } from '../core/types';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
@@ -61,18 +63,27 @@ Options:
   --judge-ratings FILE   LLM-judge ratings (styletune judge) for a model that weighs judge traits`,
   fit: `Usage: styletune fit FILE... --out M.onnx [options]
 
-Fits a linear reward (Bradley-Terry logistic regression on trait differences) from pair lines
-({prompt, chosen, rejected}) and human/ai lines ({human, ai}). Prints cross-validated pairwise accuracy
-per file (and per --by group) and the weight of every trait.
+Fits a reward from pair lines ({prompt, chosen, rejected}) and human/ai lines ({human, ai}): by default
+a smooth shape per trait (a Bradley-Terry additive model: score = bias + sum of f(trait)), with
+--linear one weight per trait. Prints cross-validated pairwise accuracy per file (and per --by group)
+and what each trait does.
 
 Options:
   --out M.onnx      where to write the model (required)
+  --linear          one weight per trait (the model family before shapes) instead of a shape per trait
   --folds N         cross-validation folds (default 5)
-  --l1 X --l2 X     regularization strengths (default 0.002, 0.01)
+  --fold-by FIELDS  fields (comma-separated) whose values keep lines in one fold: lines sharing any
+                    value (the same game_id, the same prompt) are never split between training and
+                    testing, so a held-out reply was never seen in fitting
+  --smoothing X     shapes: penalty on changes of slope between knots (default ${DEFAULT_SHAPE_FIT.smoothing})
+  --ridge X         shapes: penalty on slope, pulling every shape toward flat (default ${DEFAULT_SHAPE_FIT.ridge})
+  --l1 X --l2 X     --linear: elastic-net strengths (default ${DEFAULT_FIT.l1}, ${DEFAULT_FIT.l2})
   --role ROLE       whose turns to measure (default assistant)
-  --by FIELD        also report accuracy by this field of each line (e.g. ai_model)
+  --by FIELDS       also report accuracy by this field of each line (e.g. ai_model); with several
+                    (comma-separated), the first a line has
   --balance MODE    sources (default: each file weighs the same) or none
   --name NAME       a name stored in the model's training summary
+  --fitted-on TEXT  plain words on what the data is, stored for out-of-domain warnings (default: the files)
   --json            print the report as JSON
   --judge-ratings FILE   LLM-judge ratings to fit judge traits (judge.hal01…judge.hal32) too: files from
                     styletune judge, or HAL's {game_id, human_ratings, ai_ratings} joined by game_id;
@@ -88,7 +99,8 @@ A model that weighs LLM-judge traits needs --judge-ratings FILE (as for score).`
   checklist: CHECKLIST_HELP,
   traits: `Usage: styletune traits [--json] [--judge]
 
-Lists every trait: id, label, range, the HAL statements it approximates, and what it measures.
+Lists every trait: id, label, range, the HAL statements it approximates, what it measures, and
+where the direction is not in doubt, which way it moves the score (a fit keeps that trait's shape so).
 --judge adds the LLM-judge traits judge.hal01…judge.hal32 (ratings from styletune judge).`,
 };
 
@@ -143,13 +155,18 @@ async function fit(argv: string[]): Promise<number> {
     argv,
     {
       out: { type: 'string' },
+      linear: { type: 'boolean' },
       folds: { type: 'string' },
+      'fold-by': { type: 'string' },
+      smoothing: { type: 'string' },
+      ridge: { type: 'string' },
       l1: { type: 'string' },
       l2: { type: 'string' },
       role: { type: 'string' },
       by: { type: 'string' },
       balance: { type: 'string' },
       name: { type: 'string' },
+      'fitted-on': { type: 'string' },
       json: { type: 'boolean' },
       'judge-ratings': { type: 'string', multiple: true },
       traits: { type: 'string' },
@@ -170,39 +187,61 @@ async function fit(argv: string[]): Promise<number> {
   // Options are checked before the (possibly long) measuring pass over the data.
   const folds = num('folds', values.folds);
   if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be a whole number of at least 2, got ${String(values.folds)}`);
-  const l1 = num('l1', values.l1);
-  const l2 = num('l2', values.l2);
+  const linear = values.linear === true;
+  for (const [name, forLinear] of [['l1', true], ['l2', true], ['smoothing', false], ['ridge', false]] as const) {
+    if (values[name] !== undefined && forLinear !== linear) throw new UsageError(`--${name} applies to ${forLinear ? 'linear models (--linear)' : 'shapes (without --linear)'}\n\n${HELP.fit}`);
+  }
+  const fields = (v: unknown) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter((f) => f !== '') : undefined);
   const role = values.role as string | undefined;
   const judgeRatings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   const traitIds = traitSelection(values.traits as string | undefined, judgeRatings !== undefined, (m) => new UsageError(`${m}\n\n${HELP.fit}`));
-  const data = await collectComparisons(positionals, { role, by: values.by as string | undefined, judgeRatings });
+  const data = await collectComparisons(positionals, { role, by: fields(values.by), foldBy: fields(values['fold-by']), judgeRatings });
   for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (data.skippedDialogues > 0) {
     process.stderr.write(`${data.skippedDialogues} dialogue line(s) carry no preference and were not used for fitting\n`);
   }
+  const comparisons = data.table.n;
   const { spec, report } = fitReward(data, {
+    family: linear ? 'linear' : 'shape',
     folds,
-    l1,
-    l2,
+    l1: num('l1', values.l1),
+    l2: num('l2', values.l2),
+    smoothing: num('smoothing', values.smoothing),
+    ridge: num('ridge', values.ridge),
     role,
     balance: balance as 'sources' | 'none' | undefined,
     name: values.name as string | undefined,
+    fittedOn: values['fitted-on'] as string | undefined,
     traits: traitIds,
   });
   await saveSpec(spec, values.out as string);
   if (values.json) {
-    process.stdout.write(JSON.stringify({ model: values.out, comparisons: data.comparisons.length, ...report }) + '\n');
+    process.stdout.write(JSON.stringify({ model: values.out, comparisons, ...report }) + '\n');
   } else {
-    const lines = [`Fitted on ${data.comparisons.length} comparisons; ${report.folds}-fold cross-validated pairwise accuracy:`];
+    const folding = report.groupedFolds ? `, folds grouped by ${String(values['fold-by'])}` : '';
+    const lines = [`Fitted on ${comparisons} comparisons; ${report.folds}-fold cross-validated pairwise accuracy${folding}:`];
     for (const row of report.crossValidated) lines.push(`  ${row.key.padEnd(44)} ${percent(row.accuracy).padStart(7)}  (n=${row.n})`);
-    lines.push('', 'Weights (per standard deviation of the trait; + means more human-like):');
+    lines.push(
+      '',
+      report.family === 'linear'
+        ? 'Weights (per standard deviation of the trait; + means more human-like):'
+        : 'Shapes (weight of evidence: the spread of the trait\'s contribution over the fitting data, signed by its trend; the curve from low to high trait values):',
+    );
     for (const w of [...report.weights].sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight))) {
-      lines.push(`  ${w.id.padEnd(24)} ${w.weight >= 0 ? '+' : '-'}${Math.abs(w.weight).toFixed(3)}  ${w.label}`);
+      lines.push(`  ${w.id.padEnd(24)} ${w.weight >= 0 ? '+' : '-'}${Math.abs(w.weight).toFixed(3)}  ${w.shape ? `${sparkline(w.shape.f)}  ` : ''}${w.label}`);
     }
     lines.push('', `Wrote ${values.out}`);
     process.stdout.write(lines.join('\n') + '\n');
   }
   return data.diagnostics.length > 0 || (judgeRatings?.diagnostics.length ?? 0) > 0 ? 1 : 0;
+}
+
+/** A shape's values at its knots as block characters, low to high (flat: a row of the middle block). */
+function sparkline(values: readonly number[]): string {
+  const blocks = '▁▂▃▄▅▆▇█';
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return values.map((v) => blocks[hi - lo < 1e-9 ? 3 : Math.round(((v - lo) / (hi - lo)) * 7)]).join('').padEnd(13);
 }
 
 async function evaluate(argv: string[]): Promise<number> {
@@ -260,6 +299,8 @@ function traits(argv: string[]): number {
   } else {
     for (const t of [...TRAITS, ...(values.judge ? JUDGE_TRAITS : [])]) {
       process.stdout.write(`${t.id.padEnd(24)} ${t.label} [${t.range[0]}, ${t.range[1]}] HAL ${t.hal.join(',')}\n  ${t.description}\n`);
+      const direction = 'direction' in t ? (t as TraitDef).direction : undefined;
+      if (direction) process.stdout.write(`  More of it can only ${direction.sign < 0 ? 'lower' : 'raise'} the score: ${direction.why}\n`);
     }
   }
   return 0;

@@ -7,7 +7,8 @@
  * holds 2 × 50 values a line). Contributions are not stored: they follow from the values and the model's
  * spec (`contribution`), exactly as the ONNX graph computes them.
  */
-import type { LinearRewardSpec } from './reward/onnx';
+import type { RewardSpec } from './reward/onnx';
+import { contribution } from './reward/shape';
 import type { DataRecord, RecordKind, Turns } from './types';
 
 export interface InspectRow {
@@ -40,7 +41,7 @@ export const DEFAULT_QUERY: InspectQuery = { sort: 'line', desc: false, search: 
 /** The model's view of one trait: where it sits in a row and how a value becomes a contribution. */
 export class TraitColumns {
   readonly position = new Map<string, number>();
-  constructor(readonly spec: LinearRewardSpec) {
+  constructor(readonly spec: RewardSpec) {
     spec.traitIds.forEach((id, j) => this.position.set(id, j));
   }
 
@@ -48,12 +49,9 @@ export class TraitColumns {
     return this.spec.traitIds.length;
   }
 
-  /** w · clip((x − mean) / std): what trait j adds to the score at value x (as the ONNX graph does). */
+  /** fᵢ(clip((x − mean) / std)): what trait j adds to the score at value x (as the ONNX graph does). */
   contribution(j: number, x: number): number {
-    const s = this.spec;
-    const z = s.std[j] > 0 ? (x - s.mean[j]) / s.std[j] : 0;
-    const clipped = z < -s.zClip ? -s.zClip : z > s.zClip ? s.zClip : z;
-    return s.weights[j] * clipped;
+    return contribution(this.spec, j, x);
   }
 
   /** The value a row shows for trait j: a dialogue's value; for pairs the difference of the two sides. */
@@ -83,8 +81,8 @@ export class TraitColumns {
   }
 }
 
-/** The traits with the largest |weight| first: the ones that move the score most get the columns. */
-export function topTraits(spec: LinearRewardSpec, n: number): string[] {
+/** The traits with the largest |weight| (of evidence, for shape models) first: the ones that move the score most get the columns. */
+export function topTraits(spec: RewardSpec, n: number): string[] {
   return spec.traitIds
     .map((id, j) => ({ id, w: Math.abs(spec.weights[j]) }))
     .sort((x, y) => y.w - x.w)

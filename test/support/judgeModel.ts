@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { RatingsTable } from '../../src/core/judge/ratings';
 import { HAL16, judgeTraitId } from '../../src/core/judge/traits';
 import { saveSpec } from '../../src/core/reward/model';
-import type { LinearRewardSpec } from '../../src/core/reward/onnx';
+import type { RewardSpec } from '../../src/core/reward/onnx';
 import { collectComparisons, fitReward } from '../../src/core/reward/train';
 import { TRAIT_IDS } from '../../src/core/traits/catalog';
 
 /** The combined model fitted on the Turing `games` file with `ratings` (2 folds: the tests need the weights, not the figures). */
-export async function fitJudgeSpec(games: string, ratings: RatingsTable): Promise<LinearRewardSpec> {
+export async function fitJudgeSpec(games: string, ratings: RatingsTable): Promise<RewardSpec> {
   return fitReward(await collectComparisons([games], { judgeRatings: ratings }), { traits: [...TRAIT_IDS, ...HAL16.map(judgeTraitId)], folds: 2 }).spec;
 }
 

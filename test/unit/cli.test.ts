@@ -110,9 +110,23 @@ describe('styletune fit', () => {
     }
   });
 
+  test('text report of shapes: each trait with its weight of evidence and its curve, largest first', () => {
+    const out = join(dir, 'shapes.onnx');
+    const r = styletune('fit', pairs.file, '--out', out, '--folds', '3', '--smoothing', '0.01');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Fitted on 40 comparisons; 3-fold cross-validated pairwise accuracy:\n/);
+    assert.match(r.stdout, /Shapes \(weight of evidence/);
+    const rows = [...r.stdout.matchAll(/^ {2}([a-z_]+) +([+-]\d+\.\d{3}) {2}([▁▂▃▄▅▆▇█]+) +(.+)$/gm)];
+    assert.deepEqual(rows.map((m) => m[1]).sort(), [...TRAIT_IDS].sort());
+    const evidence = rows.map((m) => Math.abs(Number(m[2])));
+    assert.deepEqual(evidence, [...evidence].sort((a, b) => b - a), 'largest first');
+    assert.equal(styletune('fit', pairs.file, '--out', out, '--l1', '0.1').code, 2, '--l1 is for --linear');
+    assert.equal(styletune('fit', pairs.file, '--out', out, '--linear', '--smoothing', '1').code, 2, '--smoothing is for shapes');
+  });
+
   test('text report: accuracy table, weights sorted by size, the file written', () => {
     const out = join(dir, 'named.onnx');
-    const r = styletune('fit', pairs.file, '--out', out, '--folds', '3', '--l1', '0.01', '--name', 'cli test');
+    const r = styletune('fit', pairs.file, '--out', out, '--linear', '--folds', '3', '--l1', '0.01', '--name', 'cli test');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Fitted on 40 comparisons; 3-fold cross-validated pairwise accuracy:\n {2}all +\d+\.\d %  \(n=40\)\n {2}pairs40\.jsonl +\d+\.\d %  \(n=40\)\n/);
     assert.match(r.stdout, /Weights \(per standard deviation/);
@@ -362,10 +376,11 @@ describe('styletune traits', () => {
   test('--json lists every trait id with its label, range and HAL statements', () => {
     const r = styletune('traits', '--json');
     assert.equal(r.code, 0, r.stderr);
-    const traits = JSON.parse(r.stdout) as { id: string; label: string; description: string; hal: number[]; range: [number, number] }[];
+    const traits = JSON.parse(r.stdout) as { id: string; label: string; description: string; hal: number[]; range: [number, number]; direction?: { sign: number; why: string } }[];
     assert.deepEqual(traits.map((t) => t.id), [...TRAIT_IDS]);
     for (const t of traits) {
-      assert.deepEqual(Object.keys(t).sort(), ['description', 'hal', 'id', 'label', 'range']);
+      assert.deepEqual(Object.keys(t).filter((key) => key !== 'direction').sort(), ['description', 'hal', 'id', 'label', 'range']);
+      if (t.direction) assert.ok(Math.abs(t.direction.sign) === 1 && t.direction.why.length > 20, t.id);
       assert.ok(t.label.length > 0 && t.description.length > 0, t.id);
       assert.ok(t.hal.length > 0 && t.hal.every((h) => Number.isInteger(h) && h >= 1 && h <= 32), t.id);
       assert.ok(t.range[0] < t.range[1], t.id);

@@ -17,6 +17,7 @@ import { RatingsTable, rateFile, ratedLineDiagnostics, ratedLineToJson, type Rat
 import { scoreWithJudgeRatings } from '../../src/core/judge/score';
 import { FEATURE_COUNT, HAL16, JUDGE_TRAIT_IDS, featureIndex, judgeTraitId } from '../../src/core/judge/traits';
 import { RewardModel, saveSpec } from '../../src/core/reward/model';
+import { contribution } from '../../src/core/reward/shape';
 import { collectComparisons, fitReward } from '../../src/core/reward/train';
 import type { LineResult } from '../../src/core/score';
 import { TRAITS, TRAIT_IDS } from '../../src/core/traits/catalog';
@@ -285,8 +286,8 @@ describe('judge ratings as traits: fit → ONNX → score', () => {
     assert.deepEqual(table.diagnostics, []);
     assert.equal(table.byGame.size, 375);
     const data = await collectComparisons([games], { judgeRatings: table });
-    assert.equal(data.comparisons.length, 375);
-    assert.equal(data.comparisons[0].winner.length, FEATURE_COUNT);
+    assert.equal(data.table.n, 375);
+    assert.equal(data.table.width, FEATURE_COUNT);
 
     const ids = HAL16.map(judgeTraitId);
     const { spec, report } = fitReward(data, { traits: ids, folds: 10 });
@@ -311,9 +312,9 @@ describe('judge ratings as traits: fit → ONNX → score', () => {
     assert.equal(n, 375);
     assert.equal(right / n, report.training.find((r) => r.key === 'all')!.accuracy);
     // Contributions are the judge statements by id, computed from the first game's human ratings.
-    const g = data.comparisons[0].winner;
+    const g = data.table.comparison(0).winner;
     const j = ids.indexOf('judge.hal01');
-    const expected = spec.weights[j] * Math.max(-spec.zClip, Math.min(spec.zClip, (g[featureIndex('judge.hal01')] - spec.mean[j]) / spec.std[j]));
+    const expected = contribution(spec, j, g[featureIndex('judge.hal01')]);
     assert.ok(Math.abs(first!.contributions['judge.hal01'] - expected) < 1e-9);
 
     // The lexical-only path cannot silently score a judge model with zeros.
@@ -326,7 +327,7 @@ describe('judge ratings as traits: fit → ONNX → score', () => {
     const table = new RatingsTable();
     table.addLine({ game_id: '3034', human_ratings: ratings32, ai_ratings: ratings32.map((r) => 6 - r) }, 'mem', 1);
     const data = await collectComparisons([games], { judgeRatings: table });
-    assert.equal(data.comparisons.length, 1);
+    assert.equal(data.table.n, 1);
     assert.equal(data.diagnostics.length, 374);
     assert.match(data.diagnostics[0].message, /no judge ratings for game_id \d+/);
 

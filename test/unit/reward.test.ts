@@ -1,7 +1,9 @@
 /**
  * The reward model: fitting (Bradley-Terry on trait differences), the ONNX file format, and loading it
- * back with onnxruntime. The ONNX graph must compute exactly bias + Σ w·clip((x − mean) / std), per
- * trait id, and a file whose parts disagree must be refused, never silently misapplied.
+ * back with onnxruntime. The ONNX graph must compute exactly bias + Σ fᵢ(clip((x − mean) / std)), per
+ * trait id (fᵢ = wᵢ·z for linear models, the piecewise-linear shape for shape models), and a file whose
+ * parts disagree must be refused, never silently misapplied. reward-integrity.test.ts damages files on
+ * purpose; reward-shapes.test.ts fits shapes.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { fitPairs, foldAssignment, pairwiseAccuracy, selectRows } from '../../src/core/reward/fit';
+import { fitPairs, foldAssignment, groupedFoldAssignment, pairwiseAccuracy } from '../../src/core/reward/fit';
 import { RewardModel, saveSpec } from '../../src/core/reward/model';
-import { decodeLinearReward, encodeLinearReward, META, type LinearRewardSpec } from '../../src/core/reward/onnx';
-import { collectComparisons, fitReward, type Comparison, type ComparisonSet } from '../../src/core/reward/train';
+import { decodeReward, encodeReward, META, type RewardSpec } from '../../src/core/reward/onnx';
+import { collectComparisons, ComparisonTable, fitReward, type Comparison, type ComparisonSet } from '../../src/core/reward/train';
 import { TRAITS, TRAIT_IDS, traitIndex } from '../../src/core/traits/catalog';
 import { requireShared } from './paths';
+import { assertMatchesFormula, formula } from '../support/rewardFormula';
 
 /** Small seedable PRNG (mulberry32) so every run sees the same synthetic data. */
 function prng(seed: number): () => number {
@@ -51,40 +54,10 @@ function synthetic(n: number, separable: boolean, seed = 7): ComparisonSet {
     }
     comparisons.push({ winner, loser, source: i % 3 === 0 ? 'b.jsonl' : 'a.jsonl', group: i % 2 ? 'odd' : 'even' });
   }
-  return { comparisons, diagnostics: [], skippedDialogues: 0 };
+  return { table: ComparisonTable.from(comparisons), diagnostics: [], skippedDialogues: 0 };
 }
 
-/** The reward formula in plain JS, picking each model trait's column by id. */
-function formula(spec: LinearRewardSpec, row: Float64Array): { score: number; contributions: number[] } {
-  const contributions = spec.traitIds.map((id, j) => {
-    const k = traitIndex(id);
-    assert.ok(k >= 0, id);
-    const z = Math.max(-spec.zClip, Math.min(spec.zClip, (row[k] - spec.mean[j]) / spec.std[j]));
-    return spec.weights[j] * z;
-  });
-  return { score: spec.bias + contributions.reduce((a, b) => a + b, 0), contributions };
-}
-
-/** Scores `rows` with the model and checks every score and contribution against the formula. */
-async function assertMatchesFormula(model: RewardModel, spec: LinearRewardSpec, rows: Float64Array[]): Promise<void> {
-  const { score, contributions } = await model.scoreRows(rows);
-  const k = spec.traitIds.length;
-  assert.equal(score.length, rows.length);
-  assert.equal(contributions.length, rows.length * k);
-  rows.forEach((row, r) => {
-    const want = formula(spec, row);
-    assert.ok(Math.abs(score[r] - want.score) < 1e-6, `row ${r}: onnx ${score[r]} vs formula ${want.score}`);
-    let sum = 0;
-    for (let j = 0; j < k; j++) {
-      const c = contributions[r * k + j];
-      assert.ok(Math.abs(c - want.contributions[j]) < 1e-6, `row ${r}, ${spec.traitIds[j]}: onnx ${c} vs formula ${want.contributions[j]}`);
-      sum += c;
-    }
-    assert.ok(Math.abs(score[r] - spec.bias - sum) < 1e-9, `row ${r}: contributions sum to score − bias`);
-  });
-}
-
-function handSpec(overrides: Partial<LinearRewardSpec> = {}): LinearRewardSpec {
+function handSpec(overrides: Partial<RewardSpec> = {}): RewardSpec {
   return {
     traitIds: ['slang', 'length', 'emoji'],
     mean: Float64Array.from([0.1, 3, 0.5]),
@@ -108,7 +81,7 @@ after(() => {
 
 describe('ONNX round trip', () => {
   test('fitReward → saveSpec → RewardModel.load scores exactly the formula', async () => {
-    const { spec, report } = fitReward(synthetic(120, true), { folds: 3, name: 'synthetic' });
+    const { spec, report } = fitReward(synthetic(120, true), { family: 'linear', folds: 3, name: 'synthetic' });
     assert.deepEqual(spec.traitIds, TRAIT_IDS);
     assert.equal(spec.bias, 0);
     assert.ok(report.weights.some((w) => w.weight !== 0));
@@ -136,7 +109,7 @@ describe('ONNX round trip', () => {
     const spec = handSpec();
     const file = join(dir, 'hand.onnx');
     await saveSpec(spec, file);
-    const back = decodeLinearReward(await readFile(file), file);
+    const back = decodeReward(await readFile(file), file);
     assert.deepEqual(back, spec);
     const model = await RewardModel.load(file);
     try {
@@ -153,7 +126,7 @@ describe('ONNX round trip', () => {
       // model.save writes an equivalent file.
       const copy = join(dir, 'hand-copy.onnx');
       await model.save(copy);
-      assert.deepEqual(decodeLinearReward(await readFile(copy), copy), spec);
+      assert.deepEqual(decodeReward(await readFile(copy), copy), spec);
     } finally {
       await model.dispose();
     }
@@ -185,7 +158,7 @@ describe('ONNX round trip', () => {
 describe('refusing bad model files', () => {
   test('a model naming a trait this engine does not know is refused, naming the trait', async () => {
     const file = join(dir, 'unknown-trait.onnx');
-    writeFileSync(file, encodeLinearReward(handSpec({ traitIds: ['slang', 'sarcasm_level', 'emoji'] })));
+    writeFileSync(file, encodeReward(handSpec({ traitIds: ['slang', 'sarcasm_level', 'emoji'] })));
     await assert.rejects(RewardModel.load(file), (err: Error) => {
       assert.match(err.message, /sarcasm_level/);
       assert.match(err.message, /does not know/);
@@ -217,9 +190,9 @@ describe('refusing bad model files', () => {
   });
 
   test('a trait list whose length disagrees with the weights is refused', async () => {
-    assert.throws(() => encodeLinearReward(handSpec({ weights: Float64Array.from([1, 2]) })), /weights has 2 values for 3 traits/);
+    assert.throws(() => encodeReward(handSpec({ weights: Float64Array.from([1, 2]) })), /cannot write the reward model: 3 trait ids but 2 values in `weights`/);
     // Craft the disagreement inside a file: drop one id from the metadata, keep three weights.
-    const model = onnx.ModelProto.decode(encodeLinearReward(handSpec()));
+    const model = onnx.ModelProto.decode(encodeReward(handSpec()));
     const traits = model.metadataProps.find((p) => p.key === META.traits)!;
     traits.value = JSON.stringify(['slang', 'length']);
     const file = join(dir, 'mismatch.onnx');
@@ -228,7 +201,7 @@ describe('refusing bad model files', () => {
   });
 
   test('trait metadata that is not a list of ids, or that names a trait twice, is refused', async () => {
-    const model = onnx.ModelProto.decode(encodeLinearReward(handSpec()));
+    const model = onnx.ModelProto.decode(encodeReward(handSpec()));
     model.metadataProps.find((p) => p.key === META.traits)!.value = '{"slang": 0}';
     await assert.rejects(RewardModel.fromBytes(onnx.ModelProto.encode(model).finish(), 'm.onnx'), /m\.onnx: metadata styletune\.traits must be a JSON list of trait ids/);
     await assert.rejects(RewardModel.fromSpec(handSpec({ traitIds: ['slang', 'length', 'slang'] }), 'dup.onnx'), /dup\.onnx names trait slang twice/);
@@ -238,7 +211,7 @@ describe('refusing bad model files', () => {
 describe('column remapping', () => {
   test('a model fitted on a reordered subset of traits scores those columns by id', async () => {
     const ids = ['emoji', 'slang', 'length', 'all_caps'];
-    const { spec, report } = fitReward(synthetic(90, true, 11), { traits: ids, folds: 3, l1: 0 });
+    const { spec, report } = fitReward(synthetic(90, true, 11), { traits: ids, folds: 3 });
     assert.deepEqual(spec.traitIds, ids);
     assert.deepEqual(report.weights.map((w) => w.id), ids);
     assert.deepEqual(report.weights.map((w) => w.label), ids.map((id) => TRAITS[traitIndex(id)].label));
@@ -294,38 +267,47 @@ describe('fitting', () => {
   });
 
   test('L1 sets irrelevant traits to exactly 0; without it they stay non-zero', () => {
-    const sparse = fitReward(synthetic(200, true), { l1: 0.1, folds: 2 }).report.weights;
+    const sparse = fitReward(synthetic(200, true), { family: 'linear', l1: 0.1, folds: 2 }).report.weights;
     const nonZero = sparse.filter((w) => w.weight !== 0).map((w) => w.id);
     assert.deepEqual(nonZero, ['slang']);
-    const dense = fitReward(synthetic(200, true), { l1: 0, folds: 2 }).report.weights;
+    const dense = fitReward(synthetic(200, true), { family: 'linear', l1: 0, folds: 2 }).report.weights;
     assert.ok(dense.filter((w) => w.weight !== 0).length > 40, 'no L1: noise traits get small non-zero weights');
   });
 
-  const constantEmoji = () => {
-    const data = synthetic(60, true);
-    for (const c of data.comparisons) c.winner[traitIndex('emoji')] = c.loser[traitIndex('emoji')] = 2;
-    return fitReward(data, { traits: ['slang', 'emoji'], folds: 2, l1: 0 }).spec;
+  const constantEmoji = (family: 'linear' | 'shape') => {
+    const rows = synthetic(60, true).table;
+    const comparisons = Array.from({ length: rows.n }, (_, r) => {
+      const c = rows.comparison(r);
+      const winner = Float64Array.from(c.winner);
+      const loser = Float64Array.from(c.loser);
+      winner[traitIndex('emoji')] = loser[traitIndex('emoji')] = 2;
+      return { ...c, winner, loser };
+    });
+    return fitReward({ table: ComparisonTable.from(comparisons), diagnostics: [], skippedDialogues: 0 }, { family, traits: ['slang', 'emoji'], folds: 2, l1: family === 'linear' ? 0 : undefined }).spec;
   };
 
-  test('a trait that never varies gets weight 0, so it never moves a score', async () => {
-    const spec = constantEmoji();
-    assert.ok(Math.abs(spec.mean[1] - 2) < 1e-12);
-    assert.equal(spec.weights[1], 0);
-    const model = await RewardModel.fromSpec(spec);
-    try {
-      const row = new Float64Array(TRAITS.length);
-      row[traitIndex('emoji')] = 5;
-      const { contributions } = await model.scoreRows([row]);
-      assert.equal(Math.abs(contributions[1]), 0);
-    } finally {
-      await model.dispose();
+  test('a trait that never varies gets weight 0 (linear) or a flat shape, so it never moves a score', async () => {
+    for (const family of ['linear', 'shape'] as const) {
+      const spec = constantEmoji(family);
+      assert.ok(Math.abs(spec.mean[1] - 2) < 1e-12);
+      assert.equal(spec.weights[1], 0, family);
+      if (family === 'shape') assert.deepEqual(spec.shapes!.traits[1].values, [0], 'one knot, at 0');
+      const model = await RewardModel.fromSpec(spec);
+      try {
+        const row = new Float64Array(TRAITS.length);
+        row[traitIndex('emoji')] = 5;
+        const { contributions } = await model.scoreRows([row]);
+        assert.equal(Math.abs(contributions[1]), 0, family);
+      } finally {
+        await model.dispose();
+      }
     }
   });
 
   test(
     'a trait that never varies is stored with std 1, as train.ts promises',
     () => {
-      assert.equal(constantEmoji().std[1], 1);
+      assert.equal(constantEmoji('linear').std[1], 1);
     },
   );
 
@@ -345,7 +327,7 @@ describe('fitting', () => {
     assert.deepEqual([...foldAssignment(0, 3)], []);
   });
 
-  test('fitPairs, pairwiseAccuracy and selectRows on a tiny hand-made problem', () => {
+  test('fitPairs and pairwiseAccuracy on a tiny hand-made problem; rows of weight 0 are left out', () => {
     // Two traits; the first decides every pair, the second is always 0.
     const d = { x: Float64Array.from([1, 0, 2, 0, 0.5, 0, 3, 0]), n: 4, k: 2 };
     const { weights, loss } = fitPairs(d, { l1: 0, l2: 0.01 });
@@ -355,9 +337,24 @@ describe('fitting', () => {
     assert.equal(pairwiseAccuracy(d, weights), 1);
     assert.equal(pairwiseAccuracy(d, Float64Array.from([0, 0])), 0.5, 'ties count half');
     assert.equal(pairwiseAccuracy(d, Float64Array.from([-1, 0]), [0, 1]), 0);
-    const sub = selectRows({ ...d, weight: Float64Array.from([1, 2, 3, 4]) }, [3, 1]);
-    assert.deepEqual([...sub.x], [3, 0, 2, 0]);
-    assert.deepEqual([...sub.weight!], [4, 2]);
+    // A contradicting row, left out by weight 0, changes nothing.
+    const withOut = { x: Float32Array.from([1, 0, 2, 0, 0.5, 0, 3, 0, -50, 0]), n: 5, k: 2, weight: Float64Array.from([1, 1, 1, 1, 0]) };
+    assert.deepEqual(fitPairs(withOut, { l1: 0, l2: 0.01 }).weights, weights);
+  });
+
+  test('groupedFoldAssignment keeps each group in one fold and balances fold sizes', () => {
+    // 40 groups of 1-5 comparisons each.
+    const group = Int32Array.from({ length: 120 }, (_, r) => Math.floor(Math.sqrt(r * 13)));
+    const fold = groupedFoldAssignment(group, 5);
+    const foldOf = new Map<number, number>();
+    group.forEach((g, r) => {
+      assert.equal(foldOf.get(g) ?? fold[r], fold[r], `group ${g} is split`);
+      foldOf.set(g, fold[r]);
+    });
+    const sizes = [0, 0, 0, 0, 0];
+    for (const f of fold) sizes[f]++;
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 10, `fold sizes ${sizes}`);
+    assert.deepEqual(groupedFoldAssignment(group, 5), fold, 'deterministic');
   });
 });
 
@@ -373,16 +370,17 @@ describe('from real lines', () => {
     const games = head('turing/games.dev.jsonl', 30, 'games30.jsonl');
     const data = await collectComparisons([pairs, games], { by: 'ai_model' });
     assert.deepEqual(data.diagnostics, []);
-    assert.equal(data.comparisons.length, 60);
-    assert.deepEqual([...new Set(data.comparisons.map((c) => c.source))], ['pairs30.jsonl', 'games30.jsonl']);
-    assert.ok(data.comparisons.filter((c) => c.source === 'games30.jsonl').every((c) => typeof c.group === 'string' && c.group.length > 0));
-    assert.ok(data.comparisons.filter((c) => c.source === 'pairs30.jsonl').every((c) => c.group === undefined));
+    const comparisons = Array.from({ length: data.table.n }, (_, r) => data.table.comparison(r));
+    assert.equal(comparisons.length, 60);
+    assert.deepEqual([...new Set(comparisons.map((c) => c.source))], ['pairs30.jsonl', 'games30.jsonl']);
+    assert.ok(comparisons.filter((c) => c.source === 'games30.jsonl').every((c) => typeof c.group === 'string' && c.group.length > 0));
+    assert.ok(comparisons.filter((c) => c.source === 'pairs30.jsonl').every((c) => c.group === undefined));
     const { spec, report } = fitReward(data, { folds: 3 });
     const pairsAcc = report.crossValidated.find((r) => r.key === 'pairs30.jsonl')!;
     assert.ok(pairsAcc.accuracy >= 0.8, `casual vs formal replies are easy to tell apart: ${pairsAcc.accuracy}`);
     const model = await RewardModel.fromSpec(spec);
     try {
-      const rows = data.comparisons.flatMap((c) => [c.winner, c.loser]);
+      const rows = comparisons.flatMap((c) => [Float64Array.from(c.winner), Float64Array.from(c.loser)]);
       await assertMatchesFormula(model, spec, rows);
     } finally {
       await model.dispose();

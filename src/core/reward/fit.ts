@@ -11,10 +11,10 @@
 
 export interface PairDiffs {
   /** Row-major [n, k] differences za − zb, winner minus loser. */
-  x: Float64Array;
+  x: Float32Array | Float64Array;
   n: number;
   k: number;
-  /** Per-row weight (e.g. to balance sources); default 1. */
+  /** Per-row weight (e.g. to balance sources; 0 leaves a row out, as cross-validation does); default 1. */
   weight?: Float64Array;
 }
 
@@ -41,10 +41,11 @@ function lossAndGradient(d: PairDiffs, w: Float64Array, grad: Float64Array): num
   let loss = 0;
   let total = 0;
   for (let r = 0; r < n; r++) {
+    const wr = d.weight ? d.weight[r] : 1;
+    if (wr === 0) continue;
     const o = r * k;
     let m = 0;
     for (let j = 0; j < k; j++) m += w[j] * x[o + j];
-    const wr = d.weight ? d.weight[r] : 1;
     total += wr;
     // log(1 + e^-m), stable for both signs
     loss += wr * (m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m)));
@@ -98,6 +99,7 @@ function lipschitz(d: PairDiffs, l2: number): number {
   let total = 0;
   for (let r = 0; r < n; r++) {
     const wr = d.weight ? d.weight[r] : 1;
+    if (wr === 0) continue;
     total += wr;
     const o = r * k;
     for (let a = 0; a < k; a++) {
@@ -157,13 +159,29 @@ export function foldAssignment(n: number, folds: number, seed = 1): Int32Array {
   return fold;
 }
 
-/** Rows of `d` selected by `rows`, as a new PairDiffs. */
-export function selectRows(d: PairDiffs, rows: readonly number[]): PairDiffs {
-  const x = new Float64Array(rows.length * d.k);
-  const weight = d.weight ? new Float64Array(rows.length) : undefined;
-  rows.forEach((r, i) => {
-    x.set(d.x.subarray(r * d.k, (r + 1) * d.k), i * d.k);
-    if (weight) weight[i] = d.weight![r];
+/**
+ * Folds that keep groups whole: `group[r]` names comparison r's group (any id shared by its group).
+ * Groups are shuffled (seeded) and each goes to the fold with the fewest comparisons so far, so folds
+ * stay balanced however uneven the groups are.
+ */
+export function groupedFoldAssignment(group: Int32Array, folds: number, seed = 1): Int32Array {
+  const members = new Map<number, number[]>();
+  group.forEach((g, r) => {
+    const m = members.get(g);
+    if (m) m.push(r);
+    else members.set(g, [r]);
   });
-  return { x, n: rows.length, k: d.k, weight };
+  const ids = [...members.keys()];
+  const order = foldAssignment(ids.length, ids.length || 1, seed);
+  const shuffled = new Array<number>(ids.length);
+  order.forEach((pos, i) => (shuffled[pos] = ids[i]));
+  const size = new Float64Array(folds);
+  const fold = new Int32Array(group.length);
+  for (const g of shuffled) {
+    let f = 0;
+    for (let q = 1; q < folds; q++) if (size[q] < size[f]) f = q;
+    for (const r of members.get(g)!) fold[r] = f;
+    size[f] += members.get(g)!.length;
+  }
+  return fold;
 }

@@ -6,19 +6,21 @@
  *   const { spec, report } = await fitRewardInThread(join(dist, 'fitWorker.js'), data, { folds: 5 }, signal);
  *
  * `workerFile` is the compiled fitWorker.ts: dist/fitWorker.js in the bundled extension,
- * out/src/core/reward/fitWorker.js in tests.
+ * out/src/core/reward/fitWorker.js in tests. The comparison table's buffers are transferred, not
+ * copied (a million pairs is hundreds of MB): `data.table` cannot be read here afterwards.
  */
 import { Worker } from 'node:worker_threads';
-import type { LinearRewardSpec } from './onnx';
+import type { RewardSpec } from './onnx';
 import type { ComparisonSet, FitReport, FitRewardOptions } from './train';
 
 export interface FitThreadRequest {
-  data: ComparisonSet;
+  /** The comparison table as it crossed the thread boundary (ComparisonTable.revive restores it). */
+  table: unknown;
   opts: FitRewardOptions;
 }
 
 export type FitThreadReply =
-  | { ok: true; spec: LinearRewardSpec; report: FitReport }
+  | { ok: true; spec: RewardSpec; report: FitReport }
   | { ok: false; message: string };
 
 export class FitCancelledError extends Error {
@@ -33,7 +35,7 @@ export function fitRewardInThread(
   data: ComparisonSet,
   opts: FitRewardOptions = {},
   signal?: AbortSignal,
-): Promise<{ spec: LinearRewardSpec; report: FitReport }> {
+): Promise<{ spec: RewardSpec; report: FitReport }> {
   if (signal?.aborted) return Promise.reject(new FitCancelledError());
   return new Promise((resolve, reject) => {
     const worker = new Worker(workerFile);
@@ -51,7 +53,7 @@ export function fitRewardInThread(
       settle(() => (reply.ok ? resolve({ spec: reply.spec, report: reply.report }) : reject(new Error(reply.message)))));
     worker.once('error', (err) => settle(() => reject(err)));
     worker.once('exit', (code) => settle(() => reject(new Error(`the fitting thread exited with code ${code} before answering`))));
-    const request: FitThreadRequest = { data, opts };
-    worker.postMessage(request);
+    const request: FitThreadRequest = { table: data.table, opts };
+    worker.postMessage(request, data.table.transferList());
   });
 }

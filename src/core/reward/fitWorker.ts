@@ -5,12 +5,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { FitThreadReply, FitThreadRequest } from './fitThread';
+import { ComparisonTable } from './comparisons';
 import { fitReward } from './train';
 
 parentPort?.once('message', (request: FitThreadRequest) => {
   let reply: FitThreadReply;
   try {
-    reply = { ok: true, ...fitReward(request.data, request.opts) };
+    const table = ComparisonTable.revive(request.table);
+    reply = { ok: true, ...fitReward({ table, diagnostics: [], skippedDialogues: 0 }, request.opts) };
   } catch (err) {
     reply = { ok: false, message: err instanceof Error ? err.message : String(err) };
   }

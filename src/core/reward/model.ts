@@ -5,19 +5,20 @@
  *   const { score, contributions } = await model.scoreRows([measureDialogue(messages).values]);
  *
  * Rows passed in are trait values in the engine's catalog order; the model picks its own columns by id,
- * so a model fitted on an older catalog keeps working, and one naming an unknown trait is refused.
+ * so a model fitted on an older catalog keeps working, and one naming an unknown trait is refused, as is
+ * a file whose numbers or graph were damaged (onnx.ts checks both on load).
  */
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../atomic';
 import { TRAITS } from '../traits/catalog';
 import { FEATURE_COUNT, featureIndex, isJudgeTrait } from '../judge/traits';
-import { decodeLinearReward, encodeLinearReward, type LinearRewardSpec } from './onnx';
+import { decodeReward, encodeReward, type RewardSpec } from './onnx';
 
 export interface ScoredRows {
   /** One score (the logit) per row. */
   score: Float64Array;
-  /** Row-major [rows, model.traitIds.length]: each trait's contribution w·z; score = bias + Σ row. */
+  /** Row-major [rows, model.traitIds.length]: each trait's contribution fᵢ; score = bias + Σ row. */
   contributions: Float64Array;
 }
 
@@ -27,7 +28,7 @@ const BATCH = 4096;
 export class RewardModel {
   private constructor(
     readonly file: string,
-    readonly spec: LinearRewardSpec,
+    readonly spec: RewardSpec,
     private readonly session: ort.InferenceSession,
     /** For each model column, the trait's position in the engine's catalog. */
     private readonly columns: Int32Array,
@@ -44,12 +45,12 @@ export class RewardModel {
     return RewardModel.fromBytes(bytes, file);
   }
 
-  static async fromSpec(spec: LinearRewardSpec, file = '<in memory>'): Promise<RewardModel> {
-    return RewardModel.fromBytes(encodeLinearReward(spec), file);
+  static async fromSpec(spec: RewardSpec, file = '<in memory>'): Promise<RewardModel> {
+    return RewardModel.fromBytes(encodeReward(spec), file);
   }
 
   static async fromBytes(bytes: Uint8Array, file: string): Promise<RewardModel> {
-    const spec = decodeLinearReward(bytes, file);
+    const spec = decodeReward(bytes, file);
     const unknown = spec.traitIds.filter((id) => featureIndex(id) < 0);
     if (unknown.length > 0) {
       throw new Error(
@@ -125,6 +126,6 @@ export class RewardModel {
 }
 
 /** Writes raw ONNX bytes without a session (used by `styletune fit`). */
-export async function saveSpec(spec: LinearRewardSpec, file: string): Promise<void> {
-  await writeFileAtomic(file, encodeLinearReward(spec));
+export async function saveSpec(spec: RewardSpec, file: string): Promise<void> {
+  await writeFileAtomic(file, encodeReward(spec));
 }

@@ -15,6 +15,12 @@ export interface TraitDef {
   hal: readonly number[];
   /** Closed range of the value; values are clamped into it. */
   range: readonly [number, number];
+  /**
+   * Only where it is not in doubt: the way more of the trait moves human-likeness in conversation
+   * (−1: more can only lower the score, +1: only raise it), and why. The fit keeps the trait's shape
+   * monotone that way, whatever quirks the fitting data has (the Turing games' persona AIs, say).
+   */
+  direction?: { sign: -1 | 1; why: string };
   compute(c: Counters): number;
 }
 
@@ -151,6 +157,10 @@ export const TRAITS: readonly TraitDef[] = [
     description: 'Share of lines that are list items, headers or contain bold text.',
     hal: [6],
     range: [0, 1],
+    direction: {
+      sign: -1,
+      why: 'Lists, headers and bold text are the layout of generated answers and documents; people chatting do not lay out their turns, so more of it never reads more human.',
+    },
     compute: (c) => per(c.markdownLines, c.lines),
   },
   {
@@ -159,6 +169,10 @@ export const TRAITS: readonly TraitDef[] = [
     description: 'Share of words from a formal or academic register (furthermore, utilize, ensure).',
     hal: [6],
     range: [0, 1],
+    direction: {
+      sign: -1,
+      why: 'An academic register (furthermore, utilize, ensure) is what assistants and essays write, not what people say in conversation; more of it never makes a chat reply read more human.',
+    },
     compute: (c) => per(c.formal, c.words),
   },
   {
@@ -167,6 +181,10 @@ export const TRAITS: readonly TraitDef[] = [
     description: 'Templated assistant phrases per turn ("feel free to", "I hope this helps"), capped at 5.',
     hal: [6, 22, 27],
     range: [0, 5],
+    direction: {
+      sign: -1,
+      why: 'Service templates ("feel free to", "I hope this helps", "Certainly!") are an assistant\'s stock phrases; a person chatting has no use for them, so each one can only cost.',
+    },
     compute: (c) => per(c.assistant_phrasing, c.turns),
   },
   {
@@ -175,6 +193,10 @@ export const TRAITS: readonly TraitDef[] = [
     description: 'Meta-commentary about being an AI or a language model, per turn, capped at 5.',
     hal: [25],
     range: [0, 5],
+    direction: {
+      sign: -1,
+      why: 'A person does not say they are an AI or a language model; a reply that does gives itself away however casual the rest of it is.',
+    },
     compute: (c) => per(c.ai_meta, c.turns),
   },
   {

@@ -50,11 +50,13 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
         const data = await collectComparisons([source], { role, signal: abort.signal });
         if (abort.signal.aborted) return undefined;
         for (const d of data.diagnostics.slice(0, 20)) s.log.warn(formatDiagnostic(d));
-        progress.report({ message: `cross-validating on ${data.comparisons.length} comparisons…` });
+        // Read before the fit: the table's buffers move to the fitting thread.
+        const comparisons = data.table.n;
+        progress.report({ message: `cross-validating on ${comparisons} comparisons…` });
         const result = await fitRewardInThread(join(s.extensionPath, 'dist', 'fitWorker.js'), data, { role, name }, abort.signal);
         if (token.isCancellationRequested) return undefined;
         await saveSpec(result.spec, output);
-        return { ...result, comparisons: data.comparisons.length, problems: data.diagnostics.length };
+        return { ...result, comparisons, problems: data.diagnostics.length };
       } catch (err) {
         if (abort.signal.aborted) return undefined;
         throw err;
