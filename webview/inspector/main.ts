@@ -210,7 +210,7 @@ for (const input of [filterMin, filterMax]) {
 
 // Highlights explain themselves on hover and on keyboard focus alike.
 const showTip = (e: Event) => {
-  const mark = (e.target as HTMLElement).closest?.('mark.hl') as HTMLElement | null;
+  const mark = (e.target as HTMLElement).closest?.('mark.hl, .whole-trait') as HTMLElement | null;
   if (!mark) return;
   tooltip.textContent = mark.dataset.tip ?? '';
   const r = mark.getBoundingClientRect();
@@ -221,7 +221,7 @@ const showTip = (e: Event) => {
   tooltip.style.top = `${above >= 0 ? above : r.bottom + 4}px`;
 };
 const hideTip = (e: Event) => {
-  if ((e.target as HTMLElement).closest?.('mark.hl')) tooltip.classList.remove('visible');
+  if ((e.target as HTMLElement).closest?.('mark.hl, .whole-trait')) tooltip.classList.remove('visible');
 };
 detail.addEventListener('mouseover', showTip);
 detail.addEventListener('focusin', showTip);

@@ -7,6 +7,8 @@ import { fmt, h, signed } from './dom';
 import type { HistogramData, Kind, RowData, TraitInfo } from './protocol';
 
 export const ROW_HEIGHT = 26;
+/** Narrow enough for ten trait columns beside the numbers in a half-width editor, wide enough for a bar. */
+const TRAIT_MIN = 28;
 const OVERSCAN = 20;
 
 export interface Column {
@@ -25,7 +27,11 @@ export interface TableHost {
 }
 
 export class VirtualTable {
+  /** The table and, over its corner, how many trait columns are out of view to the right. */
   readonly root: HTMLElement;
+  /** role=grid: scrolls sideways when the columns need more room than the panel has. */
+  private readonly grid: HTMLElement;
+  private readonly more: HTMLButtonElement;
   private readonly head: HTMLElement;
   private readonly viewport: HTMLElement;
   private readonly spacer: HTMLElement;
@@ -47,17 +53,26 @@ export class VirtualTable {
     this.head = h('div', { class: 'thead', attrs: { role: 'row' } });
     this.spacer = h('div', { class: 'spacer', attrs: { role: 'rowgroup' } });
     this.viewport = h('div', { class: 'viewport', attrs: { tabindex: '0', 'aria-label': 'Rows; arrow keys move, Enter shows the conversation' } }, [this.spacer]);
-    this.root = h('div', { class: 'table', attrs: { role: 'grid', 'aria-rowcount': '0' } }, [this.head, this.viewport]);
+    this.grid = h('div', { class: 'table', attrs: { role: 'grid', 'aria-rowcount': '0' } }, [this.head, this.viewport]);
+    this.more = h('button', { class: 'more-cols', attrs: { type: 'button', hidden: '' } });
+    this.more.addEventListener('click', () => this.grid.scrollBy({ left: Math.max(this.grid.clientWidth - 160, 80) }));
+    this.root = h('div', { class: 'table-wrap' }, [this.grid, this.more]);
     this.viewport.addEventListener('scroll', () => this.schedule());
     this.viewport.addEventListener('keydown', (e) => this.onKey(e));
-    new ResizeObserver(() => this.schedule()).observe(this.viewport);
+    this.grid.addEventListener('scroll', () => this.countHidden());
+    new ResizeObserver(() => {
+      this.schedule();
+      this.countHidden();
+    }).observe(this.grid);
   }
 
   setColumns(columns: Column[], sort: { key: string; desc: boolean }): void {
     this.columns = columns;
     this.sort = sort;
-    const widths = columns.map((c) => (c.trait ? 'minmax(28px, 1fr)' : c.key === 'line' ? '64px' : '68px'));
-    this.root.style.setProperty('--cols', widths.join(' '));
+    // Every column keeps a minimum width; a panel narrower than their sum scrolls sideways (countHidden).
+    const widths = columns.map((c) => (c.trait ? TRAIT_MIN : c.key === 'line' ? 64 : 68));
+    this.grid.style.setProperty('--cols', columns.map((c, i) => (c.trait ? `minmax(${TRAIT_MIN}px, 1fr)` : `${widths[i]}px`)).join(' '));
+    this.grid.style.setProperty('--min-width', `${widths.reduce((a, b) => a + b, 0)}px`);
     this.head.replaceChildren(
       ...columns.map((c) => {
         const active = c.key === sort.key;
@@ -76,6 +91,7 @@ export class VirtualTable {
       }),
     );
     this.render();
+    requestAnimationFrame(() => this.countHidden());
   }
 
   setScales(scales: Record<string, HistogramData>): void {
@@ -86,7 +102,7 @@ export class VirtualTable {
   /** The rows shown are about to be replaced (a new query is on its way to the host). */
   expectView(): void {
     this.awaitingView = true;
-    this.root.setAttribute('aria-busy', 'true');
+    this.grid.setAttribute('aria-busy', 'true');
   }
 
   /** A new order: everything cached belongs to the old one. */
@@ -98,7 +114,7 @@ export class VirtualTable {
     this.requested.clear();
     this.cursor = Math.min(this.cursor, Math.max(total - 1, 0));
     this.spacer.style.height = `${total * ROW_HEIGHT}px`;
-    this.root.setAttribute('aria-rowcount', String(total));
+    this.grid.setAttribute('aria-rowcount', String(total));
     this.render();
   }
 
@@ -115,6 +131,16 @@ export class VirtualTable {
 
   focus(): void {
     this.viewport.focus();
+  }
+
+  /** Says how many trait columns lie beyond the right edge, as a button that scrolls to them. */
+  private countHidden(): void {
+    const right = this.grid.scrollLeft + this.grid.clientWidth;
+    const hidden = [...this.head.querySelectorAll<HTMLElement>('.th.trait')].filter((th) => th.offsetLeft + th.offsetWidth / 2 > right).length;
+    this.more.hidden = hidden === 0;
+    this.more.textContent = `${hidden} more column${hidden === 1 ? '' : 's'} →`;
+    this.more.title = 'Trait columns out of view: click (or scroll sideways) to see them';
+    this.more.dataset.hidden = String(hidden);
   }
 
   private schedule(): void {
@@ -148,7 +174,7 @@ export class VirtualTable {
     }
     this.spacer.replaceChildren(...children);
     // Busy until every row in view belongs to the current order (tests and screen readers wait on it).
-    this.root.setAttribute('aria-busy', String(this.awaitingView || children.some((c) => !c.dataset.line)));
+    this.grid.setAttribute('aria-busy', String(this.awaitingView || children.some((c) => !c.dataset.line)));
     if (missingFrom >= 0) {
       for (let p = missingFrom; p < missingTo; p++) this.requested.add(p);
       this.host.requestRows(this.version, missingFrom, missingTo);

@@ -208,7 +208,7 @@ export const inspectorTests: UiTest[] = [
       assert.equal(margins.length, rest);
       assert.ok(margins.every((v) => v <= 0), `margins ${margins}`);
       assert.equal(await frame.locator('#filter-max').inputValue(), '0');
-      await screenshot(page, 'inspector-05-disagreements');
+      await screenshot(page, 'inspector-05-disagreements', { keep: true });
 
       // Typing a bound applies it without Enter or leaving the field, as the search does.
       await frame.locator('#filter-max').fill('');
@@ -228,6 +228,94 @@ export const inspectorTests: UiTest[] = [
       await frame.locator('#search input').fill('');
       await frame.locator('#filter-min').fill('');
       await status.filter({ hasText: /^4,948 pairs$/ }).waitFor();
+    },
+  },
+  {
+    name: 'inspector: whole-reply traits are badges, not a highlight over everything; sides stack when narrow; bars stay readable; every trait column is reachable',
+    async run(page, ctx) {
+      await runCommand(page, 'View: Close All Editors');
+      // Real pairs whose replies are long: "Long turns" fires on the whole of both replies of line 2.
+      const lines = readFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 40);
+      writeFileSync(join(ctx.workspace, 'long-replies.jsonl'), `${lines.join('\n')}\n`);
+      await page.locator('.explorer-folders-view').hover();
+      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await openFromExplorerMenu(page, 'long-replies.jsonl');
+      const frame = await openedInspector(page, 'long-replies.jsonl');
+      await frame.locator('.topbar .status', { hasText: /^40 pairs$/ }).waitFor({ timeout: 30_000 });
+      await frame.locator('.row[data-line="2"]').click();
+      const body = frame.locator('.detail-body[data-line="2"]');
+      await body.locator('.side').nth(1).waitFor();
+
+      for (const side of [0, 1]) {
+        const s = body.locator('.side').nth(side);
+        await s.locator('.msg.whole .whole-trait[data-trait="long_turns"]').waitFor();
+        // No highlight covers the reply: the word-level evidence stays visible.
+        const covering = await s.locator('.msg').evaluateAll((msgs) =>
+          msgs.flatMap((m) => {
+            const text = (m.querySelector('.content')?.textContent ?? '').trim().length;
+            return [...m.querySelectorAll('mark.hl')].filter((mark) => (mark.textContent ?? '').length >= 0.9 * text).map((mark) => mark.getAttribute('data-trait'));
+          }),
+        );
+        assert.deepEqual(covering, [], `side ${side}: highlights covering the reply`);
+        assert.ok((await s.locator('mark.hl').count()) > 0, `side ${side}: word-level evidence is highlighted`);
+      }
+      const badge = body.locator('.whole-trait[data-trait="long_turns"]').first();
+      await badge.hover();
+      await frame.locator('.tooltip.visible', { hasText: /^Long turns: [+−]\d+\.\d\d to the score \(value [\d.]+\) · the whole reply$/ }).waitFor();
+
+      // A normal-width panel: the detail pane is narrow, so chosen sits above rejected.
+      const boxes = async () => Promise.all([0, 1].map(async (i) => (await body.locator('.side').nth(i).boundingBox())!));
+      const [chosen, rejected] = await boxes();
+      assert.ok(rejected.y >= chosen.y + chosen.height - 1, `stacked: ${JSON.stringify({ chosen, rejected })}`);
+      assert.ok(chosen.width > 300, `a stacked side uses the pane's width (${chosen.width} px)`);
+      // The selected row's bars sit on a tinted track, not on an opaque block.
+      const alpha = async (selector: string) =>
+        frame.locator(selector).first().evaluate((el) => {
+          // rgba(r, g, b, a), or color(srgb r g b / a) for a color-mix(): no alpha means opaque.
+          const c = el.ownerDocument.defaultView!.getComputedStyle(el).backgroundColor;
+          const m = /\/\s*([\d.]+)\s*\)$/.exec(c) ?? /^rgba\([^,]+,[^,]+,[^,]+,\s*([\d.]+)\)$/.exec(c);
+          return m ? Number(m[1]) : 1;
+        });
+      assert.ok((await alpha('.row.selected .track')) < 0.5, 'the selected row shows its bars on a translucent track');
+      await frame.locator('.row[data-line="5"]').hover();
+      assert.ok((await alpha('.row[data-line="5"] .track')) < 0.5, 'the hovered row too');
+      await screenshot(page, 'inspector-07-whole-reply-traits', { keep: true });
+
+      const viewport = page.viewportSize()!;
+      const traitColumns = async () =>
+        frame.locator('.table').evaluate((grid) => {
+          const r = grid.getBoundingClientRect();
+          const ths = [...grid.querySelectorAll('.th.trait')].map((th) => th.getBoundingClientRect());
+          return { total: ths.length, visible: ths.filter((b) => b.left >= r.left - 1 && b.right <= r.right + 1).length };
+        });
+      try {
+        // Wide: the two sides side by side.
+        await page.setViewportSize({ width: 2200, height: viewport.height });
+        await until(boxes, ([a, b]) => Math.abs(a.y - b.y) < 2, 'the sides to sit side by side');
+        await screenshot(page, 'inspector-08-wide');
+        // A narrow panel: the conversation moves under the table, which keeps all ten trait columns.
+        await page.setViewportSize({ width: 1000, height: viewport.height });
+        await until(traitColumns, (c) => c.total === 10 && c.visible === 10, 'all ten trait columns in view');
+        assert.equal(await frame.locator('.more-cols').isVisible(), false);
+        await screenshot(page, 'inspector-09-narrow', { keep: true });
+        // Narrower still: the table scrolls sideways and says how many columns are out of view.
+        await page.setViewportSize({ width: 780, height: viewport.height });
+        const more = frame.locator('.more-cols');
+        await more.waitFor();
+        const cols = await until(traitColumns, (c) => c.visible < 10, 'columns out of view');
+        assert.equal(await more.getAttribute('data-hidden'), String(cols.total - cols.visible));
+        assert.match((await more.textContent()) ?? '', /^\d+ more columns? →$/);
+        await screenshot(page, 'inspector-10-very-narrow', { keep: true });
+        for (let i = 0; i < 10 && (await more.isVisible()); i++) await more.click();
+        const last = await frame.locator('.th.trait').last().evaluate((th) => {
+          const grid = th.closest('.table')!.getBoundingClientRect();
+          const b = th.getBoundingClientRect();
+          return b.right <= grid.right + 1 && b.left >= grid.left - 1;
+        });
+        assert.ok(last, 'the last trait column is reachable');
+      } finally {
+        await page.setViewportSize(viewport);
+      }
     },
   },
   {

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { repoRoot, screenshotsDir, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { runCommand } from './workbench';
+import { runCommand, screenshot } from './workbench';
 
 const FILE = 'demo.pairs.jsonl';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'labeling.png');
@@ -186,7 +186,7 @@ export const labelingTests: UiTest[] = [
       await waitText(progress, '9 labeled · 1 skipped / 12');
       await waitText(position, 'Item 11 of 12');
       await view.locator('#focus-state[data-focused="true"]').waitFor();
-      await page.screenshot({ path: join(screenshotsDir, 'labeling-keys.png') });
+      await screenshot(page, 'labeling-keys', { keep: true });
       await save(page, file);
       const got = readFileSync(join(ctx.workspace, file), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { label?: { choice: string }; chosen?: string });
       const want = ['1', '2', 'tie', 'skip', '1', '2', '1', '2', '1', '2', undefined, undefined];
@@ -202,7 +202,7 @@ export const labelingTests: UiTest[] = [
       await page.locator('.explorer-folders-view').getByRole('treeitem', { name: file, exact: true }).click();
       await view.locator('#focus-state[data-focused="false"]').waitFor();
       await waitText(view.locator('#focus-state'), /click/i);
-      await page.screenshot({ path: join(screenshotsDir, 'labeling-blurred.png') });
+      await screenshot(page, 'labeling-blurred', { keep: true });
       // Keys typed in the Explorer stay there (the check below would count a tie if one landed).
       await page.keyboard.press('t');
       await page.keyboard.press('Escape');
@@ -232,7 +232,7 @@ export const labelingTests: UiTest[] = [
       await page.keyboard.press('1');
       await waitText(view.locator('#progress'), '1 labeled / 4948');
       await waitText(position, 'Item 2 of 4948');
-      await page.screenshot({ path: join(screenshotsDir, 'labeling-big-file.png') });
+      await screenshot(page, 'labeling-big-file', { keep: true });
       await runCommand(page, 'File: Revert File');
       await page.locator('.tabs-container .tab.active', { hasText: file }).and(page.locator('.tab:not(.dirty)')).waitFor({ timeout: 15_000 });
       await runCommand(page, 'View: Close All Editors');

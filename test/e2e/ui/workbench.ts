@@ -1,7 +1,8 @@
 /** Driving the web workbench from Playwright: what every UI test does the same way. */
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { screenshotsDir } from '../paths';
+import { repoRoot, screenshotsDir } from '../paths';
 
 /** A file or folder row of the Explorer. */
 export function explorerItem(page: Page, name: string): Locator {
@@ -49,9 +50,16 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
   await page.keyboard.press('Enter');
 }
 
-/** A screenshot of the whole workbench in test-results/screenshots/<name>.png; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * A screenshot of the whole workbench in test-results/screenshots/<name>.png; returns its path. `keep`:
+ * also the documentation's copy, media/screenshots/<name>.png, when STYLETUNE_E2E_UPDATE_SCREENSHOTS is set.
+ */
+export async function screenshot(page: Page, name: string, opts: { keep?: boolean } = {}): Promise<string> {
   const file = join(screenshotsDir, `${name}.png`);
   await page.screenshot({ path: file });
+  if (opts.keep && process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
+    mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
+    copyFileSync(file, join(repoRoot, 'media', 'screenshots', `${name}.png`));
+  }
   return file;
 }
