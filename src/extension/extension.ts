@@ -14,6 +14,7 @@ import { registerPairs } from './pairs';
 import { registerPreview } from './preview';
 import { RESULTS_SCHEME, ResultsProvider } from './results';
 import { scoreCurrentFile } from './scoreCommand';
+import { affectsSetting } from './settings';
 import { registerTrainerPython } from './trainerPython';
 import { registerVotes } from './votes';
 
@@ -37,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidCloseTextDocument((doc) => diagnostics.delete(doc.uri)),
     // A changed setting may point at another model: release the old one's native session now.
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('styletune.rewardModelPath')) models?.clear();
+      if (affectsSetting(e, ['rewardModelPath'])) models?.clear();
     }),
   );
   registerTrainerPython(context, log);

@@ -11,7 +11,8 @@ import { scoreJsonlText, type LineResult } from '../core/score';
 import { formatDiagnostic } from '../core/types';
 import { toVscodeDiagnostic } from './diagnostics';
 import type { ModelCache, ModelLease } from './modelCache';
-import { resolveModelPath } from './modelPath';
+import { activeModelFile } from './modelCommands/activeModel';
+import { roleOverride, setting } from './settings';
 import { RESULTS_SCHEME, renderResults, resultsUriFor, type ResultsProvider } from './results';
 import { count, summaryMessage, Tally, type ScoreSummary } from './summary';
 
@@ -66,16 +67,11 @@ async function targetDocument(target: unknown): Promise<vscode.TextDocument | un
 }
 
 async function loadModel(s: Services, doc: vscode.TextDocument): Promise<ModelLease | undefined> {
-  const config = vscode.workspace.getConfiguration('styletune', doc.uri);
   // A model path from an untrusted workspace's settings is still honoured: onnxruntime parses the file as
   // data (a graph of standard operators) and loads no code from it, so it cannot run anything.
-  const setting = config.get<string>('rewardModelPath');
   const t0 = performance.now();
   try {
-    const file = resolveModelPath(setting, {
-      extensionPath: s.extensionPath,
-      workspaceFolder: vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath,
-    });
+    const file = activeModelFile(s, doc.uri);
     const lease = await s.models.acquire(file);
     if (lease.loaded) {
       s.log.info(`Loaded reward model ${file} in ${ms(t0)}: ${lease.model.summary}`);
@@ -83,7 +79,7 @@ async function loadModel(s: Services, doc: vscode.TextDocument): Promise<ModelLe
     return lease;
   } catch (err) {
     const message = (err as Error).message;
-    s.log.error(`Cannot load the reward model (styletune.rewardModelPath = ${JSON.stringify(setting ?? '')}): ${message}`);
+    s.log.error(`Cannot load the reward model (styletune.rewardModelPath = ${JSON.stringify(setting('rewardModelPath', doc.uri))}): ${message}`);
     void vscode.window.showErrorMessage(`Cannot load the reward model: ${message}`, 'Open Settings').then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'styletune.rewardModelPath');
     });
@@ -94,7 +90,7 @@ async function loadModel(s: Services, doc: vscode.TextDocument): Promise<ModelLe
 async function scoreDocument(s: Services, doc: vscode.TextDocument, model: RewardModel): Promise<ScoreSummary> {
   const file = doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString();
   const name = vscode.workspace.asRelativePath(doc.uri);
-  const role = vscode.workspace.getConfiguration('styletune', doc.uri).get<string>('role') || undefined;
+  const role = roleOverride(doc.uri);
   // A snapshot: edits made while scoring must not shift the lines the results refer to.
   const text = doc.getText();
   const lineCount = doc.lineCount;

@@ -19,6 +19,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { venvPython } from '../core/worker/python';
 import { createTrainerEnv, findBasePython, MIN_PYTHON, runLogged, trainerEnvReady } from '../core/worker/pythonEnv';
+import { trustedSetting } from './settings';
 
 export type TrainerPythonSource = 'python-extension' | 'setting' | 'venv' | 'managed';
 
@@ -71,15 +72,6 @@ async function fromPythonExtension(resource?: vscode.Uri): Promise<string | unde
   }
 }
 
-/** The `styletune.pythonPath` value that may be run: the user's own, plus the workspace's only when trusted. */
-function pythonPathSetting(resource?: vscode.Uri): string | undefined {
-  const inspected = vscode.workspace.getConfiguration('styletune', resource).inspect<string>('pythonPath');
-  const value = vscode.workspace.isTrusted
-    ? (inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue)
-    : inspected?.globalValue;
-  return value?.trim() || undefined;
-}
-
 /** Where the environment the extension makes itself lives, set once at activation (registerTrainerPython). */
 let host: { storageDir: string; log: vscode.LogOutputChannel } | undefined;
 /** One setup at a time: a preview asked for while a tuning job's setup runs waits for the same one. */
@@ -111,7 +103,8 @@ export async function trainerPython(extensionPath: string, resource?: vscode.Uri
       host?.log.info(`Trainer: ${skipped}`);
     }
   }
-  const setting = pythonPathSetting(resource);
+  // The user's own value, plus the workspace's only when trusted.
+  const setting = trustedSetting('pythonPath', resource);
   if (setting) {
     const path = isAbsolute(setting) || !folder ? resolve(setting) : resolve(folder, setting);
     return checked(path, 'setting', `styletune.pythonPath (${path})`, extensionPath);

@@ -18,6 +18,7 @@ import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { formatDiagnostic } from '../../core/types';
 import { cachedJudgeAnswers, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
+import { affectsSetting, scoredRole, setting } from '../settings';
 import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange } from './engine';
 
 /** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
@@ -34,7 +35,7 @@ export function formatOf(doc: vscode.TextDocument): DocumentFormat | undefined {
   return undefined;
 }
 
-const enabled = () => vscode.workspace.getConfiguration('styletune').get<boolean>('inlineAnnotations', true);
+const enabled = () => setting('inlineAnnotations');
 
 interface Shown {
   version: number;
@@ -118,7 +119,7 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     try {
       const lease = await acquireActiveModel(this.s, doc.uri);
       try {
-        const role = vscode.workspace.getConfiguration('styletune', doc.uri).get<string>('role') || lease.model.spec.role;
+        const role = scoredRole(doc.uri, lease.model);
         const source = { id: `${doc.uri.toString()}\0${version}`, lineCount: doc.lineCount, lineAt: (i: number) => doc.lineAt(i).text };
         const judge = lease.model.usesJudge ? await this.knownRatings(doc) : undefined;
         annotations = await this.engine.annotate(format, source, ranges, lease.model, judge ? `${lease.key}\0${judge.key}` : lease.key, role, judge?.source);
@@ -267,7 +268,7 @@ export function registerAnnotations(context: vscode.ExtensionContext, s: ModelSe
       for (const editor of vscode.window.visibleTextEditors) if (editor.document === e.document) a.schedule(editor);
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (['inlineAnnotations', 'rewardModelPath', 'role', 'judge.model'].some((k) => e.affectsConfiguration(`styletune.${k}`))) a.scheduleAll();
+      if (affectsSetting(e, ['inlineAnnotations', 'rewardModelPath', 'role', 'judge.model'])) a.scheduleAll();
     }),
     // New judge ratings beside a JSONL (Rate with LLM Judge, the CLI) change what a judge-weighing model can score.
     ratingsWatcher,

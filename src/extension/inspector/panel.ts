@@ -18,7 +18,8 @@ import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { isViewMessage, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
 import type { ModelCache } from '../modelCache';
-import { resolveModelPath } from '../modelPath';
+import { activeModelFile } from '../modelCommands/activeModel';
+import { affectsSetting, roleOverride } from '../settings';
 import { inspectorHtml, localRoots } from './html';
 
 export const INSPECTOR_VIEW_TYPE = 'styletune.inspector';
@@ -120,7 +121,7 @@ export class InspectorPanel {
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('styletune.rewardModelPath', uri) && !e.affectsConfiguration('styletune.role', uri)) return;
+        if (!affectsSetting(e, ['rewardModelPath', 'role'], uri)) return;
         // Another model may have other traits: the next run loads it and starts from its top traits.
         this.abort?.abort();
         this.forgetModel();
@@ -138,7 +139,7 @@ export class InspectorPanel {
     };
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('styletune.judge.model', uri)) judgeLater();
+        if (affectsSetting(e, ['judge.model'], uri)) judgeLater();
       }),
     );
     if (uri.scheme === 'file') {
@@ -196,11 +197,7 @@ export class InspectorPanel {
   }
 
   private async loadModel(): Promise<{ model: RewardModel; release: () => void; file: string }> {
-    const setting = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('rewardModelPath');
-    const file = resolveModelPath(setting, {
-      extensionPath: this.s.extensionPath,
-      workspaceFolder: vscode.workspace.getWorkspaceFolder(this.uri)?.uri.fsPath,
-    });
+    const file = activeModelFile(this.s, this.uri);
     // Held until the panel closes or the setting changes: the cache disposes a replaced model only
     // once its users let go.
     const lease = await this.s.models.acquire(file);
@@ -271,7 +268,7 @@ export class InspectorPanel {
     let firstRowsMs = -1;
     let lastView = 0;
     let lastStats = 0;
-    const role = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('role') || undefined;
+    const role = roleOverride(this.uri);
     const file = this.uri.scheme === 'file' ? this.uri.fsPath : this.uri.toString();
     this.sendInit();
     this.refresh(true);
@@ -409,7 +406,7 @@ export class InspectorPanel {
     if (!this.model) return;
     this.lineTexts ??= this.text.split('\n');
     const text = this.lineTexts[line - 1];
-    const role = vscode.workspace.getConfiguration('styletune', this.uri).get<string>('role') || undefined;
+    const role = roleOverride(this.uri);
     const detail = text === undefined ? undefined : await explainLine(text, line, this.model, role, this.judge);
     if (!detail) {
       this.post({ type: 'error', message: `Line ${line} is not a valid record.` });

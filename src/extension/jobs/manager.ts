@@ -14,6 +14,7 @@ import { markJobFailed, readJob, type JobSnapshot } from '../../core/jobs/jobSta
 import { progressText } from '../../core/jobs/format';
 import { launchJob, readLaunch, writeLaunch } from '../../core/jobs/launch';
 import { isProcessAlive } from '../../core/jobs/process';
+import { setting } from '../settings';
 import { trainerPython } from '../trainerPython';
 
 const STATE_KEY = 'styletune.jobs';
@@ -107,7 +108,7 @@ export class JobManager implements vscode.Disposable {
       throw new Error(`the job in ${jobDir} is already running (pid ${current.pid}). Stop it first, or use another output_dir.`);
     }
     const py = await trainerPython(this.s.extensionPath, vscode.Uri.file(configPath));
-    const processes = vscode.workspace.getConfiguration('styletune.tuning', vscode.Uri.file(configPath)).get<number>('processes', 1);
+    const processes = setting('tuning.processes', vscode.Uri.file(configPath));
     const ranks = processes === 1 ? '' : processes === 0 ? ' under accelerate launch (one process per GPU)' : ` under accelerate launch (${processes} processes)`;
     this.s.log.info(`Starting DPO job ${jobDir} from ${configPath} with ${py.describe}${ranks}`);
     const { child, record } = await launchJob({ python: py.path, repoRoot: this.s.extensionPath, configPath, jobDir, processes });

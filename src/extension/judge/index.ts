@@ -24,14 +24,13 @@ import { rateFile, ratedLineDiagnostics, ratedLineToJson, ratingsFileFor } from 
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { startWorker } from '../../core/worker/worker';
 import { toVscodeDiagnostic } from '../diagnostics';
+import { activeRole, type ModelServices } from '../modelCommands/activeModel';
+import { setByWorkspace, setting } from '../settings';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 
 export const SECRET_KEY = 'styletune.judge.apiKey';
 
-interface Services {
-  extensionPath: string;
-  log: vscode.LogOutputChannel;
-}
+type Services = ModelServices;
 
 export interface RateResult {
   file: string;
@@ -84,9 +83,8 @@ async function setApiKey(context: vscode.ExtensionContext, given?: string): Prom
 
 /** The judge from settings and the stored key, or undefined (after telling the user why). */
 export async function judgeFromSettings(context: vscode.ExtensionContext, resource?: vscode.Uri): Promise<Judge | undefined> {
-  const config = vscode.workspace.getConfiguration('styletune.judge', resource);
-  const baseUrl = config.get<string>('baseUrl', '').trim();
-  const model = config.get<string>('model', '').trim();
+  const baseUrl = setting('judge.baseUrl', resource);
+  const model = setting('judge.model', resource);
   if (!baseUrl || !model) {
     // Not awaited: the caller (a preview, a rating run) goes on and reports; the button stays available.
     void vscode.window
@@ -96,9 +94,7 @@ export async function judgeFromSettings(context: vscode.ExtensionContext, resour
   }
   if (!vscode.workspace.isTrusted) {
     // restrictedConfigurations keeps workspace values out in untrusted workspaces; this covers folder-level values and says why.
-    const inspected = config.inspect<string>('baseUrl');
-    const fromWorkspace = [inspected?.workspaceValue, inspected?.workspaceFolderValue].some((v) => v !== undefined && v.trim() === baseUrl);
-    if (fromWorkspace) {
+    if (setByWorkspace('judge.baseUrl', baseUrl, resource)) {
       const go = await vscode.window.showWarningMessage(
         `This workspace is not trusted, and its settings name the judge endpoint ${baseUrl}. Send the dialogues there?`,
         { modal: true },
@@ -107,16 +103,17 @@ export async function judgeFromSettings(context: vscode.ExtensionContext, resour
       if (go !== 'Send') return undefined;
     }
   }
+  const seconds = positive(setting('judge.timeoutSeconds', resource));
   let client: ChatClient;
   try {
     client = new ChatClient({
       baseUrl,
       model,
       apiKey: (await context.secrets.get(SECRET_KEY)) || undefined,
-      requestsPerMinute: positive(config.get<number>('requestsPerMinute')),
-      concurrency: positive(config.get<number>('concurrency')),
-      timeoutMs: positive(config.get<number>('timeoutSeconds')) === undefined ? undefined : config.get<number>('timeoutSeconds')! * 1000,
-      maxRetries: config.get<number>('maxRetries'),
+      requestsPerMinute: positive(setting('judge.requestsPerMinute', resource)),
+      concurrency: positive(setting('judge.concurrency', resource)),
+      timeoutMs: seconds === undefined ? undefined : seconds * 1000,
+      maxRetries: setting('judge.maxRetries', resource),
     });
   } catch (err) {
     void vscode.window.showErrorMessage((err as Error).message);
@@ -125,14 +122,14 @@ export async function judgeFromSettings(context: vscode.ExtensionContext, resour
   return new Judge(client, new JudgeCache(judgeCacheDir(context)));
 }
 
-const positive = (v: number | undefined) => (typeof v === 'number' && v > 0 ? v : undefined);
+const positive = (v: number) => (v > 0 ? v : undefined);
 
 /**
  * The cached answers of the judge named in settings (`styletune.judge.model`), for looking up ratings
  * already paid for; undefined without a judge. Reads the cache only: nothing is sent anywhere.
  */
 export function cachedJudgeAnswers(context: vscode.ExtensionContext, uri: vscode.Uri): { cache: JudgeCache; judgeName: string } | undefined {
-  const judgeName = vscode.workspace.getConfiguration('styletune.judge', uri).get<string>('model', '').trim();
+  const judgeName = setting('judge.model', uri);
   return judgeName ? { cache: new JudgeCache(judgeCacheDir(context)), judgeName } : undefined;
 }
 
@@ -158,7 +155,7 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
   const judge = await judgeFromSettings(context, vscode.Uri.file(file));
   if (!judge) return undefined;
   const output = a.output ? toPath(a.output) : ratingsFileFor(file);
-  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(file)).get<string>('role') || 'assistant';
+  const role = await activeRole(s, vscode.Uri.file(file));
   const client = judge.backend as ChatClient;
 
   const result = await vscode.window.withProgress(
@@ -215,7 +212,7 @@ async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, pr
  */
 async function rateWithLocalModel(s: Services, problems: vscode.DiagnosticCollection, file: string, local: LocalJudge, output: string): Promise<RateResult | undefined> {
   const { python, folder, modelDir } = local;
-  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(file)).get<string>('role') || 'assistant';
+  const role = await activeRole(s, vscode.Uri.file(file));
   const diags: Diagnostic[] = [];
   let cancelled = false;
   const result = await vscode.window.withProgress(
@@ -320,7 +317,7 @@ async function runChecklistCommand(context: vscode.ExtensionContext, s: Services
   const first = vscode.Uri.file(files[0]);
   const checker = await checklistChecker(context, s, first);
   if (!checker) return undefined;
-  const role = vscode.workspace.getConfiguration('styletune', first).get<string>('role') || 'assistant';
+  const role = await activeRole(s, first);
 
   let run: ChecklistRun | undefined;
   try {
@@ -391,7 +388,7 @@ interface LocalJudge {
  * after telling the user why no interpreter can.
  */
 async function localJudge(s: Services, resource: vscode.Uri): Promise<LocalJudge | 'unset' | undefined> {
-  const model = vscode.workspace.getConfiguration('styletune.judge', resource).get<string>('localModel', '').trim();
+  const model = setting('judge.localModel', resource);
   if (!model) return 'unset';
   const folder = vscode.workspace.getWorkspaceFolder(resource)?.uri.fsPath ?? dirname(resource.fsPath);
   try {

@@ -4,7 +4,6 @@
  * WorkspaceEdits on exactly one line, and re-renders from the document on every change. So undo, redo,
  * save, hot exit and the dirty dot are VS Code's own, and a text editor open on the same file stays in sync.
  */
-import { userInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import {
@@ -22,7 +21,8 @@ import {
 import type { RewardModel } from '../../core/reward/model';
 import { isLabelKey, isWebviewMessage, type HostMessage, type ItemView, type LabelKey, type ViewState } from '../../../webview/labeling/protocol';
 import type { ModelCache } from '../modelCache';
-import { resolveModelPath } from '../modelPath';
+import { activeModelFile } from '../modelCommands/activeModel';
+import { annotator, scoredRole } from '../settings';
 import { analyze, promptMessages, type Analysis } from './analysis';
 import { webviewRoots } from '../webviewPage';
 import { labelerHtml } from './html';
@@ -244,8 +244,7 @@ class LabelerSession {
     this.ranking = [];
     if (!parsed || !('item' in parsed) || !decisionFits(decision, parsed.item.candidates.length)) return this.render();
     const text = this.doc.lineAt(line).text;
-    const annotator = vscode.workspace.getConfiguration('styletune', this.doc.uri).get<string>('annotator')?.trim() || osUser();
-    const labeled = applyDecision(text, decision, { time: new Date().toISOString(), annotator });
+    const labeled = applyDecision(text, decision, { time: new Date().toISOString(), annotator: annotator(this.doc.uri) });
     const edit = new vscode.WorkspaceEdit();
     edit.replace(this.doc.uri, this.doc.lineAt(line).range, labeled);
     this.advanceFrom = line;
@@ -340,24 +339,18 @@ class LabelerSession {
   }
 
   private async analyze(item: LabelItem): Promise<Analysis> {
-    const config = vscode.workspace.getConfiguration('styletune', this.doc.uri);
-    const role = config.get<string>('role') || 'assistant';
     let model: RewardModel | undefined;
     let lease: Awaited<ReturnType<ModelCache['acquire']>> | undefined;
     let modelError: string | undefined;
     try {
-      const file = resolveModelPath(config.get<string>('rewardModelPath'), {
-        extensionPath: this.s.extensionPath,
-        workspaceFolder: vscode.workspace.getWorkspaceFolder(this.doc.uri)?.uri.fsPath,
-      });
-      lease = await this.s.models.acquire(file);
+      lease = await this.s.models.acquire(activeModelFile(this.s, this.doc.uri));
       model = lease.model;
     } catch (err) {
       // Without a model the traits are still worth showing; the hint says why it is missing.
       modelError = (err as Error).message;
     }
     try {
-      const a = await analyze(item, role, model);
+      const a = await analyze(item, scoredRole(this.doc.uri, model), model);
       return modelError ? { ...a, hintError: modelError } : a;
     } finally {
       lease?.release();
@@ -387,14 +380,5 @@ class LabelerSession {
   private async post(state: ViewState): Promise<void> {
     const message: HostMessage = { type: 'state', state };
     await this.webview.postMessage(message);
-  }
-}
-
-function osUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry (some containers): an empty annotator is still a valid label.
-    return '';
   }
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { ModelCache, ModelLease } from '../modelCache';
 import { resolveModelPath } from '../modelPath';
+import { roleOverride, scoredRole, setting } from '../settings';
 
 export interface ModelServices {
   extensionPath: string;
@@ -18,8 +19,7 @@ export interface ModelServices {
 /** `uri`: the document the model is for; without one, the first workspace folder's setting. */
 export function activeModelFile(s: ModelServices, uri?: vscode.Uri): string {
   const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
-  const setting = vscode.workspace.getConfiguration('styletune', uri ?? folder?.uri).get<string>('rewardModelPath');
-  return resolveModelPath(setting, { extensionPath: s.extensionPath, workspaceFolder: folder?.uri.fsPath });
+  return resolveModelPath(setting('rewardModelPath', uri ?? folder?.uri), { extensionPath: s.extensionPath, workspaceFolder: folder?.uri.fsPath });
 }
 
 export async function acquireActiveModel(s: ModelServices, uri?: vscode.Uri): Promise<ModelLease & { file: string; key: string }> {
@@ -31,6 +31,27 @@ export async function acquireActiveModel(s: ModelServices, uri?: vscode.Uri): Pr
   // The cache reloads a file that changed on disk; the key lets derived caches notice that too.
   const mtime = await stat(file).then((st) => st.mtimeMs, () => 0);
   return { ...lease, file, key: `${file}\0${mtime}` };
+}
+
+/**
+ * Whose turns are scored for a document: `styletune.role`, else the role its reward model was fitted
+ * on (as the CLI defaults). For commands that hold no model themselves (fit, judge, preview); a model
+ * that cannot load leaves the default `assistant` (the command that needs the model says why).
+ */
+export async function activeRole(s: ModelServices, uri?: vscode.Uri): Promise<string> {
+  const role = roleOverride(uri);
+  if (role) return role;
+  try {
+    const lease = await acquireActiveModel(s, uri);
+    try {
+      return scoredRole(uri, lease.model);
+    } finally {
+      lease.release();
+    }
+  } catch (err) {
+    s.log.warn(`Whose turns to use: the reward model did not load (${(err as Error).message}); using assistant`);
+    return scoredRole(uri, undefined);
+  }
 }
 
 /** The name a model's training summary gives it, else its file name. */

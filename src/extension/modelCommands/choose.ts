@@ -9,6 +9,7 @@
 import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../../core/score';
+import { setting, updateSetting } from '../settings';
 import { modelName, type ModelServices } from './activeModel';
 import type { ModelStatus } from './status';
 
@@ -45,17 +46,16 @@ export async function chooseRewardModel(s: ModelServices, status: ModelStatus, a
   const folder = vscode.workspace.workspaceFolders?.[0];
   const target: Target = parsed.target ?? (folder ? 'workspace' : 'user');
   // Inside the workspace the setting is relative, so it keeps working when the folder moves.
-  let setting = '';
+  let value = '';
   if (choice !== DEFAULT) {
     const rel = folder && target === 'workspace' ? relative(folder.uri.fsPath, file) : undefined;
-    setting = rel !== undefined && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : file;
+    value = rel !== undefined && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split('\\').join('/') : file;
   }
-  const config = vscode.workspace.getConfiguration('styletune', folder?.uri);
   const configTarget = target === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await config.update('rewardModelPath', setting, configTarget);
-  s.log.info(`Reward model: ${name} (${file}), styletune.rewardModelPath = ${JSON.stringify(setting)} in ${target} settings`);
+  await updateSetting('rewardModelPath', value, configTarget, folder?.uri);
+  s.log.info(`Reward model: ${name} (${file}), styletune.rewardModelPath = ${JSON.stringify(value)} in ${target} settings`);
   await status.update();
-  return { file, name, setting, target };
+  return { file, name, setting: value, target };
 }
 
 function parseArg(arg: unknown): { model?: string; target?: Target } {
@@ -88,7 +88,7 @@ async function pickModel(): Promise<string | undefined> {
   for (const uri of found) items.push({ label: `$(file) ${vscode.workspace.asRelativePath(uri)}`, value: uri.fsPath });
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator, value: '' });
   items.push({ label: '$(folder-opened) Browse…', description: 'any .onnx file', value: 'browse' });
-  const current = vscode.workspace.getConfiguration('styletune').get<string>('rewardModelPath') || '(default)';
+  const current = setting('rewardModelPath') || '(default)';
   const picked = await vscode.window.showQuickPick(items, { title: 'StyleTune: Choose Reward Model', placeHolder: `Current: ${current}` });
   if (!picked) return undefined;
   if (picked.value !== 'browse') return picked.value;

@@ -11,7 +11,7 @@ import { saveSpec } from '../../core/reward/model';
 import { fitRewardInThread } from '../../core/reward/fitThread';
 import { collectComparisons } from '../../core/reward/train';
 import { formatDiagnostic } from '../../core/types';
-import type { ModelServices } from './activeModel';
+import { activeRole, type ModelServices } from './activeModel';
 import { percent } from '../../core/percent';
 
 export interface FitResult {
@@ -37,7 +37,7 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
 
   const output = a.output ? toPath(a.output) : await askOutput(source);
   if (!output) return undefined;
-  const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(source)).get<string>('role') || 'assistant';
+  const role = await activeRole(s, vscode.Uri.file(source));
   const name = `Fitted on ${basename(source)}`;
 
   const fitted = await vscode.window.withProgress(

@@ -1,5 +1,6 @@
 /** Choose / fit reward model commands and the status bar item naming the active model. */
 import * as vscode from 'vscode';
+import { affectsSetting } from '../settings';
 import type { ModelServices } from './activeModel';
 import { chooseRewardModel } from './choose';
 import { fitRewardModel } from './fit';
@@ -17,7 +18,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, s: Model
     vscode.commands.registerCommand('styletune.fitRewardModel', (arg?: unknown) => fitRewardModel(s, choose, arg)),
     vscode.commands.registerCommand(MODEL_STATUS_COMMAND, () => status.update()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('styletune.rewardModelPath')) void status.update();
+      if (affectsSetting(e, ['rewardModelPath'])) void status.update();
     }),
     vscode.window.onDidChangeActiveTextEditor(() => void status.update()),
   );

@@ -17,6 +17,7 @@ import { runContrast, runRanked, type Generation } from '../../core/pairs/run';
 import { formatRankedSummary, type Rule } from '../../core/pairs/select';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import type { ModelServices } from '../modelCommands/activeModel';
+import { roleOverride, setting } from '../settings';
 import { askModelFolder, askNumber, askOutput, runWithProgress, sourceFile, toPath, type PairsResult } from './run';
 
 export type { PairsResult };
@@ -135,7 +136,7 @@ async function buildRanked(s: ModelServices, a: RankedArgs): Promise<PairsResult
   if (!output) return undefined;
   const gen = modelDir ? { ...(await generation(s, source, modelDir, a)), numSamples: numSamples ?? 4 } : undefined;
   return runWithProgress(s, 'Build Pairs from Reward Ranking', source, output, async (model, cb) => {
-    const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(source)).get<string>('role') || undefined;
+    const role = roleOverride(vscode.Uri.file(source));
     const r = await runRanked({ file: source, groupBy, generation: gen, rule, maxPerGroup: a.maxPerGroup, model, role }, cb);
     return { ...r, lines: formatRankedSummary(r.summary) };
   });
@@ -164,17 +165,16 @@ async function buildContrast(s: ModelServices, a: ContrastArgs): Promise<PairsRe
   }
   const output = a.output ? toPath(a.output) : await askOutput(source, 'contrast');
   if (!output) return undefined;
-  const config = vscode.workspace.getConfiguration('styletune.pairs', vscode.Uri.file(source));
   const gen = modelDir
     ? {
         ...(await generation(s, source, modelDir, a)),
         // An empty setting means the built-in prompt.
-        casualSystemPrompt: config.get<string>('casualSystemPrompt')?.trim() || undefined,
-        formalSystemPrompt: config.get<string>('formalSystemPrompt')?.trim() || undefined,
+        casualSystemPrompt: setting('pairs.casualSystemPrompt', vscode.Uri.file(source)) || undefined,
+        formalSystemPrompt: setting('pairs.formalSystemPrompt', vscode.Uri.file(source)) || undefined,
       }
     : undefined;
   return runWithProgress(s, 'Build Pairs by Contrast Prompting', source, output, async (model, cb) => {
-    const role = vscode.workspace.getConfiguration('styletune', vscode.Uri.file(source)).get<string>('role') || undefined;
+    const role = roleOverride(vscode.Uri.file(source));
     const r = await runContrast({ file: source, margin: margin ?? DEFAULT_MARGIN, allowTruncated: a.allowTruncated, generation: gen, model, role }, cb);
     return { ...r, lines: formatContrastSummary(r.summary), extra: a.dropped ? { file: a.dropped, records: r.dropped } : undefined };
   });

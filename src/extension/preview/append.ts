@@ -5,10 +5,10 @@
  * the append is undoable); a closed one is appended atomically.
  */
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import { pairsFileForm, previewPairLine, type PairChoice, type PreviewPairInput } from '../../core/preview';
 import { appendPairLine, openTarget, rememberTarget } from '../pairsTarget';
+import { annotator } from '../settings';
 
 export interface AppendResult {
   target: string;
@@ -42,10 +42,9 @@ async function readTarget(uri: vscode.Uri, open: vscode.TextDocument | undefined
 export async function appendPreviewPair(state: vscode.Memento, input: PreviewPairInput, target: vscode.Uri, choice: PairChoice): Promise<AppendResult> {
   const open = await openTarget(target);
   const existing = await readTarget(target, open);
-  const annotator = vscode.workspace.getConfiguration('styletune', target).get<string>('annotator')?.trim() || userInfo().username;
   let line: string;
   try {
-    line = previewPairLine(input, { choice, form: pairsFileForm(existing), label: { time: new Date().toISOString(), annotator } });
+    line = previewPairLine(input, { choice, form: pairsFileForm(existing), label: { time: new Date().toISOString(), annotator: annotator(target) } });
   } catch (err) {
     throw new Error(`${vscode.workspace.asRelativePath(target)} holds text pairs, and ${(err as Error).message}. Choose another pairs file.`);
   }

@@ -11,8 +11,9 @@ import { responseAsMessages } from '../../core/judge/prompt';
 import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
 import { isHostMessage, type PreviewView } from '../../../webview/preview/protocol';
-import { acquireActiveModel, modelName, type ModelServices } from '../modelCommands/activeModel';
+import { acquireActiveModel, activeRole, modelName, type ModelServices } from '../modelCommands/activeModel';
 import { chooseTarget, rememberedTarget, toUri } from '../pairsTarget';
+import { scoredRole, setting } from '../settings';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import { pickTarget, targetFromAdapter, targetFromJob, type PreviewTarget } from './adapters';
 import { appendPreviewPair, chooseLabel, type AppendResult } from './append';
@@ -27,7 +28,7 @@ const LAST_KEY = 'styletune.preview.last';
 /** What is kept across a reload (a Uri does not survive JSON: the anchor keeps its string). */
 interface Saved {
   view: PreviewView;
-  finished?: Omit<Finished, 'run'> & { run: Omit<Run, 'prompt'> & { prompt: { prompt: Turns; anchor?: { uri: string; line: number; endLine: number } } } };
+  finished?: Omit<Finished, 'run'> & { run: Omit<Run, 'prompt'> & { prompt: { prompt: Turns; anchor?: { uri: string; line: number; endLine: number; role?: string } } } };
 }
 
 /** Traits the panel lists; the hover lists them all. */
@@ -98,7 +99,7 @@ export class PreviewController {
       // The adapter first: a job without one is refused before anyone types a prompt.
       const target = args.jobDir ? targetFromJob(args.jobDir) : args.adapter ? await targetFromAdapter(args.adapter, args.model) : await pickTarget();
       if (!target) return undefined;
-      const prompt = await choosePrompt(args);
+      const prompt = await choosePrompt(args, (uri) => activeRole(this.s, uri));
       if (!prompt) return undefined;
       return await this.generate({ prompt, target, seed: args.seed ?? 0, maxNewTokens: args.maxNewTokens, temperature: args.temperature });
     } catch (err) {
@@ -128,7 +129,7 @@ export class PreviewController {
     const anchor = f?.run.prompt.anchor;
     const saved: Saved = {
       view: this.view!,
-      finished: f && { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: anchor && { uri: anchor.uri.toString(), line: anchor.line, endLine: anchor.endLine } } } },
+      finished: f && { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: anchor && { uri: anchor.uri.toString(), line: anchor.line, endLine: anchor.endLine, role: anchor.role } } } },
     };
     return this.state.update(LAST_KEY, saved);
   }
@@ -149,7 +150,7 @@ export class PreviewController {
     const f = saved.finished;
     if (f) {
       const a = f.run.prompt.anchor;
-      this.finished = { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: a && { uri: vscode.Uri.parse(a.uri), line: a.line, endLine: a.endLine } } } };
+      this.finished = { ...f, run: { ...f.run, prompt: { prompt: f.run.prompt.prompt, anchor: a && { uri: vscode.Uri.parse(a.uri), line: a.line, endLine: a.endLine, role: a.role ?? scoredRole(vscode.Uri.parse(a.uri), undefined) } } } };
       this.last = this.finished.run;
       const anchor = this.finished.run.prompt.anchor;
       if (anchor) this.inline.restore(anchor.uri, anchor, this.finished.scores);
@@ -297,8 +298,7 @@ export class PreviewController {
   }
 
   private settings(uri: vscode.Uri | undefined, run: Run): { maxNewTokens: number; temperature: number } {
-    const c = vscode.workspace.getConfiguration('styletune.preview', uri);
-    return { maxNewTokens: run.maxNewTokens ?? c.get<number>('maxNewTokens', 128), temperature: run.temperature ?? c.get<number>('temperature', 0.8) };
+    return { maxNewTokens: run.maxNewTokens ?? setting('preview.maxNewTokens', uri), temperature: run.temperature ?? setting('preview.temperature', uri) };
   }
 
   /** "Append as pair to…" (the webview's button, or `styletune.previewAppendPair` with `{target, choice}`). */

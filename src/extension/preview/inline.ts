@@ -10,16 +10,19 @@ import * as vscode from 'vscode';
 import type { PreviewScores } from '../../core/preview';
 import { parseTranscript } from '../../core/transcript';
 import { hoverMarkdown, inlineText, type Annotation } from '../annotations/engine';
-import { scoredRole } from './input';
+import { affectsSetting, setting } from '../settings';
+import type { Anchor } from './input';
 
 export const PREVIEW_INLINE_COMMAND = 'styletune.previewInline';
 
 /** The inline annotations' switch turns these off too: one setting for text beside the turns. */
-const enabled = () => vscode.workspace.getConfiguration('styletune').get<boolean>('inlineAnnotations', true);
+const enabled = () => setting('inlineAnnotations');
 
 interface Entry {
   /** The anchor's text: the turn's content (markdown) or the line (JSONL). */
   key: string;
+  /** The role the previewed turn was read with: a transcript is parsed with it again to find the turn. */
+  role: string;
   annotation: Annotation;
 }
 
@@ -47,16 +50,16 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
       vscode.window.onDidChangeVisibleTextEditors(() => this.paintAll()),
       vscode.workspace.onDidCloseTextDocument((d) => this.entries.delete(d.uri.toString())),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('styletune.inlineAnnotations')) this.paintAll();
+        if (affectsSetting(e, ['inlineAnnotations'])) this.paintAll();
       }),
     ];
   }
 
   /** Shows `scores` beside the turn at `anchor` (replacing an earlier preview of the same turn). */
-  show(uri: vscode.Uri, anchor: { line: number; endLine: number }, scores: PreviewScores): InlineInfo | undefined {
+  show(uri: vscode.Uri, anchor: Anchor, scores: PreviewScores): InlineInfo | undefined {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (!doc) return undefined;
-    const key = anchorKey(doc, anchor.line);
+    const key = anchorKey(doc, anchor.line, anchor.role);
     if (key === undefined) return undefined;
     const traits = scores.traits.map((t) => ({ id: t.id, label: t.label, description: t.description, value: t.tuned, other: t.base, contribution: t.delta }));
     const a: Annotation = {
@@ -74,7 +77,7 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
     // scores.traits is sorted by |delta|, the order inlineText names them in.
     a.text = `preview: ${inlineText(a)}`;
     const list = (this.entries.get(uri.toString()) ?? []).filter((e) => e.annotation.line !== anchor.line);
-    list.push({ key, annotation: a });
+    list.push({ key, role: anchor.role, annotation: a });
     this.entries.set(uri.toString(), list);
     this.paint(doc);
     return info(a);
@@ -84,7 +87,7 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
    * After a window reload: the restored preview's diff beside its turn again, once the document is
    * open (editors come back on their own schedule). A turn changed in the meantime gets none.
    */
-  restore(uri: vscode.Uri, anchor: { line: number; endLine: number }, scores: PreviewScores): void {
+  restore(uri: vscode.Uri, anchor: Anchor, scores: PreviewScores): void {
     if (this.show(uri, anchor, scores)) return;
     const sub = vscode.workspace.onDidOpenTextDocument((doc) => {
       if (doc.uri.toString() !== uri.toString()) return;
@@ -111,15 +114,16 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
   private relocate(doc: vscode.TextDocument): void {
     const uri = doc.uri.toString();
     const kept: Entry[] = [];
-    const turns = doc.languageId === 'markdown' ? parseTranscript(doc.getText(), { speakers: [scoredRole(doc.uri)] }) : undefined;
-    for (const e of this.entries.get(uri) ?? []) {
+    const entries = this.entries.get(uri) ?? [];
+    const turns = doc.languageId === 'markdown' ? parseTranscript(doc.getText(), { speakers: entries.map((e) => e.role) }) : undefined;
+    for (const e of entries) {
       const a = e.annotation;
       const candidates = turns
         ? turns.filter((t) => t.content === e.key).map((t) => ({ line: t.line, endLine: t.endLine }))
         : Array.from({ length: doc.lineCount }, (_, i) => i).filter((i) => doc.lineAt(i).text === e.key).map((i) => ({ line: i, endLine: i }));
       if (!candidates.length) continue;
       const best = candidates.reduce((p, q) => (Math.abs(q.line - a.line) < Math.abs(p.line - a.line) ? q : p));
-      kept.push({ key: e.key, annotation: { ...a, ...best, textLine: textLineOf(doc, best) } });
+      kept.push({ key: e.key, role: e.role, annotation: { ...a, ...best, textLine: textLineOf(doc, best) } });
     }
     if (kept.length) this.entries.set(uri, kept);
     else this.entries.delete(uri);
@@ -145,10 +149,10 @@ export class PreviewInline implements vscode.HoverProvider, vscode.Disposable {
 }
 
 /** The anchor's identity: the transcript turn's content, or the JSONL line's text. */
-function anchorKey(doc: vscode.TextDocument, line: number): string | undefined {
+function anchorKey(doc: vscode.TextDocument, line: number, role: string): string | undefined {
   if (line >= doc.lineCount) return undefined;
   if (doc.languageId !== 'markdown') return doc.lineAt(line).text;
-  return parseTranscript(doc.getText(), { speakers: [scoredRole(doc.uri)] }).find((t) => t.line === line)?.content;
+  return parseTranscript(doc.getText(), { speakers: [role] }).find((t) => t.line === line)?.content;
 }
 
 /** Like the annotations: the blank line below a transcript turn when there is one, else the turn's first line. */

@@ -6,17 +6,21 @@ import * as vscode from 'vscode';
 import { promptFromJsonLine, promptFromText, promptFromTranscript, type PromptResult } from '../../core/preview';
 import type { Turns } from '../../core/types';
 
+/** Where a prompt taken from a document ends, and the role (`styletune.role` in effect) its turns were read with. */
+export interface Anchor {
+  line: number;
+  endLine: number;
+  role: string;
+}
+
 export interface PromptChoice {
   prompt: Turns;
   /** The document and lines the prompt ends with, when it came from one: where the inline diff goes. */
-  anchor?: { uri: vscode.Uri; line: number; endLine: number };
+  anchor?: Anchor & { uri: vscode.Uri };
 }
 
-/** The role whose replies are scored, and who answers as `assistant` in a transcript's prompt. */
-export const scoredRole = (uri?: vscode.Uri) => vscode.workspace.getConfiguration('styletune', uri).get<string>('role') || 'assistant';
-
-function fromDocument(doc: vscode.TextDocument, line: number): PromptResult | undefined {
-  const role = scoredRole(doc.uri);
+/** `role`: whose replies are scored, who answers as `assistant` in a transcript's prompt. */
+function fromDocument(doc: vscode.TextDocument, line: number, role: string): PromptResult | undefined {
   if (doc.languageId === 'markdown') return promptFromTranscript(doc.getText(), line, role);
   if (doc.languageId === 'jsonl' || /\.jsonl$/i.test(doc.uri.path)) {
     if (line >= doc.lineCount) return { error: `the document has no line ${line + 1}` };
@@ -26,14 +30,15 @@ function fromDocument(doc: vscode.TextDocument, line: number): PromptResult | un
   return undefined;
 }
 
-const withAnchor = (r: PromptResult, uri: vscode.Uri): PromptChoice | { error: string } =>
-  'error' in r ? r : { prompt: r.prompt, anchor: r.anchor ? { uri, ...r.anchor } : undefined };
+const withAnchor = (r: PromptResult, uri: vscode.Uri, role: string): PromptChoice | { error: string } =>
+  'error' in r ? r : { prompt: r.prompt, anchor: r.anchor ? { uri, role, ...r.anchor } : undefined };
 
 /**
  * `args.prompt`, or `args.uri` + `args.line` (0-based), or the active editor; undefined when the user
  * dismissed the input box. Throws with a plain reason for arguments that name no usable prompt.
+ * `roleFor`: whose turns a document's replies are (activeModel.ts's `activeRole`).
  */
-export async function choosePrompt(args: { prompt?: unknown; uri?: unknown; line?: unknown }): Promise<PromptChoice | undefined> {
+export async function choosePrompt(args: { prompt?: unknown; uri?: unknown; line?: unknown }, roleFor: (uri: vscode.Uri) => Promise<string>): Promise<PromptChoice | undefined> {
   if (args.prompt !== undefined) {
     if (typeof args.prompt === 'string') {
       const r = promptFromText(args.prompt);
@@ -50,8 +55,9 @@ export async function choosePrompt(args: { prompt?: unknown; uri?: unknown; line
     const uri = typeof args.uri === 'string' ? vscode.Uri.parse(args.uri) : args.uri;
     const line = Number.isInteger(args.line) ? (args.line as number) : 0;
     const doc = await vscode.workspace.openTextDocument(uri);
-    const r = fromDocument(doc, line) ?? { error: `${vscode.workspace.asRelativePath(uri)} is neither a markdown transcript nor a JSONL file` };
-    const choice = withAnchor(r, uri);
+    const role = await roleFor(uri);
+    const r = fromDocument(doc, line, role) ?? { error: `${vscode.workspace.asRelativePath(uri)} is neither a markdown transcript nor a JSONL file` };
+    const choice = withAnchor(r, uri, role);
     if ('error' in choice) throw new Error(choice.error);
     return choice;
   }
@@ -64,9 +70,10 @@ export async function choosePrompt(args: { prompt?: unknown; uri?: unknown; line
       const r = promptFromText(editor.document.getText(sel));
       if (!('error' in r)) return { prompt: r.prompt };
     }
-    const r = fromDocument(editor.document, sel.active.line);
+    const role = await roleFor(editor.document.uri);
+    const r = fromDocument(editor.document, sel.active.line, role);
     if (r) {
-      const choice = withAnchor(r, editor.document.uri);
+      const choice = withAnchor(r, editor.document.uri, role);
       if (!('error' in choice)) return choice;
       why = choice.error;
     }

@@ -13,7 +13,8 @@ import { buildTasks, newSeed, remainingTasks, resumeSeed, type VoteTask } from '
 import { isWebviewMessage, type HostMessage, type RevealRow, type VoteState, type WebviewMessage } from '../../../webview/votes/protocol';
 import { webviewRoots } from '../webviewPage';
 import { votesHtml } from './html';
-import { annotatorName, loadItemsWithProblems, type VotesServices } from './shared';
+import { annotator } from '../settings';
+import { loadItemsWithProblems, type VotesServices } from './shared';
 
 export const VOTE_VIEW_TYPE = 'styletune.blindVote';
 
@@ -99,7 +100,7 @@ export class VoteSession {
   }
 
   private async load(): Promise<void> {
-    this.annotator = annotatorName(this.itemFiles[0]);
+    this.annotator = annotator(this.itemFiles[0]);
     const { items, problems } = await loadItemsWithProblems(this.s, this.itemFiles);
     this.problems = problems;
     const existing = await readVotesIfAny(this.votesFile);

@@ -1,5 +1,4 @@
-/** What the vote session and the report share: services, the annotator's name, items with their problems shown. */
-import { userInfo } from 'node:os';
+/** What the vote session and the report share: services, items with their problems shown. */
 import * as vscode from 'vscode';
 import { loadItems, type LoadedItems } from '../../core/votes/items';
 import type { Diagnostic } from '../../core/types';
@@ -8,18 +7,6 @@ import type { ModelServices } from '../modelCommands/activeModel';
 
 export interface VotesServices extends ModelServices {
   diagnostics: vscode.DiagnosticCollection;
-}
-
-/** `styletune.annotator`, else the OS user name (as the pair labeler does). */
-export function annotatorName(uri: vscode.Uri): string {
-  const setting = vscode.workspace.getConfiguration('styletune', uri).get<string>('annotator')?.trim();
-  if (setting) return setting;
-  try {
-    return userInfo().username;
-  } catch {
-    // No passwd entry (some containers): votes without a name still count.
-    return '';
-  }
 }
 
 /** Loads the items and puts every problem in the Problems panel under its file and line. */
