@@ -132,7 +132,7 @@ test('a job whose process died while status.json says running is failed, with it
   const s = readJob(dir, { alive: () => false });
   assert.equal(s.state, 'failed');
   assert.equal(s.step, 2);
-  assert.match(s.message!, /ended without reporting a result .*Resume continues from the newest checkpoint/);
+  assert.match(s.message!, /ended without reporting a result .*Resume starts from scratch \(no checkpoint yet\)/);
   assert.equal(s.lastLog.length, 20);
   assert.equal(s.lastLog.at(-1), '2026-11-22 05:00:00 line 30');
   await markJobFailed(s);
@@ -140,6 +140,9 @@ test('a job whose process died while status.json says running is failed, with it
   assert.equal(status.state, 'failed');
   assert.equal(status.last_log.length, 20);
   assert.equal(readJob(dir, { alive: () => false }).message, s.message, 'the recorded failure reads back the same');
+  await writeLaunch(dir, launch(dir, { startedAt: Date.now() + 60_000 })); // a later run, so the recorded failure is not its own
+  mkdirSync(join(dir, 'checkpoints', 'step-000002'), { recursive: true });
+  assert.match(readJob(dir, { alive: () => false }).message!, /Resume continues from step 2\./);
 });
 
 test('done and stopped come from this run\'s done event; an earlier run\'s does not count', async () => {
@@ -159,6 +162,44 @@ test('done and stopped come from this run\'s done event; an earlier run\'s does 
   assert.equal(s.adapter, join(dir, 'adapter'));
   await writeLaunch(dir, launch(dir, { eventsOffset: Buffer.byteLength(first), stopRequestedAt: Date.now() }));
   assert.equal(readJob(dir, { alive: () => true }).state, 'stopping');
+});
+
+test('Stop while loading: the tree says loading…, then stopping…, then stopped before step 1', async () => {
+  const dir = freshDir();
+  await writeLaunch(dir, launch(dir));
+  writeFileSync(join(dir, 'events.jsonl'), ev('log', { level: 'info', code: 'loading', message: 'tokenizing 98960 pairs' }) + '\n');
+  const loading = readJob(dir, { alive: () => true });
+  assert.equal(loading.state, 'running');
+  assert.equal(stateText(loading), 'loading…');
+  assert.equal(progressText(loading), 'tokenizing 98960 pairs…');
+  await writeLaunch(dir, launch(dir, { stopRequestedAt: Date.now() }));
+  const stopping = readJob(dir, { alive: () => true });
+  assert.equal(stateText(stopping), 'stopping…');
+  assert.equal(progressText(stopping), 'stopping: nothing to save yet, ending now…');
+  // The worker's own end of a stop while loading (styletune_trainer/jobdir.py stopped_before_training).
+  appendFileSync(join(dir, 'events.jsonl'), ev('done', { command: 'dpo', stopped: true, output: dir, step: 0, metrics: {} }) + '\n');
+  const stopped = readJob(dir, { alive: () => false });
+  assert.equal(stopped.state, 'stopped');
+  assert.equal(stopped.adapter, undefined, 'no adapter: nothing was trained');
+  assert.equal(stateText(stopped), 'stopped before step 1');
+  assert.equal(stopped.message, 'Stopped before the first step. Resume starts from scratch (no checkpoint yet).');
+});
+
+test('Stop that ends the worker before it can answer (Python still starting, or killed after the grace period) is stopped, not failed', async () => {
+  const dir = freshDir();
+  await writeLaunch(dir, launch(dir, { stopRequestedAt: Date.now() }));
+  const s = readJob(dir, { alive: () => false });
+  assert.equal(s.state, 'stopped');
+  assert.match(s.message!, /ended on Stop before reporting a result\. Resume starts from scratch/);
+  // A resumed job killed after the grace period: its checkpoints are where Resume goes on.
+  writeFileSync(join(dir, 'events.jsonl'), [started(10), progress(1, 10), progress(2, 10)].join('\n') + '\n');
+  mkdirSync(join(dir, 'checkpoints', 'step-000002'), { recursive: true });
+  await writeLaunch(dir, launch(dir, { stopRequestedAt: Date.now(), killedAt: Date.now() }));
+  const killed = readJob(dir, { alive: () => false });
+  assert.equal(killed.state, 'stopped');
+  assert.equal(killed.resumeStep, 2);
+  assert.match(killed.message!, /was killed; steps after the newest checkpoint are lost\. Resume continues from step 2\./);
+  assert.equal(stateText(killed), 'stopped at 2/10');
 });
 
 test('an error before the job folder was set up (a bad config) is read from the worker\'s stdout', async () => {
@@ -247,7 +288,8 @@ test('the job view protocol accepts only well-formed messages', () => {
   assert.ok(!isViewMessage({ type: 'action', action: 'rm -rf' }));
   assert.ok(isViewMessage({ type: 'rendered', step: 3, points: 3 }));
   assert.ok(!isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'exploded', step: 0, lastLog: [] } }));
-  assert.ok(isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'failed', step: 0, lastLog: ['a'], preset: null } }));
+  assert.ok(isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'failed', step: 0, lastLog: ['a'], preset: null, resumeStep: 0 } }));
+  assert.ok(!isHostMessage({ type: 'job', job: { name: 'x', dir: '/x', state: 'failed', step: 0, lastLog: ['a'], resumeStep: 0, activity: 3 } }));
   assert.ok(!isHostMessage({ type: 'points', reset: true, points: [{ step: 1 }] }));
 });
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
+from pathlib import Path
 
-from .events import Emitter, WorkerError, classify
+from .events import Emitter, classify
+from .jobdir import stopped_before_training
+from .stop import StopFlag, Stopped
 
 
 def _quiet_libraries() -> None:
@@ -64,29 +66,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # First of all: a Stop pressed while torch is still being imported must find the handler in place.
+    stop = StopFlag.install()
     args = _parser().parse_args(argv)
     emit = Emitter.for_process()
-    _quiet_libraries()
-    from .dpo import StopFlag
-
-    stop = StopFlag()
-
-    def on_signal(signum, frame):  # noqa: ARG001
-        # Only a flag: the handler may run in the middle of a write to stdout, which must not nest.
-        stop.set(signal.Signals(signum).name)
-        # A second signal means "now": the default handler ends the process immediately.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # Under torchrun / accelerate launch only rank 0 speaks; the trainer confirms it once accelerate is up.
+    emit.enabled = os.environ.get("RANK", "0") == "0"
     try:
         if args.command == "dpo":
-            from .config import DPOConfig
-            from .dpo import run_dpo
-
-            run_dpo(DPOConfig.from_file(args.config), emit, stop)
-        elif args.command == "generate":
+            _dpo(args.config, emit, stop)
+            return 0
+        with stop.loading():
+            _quiet_libraries()
+        if args.command == "generate":
             from .config import GenerateConfig
             from .generate import run_generate
 
@@ -110,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             out = merge(args.adapter, args.out_dir, args.base)
             emit("done", command="merge", stopped=False, output=str(out.resolve()), metrics={})
         return 0
+    except Stopped as e:
+        # Stopped before a command had anything to save (a dpo job reports this itself, with its folder).
+        emit("done", command=args.command, stopped=True, output="", metrics={})
+        emit.log(f"{e}: stopped while loading")
+        return 0
     except BaseException as e:  # noqa: BLE001 - every failure must reach the reader as an event
         if isinstance(e, SystemExit) and not e.code:
             return 0
@@ -117,6 +114,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         emit.close()
+
+
+def _dpo(config_path: str, emit: Emitter, stop: StopFlag) -> None:
+    """Reads the job file (quick, no torch), then loads and trains. A stop before the first step ends the
+    job as stopped at once: with its adapter from an earlier run, if any; Resume then starts where that
+    run ended, or from scratch."""
+    from .config import DPOConfig
+
+    cfg = DPOConfig.from_file(config_path)
+    job = Path(cfg.output_dir)
+    try:
+        with stop.loading():
+            job.mkdir(parents=True, exist_ok=True)
+            emit.attach_job(job)
+            emit.loading("importing torch and transformers")
+            _quiet_libraries()
+            from .dpo import run_dpo
+    except Stopped as e:
+        stopped_before_training(job, emit, str(e))
+        return
+    run_dpo(cfg, emit, stop)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ import torch
 from .config import DPOConfig
 from .data import ReadReport, collate, read_pairs, tokenize_pairs
 from .events import Emitter, WorkerError
+from .jobdir import checkpoints, stopped_before_training, write_json, write_status
+from .stop import StopFlag, Stopped
 from .modeling import SequenceLogps, add_lora, check_model_dir, dpo_loss, load_model, load_tokenizer, model_fingerprint
 
 METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
@@ -41,17 +43,6 @@ RUN_IDENTITY = ("model", "train_file", "max_train_samples", "beta", "loss_type",
                 "lora_target_modules", "per_device_train_batch_size", "gradient_accumulation_steps",
                 "learning_rate", "lr_scheduler_type", "seed", "weight_decay", "num_train_epochs", "max_steps",
                 "warmup_ratio", "warmup_steps")
-
-
-class StopFlag:
-    """Set by the SIGTERM/SIGINT handler (or a test); read between steps."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.reason = "stop requested"
-
-    def set(self, reason: str = "stop requested") -> None:
-        self.requested, self.reason = True, reason
 
 
 def lr_at(step: int, total: int, warmup: int, peak: float, kind: str) -> float:
@@ -85,17 +76,6 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _checkpoints(job: Path) -> list[Path]:
-    d = job / "checkpoints"
-    return sorted(d.glob("step-*[0-9]"), key=lambda p: int(p.name.split("-")[1])) if d.is_dir() else []
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 class DPOTrainer:
     def __init__(self, cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None):
         self.cfg, self.emit, self.stop = cfg, emit, stop or StopFlag()
@@ -113,26 +93,29 @@ class DPOTrainer:
         if cfg.device == "cuda" and self.device.type != "cuda":
             raise WorkerError("environment", "device cuda was requested but no GPU is visible",
                               "Remove `device` to train on the CPU, or check the GPU driver (nvidia-smi).")
-        check_model_dir(cfg.model)
         if self.main:
             self.job.mkdir(parents=True, exist_ok=True)
             self.emit.attach_job(self.job)
+        check_model_dir(cfg.model)
         self.dtype = pick_dtype(cfg, self.device)
         self.tok = load_tokenizer(cfg.model)
         read_report = ReadReport()
+        self.emit.loading(f"reading pairs from {Path(cfg.train_file).name}")
         pairs = read_pairs(cfg.train_file, cfg.max_train_samples, read_report)
         if read_report.summary(Path(cfg.train_file)):
             # Not silent: a file still being labeled trains on what is labeled and says what it left out.
             self.emit("log", level="warning" if read_report.unlabeled else "info", code="pairs_skipped",
                       message=read_report.summary(Path(cfg.train_file)))
+        self.emit.loading(f"tokenizing {len(pairs)} pairs")
         self.examples, self.stats = tokenize_pairs(pairs, self.tok, cfg)
 
         self.resume_from = self._check_resume()
         if self.main:
-            _write_json(self.job / "config.json", cfg.to_dict())
+            write_json(self.job / "config.json", cfg.to_dict())
             self._status("running")
 
         torch.manual_seed(cfg.seed)
+        self.emit.loading(f"loading the model {Path(cfg.model).name}")
         model = load_model(cfg.model, self.dtype, self.device)
         self.model = add_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules,
                               cfg.gradient_checkpointing)
@@ -154,7 +137,7 @@ class DPOTrainer:
         self.ddp_logps = self.acc.prepare(self.logps) if self.world > 1 else self.logps
 
     def _check_resume(self) -> Path | None:
-        cks = _checkpoints(self.job)
+        cks = checkpoints(self.job)
         prev = self.job / "config.json"
         if not cks:
             return None
@@ -172,7 +155,7 @@ class DPOTrainer:
 
     def _status(self, state: str, **extra: Any) -> None:
         if self.main:
-            _write_json(self.job / "status.json", {"state": state, "pid": os.getpid(), "time": time.time(), **extra})
+            write_status(self.job, state, **extra)
 
     # ---- reference log-probs -----------------------------------------------------------------
     def reference_logps(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -208,7 +191,7 @@ class DPOTrainer:
         with torch.no_grad(), self.model.disable_adapter():
             for s in range(0, len(mine), bs):
                 if self.stop.requested:
-                    raise _Stopped()
+                    raise Stopped(self.stop.reason)
                 idx = mine[s: s + bs]
                 batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id,
                                                 cfg.padding_free))
@@ -251,8 +234,8 @@ class DPOTrainer:
             self.emit("log", level="info", code="resumed", message=f"resumed from {self.resume_from} (step {self.step})")
         try:
             ref_c, ref_r = self.reference_logps()
-        except _Stopped:
-            return self._finish(stopped=True, last={})
+        except Stopped as e:
+            return stopped_before_training(self.job, self.emit, str(e))
         ref_c, ref_r = ref_c.to(self.device), ref_r.to(self.device)
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
@@ -328,10 +311,10 @@ class DPOTrainer:
             shutil.rmtree(tmp, ignore_errors=True)
             self.model.save_pretrained(str(tmp))
             torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer_state.pt")
-            _write_json(tmp / "state.json", {"step": self.step, "total_steps": self.total_steps})
+            write_json(tmp / "state.json", {"step": self.step, "total_steps": self.total_steps})
             shutil.rmtree(dest, ignore_errors=True)
             os.replace(tmp, dest)  # a checkpoint exists whole or not at all
-            for old in _checkpoints(self.job)[: -self.cfg.save_total_limit]:
+            for old in checkpoints(self.job)[: -self.cfg.save_total_limit]:
                 shutil.rmtree(old, ignore_errors=True)
             self.emit("checkpoint", step=self.step, path=str(dest))
         self.acc.wait_for_everyone()
@@ -351,7 +334,7 @@ class DPOTrainer:
         if stopped:
             self.emit("log", level="info", code="stop_requested",
                       message=f"{self.stop.reason}: stopping after step {self.step}, saving a checkpoint and the adapter")
-        cks = _checkpoints(self.job)
+        cks = checkpoints(self.job)
         # Also at the end: re-running a finished job then resumes at its last step and does nothing.
         if self.step > 0 and not (cks and cks[-1].name == f"step-{self.step:06d}"):
             self._save_checkpoint()
@@ -368,10 +351,6 @@ class DPOTrainer:
         return self.emit("done", command="dpo", stopped=stopped, output=str(adapter), adapter=str(adapter),
                          step=self.step, total_steps=self.total_steps,
                          metrics={k: v for k, v in last.items() if isinstance(v, (int, float))})
-
-
-class _Stopped(Exception):
-    pass
 
 
 class _nullcontext:
@@ -397,7 +376,11 @@ def run_dpo(cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None,
     """Runs a whole job; raises WorkerError (marked failed in status.json) on any failure."""
     trainer = DPOTrainer(cfg, emit, stop)
     try:
-        trainer.setup()
+        try:
+            with trainer.stop.loading():
+                trainer.setup()
+        except Stopped as e:
+            return stopped_before_training(Path(cfg.output_dir), emit, str(e))
         if on_setup:
             on_setup(trainer)
         return trainer.train()
@@ -406,7 +389,5 @@ def run_dpo(cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None,
             from .events import classify
 
             err = classify(e)
-            _write_json(Path(cfg.output_dir) / "status.json",
-                        {"state": "failed", "pid": os.getpid(), "time": time.time(), "kind": err.kind,
-                         "message": err.message})
+            write_status(Path(cfg.output_dir), "failed", kind=err.kind, message=err.message)
         raise

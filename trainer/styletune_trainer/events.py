@@ -20,6 +20,8 @@ import traceback
 from pathlib import Path
 from typing import IO, Any, Callable
 
+from .stop import uninterrupted
+
 SCHEMA_VERSION = 1
 ERROR_KINDS = ("oom", "data", "config", "environment", "internal")
 
@@ -103,7 +105,7 @@ class Emitter:
         return cls(stream=protocol, enabled=enabled)
 
     def attach_job(self, job_dir: Path) -> None:
-        if not self.enabled:
+        if not self.enabled or self.events_file is not None:
             return
         job_dir.mkdir(parents=True, exist_ok=True)
         self.events_file = open(job_dir / "events.jsonl", "a", buffering=1, encoding="utf-8")
@@ -114,10 +116,11 @@ class Emitter:
         if not self.enabled:
             return record
         line = json.dumps(record, ensure_ascii=False)
-        for f in (self.stream, self.events_file):
-            if f is not None:
-                f.write(line + "\n")
-                f.flush()
+        with uninterrupted():  # a stop while loading must not cut an event line in half
+            for f in (self.stream, self.events_file):
+                if f is not None:
+                    f.write(line + "\n")
+                    f.flush()
         if self.sink is not None:
             self.sink(record)
         self.log(human(record))
@@ -133,6 +136,10 @@ class Emitter:
                 self.log_file.write(f"{stamp} {line}\n")
         if self.stream is not None:  # stdout belongs to the protocol; humans read stderr
             print(text, file=sys.stderr, flush=True)
+
+    def loading(self, what: str) -> dict:
+        """What the worker does before its first step, for the editor's "loading…" line."""
+        return self("log", level="info", code="loading", message=what)
 
     def error(self, err: WorkerError) -> dict:
         if err.detail:

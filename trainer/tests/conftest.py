@@ -99,3 +99,7 @@ def run_cli(args: list[str], timeout: float = 240, **kw) -> tuple[int, list[dict
 
 def progress(events: list[dict]) -> list[dict]:
     return [e for e in events if e["event"] == "progress"]
+
+
+def started(events: list[dict]) -> dict:
+    return next(e for e in events if e["event"] == "started")

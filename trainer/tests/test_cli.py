@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from conftest import job_config, progress, run_cli, validate_event
+from conftest import job_config, progress, run_cli, started, validate_event
 from styletune_trainer.events import classify
 
 
@@ -90,7 +90,7 @@ def test_sigterm_stops_with_a_checkpoint_and_a_usable_adapter_then_resumes(tiny_
         if events[-1]["event"] == "progress" and len(progress(events)) == 1:
             p.send_signal(signal.SIGINT)  # once: a second signal would end it at once, by design
     assert p.wait(timeout=120) == 0
-    assert events[0]["resumed_from_step"] == done["step"]
+    assert started(events)["resumed_from_step"] == done["step"]
     assert progress(events)[0]["step"] == done["step"] + 1
     assert events[-1]["stopped"] is True and cfg2["max_steps"] == events[-1]["total_steps"]
 
@@ -138,3 +138,59 @@ def test_make_tiny_model_and_merge(tiny_model, pairs32, tmp_path):
         peft = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(str(tmp_path / "m")),
                                          done["adapter"]).eval()(ids).logits
     torch.testing.assert_close(merged, peft, atol=1e-4, rtol=1e-4)
+
+
+def _stop_when(cmd: list[str], when) -> tuple[int, list[dict]]:
+    """Runs the worker and sends one SIGTERM when `when(event)` first holds (None: at once)."""
+    p = subprocess.Popen([sys.executable, "-m", "styletune_trainer", *cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    if when is None:
+        p.send_signal(signal.SIGTERM)  # Python is still starting: the handler may not be in place yet
+    events, sent = [], when is None
+    for line in p.stdout:
+        events.append(json.loads(line))
+        if not sent and when(events[-1]):
+            p.send_signal(signal.SIGTERM)
+            sent = True
+    return p.wait(timeout=120), events
+
+
+def test_stop_while_loading_ends_stopped_at_once_and_resume_starts_from_scratch(tiny_model, tmp_path):
+    from conftest import PAIRS
+
+    big = tmp_path / "big.jsonl"  # 40k pairs: tokenizing them takes long enough to be stopped in the middle
+    big.write_text(PAIRS.read_text(encoding="utf-8") * 8, encoding="utf-8")
+    job = tmp_path / "job"
+    cfg = _write(tmp_path / "job.json", job_config(tiny_model, big, job, max_steps=400, save_steps=1000))
+    tokenizing = lambda e: e["event"] == "log" and e.get("code") == "loading" and "tokenizing" in e["message"]  # noqa: E731
+    rc, events = _stop_when(["dpo", "--config", str(cfg)], tokenizing)
+    for e in events:
+        validate_event(e)
+    assert rc == 0 and events[-1]["event"] == "done", events[-3:]
+    assert events[-1]["stopped"] is True and events[-1]["step"] == 0 and "adapter" not in events[-1]
+    assert not any(e["event"] in ("started", "progress") for e in events), "it stopped before the model trained"
+    assert "Resume starts from scratch" in events[-2]["message"]
+    status = json.loads((job / "status.json").read_text())
+    assert status["state"] == "stopped" and status["step"] == 0
+    assert not (job / "adapter").exists() and not (job / "ref_logps.safetensors").exists()
+
+    # A stop before Python has even installed its handler, or during the imports: still stopped, never failed.
+    rc, events = _stop_when(["dpo", "--config", str(cfg)], None)
+    assert rc in (0, -signal.SIGTERM)
+    assert json.loads((job / "status.json").read_text())["state"] == "stopped" or rc == -signal.SIGTERM
+    rc, events = _stop_when(["dpo", "--config", str(cfg)], lambda e: e.get("code") == "loading")
+    assert rc == 0 and events[-1]["event"] == "done" and events[-1]["stopped"] is True
+
+
+def test_stop_while_loading_a_resumed_job_keeps_its_checkpoint_and_adapter(tiny_model, pairs32, tmp_path):
+    job = tmp_path / "job"
+    cfg = _write(tmp_path / "job.json", job_config(tiny_model, pairs32, job, max_steps=400, save_steps=1000))
+    rc, first = _stop_when(["dpo", "--config", str(cfg)], lambda e: e["event"] == "progress" and e["step"] == 2)
+    assert rc == 0 and first[-1]["stopped"] and first[-1]["step"] >= 2
+    step = first[-1]["step"]
+    rc, events = _stop_when(["dpo", "--config", str(cfg)],
+                            lambda e: e.get("code") == "loading" and "model" in e["message"])
+    assert rc == 0 and events[-1] == {**events[-1], "event": "done", "stopped": True, "step": step,
+                                      "adapter": str(job / "adapter")}
+    assert f"Resume continues from step {step}" in events[-2]["message"]
+    assert json.loads((job / "status.json").read_text())["state"] == "stopped"

@@ -63,6 +63,8 @@ function renderHeader(): void {
   if (j.device) facts.push(j.device);
   if (j.preset) facts.push(`preset ${j.preset}`);
   const line = el('p', 'facts', facts.join(' · '));
+  const activity = el('p', 'activity', j.activity ?? '');
+  activity.hidden = !j.activity || (j.state === 'running' && !!j.totalSteps && points.length > 0);
   const where = el('p', 'where', j.dir);
   const progress = el('progress');
   progress.max = j.totalSteps || 1;
@@ -70,12 +72,16 @@ function renderHeader(): void {
   progress.hidden = !j.totalSteps;
   const actions = el('div', 'actions');
   if (j.state === 'running') actions.append(button('Stop', 'stop', true));
-  if (j.state === 'stopped' || j.state === 'failed') actions.append(button('Resume', 'resume', true));
+  if (j.state === 'stopped' || j.state === 'failed') {
+    actions.append(button(j.resumeStep > 0 ? `Resume from step ${j.resumeStep}` : 'Resume (from scratch)', 'resume', true));
+  }
   if ((j.state === 'done' || j.state === 'stopped') && j.adapter) actions.append(button('Preview Rewrite', 'previewRewrite'));
   actions.append(button('Show Log', 'showLog'), button('Open Folder', 'openFolder'));
-  header.replaceChildren(title, line, progress, where, actions);
+  header.replaceChildren(title, line, activity, progress, where, actions);
 
-  failure.hidden = j.state !== 'failed';
+  failure.hidden = j.state !== 'failed' && !(j.state === 'stopped' && j.message);
+  failure.className = j.state === 'failed' ? 'failure' : 'notice';
+  if (j.state === 'stopped') failure.replaceChildren(el('p', 'message', j.message ?? ''));
   if (j.state === 'failed') {
     const pre = el('pre', 'log-tail', j.lastLog.join('\n') || '(no log lines)');
     failure.replaceChildren(el('p', 'message', j.message ?? 'The job failed.'), el('p', 'hint', 'Last log lines:'), pre);

@@ -35,6 +35,10 @@ export interface JobInfo {
   message?: string;
   lastLog: string[];
   adapter?: string;
+  /** While running: what the worker does now ("tokenizing 4948 pairs…", "step 3/60 · loss 0.68 · ETA 20 s"). */
+  activity?: string;
+  /** The newest checkpoint's step, where Resume continues; 0: Resume starts from scratch. */
+  resumeStep: number;
 }
 
 export type HostMessage =
@@ -83,7 +87,8 @@ export function isJobInfo(v: unknown): v is JobInfo {
     && typeof v.step === 'number' && Array.isArray(v.lastLog) && v.lastLog.every((l) => typeof l === 'string')
     && (v.totalSteps === undefined || typeof v.totalSteps === 'number')
     && (v.etaS === undefined || typeof v.etaS === 'number')
-    && ['device', 'model', 'message', 'adapter'].every((k) => v[k] === undefined || typeof v[k] === 'string')
+    && typeof v.resumeStep === 'number'
+    && ['device', 'model', 'message', 'adapter', 'activity'].every((k) => v[k] === undefined || typeof v[k] === 'string')
     && (v.preset === undefined || v.preset === null || typeof v.preset === 'string');
 }
 

@@ -10,8 +10,10 @@ export function formatDuration(seconds: number): string {
 
 /** "step 12/60 · loss 0.684 · ETA 20 s", or what the job is doing before its first step. */
 export function progressText(s: JobSnapshot): string {
-  if (s.state === 'stopping') return `stopping after step ${s.step}: saving a checkpoint and the adapter…`;
-  if (!s.totalSteps) return 'loading the model and data…';
+  if (s.state === 'stopping') {
+    return s.loading ? 'stopping: nothing to save yet, ending now…' : `stopping after step ${s.step}: saving a checkpoint and the adapter…`;
+  }
+  if (s.loading) return s.phase ? `${s.phase}…` : 'loading the model and data…';
   if (!s.lastProgress) return `step 0/${s.totalSteps} · computing reference log-probs…`;
   const parts = [`step ${s.step}/${s.totalSteps}`];
   const loss = s.lastProgress.loss;
@@ -29,10 +31,12 @@ export function deviceText(started: { device: string; num_processes: number }): 
 export function stateText(s: JobSnapshot): string {
   const steps = s.totalSteps ? `${s.step}/${s.totalSteps}` : s.step ? `step ${s.step}` : '';
   switch (s.state) {
-    case 'running': return `running ${steps}${s.etaS !== undefined && s.lastProgress ? ` · ETA ${formatDuration(s.etaS)}` : ''}`.trim();
-    case 'stopping': return `stopping at ${steps}`;
+    case 'running':
+      if (s.loading) return 'loading…';
+      return `running ${steps}${s.etaS !== undefined && s.lastProgress ? ` · ETA ${formatDuration(s.etaS)}` : ''}`.trim();
+    case 'stopping': return s.loading || !s.step ? 'stopping…' : `stopping at ${steps}`;
     case 'done': return `done ${steps}`.trim();
-    case 'stopped': return `stopped at ${steps}`;
-    case 'failed': return `failed${steps ? ` at ${steps}` : ''}`;
+    case 'stopped': return s.step ? `stopped at ${steps}` : 'stopped before step 1';
+    case 'failed': return `failed${s.step ? ` at ${steps}` : ''}`;
   }
 }

@@ -4,7 +4,7 @@
  * events.jsonl, train.log) and the launch record (launch.ts), so any window can tell, also after a
  * reload or for a job started by `styletune tune`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
 import type { ErrorEvent, ProgressEvent, StartedEvent, WorkerEvent } from '../worker/events';
@@ -20,7 +20,7 @@ export interface JobSnapshot {
   state: JobState;
   step: number;
   totalSteps?: number;
-  /** For failed jobs: what went wrong, in plain words with what to do. */
+  /** For failed jobs: what went wrong, in plain words with what to do; for stopped ones, where Resume goes on. */
   message?: string;
   /** For failed jobs: the end of train.log (or of the worker's stderr when it died before writing one). */
   lastLog: string[];
@@ -34,6 +34,12 @@ export interface JobSnapshot {
   lastProgress?: ProgressEvent;
   /** Seconds left by the worker's estimate, while running. */
   etaS?: number;
+  /** This run has not reported `started` yet: it imports, reads, tokenizes, loads the model. */
+  loading: boolean;
+  /** What the worker does before its first step ("tokenizing 4948 pairs"), from its `loading` log events. */
+  phase?: string;
+  /** The newest checkpoint's step, where Resume continues; 0: none, Resume starts from scratch. */
+  resumeStep: number;
   problems: EventProblem[];
 }
 
@@ -76,10 +82,11 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
   // This run's events: those after the launch point (earlier runs of a resumed job come before).
   const run = launch ? readEventsFile(join(dir, 'events.jsonl'), launch.eventsOffset) : all;
   const snap: JobSnapshot = {
-    dir, name: basename(dir), state: 'failed', step: 0, lastLog: [], launch, problems: all.problems,
+    dir, name: basename(dir), state: 'failed', step: 0, lastLog: [], launch, problems: all.problems, resumeStep: newestCheckpoint(dir), loading: true,
     configFile: launch?.config ?? (existsSync(join(dir, 'config.json')) ? join(dir, 'config.json') : undefined),
   };
   for (const e of all.events) absorb(snap, e);
+  for (const e of run.events) absorbPhase(snap, e);
 
   const pid = launch?.pid ?? status?.pid;
   const running = pid !== undefined && alive(pid, launch && launch.pid === pid ? launch.token : undefined)
@@ -96,14 +103,25 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
   const fresh = status && (!launch || (status.time ?? 0) * 1000 >= launch.startedAt - 1000);
   if (end?.event === 'done') {
     snap.state = end.stopped ? 'stopped' : 'done';
-    snap.adapter = end.adapter ?? end.output;
+    snap.adapter = end.adapter;
     snap.step = end.step ?? snap.step;
+    if (end.stopped) snap.message = stoppedText(snap);
     return snap;
   }
   if (fresh && (status.state === 'done' || status.state === 'stopped')) {
     snap.state = status.state;
     snap.adapter = status.adapter;
     snap.step = status.step ?? snap.step;
+    if (status.state === 'stopped') snap.message = stoppedText(snap);
+    return snap;
+  }
+  if (launch?.stopRequestedAt && !end) {
+    // Stop was asked for and the worker is gone without a word: it ended before its handler was in place
+    // (Python still starting) or was killed after the grace period. Either way the user's stop happened.
+    snap.state = 'stopped';
+    snap.message = launch.killedAt
+      ? `the trainer did not finish stopping in time and was killed; steps after the newest checkpoint are lost. ${resumeText(snap.resumeStep)}`
+      : `the trainer ended on Stop before reporting a result. ${resumeText(snap.resumeStep)}`;
     return snap;
   }
   snap.state = 'failed';
@@ -117,11 +135,41 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
   else if (status?.last_log?.length && fresh) {
     snap.message = status.message ?? 'the trainer stopped without reporting a result';
     snap.lastLog = status.last_log.slice(-LOG_TAIL_LINES);
-  } else snap.message = 'the trainer process ended without reporting a result (killed, out of memory, or the machine restarted). Resume continues from the newest checkpoint.';
+  } else snap.message = `the trainer process ended without reporting a result (killed, out of memory, or the machine restarted). ${resumeText(snap.resumeStep)}`;
   return snap;
 }
 
-function absorb(snap: JobSnapshot, e: WorkerEvent): void {
+/** The newest checkpoint's step in the job folder (0: none), read from the checkpoint folders' names. */
+export function newestCheckpoint(dir: string): number {
+  let names: string[];
+  try {
+    names = readdirSync(join(dir, 'checkpoints'));
+  } catch {
+    return 0;
+  }
+  return Math.max(0, ...names.map((n) => /^step-(\d+)$/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])));
+}
+
+function stoppedText(s: JobSnapshot): string {
+  const at = s.step > 0 ? `Stopped at step ${s.step}${s.adapter ? '; the adapter is saved' : ''}.` : 'Stopped before the first step.';
+  return `${at} ${resumeText(s.resumeStep)}`;
+}
+
+/** What Resume will do: continue at the newest checkpoint, or start again. */
+export function resumeText(resumeStep: number): string {
+  return resumeStep > 0 ? `Resume continues from step ${resumeStep}.` : 'Resume starts from scratch (no checkpoint yet).';
+}
+
+/** This run's loading phase: the newest `loading` message until the first step. */
+export function absorbPhase(snap: JobSnapshot, e: WorkerEvent): void {
+  if (e.event === 'log' && e.code === 'loading') snap.phase = e.message;
+  else if (e.event === 'started' || e.event === 'done' || e.event === 'error') {
+    snap.loading = false;
+    snap.phase = undefined;
+  }
+}
+
+export function absorb(snap: JobSnapshot, e: WorkerEvent): void {
   if (e.event === 'started' && e.command === 'dpo') {
     snap.started = e;
     snap.totalSteps = e.total_steps ?? snap.totalSteps;
@@ -131,7 +179,7 @@ function absorb(snap: JobSnapshot, e: WorkerEvent): void {
     snap.totalSteps = e.total_steps;
   } else if (e.event === 'done' && e.command === 'dpo') {
     snap.step = e.step ?? snap.step;
-    snap.adapter = e.adapter ?? e.output;
+    snap.adapter = e.adapter;
   }
 }
 

@@ -36,6 +36,8 @@ export interface LaunchRecord {
   eventsOffset: number;
   /** Set when Stop was asked for (ms since the epoch). */
   stopRequestedAt?: number;
+  /** Set when the worker did not stop within the grace period and was killed (ms since the epoch). */
+  killedAt?: number;
   /** What `processes` the job was started with (see workerArgs); absent: 1. */
   processes?: number;
 }

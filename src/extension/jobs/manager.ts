@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
 import { readJobFile } from '../../core/jobs/jobFile';
-import { markJobFailed, readJob, type JobSnapshot } from '../../core/jobs/jobState';
+import { absorb, absorbPhase, markJobFailed, readJob, type JobSnapshot } from '../../core/jobs/jobState';
 import { progressText } from '../../core/jobs/format';
 import { launchJob, readLaunch, writeLaunch } from '../../core/jobs/launch';
 import { isProcessAlive } from '../../core/jobs/process';
@@ -147,10 +147,12 @@ export class JobManager implements vscode.Disposable {
       this.s.log.warn(`Job ${dir}: SIGTERM failed: ${(e as Error).message}`);
     }
     if (t) {
-      t.killTimer = setTimeout(() => {
+      t.killTimer = setTimeout(async () => {
         const now = readJob(dir);
         if (now.state === 'stopping') {
           this.s.log.warn(`Job ${dir}: the worker did not stop within ${STOP_GRACE_MS / 1000} s; killing it`);
+          const record = readLaunch(dir);
+          if (record) await writeLaunch(dir, { ...record, killedAt: Date.now() }).catch(() => undefined);
           try {
             // The whole process group (the worker was started detached, as its leader): under accelerate
             // launch the ranks are the launcher's children and must not outlive it.
@@ -217,15 +219,10 @@ export class JobManager implements vscode.Disposable {
       for (const p of problems) this.s.log.warn(`${p.file}:${p.line}: not a valid trainer event (${p.reason})`);
       let ended = false;
       for (const e of events) {
-        if (e.event === 'progress') {
-          t.snap.step = e.step;
-          t.snap.totalSteps = e.total_steps;
-          t.snap.etaS = e.eta_s;
-          t.snap.lastProgress = e;
-        } else if (e.event === 'started' && e.command === 'dpo') {
-          t.snap.started = e;
-          t.snap.totalSteps = e.total_steps;
-        } else if (e.event === 'done' || e.event === 'error') ended = true;
+        absorb(t.snap, e);
+        absorbPhase(t.snap, e);
+        if (e.event === 'progress') t.snap.etaS = e.eta_s;
+        else if (e.event === 'done' || e.event === 'error') ended = true;
       }
       this.changed.fire(t.snap);
       if (ended) setTimeout(() => void this.refresh(dir), 300);

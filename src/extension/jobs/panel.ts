@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
-import { deviceText } from '../../core/jobs/format';
+import { deviceText, progressText } from '../../core/jobs/format';
 import type { JobSnapshot } from '../../core/jobs/jobState';
 import { mergePoints } from '../../core/jobs/points';
 import { isViewMessage, type HostMessage, type JobInfo, type Point, type ViewMessage } from '../../../webview/job/protocol';
@@ -101,6 +101,8 @@ export class JobPanel implements vscode.Disposable {
       name: s.name, dir: s.dir, state: s.state, step: s.step, totalSteps: s.totalSteps, etaS: s.etaS,
       device: s.started && deviceText(s.started), preset: s.started?.preset, model: s.started?.model, message: s.message, lastLog: s.lastLog,
       adapter: s.adapter && existsSync(s.adapter) ? s.adapter : undefined,
+      activity: s.state === 'running' || s.state === 'stopping' ? progressText(s) : undefined,
+      resumeStep: s.resumeStep,
     };
     this.post({ type: 'job', job: info });
   }

@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand, screenshot } from './workbench';
+import { explorerItem, runCommand, screenshot, showExplorer } from './workbench';
+import { requireShared } from '../../unit/paths';
 
 const JOB = 'ui-job';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'job-view.png');
@@ -52,26 +53,38 @@ async function showJobsView(page: Page): Promise<void> {
   await title.waitFor();
 }
 
+/** The tiny random model the jobs train (built once per workspace; a test run alone builds it too). */
+function ensureTinyModel(tuning: string): void {
+  if (existsSync(join(tuning, 'models', 'tiny', 'config.json'))) return;
+  execFileSync(join(repoRoot, '.venv', 'bin', 'python'), ['-m', 'styletune_trainer', 'make-tiny-model', join(tuning, 'models', 'tiny')], {
+    env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, stdio: 'ignore',
+  });
+}
+
+/** Opens a job file from the Explorer and clicks its "▶ Start DPO Tuning" CodeLens. */
+async function startFromLens(page: Page, file: string): Promise<void> {
+  await runCommand(page, 'View: Close All Editors');
+  await showExplorer(page);
+  await explorerItem(page, 'tuning').click();
+  await explorerItem(page, file).click();
+  await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor();
+  const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
+  await lens.waitFor({ timeout: 30_000 });
+  await lens.click();
+}
+
 export const jobsTests: UiTest[] = [
   {
     name: 'jobs: the CodeLens starts a job; steps reach the job view and the Jobs view',
     async run(page, ctx) {
       const tuning = join(ctx.workspace, 'tuning');
-      execFileSync(join(repoRoot, '.venv', 'bin', 'python'), ['-m', 'styletune_trainer', 'make-tiny-model', join(tuning, 'models', 'tiny')], {
-        env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, stdio: 'ignore',
-      });
+      ensureTinyModel(tuning);
       // Long enough to reload the window in the middle of it (~0.3 s a step here).
       writeFileSync(join(tuning, `${JOB}.tune.json`), JSON.stringify({
         model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${JOB}`, max_length: 64, max_prompt_length: 24,
         per_device_train_batch_size: 2, learning_rate: 0.002, max_steps: 100, save_steps: 25, device: 'cpu',
       }, null, 2) + '\n');
-      await runCommand(page, 'View: Close All Editors');
-      await explorerItem(page, 'tuning').click();
-      await explorerItem(page, `${JOB}.tune.json`).click();
-      await page.locator('.tabs-container .tab.active', { hasText: `${JOB}.tune.json` }).waitFor();
-      const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
-      await lens.waitFor({ timeout: 30_000 });
-      await lens.click();
+      await startFromLens(page, `${JOB}.tune.json`);
 
       const frame = jobView(page);
       await frame.locator('h1', { hasText: JOB }).waitFor({ timeout: 30_000 });
@@ -150,6 +163,56 @@ export const jobsTests: UiTest[] = [
       const recipe = JSON.parse(readFileSync(join(ctx.workspace, 'jobs', 'ui-quick', 'job.tune.json'), 'utf8'));
       assert.equal(recipe.preset, 'human-like-dpo');
       await screenshot(page, 'jobs-04-quick-pick-done');
+    },
+  },
+  {
+    name: 'jobs: Stop while the model and data load ends the job as stopped with Resume (from scratch); Stop mid-run after Resume keeps the steps',
+    async run(page, ctx) {
+      const tuning = join(ctx.workspace, 'tuning');
+      ensureTinyModel(tuning);
+      const name = 'ui-stop-early';
+      // 40k real pairs (the dev set 8 times): reading and tokenizing them is a long part of the loading.
+      writeFileSync(join(tuning, 'big-pairs.jsonl'), readFileSync(requireShared('human-like-dpo/pairs.dev.jsonl'), 'utf8').repeat(8));
+      const jobFile = (over: Record<string, unknown>) => writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
+        model: 'models/tiny', train_file: 'big-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+        per_device_train_batch_size: 2, learning_rate: 0.002, max_steps: 400, save_steps: 1000, device: 'cpu', ...over,
+      }, null, 2) + '\n');
+      jobFile({});
+      await startFromLens(page, `${name}.tune.json`);
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: name }).waitFor({ timeout: 30_000 });
+      await frame.locator('.badge.state-running').waitFor();
+      // Stop at once, while the worker still loads (Python importing torch, or reading and tokenizing).
+      assert.equal(await frame.locator('progress').isVisible(), false, 'no total steps while loading');
+      await frame.locator('button[data-action="stop"]').click();
+      await frame.locator('.badge.state-stopped').waitFor({ timeout: 30_000 });
+      await frame.locator('.notice', { hasText: 'Stopped before the first step. Resume starts from scratch (no checkpoint yet).' }).waitFor();
+      await frame.locator('button[data-action="resume"]', { hasText: 'Resume (from scratch)' }).waitFor();
+      await showJobsView(page);
+      const row = jobRow(page, name, 'stopped before step 1');
+      await row.waitFor();
+      // The whole label shows in the default-width side bar: nothing cut off with an ellipsis.
+      const label = row.locator('.monaco-icon-label-container');
+      assert.equal(await label.textContent(), `${name}stopped before step 1`);
+      assert.ok(await label.evaluate((e) => e.scrollWidth <= e.clientWidth), 'the row\'s label is cut off');
+      await screenshot(page, 'jobs-05-stopped-while-loading');
+
+      // Resume from scratch (on the first 64 pairs, to reach steps soon), then Stop between steps: a
+      // checkpoint, the adapter, and Resume from that step.
+      jobFile({ max_train_samples: 64 });
+      await frame.locator('button[data-action="resume"]').click();
+      await frame.locator('.badge.state-running').waitFor({ timeout: 30_000 });
+      const step = await waitForStep(frame, 2, 180_000);
+      await frame.locator('button[data-action="stop"]').click();
+      await frame.locator('.badge.state-stopped').waitFor({ timeout: 60_000 });
+      const resume = frame.locator('button[data-action="resume"]', { hasText: /^Resume from step \d+$/ });
+      await resume.waitFor();
+      const at = Number(/(\d+)$/.exec((await resume.textContent()) ?? '')?.[1]);
+      assert.ok(at >= step && at < 400, `stopped at ${at}`);
+      assert.ok(existsSync(join(tuning, 'jobs', name, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
+      await jobRow(page, name, `stopped at ${at}/400`).waitFor();
+      await frame.locator('.notice', { hasText: `Stopped at step ${at}; the adapter is saved. Resume continues from step ${at}.` }).waitFor();
+      await screenshot(page, 'jobs-06-stopped-mid-run');
     },
   },
 ];
