@@ -65,7 +65,8 @@ function ensureTinyModel(tuning: string): void {
 async function startFromLens(page: Page, file: string): Promise<void> {
   await runCommand(page, 'View: Close All Editors');
   await showExplorer(page);
-  await explorerItem(page, 'tuning').click();
+  const folder = explorerItem(page, 'tuning');
+  if ((await folder.getAttribute('aria-expanded')) !== 'true') await folder.click();
   await explorerItem(page, file).click();
   await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor();
   const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
