@@ -16,13 +16,6 @@ export function rememberTarget(state: vscode.Memento, target: vscode.Uri): Thena
   return state.update(TARGET_KEY, target.toString());
 }
 
-/** A Uri or a path (scripts and tests pass either); undefined for anything else. */
-export function toUri(given: unknown): vscode.Uri | undefined {
-  if (given instanceof vscode.Uri) return given;
-  if (typeof given === 'string' && given) return given.includes('://') ? vscode.Uri.parse(given) : vscode.Uri.file(given);
-  return undefined;
-}
-
 /** Asks which pairs file: the remembered one first, then the workspace's *.pairs.jsonl, or a new one. */
 export async function chooseTarget(state: vscode.Memento, o: { title: string; newFileName: string }): Promise<vscode.Uri | undefined> {
   const remembered = state.get<string>(TARGET_KEY);

@@ -13,6 +13,7 @@ import { toVscodeDiagnostic } from './diagnostics';
 import type { ModelCache, ModelLease } from './modelCache';
 import { activeModelFile } from './modelCommands/activeModel';
 import { roleOverride, setting } from './settings';
+import { commandTarget } from './targets';
 import { RESULTS_SCHEME, renderResults, resultsUriFor, type ResultsProvider } from './results';
 import { count, summaryMessage, Tally, type ScoreSummary } from './summary';
 
@@ -54,16 +55,12 @@ export async function scoreCurrentFile(s: Services, target?: unknown): Promise<S
   }
 }
 
-/**
- * The context menu's file, else the active editor's document, else the active tab's file: a big file's
- * editor reaches the extension host a few seconds after its tab shows, and the user may be quicker.
- */
+/** The document the command means (targets.ts): the editor's own when it is the active editor's, unsaved edits included. */
 async function targetDocument(target: unknown): Promise<vscode.TextDocument | undefined> {
-  if (target instanceof vscode.Uri) return vscode.workspace.openTextDocument(target);
+  const uri = commandTarget(target);
+  if (!uri) return undefined;
   const editor = vscode.window.activeTextEditor;
-  if (editor) return editor.document;
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText ? vscode.workspace.openTextDocument(input.uri) : undefined;
+  return editor?.document.uri.toString() === uri.toString() ? editor.document : vscode.workspace.openTextDocument(uri);
 }
 
 async function loadModel(s: Services, doc: vscode.TextDocument): Promise<ModelLease | undefined> {

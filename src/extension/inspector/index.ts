@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { isViewState } from '../../../webview/inspector/protocol';
+import { commandTarget } from '../targets';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, type InspectorServices, type InspectorSummary } from './panel';
 
 export function registerInspector(s: InspectorServices): vscode.Disposable {
@@ -20,7 +21,7 @@ export function registerInspector(s: InspectorServices): vscode.Disposable {
 }
 
 async function openInspector(s: InspectorServices, target: unknown): Promise<InspectorSummary | undefined> {
-  const uri = target instanceof vscode.Uri ? target : activeUri();
+  const uri = commandTarget(target);
   if (!uri) {
     void vscode.window.showWarningMessage('Open a JSONL file to inspect it.');
     return undefined;
@@ -32,15 +33,4 @@ async function openInspector(s: InspectorServices, target: unknown): Promise<Ins
     void vscode.window.showErrorMessage(`StyleTune inspector: ${(err as Error).message}`);
     return undefined;
   }
-}
-
-/**
- * The active editor's file, else the active tab's: a big file's editor reaches the host late, and a
- * pairs file open in the pair labeler is a custom editor's tab.
- */
-function activeUri(): vscode.Uri | undefined {
-  const editor = vscode.window.activeTextEditor;
-  if (editor) return editor.document.uri;
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
 }

@@ -26,6 +26,7 @@ import { startWorker } from '../../core/worker/worker';
 import { toVscodeDiagnostic } from '../diagnostics';
 import { activeRole, type ModelServices } from '../modelCommands/activeModel';
 import { setByWorkspace, setting } from '../settings';
+import { savedJsonlTarget, toPath } from '../targets';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 
 export const SECRET_KEY = 'styletune.judge.apiKey';
@@ -143,11 +144,14 @@ interface FileArg {
   file?: vscode.Uri | string;
   output?: vscode.Uri | string;
 }
-const toPath = (v: vscode.Uri | string) => (v instanceof vscode.Uri ? v.fsPath : v);
 
 async function rateCurrentFile(context: vscode.ExtensionContext, s: Services, problems: vscode.DiagnosticCollection, arg?: unknown): Promise<RateResult | undefined> {
   const a: FileArg = arg instanceof vscode.Uri ? { file: arg } : arg && typeof arg === 'object' ? (arg as FileArg) : {};
-  const file = a.file ? toPath(a.file) : await savedActiveJsonl();
+  const file = await savedJsonlTarget(a.file, {
+    none: 'Open a saved JSONL file of dialogues or pairs to rate it with the LLM judge.',
+    reader: 'the judge reads the saved file',
+    saveLabel: 'Save and Rate',
+  });
   if (!file) return undefined;
   const local = await localJudge(s, vscode.Uri.file(file));
   if (local === undefined) return undefined;
@@ -271,19 +275,6 @@ async function showProblems(problems: vscode.DiagnosticCollection, file: string,
     uri,
     diags.filter((d) => d.file === file).map((d) => toVscodeDiagnostic(d, doc)),
   );
-}
-
-async function savedActiveJsonl(): Promise<string | undefined> {
-  const doc = vscode.window.activeTextEditor?.document;
-  if (!doc || doc.uri.scheme !== 'file' || !/\.jsonl$/i.test(doc.uri.fsPath)) {
-    void vscode.window.showWarningMessage('Open a saved JSONL file of dialogues or pairs to rate it with the LLM judge.');
-    return undefined;
-  }
-  if (doc.isDirty) {
-    const choice = await vscode.window.showWarningMessage(`${basename(doc.uri.fsPath)} has unsaved changes; the judge reads the saved file.`, 'Save and Rate');
-    if (!choice || !(await doc.save())) return undefined;
-  }
-  return doc.uri.fsPath;
 }
 
 interface ChecklistArg {

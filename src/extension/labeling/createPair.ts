@@ -9,7 +9,8 @@
  */
 import * as vscode from 'vscode';
 import { unlabeledLine } from '../../core/labeling';
-import { appendPairLine, chooseTarget, openTarget, rememberTarget, toUri } from '../pairsTarget';
+import { appendPairLine, chooseTarget, openTarget, rememberTarget } from '../pairsTarget';
+import { argumentUri } from '../targets';
 
 export interface CreatePairResult {
   target: string;
@@ -30,7 +31,7 @@ export async function createPairFromSelections(state: vscode.Memento, args?: unk
   const source = { file: vscode.workspace.asRelativePath(editor.document.uri), lines: [a.start.line + 1, b.start.line + 1] };
   const line = unlabeledLine(responses, { source });
 
-  const target = toUri((args as { target?: unknown } | undefined)?.target) ?? (await chooseTarget(state, { title: 'Append the pair to', newFileName: 'new.pairs.jsonl' }));
+  const target = argumentUri((args as { target?: unknown } | undefined)?.target) ?? (await chooseTarget(state, { title: 'Append the pair to', newFileName: 'new.pairs.jsonl' }));
   if (!target) return undefined;
   const open = await openTarget(target);
   const via = await appendPairLine(target, open, line);

@@ -1,5 +1,6 @@
 /** Pair labeling: the custom editor for *.pairs.jsonl and `StyleTune: Create Pair from Selections`. */
 import * as vscode from 'vscode';
+import { commandTarget } from '../targets';
 import { createPairFromSelections } from './createPair';
 import { LABELER_VIEW_TYPE, PairLabelerProvider, type LabelerServices } from './labelerProvider';
 
@@ -18,7 +19,7 @@ export function registerLabeling(context: vscode.ExtensionContext, s: LabelerSer
     // The labeler's keys (package.json keybindings, `args` = the key): see LABEL_KEYS in its protocol.
     vscode.commands.registerCommand('styletune.labeler.key', (key: unknown) => provider.key(key)),
     vscode.commands.registerCommand('styletune.labelPairs', async (target?: unknown) => {
-      const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri ?? activeTabUri();
+      const uri = commandTarget(target);
       if (!uri) {
         void vscode.window.showWarningMessage('Open a JSONL file of pairs to label it.');
         return;
@@ -35,9 +36,4 @@ export function registerLabeling(context: vscode.ExtensionContext, s: LabelerSer
       }
     }),
   );
-}
-
-function activeTabUri(): vscode.Uri | undefined {
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? input.uri : undefined;
 }

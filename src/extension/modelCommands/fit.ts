@@ -11,6 +11,7 @@ import { saveSpec } from '../../core/reward/model';
 import { fitRewardInThread } from '../../core/reward/fitThread';
 import { collectComparisons } from '../../core/reward/train';
 import { formatDiagnostic } from '../../core/types';
+import { savedJsonlTarget, toPath } from '../targets';
 import { activeRole, type ModelServices } from './activeModel';
 import { percent } from '../../core/percent';
 
@@ -32,7 +33,11 @@ interface FitArg {
 
 export async function fitRewardModel(s: ModelServices, use: (output: string) => Promise<unknown>, arg?: unknown): Promise<FitResult | undefined> {
   const a: FitArg = arg instanceof vscode.Uri ? { file: arg } : arg && typeof arg === 'object' ? (arg as FitArg) : {};
-  const source = await sourceFile(a.file);
+  const source = await savedJsonlTarget(a.file, {
+    none: 'Open a saved JSONL file of preference pairs (or human/ai pairs) to fit a reward model on it.',
+    reader: 'the fit reads the saved file',
+    saveLabel: 'Save and Fit',
+  });
   if (!source) return undefined;
 
   const output = a.output ? toPath(a.output) : await askOutput(source);
@@ -93,23 +98,6 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
     });
   }
   return result;
-}
-
-const toPath = (v: vscode.Uri | string) => (v instanceof vscode.Uri ? v.fsPath : v);
-
-async function sourceFile(target: vscode.Uri | string | undefined): Promise<string | undefined> {
-  if (target) return toPath(target);
-  const doc = vscode.window.activeTextEditor?.document;
-  if (!doc || doc.uri.scheme !== 'file') {
-    void vscode.window.showWarningMessage('Open a saved JSONL file of preference pairs (or human/ai pairs) to fit a reward model on it.');
-    return undefined;
-  }
-  // The fit reads the file from disk, like the CLI: unsaved edits would silently be left out.
-  if (doc.isDirty) {
-    const choice = await vscode.window.showWarningMessage(`${basename(doc.uri.fsPath)} has unsaved changes; the fit reads the saved file.`, 'Save and Fit');
-    if (!choice || !(await doc.save())) return undefined;
-  }
-  return doc.uri.fsPath;
 }
 
 async function askOutput(source: string): Promise<string | undefined> {

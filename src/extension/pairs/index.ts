@@ -18,7 +18,8 @@ import { formatRankedSummary, type Rule } from '../../core/pairs/select';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import type { ModelServices } from '../modelCommands/activeModel';
 import { roleOverride, setting } from '../settings';
-import { askModelFolder, askNumber, askOutput, runWithProgress, sourceFile, toPath, type PairsResult } from './run';
+import { toPath } from '../targets';
+import { askModelFolder, askNumber, askOutput, runWithProgress, sourceFile, type PairsResult } from './run';
 
 export type { PairsResult };
 

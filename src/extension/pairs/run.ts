@@ -10,6 +10,7 @@ import { writeJsonlAtomic } from '../../core/pairs/ranked';
 import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
+import { savedJsonlTarget } from '../targets';
 
 export interface PairsResult {
   file: string;
@@ -111,25 +112,9 @@ export async function runWithProgress(
   return { file: source, output, pairs: result.pairs.length, problems, summary: result.lines };
 }
 
-export const toPath = (v: vscode.Uri | string) => (v instanceof vscode.Uri ? v.fsPath : v);
-
-/** The file to build from: the argument, the active editor's saved file, or one picked in a dialog. */
-export async function sourceFile(target: vscode.Uri | string | undefined, what: string): Promise<string | undefined> {
-  if (target) return toPath(target);
-  const doc = vscode.window.activeTextEditor?.document;
-  if (doc && doc.uri.scheme === 'file' && /\.jsonl$/i.test(doc.uri.fsPath)) {
-    // The run reads the file from disk, like the CLI: unsaved edits would silently be left out.
-    if (doc.isDirty) {
-      const choice = await vscode.window.showWarningMessage(`${basename(doc.uri.fsPath)} has unsaved changes; pairs are built from the saved file.`, 'Save and Continue');
-      if (!choice || !(await doc.save())) return undefined;
-    }
-    return doc.uri.fsPath;
-  }
-  // A pairs file open in the labeler (a custom editor) has no text editor; its tab still names it.
-  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  if (tab instanceof vscode.TabInputCustom && tab.uri.scheme === 'file' && /\.jsonl$/i.test(tab.uri.fsPath)) return tab.uri.fsPath;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] }, title: `Choose a JSONL file of ${what}`, openLabel: 'Use This File' });
-  return picked?.[0]?.fsPath;
+/** The file to build from (targets.ts: the argument, the editor's or the labeler's saved file), else one picked in a dialog. */
+export function sourceFile(target: vscode.Uri | string | undefined, what: string): Promise<string | undefined> {
+  return savedJsonlTarget(target, { reader: 'pairs are built from the saved file', saveLabel: 'Save and Continue', browseTitle: `Choose a JSONL file of ${what}` });
 }
 
 export async function askOutput(source: string, suffix: string): Promise<string | undefined> {

@@ -12,8 +12,9 @@ import type { RewardModel } from '../../core/reward/model';
 import type { Turns } from '../../core/types';
 import { isHostMessage, type PreviewView } from '../../../webview/preview/protocol';
 import { acquireActiveModel, activeRole, modelName, type ModelServices } from '../modelCommands/activeModel';
-import { chooseTarget, rememberedTarget, toUri } from '../pairsTarget';
+import { chooseTarget, rememberedTarget } from '../pairsTarget';
 import { scoredRole, setting } from '../settings';
+import { argumentUri } from '../targets';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import { pickTarget, targetFromAdapter, targetFromJob, type PreviewTarget } from './adapters';
 import { appendPreviewPair, chooseLabel, type AppendResult } from './append';
@@ -308,7 +309,7 @@ export class PreviewController {
       void vscode.window.showWarningMessage('Nothing to append yet: preview a rewrite first.');
       return undefined;
     }
-    const target = toUri(args.target) ?? (await chooseTarget(this.state, PREVIEW_TARGET));
+    const target = argumentUri(args.target) ?? (await chooseTarget(this.state, PREVIEW_TARGET));
     if (!target) return undefined;
     const choice = isChoice(args.choice) ? args.choice : await chooseLabel([f.scores.base.score, f.scores.tuned.score]);
     if (!choice) return undefined;

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { isRestoreState, type ReportView } from '../../../webview/votes/protocol';
+import { commandTargets } from '../targets';
 import { itemsBeside, REPORT_VIEW_TYPE, ReportPanel } from './reportPanel';
 import { VOTE_VIEW_TYPE, VoteSession, type VoteSessionInfo } from './session';
 import type { VotesServices } from './shared';
@@ -30,7 +31,7 @@ export function registerVotes(context: vscode.ExtensionContext, s: VotesServices
       },
     }),
     vscode.commands.registerCommand('styletune.blindVote', async (target?: unknown, targets?: unknown): Promise<VoteSessionInfo | undefined> => {
-      const uris = targetUris(target, targets);
+      const uris = commandTargets(target, targets);
       if (!uris.length) {
         void vscode.window.showWarningMessage('Open or select a JSONL file of vote items ({"prompt", "responses": {system: text, …}}) or generate outputs to vote on.');
         return undefined;
@@ -48,7 +49,7 @@ export function registerVotes(context: vscode.ExtensionContext, s: VotesServices
       }
     }),
     vscode.commands.registerCommand('styletune.voteReport', async (target?: unknown, targets?: unknown): Promise<ReportView | undefined> => {
-      const uris = targetUris(target, targets);
+      const uris = commandTargets(target, targets);
       let votes = uris.filter(isVotesFile);
       let items = uris.filter((u) => !isVotesFile(u));
       if (!votes.length) votes = items.map((u) => vscode.Uri.file(u.fsPath.replace(/(\.jsonl)?$/i, '.votes.jsonl'))).filter((u) => existsSync(u.fsPath));
@@ -67,16 +68,6 @@ export function registerVotes(context: vscode.ExtensionContext, s: VotesServices
       }
     }),
   );
-}
-
-/** The Explorer passes the clicked file and every selected one; the palette passes nothing. */
-function targetUris(target: unknown, targets: unknown): vscode.Uri[] {
-  if (Array.isArray(targets) && targets.length && targets.every((t) => t instanceof vscode.Uri)) return targets as vscode.Uri[];
-  if (target instanceof vscode.Uri) return [target];
-  const active = vscode.window.activeTextEditor?.document.uri;
-  if (active?.scheme === 'file') return [active];
-  const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-  return input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom ? [input.uri] : [];
 }
 
 function unique(uris: vscode.Uri[]): vscode.Uri[] {
