@@ -21,6 +21,9 @@ const common = {
   format: 'cjs',
   sourcemap: true,
   external,
+  // jsonc-parser's main build is UMD, whose factory requires its own files at run time, where a bundle
+  // has none of them; its ES module build bundles like any other.
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
   logLevel: 'warning',
 };
 

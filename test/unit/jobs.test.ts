@@ -48,9 +48,9 @@ function launch(dir: string, over: Partial<LaunchRecord> = {}): LaunchRecord {
 test('the *.tune.json schema lists exactly the keys of DPOConfig, with its defaults and presets', () => {
   const python = venvPython(repoRoot);
   const code = 'import dataclasses, json; from styletune_trainer.config import DPOConfig, PRESETS, LOSS_TYPES, SCHEDULERS;'
-    + 'print(json.dumps({"fields": {f.name: f.default for f in dataclasses.fields(DPOConfig)}, "presets": list(PRESETS), "loss": list(LOSS_TYPES), "sched": list(SCHEDULERS)}))';
+    + 'print(json.dumps({"fields": {f.name: f.default for f in dataclasses.fields(DPOConfig)}, "presets": list(PRESETS), "presetSettings": PRESETS, "loss": list(LOSS_TYPES), "sched": list(SCHEDULERS)}))';
   const py = JSON.parse(execFileSync(python, ['-c', code], { env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, encoding: 'utf8' })) as {
-    fields: Record<string, unknown>; presets: string[]; loss: string[]; sched: string[];
+    fields: Record<string, unknown>; presets: string[]; presetSettings: Record<string, unknown>; loss: string[]; sched: string[];
   };
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'tune.schema.json'), 'utf8'));
   const props = schema.properties as Record<string, { default?: unknown; enum?: unknown[]; description?: string }>;
@@ -62,6 +62,7 @@ test('the *.tune.json schema lists exactly the keys of DPOConfig, with its defau
   }
   assert.deepEqual(props.preset.enum, [...py.presets, null]);
   assert.deepEqual(PRESETS.map((p) => p.name), py.presets, 'the quick pick offers the trainer\'s presets');
+  assert.deepEqual(Object.fromEntries(PRESETS.map((p) => [p.name, p.settings])), py.presetSettings, 'the wizard\'s summary uses the trainer\'s preset settings');
   assert.deepEqual(props.loss_type.enum, py.loss);
   assert.deepEqual(props.lr_scheduler_type.enum, py.sched);
   assert.deepEqual(schema.required, ['model', 'train_file', 'output_dir']);
@@ -88,7 +89,7 @@ test('job file problems name the file, line and column and say what is expected'
   assert.throws(() => parseJobFile('/w/x.tune.json', bad), (e: unknown) => {
     assert.ok(e instanceof JobFileError);
     assert.equal(e.line, 4);
-    assert.match(e.message, /^\/w\/x\.tune\.json:4:1: not valid JSON .*no comments or trailing commas/);
+    assert.match(e.message, /^\/w\/x\.tune\.json:4:1: not valid JSON: .*trailing comma.*no comments or trailing commas/);
     return true;
   });
   assert.throws(() => parseJobFile('/w/x.tune.json', '{\n  "model": "m",\n  "train_file": "p",\n  "output_dir": ""\n}'),

@@ -1,14 +1,31 @@
 /**
- * Job files (`*.tune.json`, the trainer's DPO config): read with line and column on errors, and the job
- * folder they name. Relative paths resolve against the file's folder, exactly as the trainer does.
+ * Job files (`*.tune.json`, the trainer's DPO config): checked against schemas/tune.schema.json with the
+ * place of every problem, and the job folder they name. Relative paths resolve against the file's
+ * folder, exactly as the trainer does.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { findNodeAtLocation, getNodeValue, parseTree, ParseErrorCode, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import tuneSchemaJson from '../../../schemas/tune.schema.json';
+import { SchemaValidator, type Schema } from '../jsonSchema';
 
 /** The trainer's presets (trainer/styletune_trainer/config.py PRESETS); a unit test keeps them in sync. */
 export const PRESETS = [
-  { name: 'hal', label: 'HAL-like', detail: 'HAL (arXiv 2601.02813): beta 0.1, LoRA r 16 / alpha 32 on attention + MLP, lr 5e-5, 10 epochs' },
-  { name: 'human-like-dpo', label: 'Human-like-DPO-like', detail: 'Human-like DPO (arXiv 2501.05032): LoRA r 8 / alpha 4 on all linear layers, lr 2e-4 cosine, 1 epoch' },
+  {
+    name: 'hal', label: 'HAL-like', detail: 'HAL (arXiv 2601.02813): beta 0.1, LoRA r 16 / alpha 32 on attention + MLP, lr 5e-5, 10 epochs',
+    settings: {
+      beta: 0.1, loss_type: 'sigmoid', lora_r: 16, lora_alpha: 32, lora_dropout: 0.1,
+      lora_target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+      learning_rate: 5e-5, num_train_epochs: 10,
+    },
+  },
+  {
+    name: 'human-like-dpo', label: 'Human-like-DPO-like', detail: 'Human-like DPO (arXiv 2501.05032): LoRA r 8 / alpha 4 on all linear layers, lr 2e-4 cosine, 1 epoch',
+    settings: {
+      beta: 0.1, loss_type: 'sigmoid', lora_r: 8, lora_alpha: 4, lora_dropout: 0.05,
+      lora_target_modules: 'all-linear', learning_rate: 2e-4, lr_scheduler_type: 'cosine', num_train_epochs: 1,
+    },
+  },
 ] as const;
 
 export type PresetName = (typeof PRESETS)[number]['name'];
@@ -37,27 +54,114 @@ export function position(text: string, offset: number): { line: number; column: 
   return { line, column: offset - (before.lastIndexOf('\n') + 1) + 1 };
 }
 
-/** Parses a job file's text; throws JobFileError with the place of the problem. */
-export function parseJobFile(path: string, text: string): JobFile {
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    const at = m ? position(text, Number(m[1])) : { line: 1, column: 1 };
-    throw new JobFileError(path, at.line, at.column, `not valid JSON (${(e as Error).message}). The trainer reads plain JSON: no comments or trailing commas.`);
+/** A problem in a job file's text: the characters it is about, and what is wrong in words. */
+export interface JobFileProblem {
+  start: number;
+  end: number;
+  message: string;
+}
+
+let validator: SchemaValidator | undefined;
+/** schemas/tune.schema.json, the file the editor's IntelliSense and the trainer's own checks use too. */
+export function tuneSchema(): SchemaValidator {
+  validator ??= new SchemaValidator(tuneSchemaJson as unknown as Schema, 'schemas/tune.schema.json');
+  return validator;
+}
+
+const PARSE_ERRORS: Partial<Record<ParseErrorCode, string>> = {
+  [ParseErrorCode.InvalidSymbol]: 'unexpected character',
+  [ParseErrorCode.InvalidNumberFormat]: 'malformed number',
+  [ParseErrorCode.PropertyNameExpected]: 'a key in double quotes expected (a trailing comma?)',
+  [ParseErrorCode.ValueExpected]: 'a value expected',
+  [ParseErrorCode.ColonExpected]: '":" expected',
+  [ParseErrorCode.CommaExpected]: '"," expected',
+  [ParseErrorCode.CloseBraceExpected]: '"}" expected',
+  [ParseErrorCode.CloseBracketExpected]: '"]" expected',
+  [ParseErrorCode.EndOfFileExpected]: 'text after the end of the object',
+  [ParseErrorCode.InvalidCommentToken]: 'comments are not allowed',
+  [ParseErrorCode.UnexpectedEndOfString]: 'unterminated string',
+  [ParseErrorCode.InvalidEscapeCharacter]: 'invalid escape in a string',
+};
+
+const WHAT: Record<string, string> = { model: 'a model folder in Hugging Face layout', train_file: 'a JSONL file of preference pairs', output_dir: 'the job folder' };
+
+/**
+ * Every problem of a job file: JSON syntax first (nothing else can be checked then), then everything
+ * schemas/tune.schema.json says (types, ranges, enums, unknown keys with the setting they most likely
+ * meant), each at the exact key or value it is about.
+ */
+export function jobFileProblems(text: string): JobFileProblem[] {
+  const syntax: ParseError[] = [];
+  const root = parseTree(text, syntax, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  if (syntax.length || !root) {
+    // One report per place: a trailing comma is both "key expected" and "value expected" at the brace.
+    const first = syntax.filter((e, i) => syntax.findIndex((o) => o.offset === e.offset) === i);
+    return (first.length ? first : [{ error: ParseErrorCode.ValueExpected, offset: 0, length: 0 }]).map((e) => ({
+      start: e.offset,
+      end: e.offset + Math.max(1, e.length),
+      message: `not valid JSON: ${PARSE_ERRORS[e.error] ?? printParseErrorCode(e.error)}. The trainer reads plain JSON: no comments or trailing commas.`,
+    }));
   }
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new JobFileError(path, 1, 1, 'a job file is one JSON object with model, train_file and output_dir.');
-  }
-  const c = config as Record<string, unknown>;
-  for (const key of ['model', 'train_file', 'output_dir']) {
-    if (typeof c[key] !== 'string' || !(c[key] as string).trim()) {
-      const found = new RegExp(`"${key}"\\s*:`).exec(text);
-      const at = found ? position(text, found.index) : { line: 1, column: 1 };
-      throw new JobFileError(path, at.line, at.column, `"${key}" must be a non-empty string (${key === 'output_dir' ? 'the job folder' : key === 'model' ? 'a model folder in Hugging Face layout' : 'a JSONL file of preference pairs'}).`);
+  const whole = { start: root.offset, end: root.offset + 1 };
+  if (root.type !== 'object') return [{ ...whole, message: 'a job file is one JSON object with model, train_file and output_dir.' }];
+  const schema = tuneSchema();
+  const out: JobFileProblem[] = [];
+  for (const p of schema.problems(getNodeValue(root))) {
+    const node = p.path.length ? findNodeAtLocation(root, p.path) : undefined;
+    const target = p.onKey ? node?.parent?.children?.[0] : node;
+    const at = target ? { start: target.offset, end: target.offset + target.length } : whole;
+    const key = p.path.length ? String(p.path[0]) : undefined;
+    if (p.onKey && key) {
+      const near = closest(key, schema.propertyNames());
+      out.push({ ...at, message: `unknown setting "${key}"${near ? `; did you mean "${near}"?` : ''} The trainer refuses keys it does not know.` });
+    } else if (key) {
+      out.push({ ...at, message: `"${p.path.join('.')}" ${p.message}.` });
+    } else {
+      out.push({ ...at, message: `${p.message}.` });
     }
   }
+  // The schema allows an empty string; a job cannot use one.
+  for (const key of ['model', 'train_file', 'output_dir']) {
+    const node = findNodeAtLocation(root, [key]);
+    if (node?.type === 'string' && !String(node.value).trim()) {
+      const keyNode = node.parent!.children![0]!;
+      out.push({ start: keyNode.offset, end: node.offset + node.length, message: `"${key}" must be a non-empty string (${WHAT[key]}).` });
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/** The property name nearest to a misspelt one (edit distance at most a third of its length), if any. */
+function closest(key: string, names: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
+  for (const name of names) {
+    const d = editDistance(key.toLowerCase(), name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** Parses a job file's text; throws JobFileError at its first problem (jobFileProblems lists them all). */
+export function parseJobFile(path: string, text: string): JobFile {
+  const problems = jobFileProblems(text);
+  if (problems.length) {
+    const first = problems[0]!;
+    const at = position(text, first.start);
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    throw new JobFileError(path, at.line, at.column, first.message + more);
+  }
+  const c = JSON.parse(text) as Record<string, unknown>;
   const out = c.output_dir as string;
   return { path, config: c, jobDir: isAbsolute(out) ? out : resolve(dirname(path), out) };
 }

@@ -1,8 +1,11 @@
-/** "▶ Start DPO Tuning" at the top of every *.tune.json; while its job runs, where it stands instead. */
+/**
+ * "▶ Start DPO Tuning" at the top of every *.tune.json; while its job runs, where it stands instead; and
+ * while the file has errors, why it cannot start (the first error, and how many there are).
+ */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { stateText } from '../../core/jobs/format';
-import { parseJobFile } from '../../core/jobs/jobFile';
+import { jobFileProblems, parseJobFile } from '../../core/jobs/jobFile';
 import type { JobManager } from './manager';
 
 export class JobFileLenses implements vscode.CodeLensProvider, vscode.Disposable {
@@ -19,20 +22,26 @@ export class JobFileLenses implements vscode.CodeLensProvider, vscode.Disposable
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const top = new vscode.Range(0, 0, 0, 0);
-    let jobDir: string | undefined;
-    try {
-      jobDir = parseJobFile(doc.uri.fsPath, doc.getText()).jobDir;
-    } catch {
-      // The schema already marks the problem as you type; Start reports it in words too.
+    const problems = jobFileProblems(doc.getText());
+    if (problems.length) {
+      const first = problems[0]!;
+      const where = doc.positionAt(first.start);
+      const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
+      return [new vscode.CodeLens(top, {
+        title: `$(error) Cannot start: ${count}. Line ${where.line + 1}: ${first.message.length > 90 ? `${first.message.slice(0, 89)}…` : first.message}`,
+        tooltip: problems.map((p) => `Line ${doc.positionAt(p.start).line + 1}: ${p.message}`).join('\n'),
+        command: 'workbench.actions.view.problems',
+      })];
     }
-    const snap = jobDir ? this.jobs.get(jobDir) : undefined;
+    const jobDir = parseJobFile(doc.uri.fsPath, doc.getText()).jobDir;
+    const snap = this.jobs.get(jobDir);
     if (snap && (snap.state === 'running' || snap.state === 'stopping')) {
       return [
         new vscode.CodeLens(top, { title: `$(sync~spin) ${stateText(snap)}`, command: 'styletune.openJob', arguments: [snap.dir] }),
         new vscode.CodeLens(top, { title: '$(debug-stop) Stop', command: 'styletune.stopJob', arguments: [snap.dir] }),
       ];
     }
-    const resumable = jobDir !== undefined && existsSync(`${jobDir}/checkpoints`);
+    const resumable = existsSync(`${jobDir}/checkpoints`);
     const lenses = [new vscode.CodeLens(top, {
       title: resumable ? '▶ Start DPO Tuning (resumes from the newest checkpoint)' : '▶ Start DPO Tuning',
       command: 'styletune.startTuning',

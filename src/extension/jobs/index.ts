@@ -8,9 +8,10 @@ import { JOB_FILE_SUFFIX, JobFileError } from '../../core/jobs/jobFile';
 import type { PresetName } from '../../core/jobs/jobFile';
 import { showTrainerPythonError, TrainerPythonError } from '../trainerPython';
 import { JobFileLenses } from './codeLens';
+import { registerJobFileDiagnostics } from './jobFileDiagnostics';
 import { JobManager, type JobServices } from './manager';
 import { JOB_VIEW_TYPE, JobPanel, type JobViewSummary } from './panel';
-import { askQuickJob, writeQuickJob } from './startFlow';
+import { askQuickJob, confirmQuickJob, writeQuickJob } from './startFlow';
 import { JobsTree } from './tree';
 
 /** What `styletune.startTuning` accepts besides a job file's Uri: the quick-pick answers, for scripts and tests. */
@@ -48,11 +49,13 @@ async function reportStartError(s: JobServices, err: unknown): Promise<void> {
   s.log.error(`Start DPO Tuning: ${message}`);
   if (err instanceof JobFileError) {
     const open = 'Open Job File';
-    if ((await vscode.window.showErrorMessage(`StyleTune: ${message}`, open)) === open) {
+    // Not awaited: the command returns now; the notification waits for the user on its own.
+    void vscode.window.showErrorMessage(`StyleTune: ${message}`, open).then(async (pick) => {
+      if (pick !== open) return;
       const doc = await vscode.workspace.openTextDocument(err.file);
       const pos = new vscode.Position(err.line - 1, err.column - 1);
       await vscode.window.showTextDocument(doc, { selection: new vscode.Range(pos, pos) });
-    }
+    });
     return;
   }
   void vscode.window.showErrorMessage(`StyleTune: ${message}`);
@@ -91,8 +94,10 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
       }
       const q = await askQuickJob();
       if (!q) return undefined;
+      const answer = q.custom ? 'edit' : await confirmQuickJob(q, s);
+      if (!answer) return undefined;
       const file = await writeQuickJob(q);
-      if (q.custom) {
+      if (answer === 'edit') {
         await vscode.window.showTextDocument(vscode.Uri.file(file));
         void vscode.window.showInformationMessage('Edit the job file (IntelliSense lists every setting), then click ▶ Start DPO Tuning at its top.');
         return { jobDir: q.jobDir, configFile: file };
@@ -126,6 +131,7 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
     lenses,
     vscode.window.createTreeView('styletune.jobs', { treeDataProvider: tree, showCollapseAll: false }),
     vscode.languages.registerCodeLensProvider({ pattern: `**/*${JOB_FILE_SUFFIX}` }, lenses),
+    registerJobFileDiagnostics(),
     vscode.commands.registerCommand('styletune.startTuning', startTuning),
     vscode.commands.registerCommand('styletune.openJob', withDir('Open Job View', openView)),
     vscode.commands.registerCommand('styletune.stopJob', withDir('Stop', (dir) => jobs.stop(dir))),

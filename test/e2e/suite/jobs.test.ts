@@ -147,24 +147,40 @@ describe('StyleTune: Tuning jobs', function () {
     assert.ok(status.last_log.some((l: string) => /step \d+\/400/.test(l)), 'with the last log lines');
   });
 
-  it('*.tune.json: schema errors as you type, completions for every setting, and the Start CodeLens', async () => {
-    const uri = writeJob('e2e-schema', { max_steps: 5, betta: 0.2, loss_type: 'dpo' });
+  it('*.tune.json: schema problems are Errors at the exact key or value, completions for every setting, and the CodeLens says why it cannot start', async () => {
+    const uri = sample('tuning/e2e-schema.tune.json');
+    writeFileSync(uri.fsPath, '{\n  "model": "models/tiny",\n  "train_file": "style-pairs.jsonl",\n  "output_dir": "jobs/e2e-schema",\n  "learning_rate": "fast",\n  "num_train_epoch": 2,\n  "max_steps": 5\n}\n');
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const problems = await until('schema diagnostics', async () => vscode.languages.getDiagnostics(uri), (d) => d.length >= 2, 60_000);
-    const text = problems.map((d) => d.message).join('\n');
-    assert.match(text, /betta/, text);
-    assert.match(text, /sigmoid/, `the loss_type enum is offered: ${text}`);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'StyleTune');
+    const errors = await until('StyleTune errors', async () => ours(), (d) => d.length >= 2, 60_000);
+    assert.deepEqual(errors.map((d) => [d.severity, doc.getText(d.range)]), [
+      [vscode.DiagnosticSeverity.Error, '"fast"'],
+      [vscode.DiagnosticSeverity.Error, '"num_train_epoch"'],
+    ]);
+    assert.match(errors[0]!.message, /"learning_rate" expected number, got string "fast"/);
+    assert.match(errors[1]!.message, /did you mean "num_train_epochs"\?/);
 
     const inside = doc.positionAt(doc.getText().indexOf('"model"'));
     const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, inside);
     const labels = completions.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
     for (const key of ['beta', 'lora_r', 'preset', 'gradient_checkpointing']) assert.ok(labels.some((l) => l.includes(key)), `${key} in ${labels.join(', ')}`);
 
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-    const start = lenses.find((l) => l.command?.command === 'styletune.startTuning');
-    assert.ok(start, 'a Start lens');
-    assert.equal(start.command!.title, '▶ Start DPO Tuning');
-    assert.equal(start.range.start.line, 0);
+    const lensTitles = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).map((l) => l.command?.title ?? '');
+    const blocked = await lensTitles();
+    assert.equal(blocked.length, 1, blocked.join(' | '));
+    assert.match(blocked[0]!, /^\$\(error\) Cannot start: 2 errors\. Line 5: "learning_rate" expected number/);
+    assert.ok(!blocked.some((t) => t.includes('Start DPO Tuning')), 'no Start while the file has errors');
+    // Starting anyway (palette, a stale lens) is refused with the place of the problem, and starts nothing.
+    assert.equal(await vscode.commands.executeCommand('styletune.startTuning', uri), undefined);
+    assert.equal(await job(sample('tuning/jobs/e2e-schema').fsPath), undefined);
+
+    // Fixed in the editor: the errors go and Start comes back.
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(uri, errors[0]!.range, '0.001');
+    edit.replace(uri, errors[1]!.range, '"num_train_epochs"');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await until('no StyleTune errors', async () => ours(), (d) => d.length === 0, 30_000);
+    assert.deepEqual(await lensTitles(), ['▶ Start DPO Tuning']);
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand, screenshot, showExplorer } from './workbench';
+import { explorerItem, openByPath, runCommand, screenshot, showExplorer } from './workbench';
 import { requireShared } from '../../unit/paths';
 
 const JOB = 'ui-job';
@@ -135,35 +135,91 @@ export const jobsTests: UiTest[] = [
     },
   },
   {
-    name: 'jobs: Start DPO Tuning… from the palette asks for model, pairs, preset and folder, and runs the preset',
+    name: 'jobs: Start DPO Tuning… lists only pair files with their counts, preselects nothing, and starts only after a summary is accepted',
     async run(page, ctx) {
       await runCommand(page, 'View: Close All Editors');
       await runCommand(page, 'StyleTune: Start DPO Tuning…');
       const input = page.locator('.quick-input-widget input');
-      const pick = async (title: string, filter: string) => {
-        await page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
+      const title = (text: string) => page.locator('.quick-input-widget .quick-input-title', { hasText: text });
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      const pick = async (step: string, filter: string) => {
+        await title(step).waitFor({ timeout: 30_000 });
         await input.fill(filter);
         await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: filter }).waitFor();
         await page.keyboard.press('Enter');
       };
       await pick('(1/4): base model', 'tuning/models/tiny');
-      await pick('(2/4): preference pairs', 'tuning/style-pairs.jsonl');
-      await pick('(3/4): settings', 'Human-like-DPO-like');
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: '(4/4): job folder' }).waitFor();
+
+      // The pairs: only files that hold pairs the trainer would use, each with its count; nothing active.
+      await title('(2/4): preference pairs').waitFor({ timeout: 30_000 });
+      await page.locator('.quick-input-widget .quick-input-progress').waitFor({ state: 'hidden', timeout: 60_000 }).catch(() => undefined);
+      await rows.filter({ hasText: 'tuning/style-pairs.jsonl' }).filter({ hasText: '8 pairs' }).waitFor({ timeout: 60_000 });
+      await rows.filter({ hasText: 'pairs.jsonl' }).filter({ hasText: '4 pairs' }).first().waitFor();
+      const listed = (await rows.allTextContents()).join(' | ');
+      for (const notPairs of ['dialogues.jsonl', 'broken.jsonl', 'contrastive.jsonl', 'demo.pairs.jsonl', 'items.jsonl']) {
+        assert.ok(!listed.includes(notPairs), `${notPairs} holds no trainable pairs but is listed: ${listed}`);
+      }
+      assert.equal(await page.locator('.quick-input-list .monaco-list-row.focused').count(), 0, 'no pairs file is preselected');
+      await screenshot(page, 'jobs-wizard-1-pairs');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+      assert.ok(await title('(2/4): preference pairs').isVisible(), 'Enter with nothing chosen does not move on');
+      await input.fill('tuning/style-pairs.jsonl');
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'tuning/style-pairs.jsonl' }).waitFor();
+      await page.keyboard.press('Enter');
+
+      await title('(3/4): settings').waitFor();
+      assert.equal(await page.locator('.quick-input-list .monaco-list-row.focused').count(), 0, 'no preset is preselected');
+      await pick('(3/4): settings', 'HAL-like');
+      await title('(4/4): job folder').waitFor();
       assert.match(await input.inputValue(), /^jobs[\\/]style-pairs-\d{4}-\d\d-\d\d-\d{4}$/, 'a dated default name');
       await input.fill('jobs/ui-quick');
       await page.keyboard.press('Enter');
 
+      // The summary, which must be accepted: HAL's 10 epochs over 8 pairs in batches of 4 = 20 steps.
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'Start DPO tuning' });
+      await dialog.waitFor({ timeout: 120_000 });
+      const summary = (await dialog.textContent()) ?? '';
+      assert.match(summary, /20 steps on 8 pairs/);
+      assert.match(summary, /Preset: HAL-like/);
+      assert.match(summary, /Steps: 20 \(10 epochs × 2 steps of 4 pairs\)/);
+      assert.match(summary, /Device: CPU/);
+      assert.match(summary, /Rough time: \d+ (s|min)/);
+      assert.ok(!existsSync(join(ctx.workspace, 'jobs', 'ui-quick')), 'nothing is written before the summary is accepted');
+      await screenshot(page, 'jobs-wizard-2-summary');
+      await dialog.getByRole('button', { name: 'Start Tuning' }).click();
+
       const frame = jobView(page);
       await frame.locator('h1', { hasText: 'ui-quick' }).waitFor({ timeout: 30_000 });
-      await frame.locator('.badge.state-done').waitFor({ timeout: 120_000 });
-      await frame.locator('.facts', { hasText: 'preset human-like-dpo' }).waitFor();
+      await frame.locator('.badge.state-done').waitFor({ timeout: 300_000 });
+      await frame.locator('.facts', { hasText: 'preset hal' }).waitFor();
       await showJobsView(page);
       await jobRow(page, 'ui-quick', 'done').waitFor();
       await jobRow(page, JOB, 'done').waitFor();
       const recipe = JSON.parse(readFileSync(join(ctx.workspace, 'jobs', 'ui-quick', 'job.tune.json'), 'utf8'));
-      assert.equal(recipe.preset, 'human-like-dpo');
-      await screenshot(page, 'jobs-04-quick-pick-done');
+      assert.equal(recipe.preset, 'hal');
+      await screenshot(page, 'jobs-wizard-3-done');
+    },
+  },
+  {
+    name: 'jobs: a job file with a wrong type and a misspelt key shows red errors, and the CodeLens says why it cannot start',
+    async run(page, ctx) {
+      const name = 'ui-broken';
+      writeFileSync(join(ctx.workspace, 'tuning', `${name}.tune.json`), '{\n  "model": "models/tiny",\n  "train_file": "style-pairs.jsonl",\n  "output_dir": "jobs/ui-broken",\n  "learning_rate": "fast",\n  "num_train_epoch": 2\n}\n');
+      await runCommand(page, 'View: Close All Editors');
+      await openByPath(page, `tuning/${name}.tune.json`);
+      const lens = page.locator('.contentWidgets .codelens-decoration', { hasText: 'Cannot start: 2 errors' });
+      await lens.waitFor({ timeout: 30_000 });
+      assert.equal(await page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' }).count(), 0);
+      // Red squiggles (errors), and the Problems panel lists them as errors.
+      await page.locator('.view-overlays .squiggly-error').first().waitFor({ timeout: 30_000 });
+      await lens.locator('a').first().click();
+      const problems = page.locator('.markers-panel');
+      await problems.waitFor({ timeout: 30_000 });
+      await problems.locator('.monaco-list-row', { hasText: 'did you mean "num_train_epochs"' }).waitFor({ timeout: 30_000 });
+      await problems.locator('.monaco-list-row', { hasText: 'expected number, got string "fast"' }).locator('.codicon-error').first().waitFor();
+      await screenshot(page, 'jobs-job-file-errors');
+      await runCommand(page, 'View: Hide Panel');
     },
   },
   {

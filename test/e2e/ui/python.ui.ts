@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { UiTest } from './run';
-import { explorerItem, runCommand, screenshot, showExplorer } from './workbench';
+import { openByPath, runCommand, screenshot } from './workbench';
 
 const JOB = 'python-offer';
 
@@ -25,10 +25,7 @@ export const pythonTests: UiTest[] = [
         const tuning = join(ctx.workspace, 'tuning');
         writeFileSync(join(tuning, `${JOB}.tune.json`), JSON.stringify({ model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${JOB}`, max_steps: 2, device: 'cpu' }, null, 2) + '\n');
         await runCommand(page, 'View: Close All Editors');
-        await showExplorer(page);
-        if (!(await explorerItem(page, `${JOB}.tune.json`).isVisible())) await explorerItem(page, 'tuning').click();
-        await explorerItem(page, `${JOB}.tune.json`).click();
-        await page.locator('.tabs-container .tab.active', { hasText: `${JOB}.tune.json` }).waitFor();
+        await openByPath(page, `tuning/${JOB}.tune.json`);
         const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
         await lens.waitFor({ timeout: 30_000 });
         // The setting's change reaches the extension host through a file watcher: click until the offer shows.

@@ -51,6 +51,31 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 }
 
 /**
+ * Opens a workspace file by its path with Go to File (Ctrl+P), as a keyboard user does: unlike a click in
+ * the Explorer it does not depend on which folders are expanded, or on a new file having reached the tree.
+ */
+export async function openByPath(page: Page, relativePath: string, timeoutMs = 30_000): Promise<void> {
+  const name = relativePath.split('/').pop()!;
+  const input = page.locator('.quick-input-widget input');
+  const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    try {
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(relativePath, { timeout: 5_000 });
+      await row.waitFor({ timeout: 3_000 });
+      break;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw err;
+    }
+  }
+  await page.keyboard.press('Enter');
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor();
+}
+
+/**
  * A screenshot of the whole workbench in test-results/screenshots/<name>.png; returns its path. `keep`:
  * also the documentation's copy, media/screenshots/<name>.png, when STYLETUNE_E2E_UPDATE_SCREENSHOTS is set.
  */
