@@ -17,6 +17,7 @@ import { defaultJobName, PRESETS, quickJobFile, type PresetName, type QuickJob }
 import { durationText, effectiveSettings, modelParameters, planJob, roughSeconds, tokensPerPair, type DeviceKind } from '../../core/jobs/plan';
 import { countTrainingPairs, type TrainingPairsCount } from '../../core/jobs/trainingPairs';
 import { peekFile } from '../../core/pairs/peek';
+import { setting } from '../settings';
 import { trainerPython } from '../trainerPython';
 
 const EXCLUDE = '**/{node_modules,.git,.venv,.cache,dist,out}/**';
@@ -149,7 +150,7 @@ async function pickPairs(folder: string | undefined): Promise<{ path: string; co
     const pick = await pickWithoutDefault<PairsItem>({
       title: 'Start DPO Tuning (2/4): preference pairs',
       placeholder: 'Counting the preference pairs in this workspace\'s JSONL files…',
-      donePlaceholder: 'Files of this workspace that hold preference pairs, with the pairs the trainer would use; type to filter',
+      donePlaceholder: 'Files that hold preference pairs, with the pairs the trainer would use',
       emptyPlaceholder: 'No file in this workspace holds labeled preference pairs: label some (StyleTune: Label Pairs), or Browse…',
       items: [browse],
       fill: async (add, signal) => {
@@ -227,7 +228,7 @@ export type Confirmation = 'start' | 'edit' | undefined;
 export async function confirmQuickJob(q: QuickJob & { pairs: TrainingPairsCount }, s: { extensionPath: string }): Promise<Confirmation> {
   const { text } = quickJobFile(q);
   const settings = effectiveSettings(JSON.parse(text) as Record<string, unknown>);
-  const processes = vscode.workspace.getConfiguration('styletune.tuning', vscode.Uri.file(q.trainFile)).get<number>('processes', 1);
+  const processes = setting('tuning.processes', vscode.Uri.file(q.trainFile));
   const python = await trainerPython(s.extensionPath, vscode.Uri.file(q.trainFile));
   const device = settings.device === 'cpu'
     ? { kind: 'cpu' as const, name: '', count: 0 }
