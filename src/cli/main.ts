@@ -54,6 +54,9 @@ Prints one JSON line per input line, in order:
   dialogue line     {"line", "score", "bias", "traits": {id: value}, "contributions": {id: value}}
   pair line         {"line", "chosen": {...}, "rejected": {...}, "margin"}
   human/ai line     {"line", "human": {...}, "ai": {...}, "margin"}
+  candidates line   {"line", "candidates": [{...}, ...], "best", "worst", "spread"[, "ranking"]}
+                    (the pair labeler's {"prompt", "responses": [a, b, ...]}, undecided or ranked:
+                    every candidate scored; best/worst are candidate numbers, spread = best - worst)
   bad line          {"line", "column", "error"}   (and a diagnostic on stderr)
 score = bias + sum of contributions. Exit code 1 if any line was bad; every valid line is still scored.
 
@@ -135,7 +138,7 @@ async function score(argv: string[]): Promise<number> {
   };
   const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   if (model.usesJudge && !ratings) throw new UsageError(`${model.file} weighs LLM-judge ratings: rate the file first (styletune judge FILE --out R.jsonl) and pass --judge-ratings R.jsonl`);
-  const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined });
+  const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined, candidates: true });
   for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
@@ -263,7 +266,8 @@ async function evaluate(argv: string[]): Promise<number> {
         process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
         continue;
       }
-      if (r.kind === 'dialogue') continue;
+      // Only decided pairs say which side should win (candidates stay diagnostics here: no `candidates` option).
+      if (r.kind === 'dialogue' || r.kind === 'candidates') continue;
       const right = r.result.margin > 0 ? 1 : r.result.margin === 0 ? 0.5 : 0;
       tally.add('all', right);
       tally.add(file, right);

@@ -6,9 +6,11 @@
  * Record diagnostics point at column 1: the parsed value no longer knows where a field was written.
  */
 import { EXPECTED_SHAPES, notAnObject, parseJsonlText, readJsonl, type ReadOptions } from './jsonl';
-import type { DataRecord, Diagnostic, Dialogue, Message, PreferencePair, Turns } from './types';
+import { isRanking } from './labeling';
+import type { CandidateSet, DataRecord, Diagnostic, Dialogue, Message, PreferencePair, ScorableRecord, Turns } from './types';
 
 export type RecordItem = { line: number; record: DataRecord } | { line: number; diagnostic: Diagnostic };
+export type ScorableItem = { line: number; record: ScorableRecord } | { line: number; diagnostic: Diagnostic };
 
 type Result<T> = { ok: T } | { error: string };
 
@@ -16,6 +18,34 @@ export function toRecord(value: unknown, file: string, line: number): { record: 
   const result = checkRecord(value);
   if ('ok' in result) return { record: result.ok };
   return { diagnostic: { file, line, column: 1, severity: 'error', message: result.error } };
+}
+
+/**
+ * toRecord, and candidate sets: a `responses` line is scored as its candidates unless it is a decided pair
+ * (`chosen`/`rejected` without a ranking), which stays a pair for every reader.
+ */
+export function toScorable(value: unknown, file: string, line: number): { record: ScorableRecord } | { diagnostic: Diagnostic } {
+  if (isObject(value) && has(value, 'responses') && !(has(value, 'human') && has(value, 'ai'))) {
+    const ranking = labeledRanking(value);
+    if (ranking || !(has(value, 'chosen') || has(value, 'rejected'))) {
+      const result = checkCandidates(value, ranking);
+      if ('ok' in result) return { record: { kind: 'candidates', candidates: result.ok, raw: value } };
+      return { diagnostic: { file, line, column: 1, severity: 'error', message: result.error } };
+    }
+  }
+  return toRecord(value, file, line);
+}
+
+export async function* readScorable(file: string, opts?: ReadOptions): AsyncGenerator<ScorableItem> {
+  for await (const item of readJsonl(file, opts)) {
+    yield 'diagnostic' in item ? item : { line: item.line, ...toScorable(item.value, file, item.line) };
+  }
+}
+
+export function* parseScorableText(text: string, file: string): Generator<ScorableItem> {
+  for (const item of parseJsonlText(text, file)) {
+    yield 'diagnostic' in item ? item : { line: item.line, ...toScorable(item.value, file, item.line) };
+  }
 }
 
 export async function* readRecords(file: string, opts?: ReadOptions): AsyncGenerator<RecordItem> {
@@ -73,6 +103,34 @@ function checkRecord(value: unknown): Result<DataRecord> {
     return { error: 'unlabeled `responses` item: label it (StyleTune: Label Pairs) to turn it into a `chosen`/`rejected` pair' };
   }
   return { error: `expected ${EXPECTED_SHAPES}; found ${fieldList(raw)}` };
+}
+
+function checkCandidates(raw: Record<string, unknown>, ranking: number[] | undefined): Result<CandidateSet> {
+  const r = raw.responses;
+  if (!Array.isArray(r) || r.length < 2) return { error: `\`responses\` must be a list of at least two responses, got ${Array.isArray(r) ? `${r.length}` : jsonTypeName(r)}` };
+  const set: CandidateSet = { responses: [] };
+  for (let i = 0; i < r.length; i++) {
+    const turns = checkTurns(r[i], `responses[${i}]`);
+    if ('error' in turns) return turns;
+    set.responses.push(turns.ok);
+  }
+  if (has(raw, 'prompt')) {
+    const prompt = checkTurns(raw.prompt, 'prompt');
+    if ('error' in prompt) return prompt;
+    set.prompt = prompt.ok;
+  }
+  if (ranking) {
+    if (!isRanking(ranking, r.length)) return { error: `\`label.ranking\` must order all ${r.length} candidates (1…${r.length}) once each` };
+    set.ranking = ranking;
+  }
+  return { ok: set };
+}
+
+/** The labeler's ranking (`label: {choice: "rank", ranking: [3, 1, 2]}`), as written; undefined when none. */
+function labeledRanking(raw: Record<string, unknown>): number[] | undefined {
+  const label = raw.label;
+  if (!isObject(label) || label.choice !== 'rank') return undefined;
+  return Array.isArray(label.ranking) ? (label.ranking as number[]) : [];
 }
 
 function checkDialogue(value: unknown, path: string): Result<Dialogue> {

@@ -9,17 +9,22 @@
  */
 import type { RewardSpec } from './reward/onnx';
 import { contribution } from './reward/shape';
-import type { DataRecord, RecordKind, Turns } from './types';
+import type { ScorableRecord, Turns } from './types';
 
 export interface InspectRow {
   line: number;
-  kind: RecordKind;
-  /** Dialogue: its reward. Pair / contrastive: the margin (chosen − rejected, human − ai). */
+  kind: ScorableRecord['kind'];
+  /**
+   * Dialogue: its reward. Pair / contrastive: the margin (chosen − rejected, human − ai). Candidates: the
+   * spread (best − worst).
+   */
   score: number;
-  /** Pair / contrastive: the scores of the first (chosen, human) and second (rejected, ai) side. */
+  /** The scores of the first (chosen, human, best candidate) and second (rejected, ai, worst) side. */
   a?: number;
   b?: number;
-  /** Model trait values in model order; pairs: first side's k values, then the second side's. */
+  /** Candidates: how many, which scored best and worst (1-based), and which one a ranking puts first. */
+  candidates?: { n: number; best: number; worst: number; rankedFirst?: number };
+  /** Model trait values in model order; two sides: the first side's k values, then the second side's. */
   values: Float32Array;
   /** Every message's text, lowercased, for full-text search. */
   text: string;
@@ -152,6 +157,8 @@ export interface InspectStats {
   scores: Histogram;
   /** Pair files: how many pairs have a positive margin, i.e. the reward prefers the labeled side, of how many. */
   agreement?: { agree: number; of: number };
+  /** Ranked candidate sets: how many have the reward's best ranked first, of how many. */
+  ranked?: { agree: number; of: number };
 }
 
 export function inspectStats(rows: readonly InspectRow[], cols: TraitColumns, bins = 20): InspectStats {
@@ -187,20 +194,29 @@ export function inspectStats(rows: readonly InspectRow[], cols: TraitColumns, bi
   const scores = new Float64Array(rows.length);
   let sides = 0;
   let agree = 0;
+  let ranked = 0;
+  let rankedAgree = 0;
   for (let i = 0; i < rows.length; i++) {
-    scores[i] = rows[i].score;
-    if (rows[i].a !== undefined) {
+    const row = rows[i];
+    scores[i] = row.score;
+    if (row.candidates) {
+      if (row.candidates.rankedFirst !== undefined) {
+        ranked++;
+        if (row.candidates.rankedFirst === row.candidates.best) rankedAgree++;
+      }
+    } else if (row.a !== undefined) {
       sides++;
-      if (rows[i].score > 0) agree++;
+      if (row.score > 0) agree++;
     }
   }
   const stats: InspectStats = { rows: rows.length, traits, scores: histogram(scores, bins) };
   if (sides > 0) stats.agreement = { agree, of: sides };
+  if (ranked > 0) stats.ranked = { agree: rankedAgree, of: ranked };
   return stats;
 }
 
 /** All the text of a record, lowercased, for search. */
-export function searchText(record: DataRecord): string {
+export function searchText(record: ScorableRecord): string {
   const turns = (t: Turns | undefined) => (t === undefined ? '' : typeof t === 'string' ? t : t.map((m) => m.content).join('\n'));
   switch (record.kind) {
     case 'dialogue':
@@ -209,5 +225,7 @@ export function searchText(record: DataRecord): string {
       return [turns(record.pair.prompt), turns(record.pair.chosen), turns(record.pair.rejected)].join('\n').toLowerCase();
     case 'contrastive':
       return [turns(record.pair.human.messages), turns(record.pair.ai.messages)].join('\n').toLowerCase();
+    case 'candidates':
+      return [turns(record.candidates.prompt), ...record.candidates.responses.map(turns)].join('\n').toLowerCase();
   }
 }

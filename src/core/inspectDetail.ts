@@ -3,7 +3,7 @@
  * fired (evidence spans) and what each trait adds to the score. Measured with evidence on, which is
  * slower than bulk scoring: only ever for the line the user selected.
  */
-import { toRecord, turnsToMessages } from './formats';
+import { toScorable, turnsToMessages } from './formats';
 import type { RewardModel } from './reward/model';
 import type { RatingsSource } from './judge/known';
 import { joinRatings } from './judge/score';
@@ -26,7 +26,7 @@ export interface DetailSide {
 
 export interface LineDetail {
   line: number;
-  kind: 'dialogue' | 'pair' | 'contrastive';
+  kind: 'dialogue' | 'pair' | 'contrastive' | 'candidates';
   sides: DetailSide[];
 }
 
@@ -39,7 +39,7 @@ export async function explainLine(lineText: string, line: number, model: RewardM
   } catch {
     return undefined;
   }
-  const parsed = toRecord(value, '', line);
+  const parsed = toScorable(value, '', line);
   if (!('record' in parsed)) return undefined;
   const r = parsed.record;
   const who = role ?? model.spec.role;
@@ -60,14 +60,32 @@ export async function explainLine(lineText: string, line: number, model: RewardM
       sides.push({ label: 'human', context: [], messages: r.pair.human.messages, m: x.measureDialogue(r.pair.human.messages, opts) });
       sides.push({ label: 'ai', context: [], messages: r.pair.ai.messages, m: x.measureDialogue(r.pair.ai.messages, opts) });
       break;
+    case 'candidates': {
+      const { prompt, responses } = r.candidates;
+      const context = prompt === undefined ? [] : turnsToMessages(prompt, 'user');
+      responses.forEach((t, i) => sides.push({ label: `candidate ${i + 1}`, context, messages: turnsToMessages(t, who), m: x.measureResponse(t, prompt, opts) }));
+      break;
+    }
   }
   let rows = sides.map((s) => s.m.values);
   if (judge) {
+    if (r.kind === 'candidates') throw new Error('candidate replies have no LLM-judge ratings, which this reward model weighs');
     const joined = await joinRatings(r, who, rows, judge);
     if (typeof joined === 'string') throw new Error(joined);
     rows = joined;
   }
   const scored = await model.scoreRows(rows);
+  if (r.kind === 'candidates') {
+    // Which candidate the reward puts first and last, and where the line's own ranking puts each.
+    const scores = [...scored.score];
+    const best = scores.indexOf(Math.max(...scores));
+    const worst = scores.indexOf(Math.min(...scores));
+    const ranking = r.candidates.ranking;
+    sides.forEach((s, i) => {
+      const notes = [i === best ? 'best' : i === worst ? 'worst' : '', ranking ? `ranked ${ranking.indexOf(i + 1) + 1} of ${ranking.length}` : ''].filter(Boolean);
+      if (notes.length) s.label += ` (${notes.join(', ')})`;
+    });
+  }
   const ids = model.traitIds;
   const k = ids.length;
   const known = new Set(ids);

@@ -3,13 +3,13 @@
  * giving the event loop back between chunks (setImmediate), so the extension host stays responsive
  * while a 100,000-line file is scored and the first rows show after the first chunk.
  */
-import { parseRecordsText, type RecordItem } from './formats';
+import { parseScorableText, type ScorableItem } from './formats';
 import type { RatingsSource } from './judge/known';
 import { scoreRecordsWithJudge } from './judge/score';
 import { searchText, type InspectRow } from './inspect';
 import type { RewardModel } from './reward/model';
 import { scoreRecords, type TraitScore } from './score';
-import type { DataRecord, Diagnostic } from './types';
+import type { Diagnostic } from './types';
 
 export interface ChunkOptions {
   role?: string;
@@ -37,9 +37,9 @@ export async function scoreTextInChunks(text: string, file: string, model: Rewar
   const columns = model.traitIds;
   // scoreRecords returns scores, not records: keep each record's search text until its result comes.
   const texts = new Map<number, string>();
-  function* items(): Generator<RecordItem> {
-    for (const item of parseRecordsText(text, file)) {
-      if ('record' in item) texts.set(item.line, searchText(item.record as DataRecord));
+  function* items(): Generator<ScorableItem> {
+    for (const item of parseScorableText(text, file)) {
+      if ('record' in item) texts.set(item.line, searchText(item.record));
       yield item;
     }
   }
@@ -68,7 +68,14 @@ export async function scoreTextInChunks(text: string, file: string, model: Rewar
       const t = texts.get(r.line) ?? '';
       texts.delete(r.line);
       if (r.kind === 'dialogue') rows.push({ line: r.line, kind: r.kind, score: r.result.score, values: pick(r.result, undefined, columns), text: t });
-      else {
+      else if (r.kind === 'candidates') {
+        // Shown like a pair: the best against the worst candidate (the table's bars are their difference).
+        const c = r.result;
+        const [best, worst] = [c.candidates[c.best - 1], c.candidates[c.worst - 1]];
+        const candidates: NonNullable<InspectRow['candidates']> = { n: c.candidates.length, best: c.best, worst: c.worst };
+        if (c.ranking) candidates.rankedFirst = c.ranking[0];
+        rows.push({ line: r.line, kind: r.kind, score: c.spread, a: best.score, b: worst.score, candidates, values: pick(best, worst, columns), text: t });
+      } else {
         const [first, second] = r.kind === 'pair' ? [r.result.chosen, r.result.rejected] : [r.result.human, r.result.ai];
         rows.push({ line: r.line, kind: r.kind, score: r.result.margin, a: first.score, b: second.score, values: pick(first, second, columns), text: t });
       }

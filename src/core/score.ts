@@ -6,12 +6,12 @@
  * Lines are measured in batches so onnxruntime runs once per batch; results come out in input order,
  * one per non-blank line: a score for every valid line, a diagnostic for every bad one.
  */
-import { parseRecordsText, readRecords, type RecordItem } from './formats';
+import { parseRecordsText, parseScorableText, readRecords, readScorable, type ScorableItem } from './formats';
 import type { ReadOptions } from './jsonl';
 import type { RewardModel } from './reward/model';
 import { TRAITS } from './traits/catalog';
 import { TraitExtractor } from './traits/extract';
-import type { Diagnostic, Message } from './types';
+import type { Diagnostic, Message, Turns } from './types';
 
 export interface TraitScore {
   score: number;
@@ -26,7 +26,20 @@ export type LineResult =
   | { line: number; kind: 'dialogue'; result: TraitScore }
   | { line: number; kind: 'pair'; result: { chosen: TraitScore; rejected: TraitScore; margin: number } }
   | { line: number; kind: 'contrastive'; result: { human: TraitScore; ai: TraitScore; margin: number } }
+  | { line: number; kind: 'candidates'; result: CandidatesResult }
   | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+
+/** Every candidate of a set scored, and how far apart the reward puts them. */
+export interface CandidatesResult {
+  candidates: TraitScore[];
+  /** 1-based candidate numbers of the highest and lowest score (the first of equals). */
+  best: number;
+  worst: number;
+  /** best − worst: how decisive the reward is about this set (0 when all score the same). */
+  spread: number;
+  /** The line's own ranking (candidate numbers, best first), when it has one. */
+  ranking?: number[];
+}
 
 export interface ScoreOptions {
   /** Whose turns to score in dialogues and contrastive pairs. Default: the model's role. */
@@ -35,22 +48,27 @@ export interface ScoreOptions {
   onProgress?: (linesDone: number) => void;
   /** Lines measured per onnxruntime call. */
   batchSize?: number;
+  /**
+   * Also score candidate sets (`responses` lines, undecided or ranked: formats.ts toScorable). Off for
+   * readers that need a decision (eval), where such a line stays a diagnostic saying how to label it.
+   */
+  candidates?: boolean;
 }
 
 /** Where the shipped model lives, relative to the extension (or package) root. */
 export const DEFAULT_MODEL_RELATIVE_PATH = 'models/default.onnx';
 
 export function scoreJsonlFile(file: string, model: RewardModel, opts: ScoreOptions & ReadOptions = {}): AsyncGenerator<LineResult> {
-  return scoreRecords(readRecords(file, opts), file, model, opts);
+  return scoreRecords(opts.candidates ? readScorable(file, opts) : readRecords(file, opts), file, model, opts);
 }
 
 export function scoreJsonlText(text: string, file: string, model: RewardModel, opts: ScoreOptions = {}): AsyncGenerator<LineResult> {
-  return scoreRecords(parseRecordsText(text, file), file, model, opts);
+  return scoreRecords(opts.candidates ? parseScorableText(text, file) : parseRecordsText(text, file), file, model, opts);
 }
 
 /** Measures and scores a stream of validated records. */
 export async function* scoreRecords(
-  items: AsyncIterable<RecordItem> | Iterable<RecordItem>,
+  items: AsyncIterable<ScorableItem> | Iterable<ScorableItem>,
   file: string,
   model: RewardModel,
   opts: ScoreOptions = {},
@@ -91,22 +109,25 @@ class Batch {
     this.values = new Float64Array(L * 2 * (lines >= 1 && lines <= 1 << 16 ? Math.ceil(lines) : 1024));
   }
 
-  /** Makes room for rows [rows, rows + 2). */
-  reserve(): void {
-    if ((this.rows + 2) * L <= this.values.length) return;
-    const bigger = new Float64Array(this.values.length * 2);
+  /** Makes room for rows [rows, rows + n). */
+  reserve(n = 2): void {
+    if ((this.rows + n) * L <= this.values.length) return;
+    const bigger = new Float64Array(Math.max(this.values.length * 2, (this.rows + n) * L));
     bigger.set(this.values);
     this.values = bigger;
   }
 }
 
 /** A line measured but not yet scored: the batch row of its (first) trait row, or a diagnostic. */
-type Pending = { line: number; kind: 'dialogue' | 'pair' | 'contrastive'; row: number } | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+type Pending =
+  | { line: number; kind: 'dialogue' | 'pair' | 'contrastive'; row: number }
+  | { line: number; kind: 'candidates'; row: number; n: number; ranking?: number[] }
+  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
 
-function measureItem(x: TraitExtractor, batch: Batch, item: RecordItem, role: string, file: string): Pending {
+function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: string, file: string): Pending {
   if ('diagnostic' in item) return { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
   const { line, record } = item;
-  batch.reserve();
+  batch.reserve(record.kind === 'candidates' ? record.candidates.responses.length : 2);
   const row = batch.rows;
   const out = batch.values;
   switch (record.kind) {
@@ -134,8 +155,19 @@ function measureItem(x: TraitExtractor, batch: Batch, item: RecordItem, role: st
       batch.rows += 2;
       return { line, kind: 'contrastive', row };
     }
+    case 'candidates': {
+      // Like a pair's sides: each response measured after the prompt.
+      const { prompt, responses, ranking } = record.candidates;
+      for (let i = 0; i < responses.length; i++) {
+        if (x.measureResponseInto(out, (row + i) * L, responses[i], prompt, role) === 0) return missing(file, line, role, `\`responses[${i}]\` `, messagesOf(responses[i]));
+      }
+      batch.rows += responses.length;
+      return ranking ? { line, kind: 'candidates', row, n: responses.length, ranking } : { line, kind: 'candidates', row, n: responses.length };
+    }
   }
 }
+
+const messagesOf = (t: Turns): readonly Message[] => (typeof t === 'string' ? [] : t);
 
 function missing(file: string, line: number, role: string, side: string, messages: readonly Message[]): Pending {
   const roles = [...new Set(messages.map((msg) => msg.role))].join(', ') || 'none';
@@ -177,8 +209,26 @@ async function* flush(batch: Batch, model: RewardModel): AsyncGenerator<LineResu
         yield { line: p.line, kind: 'contrastive', result: { human, ai, margin: human.score - ai.score } };
         break;
       }
+      case 'candidates': {
+        const candidates = Array.from({ length: p.n }, (_, i) => next(p.row + i));
+        yield { line: p.line, kind: 'candidates', result: candidatesResult(candidates, p.ranking) };
+        break;
+      }
     }
   }
+}
+
+/** The best and worst candidate (1-based, the first of equals) and the spread between them. */
+export function candidatesResult(candidates: TraitScore[], ranking?: number[]): CandidatesResult {
+  let best = 0;
+  let worst = 0;
+  for (let i = 1; i < candidates.length; i++) {
+    if (candidates[i].score > candidates[best].score) best = i;
+    if (candidates[i].score < candidates[worst].score) worst = i;
+  }
+  const result: CandidatesResult = { candidates, best: best + 1, worst: worst + 1, spread: candidates[best].score - candidates[worst].score };
+  if (ranking) result.ranking = ranking;
+  return result;
 }
 
 /**
@@ -271,6 +321,11 @@ export function lineResultToJsonText(r: LineResult): string {
       return `{"line":${r.line},"chosen":${text(r.result.chosen)},"rejected":${text(r.result.rejected)},"margin":${jsonNumber(r.result.margin)}}`;
     case 'contrastive':
       return `{"line":${r.line},"human":${text(r.result.human)},"ai":${text(r.result.ai)},"margin":${jsonNumber(r.result.margin)}}`;
+    case 'candidates': {
+      const c = r.result;
+      const ranking = c.ranking ? `,"ranking":${JSON.stringify(c.ranking)}` : '';
+      return `{"line":${r.line},"candidates":[${c.candidates.map(text).join(',')}],"best":${c.best},"worst":${c.worst},"spread":${jsonNumber(c.spread)}${ranking}}`;
+    }
   }
 }
 
@@ -288,5 +343,9 @@ export function lineResultToJson(r: LineResult): object {
       return { line: r.line, chosen: plain(r.result.chosen), rejected: plain(r.result.rejected), margin: r.result.margin };
     case 'contrastive':
       return { line: r.line, human: plain(r.result.human), ai: plain(r.result.ai), margin: r.result.margin };
+    case 'candidates': {
+      const c = r.result;
+      return { line: r.line, candidates: c.candidates.map(plain), best: c.best, worst: c.worst, spread: c.spread, ...(c.ranking ? { ranking: c.ranking } : {}) };
+    }
   }
 }

@@ -38,6 +38,21 @@ export type DataRecord =
 
 export type RecordKind = DataRecord['kind'];
 
+/**
+ * Candidate replies to one prompt (the pair labeler's `{"prompt", "responses": [a, b, …]}`): undecided,
+ * a tie or skip, or ranked best first. Scoring and inspecting read them (every candidate scored); training
+ * and fitting need a decision and read only DataRecord.
+ */
+export interface CandidateSet {
+  prompt?: Turns;
+  responses: Turns[];
+  /** Candidate numbers (1-based), best first, when the line is labeled with a ranking of all of them. */
+  ranking?: number[];
+}
+
+/** What scoring reads: any record, or a candidate set. */
+export type ScorableRecord = DataRecord | { kind: 'candidates'; candidates: CandidateSet; raw: Record<string, unknown> };
+
 /** A problem found in a user file. `line` and `column` are 1-based, as editors show them. */
 export interface Diagnostic {
   file: string;

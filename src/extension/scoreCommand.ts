@@ -114,7 +114,7 @@ async function scoreDocument(s: Services, doc: vscode.TextDocument, model: Rewar
       percent = now;
     };
     try {
-      for await (const r of scoreJsonlText(text, file, model, { role, signal: abort.signal, onProgress })) {
+      for await (const r of scoreJsonlText(text, file, model, { role, signal: abort.signal, onProgress, candidates: true })) {
         results.push(r);
         tally.add(r);
       }

@@ -16,7 +16,8 @@ export interface ScoreSummary {
   problems: number;
   /**
    * Mean of each scored line's headline number: the reward of a dialogue, the margin (chosen minus
-   * rejected, human minus AI) of a pair. Null when nothing was scored.
+   * rejected, human minus AI) of a pair, the spread (best minus worst) of a candidate set. Null when
+   * nothing was scored.
    */
   meanScore: number | null;
   /** Scored lines per record kind. */
@@ -27,13 +28,13 @@ export interface ScoreSummary {
   resultsUri: string;
 }
 
-/** The number a line is summarised by: the reward for a dialogue, the margin for a pair. */
+/** The number a line is summarised by: the reward for a dialogue, the margin for a pair, the spread for candidates. */
 export function headline(r: Exclude<LineResult, { kind: 'diagnostic' }>): number {
-  return r.kind === 'dialogue' ? r.result.score : r.result.margin;
+  return r.kind === 'dialogue' ? r.result.score : r.kind === 'candidates' ? r.result.spread : r.result.margin;
 }
 
 export class Tally {
-  readonly kinds: Record<ScoredKind, number> = { dialogue: 0, pair: 0, contrastive: 0 };
+  readonly kinds: Record<ScoredKind, number> = { dialogue: 0, pair: 0, contrastive: 0, candidates: 0 };
   problems = 0;
   private sum = 0;
 
@@ -47,7 +48,7 @@ export class Tally {
   }
 
   get scored(): number {
-    return this.kinds.dialogue + this.kinds.pair + this.kinds.contrastive;
+    return this.kinds.dialogue + this.kinds.pair + this.kinds.contrastive + this.kinds.candidates;
   }
 
   get mean(): number | null {
@@ -60,6 +61,7 @@ const nouns: Record<ScoredKind, [string, string, string]> = {
   dialogue: ['dialogue', 'dialogues', 'reward'],
   pair: ['preference pair', 'preference pairs', 'margin'],
   contrastive: ['human/AI pair', 'human/AI pairs', 'margin'],
+  candidates: ['candidate set', 'candidate sets', 'spread'],
 };
 
 /** 21504 → "21,504": a fixed locale, so messages read the same on every machine (and in tests). */

@@ -196,6 +196,32 @@ describe('styletune score', () => {
     assert.ok(out.filter((o) => o.margin > 0).length >= 36);
   });
 
+  test("the labeler's unlabeled candidates: every candidate scored, with best, worst and spread", () => {
+    const file = join(repoRoot, 'samples', 'workspace', 'demo.pairs.jsonl');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const r = styletune('score', file, '--model', model);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const out = jsonLines(r);
+    assert.deepEqual(out.map((o) => o.line), lines.map((_, i) => i + 1));
+    out.forEach((o, i) => {
+      const item = JSON.parse(lines[i]) as { prompt: string; responses: string[] };
+      assert.equal(o.candidates.length, item.responses.length, `line ${i + 1}`);
+      o.candidates.forEach((c: Record<string, any>, j: number) => {
+        assertScored(c, TRAIT_IDS, `line ${i + 1} candidate ${j + 1}`);
+        assert.deepEqual(c.traits, valuesById(measureResponse(item.responses[j], item.prompt).values));
+      });
+      const scores = o.candidates.map((c: { score: number }) => c.score);
+      assert.equal(o.best, scores.indexOf(Math.max(...scores)) + 1);
+      assert.equal(o.worst, scores.indexOf(Math.min(...scores)) + 1);
+      assert.ok(Math.abs(o.spread - (Math.max(...scores) - Math.min(...scores))) < 1e-12);
+    });
+    // With the shipped model, the casual reply of the first item ("thinking tacos tbh…", candidate 2) is the best.
+    const shipped = jsonLines(styletune('score', file, '--model', DEFAULT_MODEL));
+    assert.equal(shipped[0].best, 2);
+    assert.equal(shipped[0].worst, 1);
+  });
+
   test('a contrastive (Turing games) file: human and ai scored, margin = human − ai', () => {
     const r = scoreGames();
     assert.equal(r.code, 0, r.stderr);

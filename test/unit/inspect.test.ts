@@ -39,13 +39,13 @@ async function rowsOf(text: string, opts: { chunkSize?: number; firstChunkSize?:
 
 async function cliResults(text: string): Promise<LineResult[]> {
   const out: LineResult[] = [];
-  for await (const r of scoreJsonlText(text, 'x.jsonl', model)) out.push(r);
+  for await (const r of scoreJsonlText(text, 'x.jsonl', model, { candidates: true })) out.push(r);
   return out;
 }
 
 describe('inspector rows', () => {
   test('one row per valid line, with the scores and contributions of the scoring path', async () => {
-    for (const name of ['dialogues.jsonl', 'pairs.jsonl', 'contrastive.jsonl']) {
+    for (const name of ['dialogues.jsonl', 'pairs.jsonl', 'contrastive.jsonl', 'demo.pairs.jsonl']) {
       const text = sample(name);
       const { rows, summary } = await rowsOf(text);
       const expected = (await cliResults(text)).filter((r) => r.kind !== 'diagnostic');
@@ -60,8 +60,15 @@ describe('inspector rows', () => {
           // Contributions recomputed from the stored values and the spec = what the ONNX graph gave.
           model.traitIds.forEach((id, j) => assert.ok(Math.abs(cols.rowContribution(row, j) - e.result.contributions[id]) < 1e-5, `${name}:${row.line} ${id}`));
         } else {
-          const [a, b] = e.kind === 'pair' ? [e.result.chosen, e.result.rejected] : [e.result.human, e.result.ai];
-          assert.ok(Math.abs(row.score - e.result.margin) < 1e-9);
+          // Candidates are shown as their best against their worst, by the spread between them.
+          const [a, b, margin] =
+            e.kind === 'pair'
+              ? [e.result.chosen, e.result.rejected, e.result.margin]
+              : e.kind === 'contrastive'
+                ? [e.result.human, e.result.ai, e.result.margin]
+                : [e.result.candidates[e.result.best - 1], e.result.candidates[e.result.worst - 1], e.result.spread];
+          if (e.kind === 'candidates') assert.deepEqual(row.candidates, { n: e.result.candidates.length, best: e.result.best, worst: e.result.worst });
+          assert.ok(Math.abs(row.score - margin) < 1e-9);
           assert.ok(Math.abs(row.a! - a.score) < 1e-9 && Math.abs(row.b! - b.score) < 1e-9);
           model.traitIds.forEach((id, j) => {
             assert.ok(Math.abs(cols.rowContribution(row, j) - (a.contributions[id] - b.contributions[id])) < 1e-5, `${name}:${row.line} ${id}`);

@@ -18,9 +18,9 @@ after(async () => {
   await model.dispose();
 });
 
-async function collect(text: string, role?: string): Promise<LineResult[]> {
+async function collect(text: string, role?: string, candidates = false): Promise<LineResult[]> {
   const out: LineResult[] = [];
-  for await (const r of scoreJsonlText(text, 'test.jsonl', model, { role })) out.push(r);
+  for await (const r of scoreJsonlText(text, 'test.jsonl', model, { role, candidates })) out.push(r);
   return out;
 }
 
@@ -63,4 +63,52 @@ test('a score that is not the lazy kind (LLM-judge scoring) and numbers JSON can
   assert.equal(lineResultToJsonText(r), JSON.stringify(lineResultToJson(r)));
   const d: LineResult = { line: 8, kind: 'dialogue', result: score };
   assert.equal(lineResultToJsonText(d), JSON.stringify(lineResultToJson(d)));
+});
+
+test("candidate sets (the labeler's `responses` lines): every candidate scored, best, worst, spread; decided pairs stay pairs", async () => {
+  const demo = readFileSync(join(repoRoot, 'samples', 'workspace', 'demo.pairs.jsonl'), 'utf8').trimEnd().split('\n');
+  const [lunch, , three] = demo.map((l) => JSON.parse(l) as { prompt: unknown; responses: string[] });
+  const text = [
+    ...demo,
+    // Ranked by the labeler (best first): still scored as its three candidates, the ranking passed on.
+    JSON.stringify({ ...three, chosen: three.responses[1], rejected: three.responses[0], label: { choice: 'rank', ranking: [2, 3, 1], time: 't', annotator: 'a' } }),
+    // A tie or a skip decides nothing: candidates.
+    JSON.stringify({ ...lunch, label: { choice: 'tie', time: 't', annotator: 'a' } }),
+    // Decided: a pair, exactly as before.
+    JSON.stringify({ ...lunch, chosen: lunch.responses[1], rejected: lunch.responses[0], label: { choice: '2', time: 't', annotator: 'a' } }),
+    JSON.stringify({ prompt: 'hi', responses: ['a', 42] }),
+    JSON.stringify({ prompt: 'hi', responses: ['only one'] }),
+    JSON.stringify({ ...three, label: { choice: 'rank', ranking: [1, 1, 2] } }),
+  ].join('\n');
+  const results = await collect(text, undefined, true);
+  assert.deepEqual(
+    results.map((r) => r.kind),
+    ['candidates', 'candidates', 'candidates', 'candidates', 'candidates', 'candidates', 'candidates', 'pair', 'diagnostic', 'diagnostic', 'diagnostic'],
+  );
+  for (const r of results) {
+    assert.equal(lineResultToJsonText(r), JSON.stringify(lineResultToJson(r)), `line ${r.line}`);
+    if (r.kind !== 'candidates') continue;
+    const scores = r.result.candidates.map((c) => c.score);
+    assert.equal(scores.length, (JSON.parse(text.split('\n')[r.line - 1]) as { responses: unknown[] }).responses.length);
+    assert.equal(r.result.best, scores.indexOf(Math.max(...scores)) + 1);
+    assert.equal(r.result.worst, scores.indexOf(Math.min(...scores)) + 1);
+    assert.equal(r.result.spread, Math.max(...scores) - Math.min(...scores));
+  }
+  const ranked = results[5];
+  assert.ok(ranked.kind === 'candidates');
+  assert.deepEqual(ranked.result.ranking, [2, 3, 1]);
+  assert.match(JSON.stringify(lineResultToJson(ranked)), /"spread":[-\d.e]+,"ranking":\[2,3,1\]\}$/);
+  // The candidates are measured like a pair's sides: the same score as the pair line's chosen.
+  const pair = results[7];
+  const tie = results[6];
+  assert.ok(pair.kind === 'pair' && tie.kind === 'candidates');
+  assert.equal(tie.result.candidates[1].score, pair.result.chosen.score);
+  const problems = results.slice(8).map((r) => (r.kind === 'diagnostic' ? r.diagnostic.message : ''));
+  assert.match(problems[0], /`responses\[1\]` must be a string or a list of messages, got number/);
+  assert.match(problems[1], /`responses` must be a list of at least two responses, got 1/);
+  assert.match(problems[2], /`label.ranking` must order all 3 candidates/);
+
+  // Without the option (eval, which needs a decision) the same lines say how to label them.
+  const strict = await collect(demo.join('\n'));
+  assert.ok(strict.every((r) => r.kind === 'diagnostic' && /label it \(StyleTune: Label Pairs\)/.test(r.diagnostic.message)));
 });

@@ -1,20 +1,20 @@
 /** Histograms of the whole file: one per trait column, the scores (or margins), and for pairs the agreement. */
 import { share } from '../../src/core/percent';
 import { fmt, h } from './dom';
-import type { HistogramData, HostMessage, Kind, TraitInfo } from './protocol';
+import type { FileKind, HistogramData, HostMessage, TraitInfo } from './protocol';
 
 type Stats = Extract<HostMessage, { type: 'stats' }>;
 
-export function renderCharts(stats: Stats, shown: TraitInfo[], kind: Kind | 'empty', showDisagreements: () => void): HTMLElement[] {
-  const pairs = kind !== 'dialogue' && kind !== 'empty';
+export function renderCharts(stats: Stats, shown: TraitInfo[], kind: FileKind, showDisagreements: () => void): HTMLElement[] {
+  const sides = kind !== 'dialogue' && kind !== 'empty';
   const out: HTMLElement[] = [];
-  if (pairs && stats.agreement !== undefined) {
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (stats.agreement !== undefined) {
     const { agree, of } = stats.agreement;
-    const who = kind === 'pair' ? 'the chosen response' : 'the human side';
-    const noun = kind === 'pair' ? 'pairs' : 'conversations';
-    const count = (n: number) => n.toLocaleString('en-US');
+    const who = kind === 'contrastive' ? 'the human side' : 'the chosen response';
+    const noun = kind === 'contrastive' ? 'conversations' : 'pairs';
     const line = h('div', { class: 'agreement', attrs: { role: 'status' }, text: `The reward prefers ${who} in ${share(agree, of)} of ${noun}` });
-    if (agree < of) {
+    if (agree < of && kind !== 'mixed') {
       // The exceptions are what a reader wants next: one click filters the table to them (margin ≤ 0).
       const rest = of - agree;
       const link = h('a', { text: `show ${rest === 1 ? 'it' : 'them'}`, attrs: { href: '#', role: 'button', id: 'show-disagreements' } });
@@ -23,13 +23,19 @@ export function renderCharts(stats: Stats, shown: TraitInfo[], kind: Kind | 'emp
         showDisagreements();
       });
       line.append(`; in ${count(rest)} of ${count(of)} it does not (`, link, ')');
-    } else line.append(` (${count(of)})`);
+    } else line.append(agree < of ? `; in ${count(of - agree)} of ${count(of)} it does not` : ` (${count(of)})`);
     out.push(line);
   }
-  out.push(chart(pairs ? `Margin (${kind === 'pair' ? 'chosen − rejected' : 'human − ai'})` : 'Score', stats.scores, pairs ? 0 : undefined));
+  if (stats.ranked !== undefined) {
+    const { agree, of } = stats.ranked;
+    out.push(h('div', { class: 'agreement', attrs: { role: 'status' }, text: `The reward's best candidate is the one ranked first in ${share(agree, of)} of ranked sets (${count(agree)} of ${count(of)})` }));
+  }
+  const measure = kind === 'pair' ? 'Margin (chosen − rejected)' : kind === 'contrastive' ? 'Margin (human − ai)' : kind === 'candidates' ? 'Spread (best − worst)' : 'Margin or spread';
+  const diff = kind === 'candidates' ? 'best − worst' : 'difference';
+  out.push(chart(sides ? measure : 'Score', stats.scores, sides ? 0 : undefined));
   for (const t of shown) {
     const hist = stats.traits[t.id];
-    if (hist) out.push(chart(pairs ? `${t.label} (difference)` : t.label, hist, pairs ? 0 : undefined));
+    if (hist) out.push(chart(sides ? `${t.label} (${diff})` : t.label, hist, sides ? 0 : undefined));
   }
   return out;
 }

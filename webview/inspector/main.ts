@@ -7,7 +7,7 @@ import { registerToolkit } from '../shared/toolkit';
 import { renderCharts } from './charts';
 import { renderDetail } from './detail';
 import { custom, h } from './dom';
-import { isHostMessage, isViewState, type HostMessage, type Kind, type Query, type TraitInfo, type ViewMessage, type ViewState } from './protocol';
+import { isHostMessage, isViewState, type FileKind, type HostMessage, type Query, type TraitInfo, type ViewMessage, type ViewState } from './protocol';
 import { baseColumns, VirtualTable, type Column } from './table';
 
 declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
@@ -17,7 +17,7 @@ const vscode = acquireVsCodeApi();
 const send = (m: ViewMessage) => vscode.postMessage(m);
 
 let uri = '';
-let kind: Kind | 'empty' = 'empty';
+let kind: FileKind = 'empty';
 let traits: TraitInfo[] = [];
 let shown: string[] = [];
 let query: Query = { sort: 'line', desc: false, search: '' };
@@ -156,12 +156,14 @@ function select(line: number): void {
   send({ type: 'select', line });
 }
 
+const NOUNS: Record<FileKind, string> = { pair: 'pairs', contrastive: 'conversation pairs', dialogue: 'dialogues', candidates: 'candidate sets', mixed: 'lines', empty: 'lines' };
+
 /** "4,948 pairs", or "12 of 4,948 pairs" while a search or filter narrows them. */
 function renderStatus(): void {
   const m = lastProgress;
   if (!m) return;
   const count = (n: number) => n.toLocaleString('en-US');
-  const noun = kind === 'pair' ? 'pairs' : kind === 'contrastive' ? 'conversation pairs' : 'dialogues';
+  const noun = NOUNS[kind];
   const narrowed = query.search.trim() !== '' || query.filter?.min !== undefined || query.filter?.max !== undefined;
   const problems = m.problems ? ` · ${count(m.problems)} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
   const rows = narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;

@@ -7,7 +7,17 @@
  * can show (`getRows`); each new order gets a `version`, so late answers for an old order are dropped.
  */
 
-export type Kind = 'dialogue' | 'pair' | 'contrastive';
+export type Kind = 'dialogue' | 'pair' | 'contrastive' | 'candidates';
+/** What a file holds: one kind, or several (e.g. a pairs file being labeled: decided pairs and candidates). */
+export type FileKind = Kind | 'mixed' | 'empty';
+
+/** A candidate set's row: how many, which scored best and worst (1-based), which one its ranking puts first. */
+export interface CandidatesInfo {
+  n: number;
+  best: number;
+  worst: number;
+  rankedFirst?: number;
+}
 
 export interface TraitInfo {
   id: string;
@@ -38,6 +48,7 @@ export interface RowData {
   score: number;
   a?: number;
   b?: number;
+  candidates?: CandidatesInfo;
   /** Per model trait (model order): the value (pairs: difference) and what it adds to the score. */
   values: number[];
   contributions: number[];
@@ -66,13 +77,19 @@ export interface DetailSide {
 }
 
 export type HostMessage =
-  | { type: 'init'; file: string; uri: string; kind: Kind | 'empty'; traits: TraitInfo[]; shown: string[]; query: Query; selected?: number }
+  | { type: 'init'; file: string; uri: string; kind: FileKind; traits: TraitInfo[]; shown: string[]; query: Query; selected?: number }
   | { type: 'progress'; done: number; total: number; rows: number; problems: number; finished: boolean }
   | { type: 'view'; version: number; total: number }
   | { type: 'rows'; version: number; start: number; rows: RowData[] }
-  | { type: 'stats'; traits: Record<string, HistogramData>; scores: HistogramData; agreement?: { agree: number; of: number } }
+  | { type: 'stats'; traits: Record<string, HistogramData>; scores: HistogramData; agreement?: Agreement; ranked?: Agreement }
   | { type: 'detail'; line: number; kind: Kind; sides: DetailSide[] }
   | { type: 'error'; message: string };
+
+/** How many of `of` agree with their label (pairs: positive margin; ranked candidates: best ranked first). */
+export interface Agreement {
+  agree: number;
+  of: number;
+}
 
 export type ViewMessage =
   | { type: 'ready' }
@@ -86,8 +103,10 @@ const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFin
 const isInt = (x: unknown): x is number => Number.isInteger(x) && (x as number) >= 0;
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNumArray = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number');
-const isKind = (x: unknown): x is Kind => x === 'dialogue' || x === 'pair' || x === 'contrastive';
+const isKind = (x: unknown): x is Kind => x === 'dialogue' || x === 'pair' || x === 'contrastive' || x === 'candidates';
 const optNum = (x: unknown) => x === undefined || isNum(x);
+const isAgreement = (x: unknown) => isObj(x) && isInt(x.agree) && isInt(x.of) && x.agree <= x.of;
+const isCandidatesInfo = (x: unknown) => isObj(x) && isInt(x.n) && isInt(x.best) && isInt(x.worst) && (x.rankedFirst === undefined || isInt(x.rankedFirst));
 
 export function isQuery(x: unknown): x is Query {
   if (!isObj(x) || !isStr(x.sort) || x.sort.length > 200 || typeof x.desc !== 'boolean' || !isStr(x.search) || x.search.length > 1000) return false;
@@ -123,7 +142,7 @@ function isHistogram(x: unknown): x is HistogramData {
 }
 
 function isRow(x: unknown): x is RowData {
-  return isObj(x) && isInt(x.line) && isKind(x.kind) && typeof x.score === 'number' && isNumArray(x.values) && isNumArray(x.contributions);
+  return isObj(x) && isInt(x.line) && isKind(x.kind) && typeof x.score === 'number' && isNumArray(x.values) && isNumArray(x.contributions) && (x.candidates === undefined || isCandidatesInfo(x.candidates));
 }
 
 function isMessageList(x: unknown): x is { role: string; content: string }[] {
@@ -152,7 +171,7 @@ export function isHostMessage(x: unknown): x is HostMessage {
       return (
         isStr(x.file) &&
         isStr(x.uri) &&
-        (isKind(x.kind) || x.kind === 'empty') &&
+        (isKind(x.kind) || x.kind === 'mixed' || x.kind === 'empty') &&
         Array.isArray(x.traits) &&
         x.traits.every((t) => isObj(t) && isStr(t.id) && isStr(t.label) && isStr(t.description) && isNum(t.weight)) &&
         Array.isArray(x.shown) &&
@@ -167,7 +186,7 @@ export function isHostMessage(x: unknown): x is HostMessage {
     case 'rows':
       return isInt(x.version) && isInt(x.start) && Array.isArray(x.rows) && x.rows.every(isRow);
     case 'stats':
-      return isObj(x.traits) && Object.values(x.traits).every(isHistogram) && isHistogram(x.scores) && (x.agreement === undefined || (isObj(x.agreement) && isInt(x.agreement.agree) && isInt(x.agreement.of) && x.agreement.agree <= x.agreement.of));
+      return isObj(x.traits) && Object.values(x.traits).every(isHistogram) && isHistogram(x.scores) && (x.agreement === undefined || isAgreement(x.agreement)) && (x.ranked === undefined || isAgreement(x.ranked));
     case 'detail':
       return isInt(x.line) && isKind(x.kind) && Array.isArray(x.sides) && x.sides.every(isSide);
     case 'error':

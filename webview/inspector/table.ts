@@ -4,7 +4,7 @@
  * position for the current order `version`.
  */
 import { fmt, h, signed } from './dom';
-import type { HistogramData, Kind, RowData, TraitInfo } from './protocol';
+import type { FileKind, HistogramData, RowData, TraitInfo } from './protocol';
 
 export const ROW_HEIGHT = 26;
 /** Narrow enough for ten trait columns beside the numbers in a half-width editor, wide enough for a bar. */
@@ -210,7 +210,14 @@ export class VirtualTable {
     if (!c.trait) {
       const v = c.key === 'line' ? row.line : c.key === 'a' ? row.a : c.key === 'b' ? row.b : row.score;
       const text = c.key === 'line' ? String(v) : fmt(v);
-      return h('div', { class: `td num${c.key === 'score' && (v ?? 0) < 0 ? ' negative' : ''}`, text, attrs: { role: 'gridcell', 'data-key': c.key, 'data-value': String(v) } });
+      const cell = h('div', { class: `td num${c.key === 'score' && (v ?? 0) < 0 ? ' negative' : ''}`, text, attrs: { role: 'gridcell', 'data-key': c.key, 'data-value': String(v) } });
+      // A candidate set's best and worst say which candidate they are.
+      const which = row.candidates && (c.key === 'a' ? row.candidates.best : c.key === 'b' ? row.candidates.worst : undefined);
+      if (which) {
+        cell.append(h('span', { class: 'which', text: ` #${which}` }));
+        cell.title = `candidate ${which} of ${row.candidates!.n}`;
+      }
+      return cell;
     }
     const j = c.trait.index;
     const value = row.values[j];
@@ -230,7 +237,7 @@ export class VirtualTable {
       bar.style.left = '0';
       bar.style.width = `${hi > lo ? (100 * (value - lo)) / (hi - lo) : 0}%`;
     }
-    const title = `${c.trait.info.label}: ${diff ? 'difference ' : ''}${fmt(value, 3)} · ${signed(contribution)} to the ${diff ? 'margin' : 'score'}`;
+    const title = `${c.trait.info.label}: ${diff ? 'difference ' : ''}${fmt(value, 3)} · ${signed(contribution)} to the ${row.kind === 'candidates' ? 'spread' : diff ? 'margin' : 'score'}`;
     return h('div', { class: 'td trait', attrs: { role: 'gridcell', 'data-key': c.key, 'data-value': String(value), title, 'aria-label': title } }, [
       h('div', { class: `track${diff ? ' centered' : ''}` }, [bar]),
     ]);
@@ -260,23 +267,39 @@ export class VirtualTable {
   }
 }
 
-export function baseColumns(kind: Kind | 'empty'): Column[] {
+export function baseColumns(kind: FileKind): Column[] {
   const line: Column = { key: 'line', label: 'Line', title: 'Line in the file' };
-  if (kind === 'pair') {
-    return [
-      line,
-      { key: 'score', label: 'Margin', title: 'Reward of chosen − rejected' },
-      { key: 'a', label: 'Chosen', title: 'Reward of the chosen response' },
-      { key: 'b', label: 'Rejected', title: 'Reward of the rejected response' },
-    ];
+  switch (kind) {
+    case 'pair':
+      return [
+        line,
+        { key: 'score', label: 'Margin', title: 'Reward of chosen − rejected' },
+        { key: 'a', label: 'Chosen', title: 'Reward of the chosen response' },
+        { key: 'b', label: 'Rejected', title: 'Reward of the rejected response' },
+      ];
+    case 'contrastive':
+      return [
+        line,
+        { key: 'score', label: 'Margin', title: 'Reward of human − ai' },
+        { key: 'a', label: 'Human', title: 'Reward of the human side' },
+        { key: 'b', label: 'AI', title: 'Reward of the AI side' },
+      ];
+    case 'candidates':
+      return [
+        line,
+        { key: 'score', label: 'Spread', title: 'Reward of the best candidate − the worst: how decisive the reward is' },
+        { key: 'a', label: 'Best', title: 'Reward of the best candidate (#: which one)' },
+        { key: 'b', label: 'Worst', title: 'Reward of the worst candidate (#: which one)' },
+      ];
+    case 'mixed':
+      // Decided pairs beside candidate sets (a pairs file being labeled): both read as first − second.
+      return [
+        line,
+        { key: 'score', label: 'Margin', title: 'Pairs: reward of chosen − rejected. Candidate sets: best − worst (the spread)' },
+        { key: 'a', label: 'First', title: 'Pairs: the chosen reply. Candidate sets: the best (#: which one)' },
+        { key: 'b', label: 'Second', title: 'Pairs: the rejected reply. Candidate sets: the worst (#: which one)' },
+      ];
+    default:
+      return [line, { key: 'score', label: 'Score', title: 'Reward (logit): higher is more human-like' }];
   }
-  if (kind === 'contrastive') {
-    return [
-      line,
-      { key: 'score', label: 'Margin', title: 'Reward of human − ai' },
-      { key: 'a', label: 'Human', title: 'Reward of the human side' },
-      { key: 'b', label: 'AI', title: 'Reward of the AI side' },
-    ];
-  }
-  return [line, { key: 'score', label: 'Score', title: 'Reward (logit): higher is more human-like' }];
 }

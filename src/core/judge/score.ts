@@ -6,7 +6,7 @@
  * The lexical-only path (score.ts) stays the fast one; this path is for the (much rarer) judge models,
  * where the judge call, not the arithmetic, is what costs.
  */
-import { readRecords, type RecordItem } from '../formats';
+import { readRecords, type ScorableItem } from '../formats';
 import type { RewardModel } from '../reward/model';
 import type { LineResult, TraitScore } from '../score';
 import { TRAITS } from '../traits/catalog';
@@ -37,7 +37,7 @@ export function scoreWithJudgeRatings(file: string, model: RewardModel, table: R
 
 /** The same over records already read (the inspector parses the editor's text, unsaved edits included). */
 export async function* scoreRecordsWithJudge(
-  items: AsyncIterable<RecordItem> | Iterable<RecordItem>,
+  items: AsyncIterable<ScorableItem> | Iterable<ScorableItem>,
   file: string,
   model: RewardModel,
   source: RatingsSource,
@@ -53,6 +53,11 @@ export async function* scoreRecordsWithJudge(
     }
     const { line, record } = item;
     const problem = (message: string): LineResult => ({ line, kind: 'diagnostic', diagnostic: { file, line, column: 1, severity: 'error', message } });
+    if (record.kind === 'candidates') {
+      // Judge ratings are made for dialogue, pair and human/ai lines (styletune judge): none exist for these.
+      yield problem('candidate replies have no LLM-judge ratings, which this reward model weighs: score them with a lexical model, or label the line first');
+      continue;
+    }
     const lexical: Float64Array[] = [];
     let failure: string | undefined;
     for (const side of recordSides(record, role)) {

@@ -16,7 +16,7 @@ import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { featureInfo } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
-import { isViewMessage, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
+import { isViewMessage, type FileKind, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
 import type { ModelCache } from '../modelCache';
 import { activeModelFile } from '../modelCommands/activeModel';
 import { affectsSetting, roleOverride } from '../settings';
@@ -60,6 +60,8 @@ export class InspectorPanel {
   private static readonly open = new Map<string, InspectorPanel>();
 
   private rows: InspectRow[] = [];
+  /** The row kinds seen in this run: the table's columns follow them. */
+  private kinds = new Set<InspectRow['kind']>();
   private problems: Diagnostic[] = [];
   private order: Int32Array = new Int32Array(0);
   private version = 0;
@@ -262,6 +264,7 @@ export class InspectorPanel {
     const rows: InspectRow[] = [];
     const problems: Diagnostic[] = [];
     this.rows = rows;
+    this.kinds = new Set();
     this.problems = problems;
     this.done = 0;
     this.finished = false;
@@ -279,14 +282,16 @@ export class InspectorPanel {
       signal: abort.signal,
       judge: this.judge,
       onChunk: (chunk) => {
-        for (const r of chunk.rows) rows.push(r);
+        const kindBefore = this.kind();
+        for (const r of chunk.rows) {
+          rows.push(r);
+          this.kinds.add(r.kind);
+        }
         for (const p of chunk.problems) problems.push(p);
         this.done = chunk.linesDone;
         const now = performance.now();
-        if (firstRowsMs < 0) {
-          firstRowsMs = now - t0;
-          this.sendInit();
-        }
+        if (firstRowsMs < 0) firstRowsMs = now - t0;
+        if (this.kind() !== kindBefore) this.sendInit();
         this.sendProgress(false);
         if (now - lastView >= VIEW_EVERY_MS) {
           lastView = now;
@@ -318,8 +323,10 @@ export class InspectorPanel {
     return this.summary;
   }
 
-  private kind(): 'dialogue' | 'pair' | 'contrastive' | 'empty' {
-    return this.rows[0]?.kind ?? 'empty';
+  /** One kind, or 'mixed' (a pairs file being labeled holds decided pairs and candidate sets). */
+  private kind(): FileKind {
+    if (this.kinds.size === 0) return 'empty';
+    return this.kinds.size === 1 ? [...this.kinds][0] : 'mixed';
   }
 
   private sendInit(): void {
@@ -350,7 +357,7 @@ export class InspectorPanel {
     this.post({ type: 'view', version: this.version, total: this.order.length });
     if (withStats && this.rows.length > 0) {
       const stats = inspectStats(this.rows, this.cols);
-      this.post({ type: 'stats', traits: stats.traits, scores: stats.scores, agreement: stats.agreement });
+      this.post({ type: 'stats', traits: stats.traits, scores: stats.scores, agreement: stats.agreement, ranked: stats.ranked });
     }
   }
 
@@ -396,7 +403,9 @@ export class InspectorPanel {
         values.push(cols.value(row, j));
         contributions.push(cols.rowContribution(row, j));
       }
-      out.push({ line: row.line, kind: row.kind, score: row.score, a: row.a, b: row.b, values, contributions });
+      const data: RowData = { line: row.line, kind: row.kind, score: row.score, a: row.a, b: row.b, values, contributions };
+      if (row.candidates) data.candidates = row.candidates;
+      out.push(data);
     }
     return out;
   }

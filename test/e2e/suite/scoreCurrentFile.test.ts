@@ -139,6 +139,27 @@ describe('StyleTune: Score Current File', () => {
     assert.ok(shown(), 'a tab with the results');
   });
 
+  it("scores every candidate of a pairs file open in the pair labeler, with best, worst and spread (no decision needed)", async () => {
+    // demo.pairs.jsonl opens in the labeler: the active tab is a custom editor's, and its lines are undecided.
+    await vscode.commands.executeCommand('vscode.open', sample('demo.pairs.jsonl'));
+    assert.ok(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputCustom);
+    const summary = await scoreActiveEditor();
+    assert.equal(summary.file, sample('demo.pairs.jsonl').fsPath);
+    assert.deepEqual([summary.scored, summary.problems, summary.kinds.candidates], [5, 0, 5]);
+    assert.deepEqual(styleTuneDiagnostics(sample('demo.pairs.jsonl')), []);
+    const results = await resultsDocument(summary);
+    const doc = await vscode.workspace.openTextDocument(sample('demo.pairs.jsonl'));
+    for (let i = 0; i < doc.lineCount; i++) {
+      if (!doc.lineAt(i).text.trim()) continue;
+      const r = JSON.parse(results.lineAt(i).text) as { candidates: { score: number }[]; best: number; worst: number; spread: number };
+      const item = JSON.parse(doc.lineAt(i).text) as { responses: unknown[] };
+      assert.equal(r.candidates.length, item.responses.length, `line ${i + 1}`);
+      const scores = r.candidates.map((c) => c.score);
+      assert.equal(r.best, scores.indexOf(Math.max(...scores)) + 1);
+      assert.ok(Math.abs(r.spread - (Math.max(...scores) - Math.min(...scores))) < 1e-12);
+    }
+  });
+
   it('scores the file the context menu passes, even when another editor is active', async () => {
     await openSample('dialogues.jsonl');
     const summary = await vscode.commands.executeCommand<ScoreSummary>('styletune.scoreCurrentFile', sample('pairs.jsonl'));

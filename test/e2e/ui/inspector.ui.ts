@@ -319,6 +319,35 @@ export const inspectorTests: UiTest[] = [
     },
   },
   {
+    name: "inspector: the labeler's unlabeled candidates: every candidate scored, the spread and which is best",
+    async run(page) {
+      await runCommand(page, 'View: Close All Editors');
+      await openFromExplorerMenu(page, 'demo.pairs.jsonl');
+      const frame = await openedInspector(page, 'demo.pairs.jsonl');
+      await frame.locator('.topbar .status', { hasText: /^5 candidate sets$/ }).waitFor({ timeout: 30_000 });
+      assert.deepEqual(await frame.locator('.th:not(.trait)').allTextContents(), ['Line ▲', 'Spread', 'Best', 'Worst']);
+      const rows = await readColumn(frame, 'score');
+      assert.deepEqual(rows.lines, [1, 2, 3, 4, 5]);
+      assert.ok(rows.values.every((v) => v > 0), `spreads ${rows.values}`);
+      // Which candidate is best and worst, beside their scores.
+      assert.match((await frame.locator('.row[data-line="3"] .td[data-key="a"]').textContent()) ?? '', /^-?\d+\.\d\d #[123]$/);
+      await frame.locator('.hist figcaption', { hasText: 'Spread (best − worst)' }).waitFor();
+
+      // The three candidates of line 3, each scored, the best and the worst named.
+      await frame.locator('.row[data-line="3"]').click();
+      const body = frame.locator('.detail-body[data-line="3"]');
+      await body.locator('.side').nth(2).waitFor();
+      const heads = await body.locator('.side h3').allTextContents();
+      assert.equal(heads.length, 3);
+      heads.forEach((t, i) => assert.match(t, new RegExp(`^candidate ${i + 1}( \\((best|worst)\\))? · score -?\\d+\\.\\d\\d$`)));
+      assert.equal(heads.filter((t) => t.includes('(best)')).length, 1);
+      assert.equal(heads.filter((t) => t.includes('(worst)')).length, 1);
+      const best = Number((await frame.locator('.row[data-line="3"] .td[data-key="a"]').getAttribute('data-value')) ?? NaN);
+      assert.match(heads.find((t) => t.includes('(best)'))!, new RegExp(`score ${best.toFixed(2)}$`));
+      await screenshot(page, 'inspector-11-candidates', { keep: true });
+    },
+  },
+  {
     name: 'inspector: broken.jsonl keeps every valid line and lists the malformed one in Problems',
     async run(page) {
       await runCommand(page, 'View: Close All Editors');
