@@ -116,6 +116,38 @@ describe('AnnotationEngine', () => {
     await m.dispose();
   });
 
+  it('names the speakers of items with no turn by the role, and scores nothing there', async () => {
+    const m = await model();
+    const agents = (i: number) => JSON.stringify({ messages: [{ role: 'agent_1', content: `fan? ${i}` }, { role: 'system', content: 'be nice' }, { role: 'agent_2', content: 'yes lol' }] });
+    const doc = [agents(0), JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] }), agents(2), '{"broken": '].join('\n');
+    const engine = new AnnotationEngine();
+    for (let pass = 0; pass < 2; pass++) {
+      // The second pass answers from the cache: unmatched items must survive it too.
+      const r = await engine.scan('jsonl', lines(doc), [{ start: 0, end: 9 }], m, 'k', 'assistant');
+      assert.deepEqual(r.annotations.map((x) => x.line), [1]);
+      assert.deepEqual(r.unmatched, [
+        { line: 0, endLine: 0, speakers: ['agent_1', 'agent_2'] },
+        { line: 2, endLine: 2, speakers: ['agent_1', 'agent_2'] },
+      ]);
+    }
+    const asAgent = await engine.scan('jsonl', lines(doc), [{ start: 0, end: 9 }], m, 'k', 'agent_1');
+    assert.deepEqual([asAgent.annotations.map((x) => x.line), asAgent.unmatched.map((u) => u.line)], [[0, 2], [1]]);
+    // A human/ai line where the role speaks on one side only is a data problem, not a role to choose.
+    const oneSided = JSON.stringify({ human: { messages: [{ role: 'assistant', content: 'hey' }] }, ai: { messages: [{ role: 'bot', content: 'Hello.' }] } });
+    assert.deepEqual(await engine.scan('jsonl', lines(oneSided), [{ start: 0, end: 0 }], m, 'k', 'assistant'), { annotations: [], unmatched: [] });
+    await m.dispose();
+  });
+
+  it('a transcript without a turn by the role is one unmatched item naming every speaker', async () => {
+    const m = await model();
+    const agents = ['# Chat', '', '**Agent 1:** hey', '', '**Agent 2:** hi lol', '', '**Agent 1:** sup'].join('\n');
+    const r = await new AnnotationEngine().scan('markdown', lines(agents), [{ start: 3, end: 9 }], m, 'k', 'assistant');
+    assert.deepEqual(r, { annotations: [], unmatched: [{ line: 4, endLine: 4, speakers: ['agent_1', 'agent_2'] }] });
+    const scored = await new AnnotationEngine().scan('markdown', lines(agents), [{ start: 0, end: 9 }], m, 'k', 'agent_2');
+    assert.deepEqual([scored.annotations.map((x) => x.line), scored.unmatched], [[4], []]);
+    await m.dispose();
+  });
+
   it('forgets cached scores when the model or role changes', async () => {
     const m = await model();
     const engine = new AnnotationEngine();

@@ -7,6 +7,9 @@
  * number: after an edit, every unchanged turn is found again wherever it moved to, so only the
  * edited turn is measured again.
  *
+ * An item whose record has no turn by the scored role is not scored: it comes back as `unmatched`, with
+ * the speakers it does have, so the editor can say whose turns there are instead of showing nothing.
+ *
  * A model that weighs LLM-judge traits needs each item's judge ratings too. They are looked up in what
  * is already paid for (a ratings file, the judge cache: core/judge/known.ts); an item without them is
  * shown as unrated, with the conversations to rate, and is never scored with made-up ratings.
@@ -20,7 +23,7 @@ import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits'
 import type { RewardModel } from '../../core/reward/model';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
-import type { Message } from '../../core/types';
+import type { Message, Turns } from '../../core/types';
 
 export type AnnotationKind = 'turn' | 'dialogue' | 'pair' | 'contrastive';
 
@@ -70,14 +73,31 @@ export const INLINE_TRAITS = 3;
 
 type Scored = Omit<Annotation, 'line' | 'endLine' | 'textLine'>;
 
+/** An item with no turn by the scored role: nothing to score, but its speakers say what to choose instead. */
+export interface Unmatched {
+  line: number;
+  endLine: number;
+  /** The speakers the item has (never `system`), in order of first appearance. */
+  speakers: string[];
+}
+
+export interface AnnotateResult {
+  annotations: Annotation[];
+  unmatched: Unmatched[];
+}
+
+/** What the cache holds per item: its scores, its speakers when the role has no turn there, or null (not an item). */
+type Cached = Scored | { speakers: string[] } | null;
+const isUnmatched = (c: Cached | undefined): c is { speakers: string[] } => !!c && 'speakers' in c;
+
 /** Something to score at a place in the document. */
 interface Target {
   line: number;
   endLine: number;
   textLine: number;
   key: string;
-  /** One row (a turn, a dialogue) or two (the sides of a pair), measured on demand. */
-  measure(x: TraitExtractor, role: string): Measured | undefined;
+  /** One row (a turn, a dialogue) or two (the sides of a pair), measured on demand; speakers when `role` has no turn. */
+  measure(x: TraitExtractor, role: string): Measured | { speakers: string[] } | undefined;
 }
 
 interface Measured {
@@ -109,17 +129,23 @@ const MAX_CACHE = 50_000;
 const SLICE_MS = 20;
 
 export class AnnotationEngine {
-  private cache = new Map<string, Scored | null>();
+  private cache = new Map<string, Cached>();
   private cacheFor = '';
   private readonly x = new TraitExtractor();
   /** Parsed transcripts by document identity and version: scrolling does not parse again. */
   private parsed: { id: string; turns: TranscriptTurn[] } | undefined;
 
+  /** The annotations of `scan`, for callers that do not ask about unmatched items. */
+  async annotate(...args: Parameters<AnnotationEngine['scan']>): Promise<Annotation[]> {
+    return (await this.scan(...args)).annotations;
+  }
+
   /**
-   * Annotations for the items that start in `ranges`. `modelKey` names the model (file and its
-   * modification time) so that a replaced model or another role never reuses old scores.
+   * Annotations for the items that start in `ranges`, and the items there without a turn by `role`.
+   * `modelKey` names the model (file and its modification time) so that a replaced model or another
+   * role never reuses old scores.
    */
-  async annotate(
+  async scan(
     format: DocumentFormat,
     doc: LineSource & { id?: string },
     ranges: readonly LineRange[],
@@ -128,7 +154,7 @@ export class AnnotationEngine {
     role: string,
     /** Required when the model weighs judge traits; `modelKey` should then name where ratings come from. */
     judge?: RatingsSource,
-  ): Promise<Annotation[]> {
+  ): Promise<AnnotateResult> {
     if (model.usesJudge && !judge) throw new Error('this reward model weighs LLM-judge ratings, and no source of ratings was given');
     const cacheFor = `${modelKey}\0${role}`;
     if (cacheFor !== this.cacheFor || this.cache.size > MAX_CACHE) {
@@ -149,7 +175,7 @@ export class AnnotationEngine {
         sliceStart = performance.now();
       }
       const m = t.measure(this.x, role);
-      if (!m) this.cache.set(t.key, null);
+      if (!m || 'speakers' in m) this.cache.set(t.key, m && m.speakers.length ? m : null);
       else if (!judge || !model.usesJudge) todo.push({ t, kind: m.kind, rows: m.rows });
       else {
         const ratings = await Promise.all(m.judged.sides.map((side, i) => judge.find(side, m.judged.role, m.judged.of?.[i])));
@@ -172,10 +198,11 @@ export class AnnotationEngine {
         this.cache.set(d.t.key, describe(d.kind, sides, model));
       }
     }
-    const out: Annotation[] = [];
+    const out: AnnotateResult = { annotations: [], unmatched: [] };
     for (const t of targets) {
       const s = this.cache.get(t.key) ?? unrated.get(t.key);
-      if (s) out.push({ ...s, line: t.line, endLine: t.endLine, textLine: t.textLine });
+      if (isUnmatched(s)) out.unmatched.push({ line: t.line, endLine: t.endLine, speakers: s.speakers });
+      else if (s) out.annotations.push({ ...s, line: t.line, endLine: t.endLine, textLine: t.textLine });
     }
     return out;
   }
@@ -195,6 +222,7 @@ export class AnnotationEngine {
     const turns = this.turns(doc, role);
     const out: Target[] = [];
     const wanted = speakerId(role);
+    if (!turns.some((t) => t.role === wanted)) return unmatchedTranscript(turns, ranges);
     // The partner's last turn before each turn of `role`: that turn is scored in its context.
     let partner: Message | undefined;
     let r = 0;
@@ -224,6 +252,31 @@ export class AnnotationEngine {
   }
 }
 
+/**
+ * A transcript without a single turn by the role: one unmatched item, its first turn on screen, naming
+ * every speaker of the transcript (a turn-by-turn list would repeat the same news on every turn).
+ */
+function unmatchedTranscript(turns: readonly TranscriptTurn[], ranges: readonly LineRange[]): Target[] {
+  const speakers = speakersOf(turns);
+  const first = turns.find((t) => ranges.some((r) => r.start <= t.line && t.line <= r.end));
+  if (!first || speakers.length === 0) return [];
+  return [{ line: first.line, endLine: first.endLine, textLine: first.line, key: hash(`speakers\0${speakers.join('\0')}`), measure: () => ({ speakers }) }];
+}
+
+/** The speakers of some messages, in order of first appearance; `system` is nobody's turn to score. */
+function speakersOf(messages: readonly Message[]): string[] {
+  return [...new Set(messages.map((m) => m.role))].filter((r) => r !== 'system');
+}
+
+/**
+ * Why a record has nothing to score: its speakers, when `role` is not among them. A record where `role`
+ * speaks on one side only, or says nothing, is a data problem for the Problems panel, not a role to choose.
+ */
+function noTurnsBy(role: string, messages: readonly Message[]): { speakers: string[] } | undefined {
+  const speakers = speakersOf(messages);
+  return speakers.length && !speakers.includes(role) ? { speakers } : undefined;
+}
+
 function jsonlTargets(doc: LineSource, ranges: readonly LineRange[]): Target[] {
   const out: Target[] = [];
   const seen = new Set<number>();
@@ -239,8 +292,11 @@ function jsonlTargets(doc: LineSource, ranges: readonly LineRange[]): Target[] {
   return out;
 }
 
-/** A malformed line has no annotation: the Problems panel (Score Current File) is where it is explained. */
-function measureJsonLine(x: TraitExtractor, text: string, line: number, role: string): Measured | undefined {
+/**
+ * A malformed line has no annotation: the Problems panel (Score Current File) is where it is explained.
+ * A record without a turn by `role` returns its speakers.
+ */
+function measureJsonLine(x: TraitExtractor, text: string, line: number, role: string): Measured | { speakers: string[] } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -252,23 +308,24 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   const record = parsed.record;
   const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
     a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
+  const side = (t: Turns) => (typeof t === 'string' ? [] : t);
   // The sides as `styletune judge` rates them, so a ratings file beside the JSONL joins by hash.
   const sides = recordSides(record, role);
   const judged = { role, sides: sides.map((s) => s.messages), of: sides.map((s) => ({ record, side: s.name })) };
   switch (record.kind) {
     case 'dialogue': {
       const m = x.measureDialogue(record.dialogue.messages, { role });
-      return m.turns > 0 ? { kind: 'dialogue', rows: [m.values], judged } : undefined;
+      return m.turns > 0 ? { kind: 'dialogue', rows: [m.values], judged } : noTurnsBy(role, record.dialogue.messages);
     }
     case 'pair': {
       const chosen = x.measureResponse(record.pair.chosen, record.pair.prompt, { role });
       const rows = both(chosen, x.measureResponse(record.pair.rejected, record.pair.prompt, { role }));
-      return rows && { kind: 'pair', rows, judged };
+      return rows ? { kind: 'pair', rows, judged } : noTurnsBy(role, [...side(record.pair.chosen), ...side(record.pair.rejected)]);
     }
     case 'contrastive': {
       const human = x.measureDialogue(record.pair.human.messages, { role });
       const rows = both(human, x.measureDialogue(record.pair.ai.messages, { role }));
-      return rows && { kind: 'contrastive', rows, judged };
+      return rows ? { kind: 'contrastive', rows, judged } : noTurnsBy(role, [...record.pair.human.messages, ...record.pair.ai.messages]);
     }
   }
 }

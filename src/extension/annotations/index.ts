@@ -1,7 +1,13 @@
 /**
- * Inline per-trait annotations: after each assistant turn of a markdown transcript, and after each
- * dialogue / pair line of a JSONL file, its reward and the traits that move it most; a hover on the
- * item shows every trait's value and contribution.
+ * Inline per-trait annotations: each scored item's reward and the traits that move it most, where the
+ * eye is. A JSONL line (a dialogue, a pair) is usually far wider than the editor, so its text goes in
+ * a CodeLens above the line; a markdown transcript's goes on the blank line below each turn of the
+ * scored role. Both get a gutter mark (▲ the reward is positive, ▼ negative) and a hover with every
+ * trait's value and contribution; a CodeLens click opens that hover.
+ *
+ * A file whose records have no turn by the scored role (topical-chat's `agent_1`/`agent_2` under the
+ * default `assistant`) says so once, listing the speakers found, with a button per speaker that sets
+ * `styletune.role` for the workspace; its lines carry the same choice in their CodeLens and hover.
  *
  * Only what is on screen (plus a margin) is computed, after a short pause in scrolling or typing, and
  * results are cached by content (engine.ts), so a 5,000-turn transcript costs about a screenful per
@@ -18,8 +24,8 @@ import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { formatDiagnostic } from '../../core/types';
 import { cachedJudgeAnswers, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
-import { affectsSetting, scoredRole, setting } from '../settings';
-import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange } from './engine';
+import { affectsSetting, roleOverride, scoredRole, setting, updateSetting } from '../settings';
+import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange, type Unmatched } from './engine';
 
 /** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
 const MARGIN_LINES = 100;
@@ -27,6 +33,10 @@ const DEBOUNCE_MS = 150;
 
 /** The test-facing command: what the active editor shows right now. */
 export const CURRENT_ANNOTATIONS_COMMAND = 'styletune.currentAnnotations';
+/** A CodeLens click: the line's hover, with every trait. Arguments: the document's Uri, the 0-based line. */
+export const SHOW_DETAILS_COMMAND = 'styletune.annotations.showDetails';
+/** Sets `styletune.role` for the workspace. Arguments: the document's Uri, the speakers to choose from (one: no question). */
+export const CHOOSE_ROLE_COMMAND = 'styletune.annotations.chooseRole';
 
 export function formatOf(doc: vscode.TextDocument): DocumentFormat | undefined {
   if (doc.uri.scheme === 'styletune-scores' || doc.uri.scheme === 'output') return undefined;
@@ -40,10 +50,16 @@ const enabled = () => setting('inlineAnnotations');
 interface Shown {
   version: number;
   annotations: Annotation[];
+  /** Items without a turn by `role`: their lines say so instead of scoring. */
+  unmatched: Unmatched[];
+  role: string;
 }
 
-class Annotations implements vscode.HoverProvider, vscode.Disposable {
+type Mark = 'higher' | 'lower' | 'unrated' | 'unmatched';
+
+class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vscode.Disposable {
   private readonly engine = new AnnotationEngine();
+  /** The text after a transcript turn (markdown only: a JSONL line's end is off screen). */
   private readonly decoration = vscode.window.createTextEditorDecorationType({
     after: {
       margin: '0 0 0 2em',
@@ -52,6 +68,11 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     },
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
+  private readonly marks: Record<Mark, vscode.TextEditorDecorationType>;
+  private readonly lensesChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+  /** Files already told that their speakers do not include the scored role: told once, not on every scroll. */
+  private readonly toldUnmatched = new Set<string>();
   private readonly timers = new Map<vscode.TextEditor, NodeJS.Timeout>();
   /** Per editor, the run in progress: callers that need the result (the hover, tests) wait for it. */
   private readonly running = new Map<vscode.TextEditor, Promise<void>>();
@@ -64,7 +85,16 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly s: ModelServices,
-  ) {}
+  ) {
+    const mark = (name: Mark, ruler?: string) =>
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.joinPath(context.extensionUri, 'media', `annotation-${name}.svg`),
+        gutterIconSize: 'contain',
+        // The overview ruler shows the whole file's marks at a glance: where the low scores are.
+        ...(ruler ? { overviewRulerColor: new vscode.ThemeColor(ruler), overviewRulerLane: vscode.OverviewRulerLane.Left } : {}),
+      });
+    this.marks = { higher: mark('higher', 'charts.green'), lower: mark('lower', 'charts.red'), unrated: mark('unrated'), unmatched: mark('unmatched') };
+  }
 
   schedule(editor: vscode.TextEditor, delay = DEBOUNCE_MS): void {
     clearTimeout(this.timers.get(editor));
@@ -116,13 +146,15 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     const ranges: LineRange[] = editor.visibleRanges.map((r) => ({ start: r.start.line - MARGIN_LINES, end: r.end.line + MARGIN_LINES }));
     if (ranges.length === 0) ranges.push({ start: 0, end: 2 * MARGIN_LINES });
     let annotations: Annotation[];
+    let unmatched: Unmatched[];
+    let role: string;
     try {
       const lease = await acquireActiveModel(this.s, doc.uri);
       try {
-        const role = scoredRole(doc.uri, lease.model);
+        role = scoredRole(doc.uri, lease.model);
         const source = { id: `${doc.uri.toString()}\0${version}`, lineCount: doc.lineCount, lineAt: (i: number) => doc.lineAt(i).text };
         const judge = lease.model.usesJudge ? await this.knownRatings(doc) : undefined;
-        annotations = await this.engine.annotate(format, source, ranges, lease.model, judge ? `${lease.key}\0${judge.key}` : lease.key, role, judge?.source);
+        ({ annotations, unmatched } = await this.engine.scan(format, source, ranges, lease.model, judge ? `${lease.key}\0${judge.key}` : lease.key, role, judge?.source));
       } finally {
         lease.release();
       }
@@ -135,12 +167,78 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     // Typed over while computing: these line numbers are stale, and a newer run is on its way.
     if (doc.version !== version || !enabled()) return;
     this.lastError = '';
-    const options = annotations.map((a) => ({
-      range: new vscode.Range(a.textLine, Number.MAX_SAFE_INTEGER, a.textLine, Number.MAX_SAFE_INTEGER),
-      renderOptions: { after: { contentText: a.text } },
-    }));
-    editor.setDecorations(this.decoration, options);
-    this.shown.set(editor, { version, annotations });
+    const texts = format === 'markdown' ? annotations : [];
+    editor.setDecorations(
+      this.decoration,
+      texts.map((a) => ({
+        range: new vscode.Range(a.textLine, Number.MAX_SAFE_INTEGER, a.textLine, Number.MAX_SAFE_INTEGER),
+        renderOptions: { after: { contentText: a.text } },
+      })),
+    );
+    const byMark: Record<Mark, vscode.Range[]> = { higher: [], lower: [], unrated: [], unmatched: [] };
+    for (const a of annotations) byMark[a.unrated ? 'unrated' : a.score < 0 ? 'lower' : 'higher'].push(new vscode.Range(a.line, 0, a.line, 0));
+    for (const u of unmatched) byMark.unmatched.push(new vscode.Range(u.line, 0, u.line, 0));
+    for (const m of Object.keys(byMark) as Mark[]) editor.setDecorations(this.marks[m], byMark[m]);
+    const before = this.shown.get(editor);
+    this.shown.set(editor, { version, annotations, unmatched, role });
+    // CodeLenses are asked for again only when what they would say changed: asking settles, and an
+    // unconditional event would loop.
+    if (format === 'jsonl' && lensKey(before) !== lensKey(this.shown.get(editor))) this.lensesChanged.fire();
+    if (annotations.length === 0 && unmatched.length > 0) this.tellUnmatched(doc, role, unmatched);
+  }
+
+  /**
+   * Once per file: none of the items on screen has a turn by `role`, so nothing is scored. Names the
+   * speakers found, most frequent first, each a button that makes it the scored role for the workspace.
+   */
+  private tellUnmatched(doc: vscode.TextDocument, role: string, unmatched: readonly Unmatched[]): void {
+    const key = doc.uri.toString();
+    if (this.toldUnmatched.has(key)) return;
+    this.toldUnmatched.add(key);
+    const speakers = rankSpeakers(unmatched);
+    const why = roleOverride(doc.uri) ? 'the speaker `styletune.role` names' : "the reward model's role";
+    const name = doc.uri.path.split('/').pop();
+    this.s.log.info(`Inline annotations: ${name} has no turns by ${role}; its speakers: ${speakers.join(', ')}`);
+    const buttons = speakers.slice(0, 3).map((sp) => `Score ${sp}`);
+    void vscode.window
+      .showInformationMessage(`StyleTune: ${name} has no turns by "${role}" (${why}) to score. Speakers found: ${speakers.join(', ')}. Whose turns should be scored?`, ...buttons)
+      .then((picked) => picked && this.chooseRole(doc.uri, [speakers[buttons.indexOf(picked)]]));
+  }
+
+  /** Sets `styletune.role` (workspace settings; user settings when no folder is open) to one of `speakers`. */
+  async chooseRole(uri: vscode.Uri, speakers: readonly string[]): Promise<string | undefined> {
+    const role = speakers.length === 1 ? speakers[0] : (await vscode.window.showQuickPick([...speakers], { title: 'StyleTune: whose turns to score (styletune.role)' }));
+    if (!role) return undefined;
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await updateSetting('role', role, target, uri);
+    this.s.log.info(`styletune.role = ${role} (${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings)`);
+    return role;
+  }
+
+  /** JSONL files: one lens per item on screen, the score or why there is none. Transcripts keep their text below each turn. */
+  async provideCodeLenses(doc: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+    if (!enabled() || formatOf(doc) !== 'jsonl') return [];
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+    if (!editor) return [];
+    await this.settle(editor);
+    const shown = this.shown.get(editor);
+    if (!shown || shown.version !== doc.version) return [];
+    const lenses = shown.annotations.map((a) => {
+      const range = new vscode.Range(a.line, 0, a.line, 0);
+      if (a.unrated) return new vscode.CodeLens(range, { title: `$(circle-large-outline) ${a.text}`, command: RATE_VISIBLE_COMMAND, tooltip: 'Rate the items on screen with the LLM judge in settings' });
+      return new vscode.CodeLens(range, { title: `$(${a.score < 0 ? 'arrow-down' : 'arrow-up'}) ${a.text}`, command: SHOW_DETAILS_COMMAND, arguments: [doc.uri, a.line], tooltip: 'Every trait’s value and contribution' });
+    });
+    for (const u of shown.unmatched) {
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(u.line, 0, u.line, 0), {
+          title: `$(circle-slash) no turns by "${shown.role}" to score (speakers: ${u.speakers.join(', ')}): choose whose turns…`,
+          command: CHOOSE_ROLE_COMMAND,
+          arguments: [doc.uri, u.speakers],
+          tooltip: 'Sets styletune.role for this workspace',
+        }),
+      );
+    }
+    return lenses;
   }
 
   /**
@@ -220,7 +318,10 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
 
   private clear(editor: vscode.TextEditor): void {
     editor.setDecorations(this.decoration, []);
-    this.shown.set(editor, { version: editor.document.version, annotations: [] });
+    for (const m of Object.values(this.marks)) editor.setDecorations(m, []);
+    const before = this.shown.get(editor);
+    this.shown.set(editor, { version: editor.document.version, annotations: [], unmatched: [], role: before?.role ?? '' });
+    if (lensKey(before) !== '') this.lensesChanged.fire();
   }
 
   async provideHover(doc: vscode.TextDocument, pos: vscode.Position): Promise<vscode.Hover | undefined> {
@@ -228,12 +329,34 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
     if (!editor) return undefined;
     const a = (await this.settle(editor)).find((x) => x.line <= pos.line && pos.line <= Math.max(x.endLine, x.textLine));
-    if (!a) return undefined;
+    if (!a) return this.unmatchedHover(editor, pos);
     const md = new vscode.MarkdownString(hoverMarkdown(a));
     // The one command link the hover may run: rating what is on screen.
     if (a.unrated) md.isTrusted = { enabledCommands: [RATE_VISIBLE_COMMAND] };
     const last = Math.max(a.endLine, a.textLine);
     return new vscode.Hover(md, new vscode.Range(a.line, 0, last, doc.lineAt(last).text.length));
+  }
+
+  /** On an item without a turn by the scored role: why nothing is scored, and the choice of speaker. */
+  private unmatchedHover(editor: vscode.TextEditor, pos: vscode.Position): vscode.Hover | undefined {
+    const shown = this.shown.get(editor);
+    const u = shown?.unmatched.find((x) => x.line <= pos.line && pos.line <= x.endLine);
+    if (!shown || !u) return undefined;
+    const link = (sp: string) => `[${sp}](command:${CHOOSE_ROLE_COMMAND}?${encodeURIComponent(JSON.stringify([editor.document.uri, [sp]]))})`;
+    const md = new vscode.MarkdownString(
+      `**StyleTune**: no turns by \`${shown.role}\` to score here (\`styletune.role\`, else the reward model's role).\n\nSpeakers: ${u.speakers.map(link).join(' · ')}: click one to score its turns in this workspace.`,
+    );
+    md.isTrusted = { enabledCommands: [CHOOSE_ROLE_COMMAND] };
+    return new vscode.Hover(md, new vscode.Range(u.line, 0, u.endLine, editor.document.lineAt(u.endLine).text.length));
+  }
+
+  /** A CodeLens click: the hover at the start of the item's line. */
+  async showDetails(uri: vscode.Uri, line: number): Promise<void> {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()) ?? (await vscode.window.showTextDocument(uri));
+    await vscode.window.showTextDocument(editor.document, editor.viewColumn);
+    const at = new vscode.Position(line, 0);
+    editor.selection = new vscode.Selection(at, at);
+    await vscode.commands.executeCommand('editor.action.showHover');
   }
 
   visibleEditorsChanged(editors: readonly vscode.TextEditor[]): void {
@@ -251,7 +374,22 @@ class Annotations implements vscode.HoverProvider, vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.decoration.dispose();
+    for (const m of Object.values(this.marks)) m.dispose();
+    this.lensesChanged.dispose();
   }
+}
+
+/** What the CodeLenses of a state would say, to tell whether they changed. */
+function lensKey(shown: Shown | undefined): string {
+  if (!shown) return '';
+  return [...shown.annotations.map((a) => `${a.line}\0${a.text}`), ...shown.unmatched.map((u) => `${u.line}\0${shown.role}\0${u.speakers.join()}`)].join('\n');
+}
+
+/** The speakers of the unmatched items, most items first (ties: first seen first). */
+function rankSpeakers(unmatched: readonly Unmatched[]): string[] {
+  const counts = new Map<string, number>();
+  for (const u of unmatched) for (const sp of u.speakers) counts.set(sp, (counts.get(sp) ?? 0) + 1);
+  return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
 }
 
 export function registerAnnotations(context: vscode.ExtensionContext, s: ModelServices): void {
@@ -261,6 +399,9 @@ export function registerAnnotations(context: vscode.ExtensionContext, s: ModelSe
   context.subscriptions.push(
     a,
     vscode.languages.registerHoverProvider(selector, a),
+    vscode.languages.registerCodeLensProvider(selector, a),
+    vscode.commands.registerCommand(SHOW_DETAILS_COMMAND, (uri: vscode.Uri, line: number) => a.showDetails(uri, line)),
+    vscode.commands.registerCommand(CHOOSE_ROLE_COMMAND, (uri: vscode.Uri, speakers: string[]) => a.chooseRole(vscode.Uri.from(uri), speakers)),
     vscode.window.onDidChangeVisibleTextEditors((editors) => a.visibleEditorsChanged(editors)),
     vscode.window.onDidChangeTextEditorVisibleRanges((e) => a.schedule(e.textEditor)),
     vscode.workspace.onDidChangeTextDocument((e) => {

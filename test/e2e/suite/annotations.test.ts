@@ -127,4 +127,62 @@ describe('StyleTune: inline annotations', () => {
     assert.ok(middle.some((a) => a.line >= 8_000 && a.line <= 8_060), 'annotations where the editor scrolled to');
     assert.ok(middle.every((a) => a.line >= 7_800), 'the top of the file is no longer decorated');
   });
+
+  it('puts a JSONL line’s annotation in a CodeLens above it, which opens the per-trait hover', async () => {
+    const editor = await openSample('pairs.jsonl');
+    const annotations = await current();
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    const ours = lenses.filter((l) => l.command?.command === 'styletune.annotations.showDetails');
+    assert.deepEqual(
+      ours.map((l) => [l.range.start.line, l.command!.title]),
+      annotations.map((a) => [a.line, `$(${a.score < 0 ? 'arrow-down' : 'arrow-up'}) ${a.text}`]),
+    );
+    assert.equal(ours.length, 4);
+    await vscode.commands.executeCommand(ours[2].command!.command, ...(ours[2].command!.arguments ?? []));
+    assert.equal(editor.selection.active.line, 2, 'the click puts the cursor on its line for the hover');
+  });
+
+  it('a transcript keeps its text below each turn and gets no CodeLens', async () => {
+    const editor = await openSample('transcript.md');
+    assert.equal((await current()).length, 5);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.command.startsWith('styletune.annotations.')), []);
+  });
+
+  describe('a file whose speakers are not the scored role', () => {
+    const roleSetting = () => vscode.workspace.getConfiguration('styletune').inspect<string>('role')?.workspaceValue;
+    afterEach(() => vscode.workspace.getConfiguration('styletune').update('role', undefined, vscode.ConfigurationTarget.Workspace));
+
+    it('says on each line whose turns it has, and one click scores them', async () => {
+      const dialogue = (i: number) => JSON.stringify({ messages: [{ role: 'agent_1', content: `are you a football fan? (${i})` }, { role: 'agent_2', content: 'yes lol, big time' }] });
+      const file = sample('agents.jsonl');
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode([0, 1, 2].map(dialogue).join('\n') + '\n'));
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+      assert.deepEqual(await current(), [], 'nothing by the default model’s role, assistant');
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+      const choices = lenses.filter((l) => l.command?.command === 'styletune.annotations.chooseRole');
+      assert.deepEqual(choices.map((l) => l.range.start.line), [0, 1, 2]);
+      assert.match(choices[0].command!.title, /no turns by "assistant" to score \(speakers: agent_1, agent_2\)/);
+      assert.deepEqual(choices[0].command!.arguments?.[1], ['agent_1', 'agent_2']);
+      // The hover says the same, with one link per speaker.
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(1, 3));
+      assert.match(hoverText(hovers), /no turns by `assistant`[\s\S]*\[agent_1\]\(command:styletune\.annotations\.chooseRole\?/);
+
+      const chosen = await vscode.commands.executeCommand<string>('styletune.annotations.chooseRole', editor.document.uri, ['agent_1']);
+      assert.equal(chosen, 'agent_1');
+      assert.equal(roleSetting(), 'agent_1', 'workspace settings');
+      assert.deepEqual((await current()).map((a) => [a.line, a.kind]), [[0, 'dialogue'], [1, 'dialogue'], [2, 'dialogue']]);
+    });
+
+    it('in a transcript, names the speakers once, on the first turn on screen', async () => {
+      const file = sample('agents.md');
+      await vscode.workspace.fs.writeFile(file, new TextEncoder().encode('**Agent 1:** hey\n\n**Agent 2:** hi there lol\n\n**Agent 1:** what u up to\n'));
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(file));
+      assert.deepEqual(await current(), []);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 3));
+      assert.match(hoverText(hovers), /no turns by `assistant`[\s\S]*\[agent_1\][\s\S]*\[agent_2\]/);
+      await vscode.commands.executeCommand('styletune.annotations.chooseRole', editor.document.uri, ['agent_2']);
+      assert.deepEqual((await current()).map((a) => a.line), [2]);
+    });
+  });
 });

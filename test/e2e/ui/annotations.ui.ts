@@ -1,14 +1,15 @@
 /**
  * Inline annotations as a user sees them: open transcript.md, the assistant turns carry their reward
- * and top traits after the line, hovering one shows the per-trait table; the status bar names the
- * model and clicking it offers the models to choose from.
+ * and top traits after the line, hovering one shows the per-trait table; a JSONL file shows each line's
+ * in a CodeLens above it with a gutter mark, and a file of other speakers asks whose turns to score; the
+ * status bar names the model and clicking it offers the models to choose from.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { runCommand, screenshot } from './workbench';
+import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
 
 /**
  * The inline texts the editor renders. Decorations' `after` text is CSS generated content (::after),
@@ -105,6 +106,63 @@ export const annotationsTests: UiTest[] = [
       // And back on, for whatever runs next.
       await toggle();
       await waitForAnnotations(page, (seen) => seen.length === 5, '5 inline annotations');
+    },
+  },
+  {
+    name: 'a JSONL file of other speakers asks whose turns to score; then each line shows its reward in a CodeLens with a gutter mark',
+    async run(page, { workspace }) {
+      // Real topical-chat dialogues: speakers agent_1 and agent_2, none of them `assistant`.
+      const shared = process.env.STYLETUNE_SHARED_DATA ?? join(repoRoot, '..', 'shared', 'data');
+      const lines = readFileSync(join(shared, 'topical-chat', 'dialogues.jsonl'), 'utf8').split('\n').slice(0, 40);
+      writeFileSync(join(workspace, 'topical-chat.jsonl'), `${lines.join('\n')}\n`);
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'View: Close All Editors');
+      await explorerItem(page, 'topical-chat.jsonl').waitFor({ timeout: 30_000 });
+      await openFromExplorer(page, 'topical-chat.jsonl');
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'has no turns by "assistant"' });
+      await toast.waitFor({ timeout: 30_000 });
+      await toast.getByText('Speakers found: agent_1, agent_2').waitFor();
+      const lenses = page.locator('.monaco-editor .codelens-decoration');
+      await lenses.filter({ hasText: 'no turns by "assistant" to score (speakers: agent_1, agent_2)' }).first().waitFor();
+      const rolesShot = await screenshot(page, 'annotations-jsonl-roles');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(rolesShot, join(repoRoot, 'media', 'screenshots', 'annotations-roles.png'));
+
+      // One click: styletune.role = agent_1 for the workspace, and every line is scored.
+      await toast.getByRole('button', { name: 'Score agent_1' }).click();
+      await toast.waitFor({ state: 'hidden' });
+      const scored = lenses.filter({ hasText: /^\S*\s*reward [+−]\d+\.\d\d · / });
+      await scored.nth(4).waitFor({ timeout: 30_000 });
+      // Monaco keeps the widgets of lines scrolled out of view, hidden: only the ones on screen count.
+      const stale = page.locator('.monaco-editor .codelens-decoration:visible', { hasText: 'no turns by' });
+      for (let i = 0; (await stale.count()) > 0; i++) {
+        if (i > 60) throw new Error('lines on screen still say there are no turns to score');
+        await page.waitForTimeout(250);
+      }
+      const marks = await page.locator('.monaco-editor .cgmr').count();
+      if (marks < 5) throw new Error(`expected a gutter mark on each scored line on screen, saw ${marks}`);
+      // A JSONL line ends far off screen: nothing of the annotation may sit after it any more.
+      if ((await renderedAnnotations(page)).length !== 0) throw new Error('a JSONL annotation is still rendered after the end of its line');
+
+      // Clicking a lens opens the line's per-trait table.
+      await scored.nth(1).locator('a').first().click();
+      const hover = page.locator('.monaco-hover', { hasText: 'StyleTune reward of this dialogue' });
+      await hover.locator('table').waitFor({ timeout: 15_000 });
+      const shot = await screenshot(page, 'annotations-jsonl');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
+        mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
+        copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'annotations-jsonl.png'));
+      }
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      // The next tests score assistant turns again.
+      const settingsFile = join(workspace, '.vscode', 'settings.json');
+      if (existsSync(settingsFile)) {
+        const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+        delete settings['styletune.role'];
+        writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+      }
     },
   },
   {
