@@ -4,7 +4,7 @@
  * in a CodeLens above it with a gutter mark, and a file of other speakers asks whose turns to score; the
  * status bar names the model and clicking it offers the models to choose from.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
@@ -156,7 +156,9 @@ export const annotationsTests: UiTest[] = [
       }
       await page.keyboard.press('Escape');
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
-      // The next tests score assistant turns again.
+      // The next tests see the sample workspace as it was, and score assistant turns again.
+      await runCommand(page, 'View: Close All Editors');
+      rmSync(join(workspace, 'topical-chat.jsonl'));
       const settingsFile = join(workspace, '.vscode', 'settings.json');
       if (existsSync(settingsFile)) {
         const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
