@@ -23,6 +23,7 @@ import { formatDiagnostic } from '../core/types';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
 import { JUDGE_TRAITS } from '../core/judge/traits';
+import { LineOutput, Output } from './output';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
 import { runVotes, VotesUsageError } from './votes';
@@ -131,23 +132,20 @@ async function score(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`score takes one file\n\n${HELP.score}`);
   const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
   let bad = 0;
-  const out: string[] = [];
-  const flushOut = () => {
-    if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
-    out.length = 0;
-  };
+  const out = new LineOutput(new Output(process.stdout));
+  const err = new Output(process.stderr);
   const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   if (model.usesJudge && !ratings) throw new UsageError(`${model.file} weighs LLM-judge ratings: rate the file first (styletune judge FILE --out R.jsonl) and pass --judge-ratings R.jsonl`);
   const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined, candidates: true });
   for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
-      process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
+      await err.write(formatDiagnostic(r.diagnostic) + '\n');
     }
-    out.push(lineResultToJsonText(r));
-    if (out.length >= 256) flushOut();
+    await out.line(lineResultToJsonText(r));
+    if (out.closed) break;
   }
-  flushOut();
+  await out.flush();
   await model.dispose();
   if (bad > 0) process.stderr.write(`${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
   return bad > 0 ? 1 : 0;
@@ -255,6 +253,7 @@ async function evaluate(argv: string[]): Promise<number> {
   const by = values.by as string | undefined;
   const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   const tally = new AccuracyTally();
+  const err = new Output(process.stderr);
   let bad = 0;
   for (const file of positionals) {
     // The breakdown field lives in the raw line, so read records alongside the scores.
@@ -263,7 +262,7 @@ async function evaluate(argv: string[]): Promise<number> {
     for await (const r of model.usesJudge && ratings ? scoreWithJudgeRatings(file, model, ratings, { role }) : scoreJsonlFile(file, model, { role })) {
       if (r.kind === 'diagnostic') {
         bad++;
-        process.stderr.write(formatDiagnostic(r.diagnostic) + '\n');
+        await err.write(formatDiagnostic(r.diagnostic) + '\n');
         continue;
       }
       // Only decided pairs say which side should win (candidates stay diagnostics here: no `candidates` option).
@@ -353,9 +352,19 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // A reader that left (`| head`) is not our failure; unheard, its EPIPE would end us with a stack trace.
+  // Any other write error (a full disk behind `> out.jsonl`) is: the output is incomplete.
+  let lostOutput = false;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') return;
+      lostOutput = true;
+      if (stream === process.stdout) process.stderr.write(`styletune: cannot write the output: ${err.message}\n`);
+    });
+  }
   main(process.argv.slice(2)).then(
     (code) => {
-      process.exitCode = code;
+      process.exitCode = lostOutput ? 1 : code;
     },
     (err: unknown) => {
       process.stderr.write(`styletune: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -5,8 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 import { startWorker } from '../core/worker/worker';
+import { Output } from './output';
 
 export const TUNE_HELP = `Usage: styletune tune JOB.json [--python PATH]
 
@@ -79,11 +81,19 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
     throw e;
   }
 
+  // Through Output when writing to the process's own streams: a paused reader then pauses the worker.
+  const paced = (s: TuneIO['stdout']): ((text: string) => void | Promise<void>) => {
+    if (!(s instanceof Writable)) return (text) => void s.write(text);
+    const o = new Output(s);
+    return (text) => o.write(text);
+  };
+  const event = paced(out);
+  const log = paced(err);
   const worker = startWorker(
     { python: interpreter, args: ['dpo', '--config', jobPath], repoRoot, cwd, env },
     {
-      onEvent: (e) => out.write(JSON.stringify(e) + '\n'),
-      onLog: (line) => err.write(line + '\n'),
+      onEvent: (e) => event(JSON.stringify(e) + '\n'),
+      onLog: (line) => log(line + '\n'),
     },
   );
   const onSignal = (): void => {

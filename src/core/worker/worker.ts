@@ -28,10 +28,14 @@ export interface WorkerSpec {
   detached?: boolean;
 }
 
+/**
+ * A callback may return a promise (a CLI writing to a slow pipe): the worker's output is then not read
+ * further until it settles, so a paused reader pauses the worker rather than filling our memory.
+ */
 export interface WorkerCallbacks {
-  onEvent?: (event: WorkerEvent) => void;
+  onEvent?: (event: WorkerEvent) => unknown;
   /** stderr lines and protocol problems, for a log view. */
-  onLog?: (line: string) => void;
+  onLog?: (line: string) => unknown;
   /** A stdout line that is not a valid event (a bug on one side of the protocol). */
   onInvalidLine?: (line: string, reason: string) => void;
 }
@@ -65,10 +69,10 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
     env.PYTHONPATH = env.PYTHONPATH ? `${trainer}${delimiter}${env.PYTHONPATH}` : trainer;
   }
   const lastLog: string[] = [];
-  const log = (line: string): void => {
+  const log = (line: string): unknown => {
     lastLog.push(line);
     if (lastLog.length > LOG_TAIL) lastLog.shift();
-    cb.onLog?.(line);
+    return cb.onLog?.(line);
   };
   let done: DoneEvent | undefined;
   let error: ErrorEvent | undefined;
@@ -89,19 +93,19 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
   };
   process.once('exit', onParentExit);
 
-  const onStdoutLine = (line: string): void => {
+  const onStdoutLine = (line: string): unknown => {
     if (!line.trim()) return;
     const parsed = parseEventLine(line);
     if ('error' in parsed) {
-      log(`[styletune] invalid worker event (${parsed.error}): ${line.slice(0, 500)}`);
+      const wait = log(`[styletune] invalid worker event (${parsed.error}): ${line.slice(0, 500)}`);
       cb.onInvalidLine?.(line, parsed.error);
-      return;
+      return wait;
     }
     const e = parsed.event;
     if (e.event === 'started' && e.job_dir) jobDir = e.job_dir;
     if (e.event === 'done') done = e;
     if (e.event === 'error') error = e;
-    cb.onEvent?.(e);
+    return cb.onEvent?.(e);
   };
   lines(child.stdout!, onStdoutLine);
   lines(child.stderr!, log);
@@ -175,16 +179,26 @@ function markFailed(jobDir: string, how: string, lastLog: string[]): void {
   }
 }
 
-/** Calls `onLine` with each line of a text stream (without its \n or \r\n), the last one too. */
-export function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/**
+ * Calls `onLine` with each line of a text stream (without its \n or \r\n), the last one too. While
+ * promises it returned are pending, the stream is paused (not read on): a slow consumer holds the writer.
+ */
+export function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => unknown): void {
   let buf = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
     buf += chunk;
     let nl: number;
+    const pending: Promise<unknown>[] = [];
     while ((nl = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, nl).replace(/\r$/, ''));
+      const wait = onLine(buf.slice(0, nl).replace(/\r$/, ''));
+      if (wait instanceof Promise) pending.push(wait);
       buf = buf.slice(nl + 1);
+    }
+    if (pending.length > 0) {
+      stream.pause();
+      const resume = (): void => void stream.resume();
+      void Promise.all(pending).then(resume, resume);
     }
   });
   stream.on('end', () => {
