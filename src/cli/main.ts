@@ -19,7 +19,8 @@ import { DEFAULT_SHAPE_FIT } from '../core/reward/fitShape';
 import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJsonText, scoreJsonlFile } from '../core/score';
 import { TRAITS, type TraitDef } from '../core/traits/catalog';
-import { formatDiagnostic } from '../core/types';
+import { formatDiagnostic, type Diagnostic } from '../core/types';
+import { fieldKey } from '../core/fieldKey';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
 import { JUDGE_TRAITS } from '../core/judge/traits';
@@ -260,17 +261,18 @@ async function evaluate(argv: string[]): Promise<number> {
     const groups = by ? await fieldValues(file, by) : undefined;
     const role = values.role as string | undefined;
     for await (const r of model.usesJudge && ratings ? scoreWithJudgeRatings(file, model, ratings, { role }) : scoreJsonlFile(file, model, { role })) {
-      if (r.kind === 'diagnostic') {
+      const g = groups?.get(r.line);
+      const problem = r.kind === 'diagnostic' ? r.diagnostic : typeof g === 'object' ? g : undefined;
+      if (problem) {
         bad++;
-        await err.write(formatDiagnostic(r.diagnostic) + '\n');
+        await err.write(formatDiagnostic(problem) + '\n');
         continue;
       }
       // Only decided pairs say which side should win (candidates stay diagnostics here: no `candidates` option).
-      if (r.kind === 'dialogue' || r.kind === 'candidates') continue;
+      if (r.kind === 'dialogue' || r.kind === 'candidates' || r.kind === 'diagnostic') continue;
       const right = r.result.margin > 0 ? 1 : r.result.margin === 0 ? 0.5 : 0;
       tally.add('all', right);
       tally.add(file, right);
-      const g = groups?.get(r.line);
       if (g !== undefined) tally.add(`${file} ${by}=${g}`, right);
     }
   }
@@ -285,11 +287,14 @@ async function evaluate(argv: string[]): Promise<number> {
   return bad > 0 ? 1 : 0;
 }
 
-async function fieldValues(file: string, field: string): Promise<Map<number, string>> {
+/** Each line's group by `field`, or the diagnostic for a value that cannot be one. */
+async function fieldValues(file: string, field: string): Promise<Map<number, string | Diagnostic>> {
   const { readRecords } = await import('../core/formats');
-  const m = new Map<number, string>();
+  const m = new Map<number, string | Diagnostic>();
   for await (const item of readRecords(file)) {
-    if ('record' in item && item.record.raw[field] !== undefined) m.set(item.line, String(item.record.raw[field]));
+    if (!('record' in item)) continue;
+    const k = fieldKey(field, item.record.raw[field]);
+    if (k !== undefined) m.set(item.line, typeof k === 'string' ? k : { file, line: item.line, column: 1, severity: 'error', message: k.error });
   }
   return m;
 }

@@ -119,8 +119,69 @@ function lineItem(text: string, line: number, file: string): JsonlItem | undefin
     const { column, message } = jsonError(text, err);
     return { line, diagnostic: diag(file, line, column, `invalid JSON: ${message}`) };
   }
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { line, value };
-  return { line, diagnostic: diag(file, line, first + 1, notAnObject(value)) };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { line, diagnostic: diag(file, line, first + 1, notAnObject(value)) };
+  // Only a line of 2·MAX_NESTING characters or more can nest that deep: short lines skip the walk.
+  if (text.length > 2 * MAX_NESTING && nestingDepth(value, MAX_NESTING) > MAX_NESTING) {
+    return { line, diagnostic: diag(file, line, tooDeepColumn(text), `line nests arrays and objects more than ${MAX_NESTING} levels deep; StyleTune reads up to ${MAX_NESTING}`) };
+  }
+  return { line, value };
+}
+
+/**
+ * JSON.parse copes with any depth, but JSON.stringify, String(), structured clone (webview messages)
+ * and every recursive walk of a value do not: thousands of levels end in "Maximum call stack size
+ * exceeded" far from the line that caused it. Lines nested deeper are diagnostics here, once.
+ */
+export const MAX_NESTING = 512;
+
+/** Levels of arrays and objects in `value` (0 for anything else), counted without recursion and no further than `limit` + 1. */
+export function nestingDepth(value: unknown, limit = Infinity): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
+    if (depth > deepest) {
+      deepest = depth;
+      if (deepest > limit) break;
+    }
+    // Indexes for arrays, `for in` for objects: Object.values would allocate an array per node.
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        const child = node[key];
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return deepest;
+}
+
+/** Column (1-based) of the bracket that goes one level past MAX_NESTING in valid JSON text. */
+function tooDeepColumn(text: string): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip the string, escapes included.
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i + 1;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return 1;
 }
 
 /** Index of the first character that is not JSON whitespace (`\r` included, which also covers CRLF). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { firstInvalidUtf8, parseJsonlText, readJsonl, type JsonlItem, type ReadOptions } from '../../src/core/jsonl';
+import { firstInvalidUtf8, MAX_NESTING, nestingDepth, parseJsonlText, readJsonl, type JsonlItem, type ReadOptions } from '../../src/core/jsonl';
 
 const dir = mkdtempSync(join(tmpdir(), 'styletune-jsonl-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -210,6 +210,28 @@ describe('readJsonl: bad lines become diagnostics', () => {
       assert.equal(d.message, `line is ${kind}; expected an object with \`messages\`, \`chosen\`/\`rejected\`, or \`human\`/\`ai\``);
       assert.equal(d.column, column);
     }
+  });
+
+  test('a line nested deeper than MAX_NESTING is a diagnostic at the bracket too many; the lines around it are read', async () => {
+    const nest = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const deep = `{"messages": [], "x": "[[[{", "by": ${nest(200_000)}}`;
+    const items = await read(fileWith(`{"a":1}\n${deep}\n{"by": ${nest(MAX_NESTING - 1)}}\n{"b":2}\n`));
+    assert.deepEqual(items.map((i) => i.line), [1, 2, 3, 4]);
+    const bad = items[1];
+    assert.ok('diagnostic' in bad);
+    // The brackets inside the string do not count; the object itself is level 1.
+    assert.deepEqual([bad.diagnostic.column, bad.diagnostic.message], [deep.indexOf('[[[[') + MAX_NESTING, `line nests arrays and objects more than ${MAX_NESTING} levels deep; StyleTune reads up to ${MAX_NESTING}`]);
+    assert.ok('value' in items[2], 'exactly MAX_NESTING levels is fine');
+    assert.deepEqual([...parseJsonlText(deep, 'f')].map((i) => 'diagnostic' in i), [true]);
+  });
+
+  test('nestingDepth counts levels without recursion, and stops past its limit', () => {
+    assert.equal(nestingDepth('x'), 0);
+    assert.equal(nestingDepth({ a: [1, { b: [] }], c: {} }), 4);
+    let v: unknown = [];
+    for (let i = 1; i < 1_000_000; i++) v = [v];
+    assert.equal(nestingDepth(v), 1_000_000);
+    assert.equal(nestingDepth(v, 10), 11);
   });
 });
 

@@ -143,9 +143,13 @@ describe('fitting shapes', () => {
   test('a grouping field that is not a plain value is a diagnostic with the line, not a crash', async () => {
     const file = join(dir, 'nested.jsonl');
     const deep = `${'['.repeat(5000)}"x"${']'.repeat(5000)}`;
-    writeFileSync(file, [`{"game": ${deep}, "chosen": "a", "rejected": "b"}`, JSON.stringify({ game: 'g', chosen: 'yo', rejected: 'Hello there.' })].join('\n') + '\n');
+    writeFileSync(file, [`{"game": ${deep}, "chosen": "a", "rejected": "b"}`, '{"game": ["x"], "chosen": "a", "rejected": "b"}', JSON.stringify({ game: 'g', chosen: 'yo', rejected: 'Hello there.' })].join('\n') + '\n');
     const data = await collectComparisons([file], { by: 'game' });
     assert.equal(data.table.n, 1);
-    assert.deepEqual(data.diagnostics.map((d) => [d.line, d.message]), [[1, '`game` must be a string, number or boolean to group by, got a list']]);
+    // The 5,000-deep line is refused by the reader (jsonl.ts MAX_NESTING) before any field is looked at.
+    assert.deepEqual(data.diagnostics.map((d) => [d.line, d.message]), [
+      [1, 'line nests arrays and objects more than 512 levels deep; StyleTune reads up to 512'],
+      [2, '`game` must be a string, number or boolean to group by, got a list'],
+    ]);
   });
 });

@@ -17,6 +17,7 @@
  */
 import { readJsonl, type ReadOptions } from '../jsonl';
 import { jsonTypeName } from '../formats';
+import { fieldKey } from '../fieldKey';
 import type { Diagnostic, Message, Turns } from '../types';
 
 export interface Candidate {
@@ -99,7 +100,9 @@ export function lineCandidates(value: unknown, line: number, groupBy?: string[])
     const parts: string[] = [];
     for (const f of groupBy) {
       if (!Object.hasOwn(o, f) || o[f] === null) return { error: `\`${f}\` is missing (--group-by ${groupBy.join(',')})` };
-      parts.push(`${f}=${typeof o[f] === 'string' ? (o[f] as string) : JSON.stringify(o[f])}`);
+      const k = fieldKey(f, o[f]);
+      if (typeof k === 'object') return k;
+      parts.push(`${f}=${k}`);
     }
     groupKey = parts.join(' ');
   }

@@ -13,6 +13,7 @@
  */
 import { basename } from 'node:path';
 import { readRecords } from '../formats';
+import { fieldKey } from '../fieldKey';
 import { TRAIT_IDS, TRAITS } from '../traits/catalog';
 import { FEATURE_COUNT, featureIndex, featureLabel, withRatings } from '../judge/traits';
 import { recordSides, type RatingsTable } from '../judge/ratings';
@@ -48,13 +49,9 @@ export interface CollectOptions {
 
 const list = (v: string | readonly string[] | undefined): readonly string[] => (v === undefined ? [] : typeof v === 'string' ? [v] : v);
 
-/** A grouping field's value as text; only plain values group (a nested one would need recursion to print). */
+/** A grouping field's value as text; only plain values group (src/core/fieldKey.ts, shared with eval and pairs). */
 function fieldText(raw: Record<string, unknown>, field: string): string | undefined | { error: string } {
-  const v = raw[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return { error: `\`${field}\` must be a string, number or boolean to group by, got ${Array.isArray(v) ? 'a list' : 'an object'}` };
+  return fieldKey(field, raw[field]);
 }
 
 export async function collectComparisons(files: readonly string[], opts: CollectOptions = {}): Promise<ComparisonSet> {
