@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, lstatSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, lstatSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { appendJsonlAtomic, appendLinesAtomic, writeFileAtomic } from '../../src/core/atomic';
+import { appendJsonlAtomic, appendLinesAtomic, editFileAtomic, STALE_TEMP_MS, writeFileAtomic } from '../../src/core/atomic';
+import { FOREIGN_STALE_MS, lockPath, withFileLock } from '../../src/core/fileLock';
 
 const root = mkdtempSync(join(tmpdir(), 'styletune-atomic-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -187,5 +189,122 @@ describe('appendJsonlAtomic', () => {
       ['fulfilled', 'rejected', 'fulfilled'],
     );
     assert.equal(text(file), '1\n2\n');
+  });
+});
+
+/** A child process that appends `count` JSON lines `{w, i, pad}` one call at a time (every 7th over a page). */
+function appender(file: string, writer: string, count: number): ChildProcess {
+  const script = `
+    const { appendJsonlAtomic } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'core', 'atomic.js'))});
+    (async () => {
+      for (let i = 0; i < ${count}; i++) await appendJsonlAtomic(process.argv[1], [{ w: process.argv[2], i, pad: 'x'.repeat(i % 7 === 0 ? 70000 : 40) }]);
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  return spawn(process.execPath, ['-e', script, file, writer], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+const exitCode = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+/** Every line parses and is {w, i}; each writer's lines come in its order, all of them. */
+function assertAllAppended(file: string, writers: string[], count: number): void {
+  const byWriter = new Map<string, number[]>(writers.map((w) => [w, []]));
+  for (const line of text(file).split('\n').slice(0, -1)) byWriter.get((JSON.parse(line) as { w: string }).w)!.push((JSON.parse(line) as { i: number }).i);
+  for (const [w, seen] of byWriter) assert.deepEqual(seen, Array.from({ length: count }, (_, i) => i), `writer ${w}`);
+}
+
+describe('appends from several writers at once', () => {
+  test('two processes × 1,000 appends (some over a page long) give 2,000 intact lines, three times over', async () => {
+    for (let trial = 0; trial < 3; trial++) {
+      const dir = freshDir();
+      const file = join(dir, 'votes.jsonl');
+      const children = ['a', 'b'].map((w) => appender(file, w, 1000));
+      assert.deepEqual(await Promise.all(children.map(exitCode)), [0, 0]);
+      assertAllAppended(file, ['a', 'b'], 1000);
+      assert.deepEqual(readdirSync(dir), ['votes.jsonl'], 'no lock or temp file left');
+    }
+  });
+
+  test('through a symlink and through its target at once, in one process: one queue, nothing lost', async () => {
+    const dir = freshDir();
+    const real = join(dir, 'real.jsonl');
+    const link = join(dir, 'link.jsonl');
+    symlinkSync(real, link); // dangling until the first append creates the target
+    await Promise.all(Array.from({ length: 200 }, (_, i) => appendJsonlAtomic(i % 2 ? link : real, [{ w: i % 2 ? 'link' : 'real', i: i >> 1 }])));
+    assert.ok(lstatSync(link).isSymbolicLink());
+    assertAllAppended(real, ['link', 'real'], 100);
+  });
+
+  test('an append and a rewrite (undo) from two processes do not lose each other\'s lines', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'votes.jsonl');
+    const child = appender(file, 'a', 300);
+    // Meanwhile this process keeps adding and taking back a line of its own.
+    let rounds = 0;
+    for (let done = false; !done; rounds++) {
+      await appendLinesAtomic(file, ['{"w":"undo","i":0}']);
+      assert.equal(await editFileAtomic(file, (t) => t.replace('{"w":"undo","i":0}\n', '')), true);
+      done = child.exitCode !== null;
+    }
+    assert.equal(await exitCode(child), 0);
+    assert.ok(rounds > 1);
+    assertAllAppended(file, ['a'], 300);
+  });
+});
+
+describe('the cross-process lock', () => {
+  test('a lock left by a dead process is taken over; one of a live process is waited for, then named', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'a.jsonl');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(lockPath(file), JSON.stringify({ pid: dead, host: hostname() }));
+    await appendLinesAtomic(file, ['1']);
+    assert.deepEqual(readdirSync(dir), ['a.jsonl']);
+
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      writeFileSync(lockPath(file), JSON.stringify({ pid: live.pid, host: hostname() }));
+      await assert.rejects(withFileLock(file, async () => undefined, { waitMs: 300 }), new RegExp(`being written by process ${live.pid} on `));
+      // Released while a writer waits: it goes ahead.
+      const waiting = appendLinesAtomic(file, ['2']);
+      await new Promise((r) => setTimeout(r, 200));
+      rmSync(lockPath(file));
+      await waiting;
+      assert.equal(text(file), '1\n2\n');
+    } finally {
+      live.kill();
+    }
+  });
+
+  test('a lock from another host is waited for until it is FOREIGN_STALE_MS old', async () => {
+    const file = join(freshDir(), 'a.jsonl');
+    writeFileSync(lockPath(file), JSON.stringify({ pid: 1, host: 'elsewhere.example' }));
+    await assert.rejects(withFileLock(file, async () => undefined, { waitMs: 200 }), /process 1 on elsewhere\.example/);
+    const old = (Date.now() - FOREIGN_STALE_MS - 5000) / 1000;
+    utimesSync(lockPath(file), old, old);
+    await appendLinesAtomic(file, ['x']);
+    assert.equal(text(file), 'x\n');
+  });
+});
+
+describe('temp files of writers that died', () => {
+  test('are removed on the next write to their target; a live process\'s, a young one and another file\'s stay', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'pairs.jsonl');
+    writeFileSync(file, '{"a":1}\n');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const temp = (pid: number, of = 'pairs.jsonl') => join(dir, `.${of}.styletune-${pid}-0123456789ab.tmp`);
+    const old = (Date.now() - STALE_TEMP_MS - 5000) / 1000;
+    const planted = { deadOld: temp(dead), liveOld: temp(process.ppid), deadYoung: temp(dead + 0), otherFile: temp(dead, 'other.jsonl') };
+    planted.deadYoung = join(dir, `.pairs.jsonl.styletune-${dead}-ba9876543210.tmp`);
+    for (const [name, path] of Object.entries(planted)) {
+      writeFileSync(path, 'half a line');
+      if (name !== 'deadYoung') utimesSync(path, old, old);
+    }
+    for (const write of [() => appendLinesAtomic(file, ['{"b":2}']), () => writeFileAtomic(file, '{"c":3}\n')]) {
+      writeFileSync(planted.deadOld, 'half a line');
+      utimesSync(planted.deadOld, old, old);
+      await write();
+      assert.deepEqual(readdirSync(dir).sort(), [basename(planted.deadYoung), basename(planted.liveOld), basename(planted.otherFile), 'pairs.jsonl'].sort());
+    }
+    assert.equal(text(file), '{"c":3}\n');
   });
 });

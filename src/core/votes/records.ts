@@ -8,10 +8,9 @@
  * The same comparison voted twice by one annotator (a changed mind, or two merged copies of a file)
  * counts once: the vote with the latest time wins, and between equal times the one read last.
  */
-import { readFile } from 'node:fs/promises';
-import { appendJsonlAtomic, writeFileAtomic } from '../atomic';
+import { appendJsonlAtomic, editFileAtomic, writeFileAtomic } from '../atomic';
 import { jsonTypeName } from '../formats';
-import { ioError, readJsonl } from '../jsonl';
+import { readJsonl } from '../jsonl';
 import type { Diagnostic } from '../types';
 
 export type Confidence = 'likely' | 'certainly';
@@ -129,22 +128,18 @@ export async function writeVotes(file: string, votes: readonly VoteRecord[]): Pr
 
 /**
  * Takes a vote back (undo): rewrites the file without the last line that is exactly this record,
- * keeping every other line byte for byte. Says whether a line was removed.
+ * keeping every other line byte for byte, and any vote another window appends meanwhile. Says
+ * whether a line was removed.
  */
-export async function removeVote(file: string, vote: VoteRecord): Promise<boolean> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw ioError('cannot read', file, err);
-  }
+export function removeVote(file: string, vote: VoteRecord): Promise<boolean> {
   const wanted = JSON.stringify(vote);
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (lines[i].replace(/\r$/, '') !== wanted) continue;
-    lines.splice(i, 1);
-    await writeFileAtomic(file, lines.join('\n'));
-    return true;
-  }
-  return false;
+  return editFileAtomic(file, (text) => {
+    const lines = text.split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      if (lines[i].replace(/\r$/, '') !== wanted) continue;
+      lines.splice(i, 1);
+      return lines.join('\n');
+    }
+    return undefined;
+  });
 }
