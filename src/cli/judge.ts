@@ -17,7 +17,7 @@ import { Judge } from '../core/judge/judge';
 import { RatingsTable, rateFile, ratedLineDiagnostics, ratedLineToJson } from '../core/judge/ratings';
 import { HAL16, JUDGE_TRAIT_IDS, judgeTraitId, featureIndex } from '../core/judge/traits';
 import { TRAIT_IDS } from '../core/traits/catalog';
-import { formatDiagnostic } from '../core/types';
+import { formatDiagnostic, printable } from '../core/types';
 import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 import { startWorker } from '../core/worker/worker';
 
@@ -215,7 +215,7 @@ async function runLocalJudge(values: Values, file: string): Promise<number> {
       onEvent: (e) => {
         if (e.event === 'log' && e.level === 'warning') {
           failed++;
-          process.stderr.write(`${e.message.replace(resolve(file), file)}\n`);
+          process.stderr.write(`${printable(e.message.replace(resolve(file), file))}\n`);
         }
         if (e.event === 'done') process.stderr.write(`rated ${String(e.metrics.rated)} conversation(s) with ${String(values['local-model'])}; wrote ${String(values.out)}\n`);
       },

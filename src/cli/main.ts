@@ -19,7 +19,7 @@ import { DEFAULT_SHAPE_FIT } from '../core/reward/fitShape';
 import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJsonText, scoreJsonlFile } from '../core/score';
 import { TRAITS, type TraitDef } from '../core/traits/catalog';
-import { formatDiagnostic, type Diagnostic } from '../core/types';
+import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
 import { fieldKey } from '../core/fieldKey';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
@@ -222,7 +222,7 @@ async function fit(argv: string[]): Promise<number> {
   } else {
     const folding = report.groupedFolds ? `, folds grouped by ${String(values['fold-by'])}` : '';
     const lines = [`Fitted on ${comparisons} comparisons; ${report.folds}-fold cross-validated pairwise accuracy${folding}:`];
-    for (const row of report.crossValidated) lines.push(`  ${row.key.padEnd(44)} ${percent(row.accuracy).padStart(7)}  (n=${row.n})`);
+    for (const row of report.crossValidated) lines.push(`  ${printable(row.key).padEnd(44)} ${percent(row.accuracy).padStart(7)}  (n=${row.n})`);
     lines.push(
       '',
       report.family === 'linear'
@@ -281,7 +281,7 @@ async function evaluate(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');
   else {
     process.stdout.write(`Pairwise accuracy of ${model.summary}:\n`);
-    for (const r of rows) process.stdout.write(`  ${r.key.padEnd(60)} ${percent(r.accuracy).padStart(7)}  (n=${r.n})\n`);
+    for (const r of rows) process.stdout.write(`  ${printable(r.key).padEnd(60)} ${percent(r.accuracy).padStart(7)}  (n=${r.n})\n`);
     if (rows.length === 0) process.stdout.write('  no pair or human/ai lines found\n');
   }
   return bad > 0 ? 1 : 0;

@@ -14,7 +14,7 @@ import { runContrast, runRanked, type Generation, type Stage } from '../core/pai
 import { formatRankedSummary, type Rule } from '../core/pairs/select';
 import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
-import { formatDiagnostic, type Diagnostic } from '../core/types';
+import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
 import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
@@ -110,7 +110,7 @@ export async function runPairs(argv: string[], io: Partial<PairsIO> = {}): Promi
     return await pairsCommand(sub, rest, { stdout: out, stderr: err, env: io.env ?? process.env, cwd: io.cwd ?? process.cwd(), handleSignals: io.handleSignals ?? true, signal: io.signal });
   } catch (e) {
     if (e instanceof Usage || e instanceof PairsInputError) {
-      err.write(`styletune pairs: ${e.message}\n${e instanceof Usage ? `\n${PAIRS_HELP[helpKey]}\n` : ''}`);
+      err.write(`styletune pairs: ${e instanceof Usage ? `${e.message}\n\n${PAIRS_HELP[helpKey]}` : printable(e.message)}\n`);
       return 2;
     }
     if (e instanceof PythonNotFoundError) {

@@ -63,7 +63,26 @@ export interface Diagnostic {
   message: string;
 }
 
-/** "file:line:column: message", the form terminals and editors turn into links. */
+/**
+ * "file:line:column: message", the form terminals and editors turn into links. File names and messages
+ * carry text from the data (role names, object keys, values), so they go through `printable`: a newline
+ * in a role name cannot forge a second diagnostic, nor an escape sequence reach the terminal.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+  return `${printable(d.file)}:${d.line}:${d.column}: ${d.severity}: ${printable(d.message)}`;
+}
+
+/**
+ * Characters that would end a line, drive a terminal or reorder what is shown: C0 and C1 controls
+ * (ESC starts ANSI sequences, U+009B is a one-character CSI), DEL, the Unicode line and paragraph
+ * separators, and the bidirectional overrides and isolates ("Trojan Source").
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
+const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `text` with every such character written as an escape (`\n`, `\u001b`), for one line of terminal output. */
+export function printable(text: string): string {
+  if (!UNPRINTABLE.test(text)) return text;
+  return text.replace(UNPRINTABLE_ALL, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

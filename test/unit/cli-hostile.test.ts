@@ -1,6 +1,7 @@
 /**
  * Hostile lines against the CLI (dist/cli.js run as a child process on real pairs): a grouping field
- * nested thousands deep is one diagnostic with file and line, and the run goes on with the other lines.
+ * nested thousands deep is one diagnostic with file and line, and the run goes on with the other lines;
+ * newlines and escape sequences in the data cannot forge diagnostics or reach the terminal.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fieldKey } from '../../src/core/fieldKey';
 import { MAX_NESTING } from '../../src/core/jsonl';
+import { formatDiagnostic, printable } from '../../src/core/types';
 import { repoRoot, requireShared } from './paths';
 
 const CLI = join(repoRoot, 'dist', 'cli.js');
@@ -100,5 +102,55 @@ describe('fieldKey', () => {
     let v: unknown = [];
     for (let i = 0; i < 200_000; i++) v = [v];
     assert.deepEqual(fieldKey('persona', v), { error: '`persona` must be a string, number or boolean to group by, got a list' });
+  });
+});
+
+describe('text from the data in diagnostics and reports', () => {
+  const forged = '\n/etc/passwd:1:1: error: forged\x1b[2J\x1b]0;title\x07\u009b31m\u202e';
+
+  /** Every stderr line is a diagnostic of `file` or one of the CLI's own summary lines; no control character but the newlines. */
+  function assertNotForged(stderr: string, file: string): void {
+    assert.doesNotMatch(stderr, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/, 'a control character reached the terminal');
+    for (const line of stderr.trimEnd().split('\n')) {
+      assert.ok(line.startsWith(`${file}:`) || /^\d+ (line|problem)/.test(line), `not one of ours: ${JSON.stringify(line)}`);
+    }
+  }
+
+  test('score: role names and object keys cannot forge a diagnostic line or reach the terminal raw', () => {
+    const file = join(dir, 'forged.jsonl');
+    writeFileSync(file, [
+      JSON.stringify({ messages: [{ role: `agent${forged}`, content: 'hi there' }] }),
+      JSON.stringify({ [`key${forged}`]: 1 }),
+      `{"chosen": 1, "rejected": "x", "prompt": "${'\\u001b'}[31m"}`,
+      `not json ${forged.replace(/\n/g, '')}`,
+    ].join('\n') + '\n');
+    const r = styletune('score', file);
+    assert.equal(r.code, 1);
+    assertNotForged(r.stderr, file);
+    assert.equal(r.stderr.split('\n').filter((l) => l.startsWith(`${file}:`)).length, 4);
+    assert.match(r.stderr, /roles here: agent\\n\/etc\/passwd:1:1: error: forged\\u001b\[2J/);
+    assert.match(r.stderr, /`key\\n\/etc\/passwd/);
+  });
+
+  test('votes report: system names, ids and annotators print as one line each', () => {
+    const votes = join(dir, 'forged.votes.jsonl');
+    const vote = (winner: string) => JSON.stringify({
+      item_id: `item${forged}`, prompt_hash: 'x', systems: { A: `base${forged}`, B: 'tuned' }, winner, confidence: null,
+      annotator: `ana${forged}`, time: '2026-01-01T00:00:00Z', session: 's',
+    });
+    writeFileSync(votes, `${vote('tuned')}\n${JSON.stringify({ item_id: 1, systems: { A: `x${forged}`, B: `x${forged}` } })}\n`);
+    const r = styletune('votes', 'report', votes);
+    assertNotForged(r.stderr, votes);
+    assert.doesNotMatch(r.stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    assert.doesNotMatch(r.stdout, /^\/etc\/passwd/m);
+    assert.match(r.stdout, /base\\n\/etc\/passwd:1:1: error: forged\\u001b\[2J\\u001b\]0;title\\u0007\\u009b31m\\u202e/);
+  });
+});
+
+describe('printable', () => {
+  test('escapes what ends a line, drives a terminal or reorders text; leaves the rest, Unicode included', () => {
+    assert.equal(printable('plain – ü 日本 😀'), 'plain – ü 日本 😀');
+    assert.equal(printable('a\nb\r\tc\x1b[0m\x7f\u0085\u2028\u2066'), 'a\\nb\\r\\tc\\u001b[0m\\u007f\\u0085\\u2028\\u2066');
+    assert.equal(formatDiagnostic({ file: 'f\n.jsonl', line: 1, column: 2, severity: 'error', message: 'x\ny' }), 'f\\n.jsonl:1:2: error: x\\ny');
   });
 });

@@ -9,6 +9,7 @@ import { turnsText, type VoteItem } from './items';
 import { dedupeVotes, type VoteRecord } from './records';
 import { bradleyTerry, wilson, type Comparison, type Interval } from './stats';
 import { percent as pct } from '../percent';
+import { printable } from '../types';
 
 export interface SystemRow {
   system: string;
@@ -262,5 +263,6 @@ export function formatReport(r: VoteReport): string {
     out.push(`  ${p.item_id}: ${p.votes} vote${s(p.votes)}, leader ${p.leader} (${picks})${p.prompt ? `  "${p.prompt}"` : ''}`);
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
-  return out.join('\n') + '\n';
+  // Each entry is one line; names, ids and prompts from the files must not break one or drive the terminal.
+  return out.map(printable).join('\n') + '\n';
 }
