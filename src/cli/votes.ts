@@ -5,9 +5,9 @@
 import { parseArgs } from 'node:util';
 import { RewardModel } from '../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../core/types';
-import { loadItems } from '../core/votes/items';
-import { mergeVotes, readVotes, writeVotes } from '../core/votes/records';
-import { buildReport, formatReport, type ReportInputs } from '../core/votes/report';
+import { loadItems, type LoadedItems } from '../core/votes/items';
+import { forEachVote, mergeVotes, readVotes, writeVotes } from '../core/votes/records';
+import { formatReport, VoteTally, type ReportInputs } from '../core/votes/report';
 import { scoreItems } from '../core/votes/rewards';
 
 export const VOTES_HELP = `Usage: styletune votes report VOTES.jsonl... [--items ITEMS.jsonl]... [--model M.onnx] [--role ROLE] [--json]
@@ -71,10 +71,13 @@ export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
   }
   if (sub !== 'report' && sub !== 'merge') throw new VotesUsageError(`unknown votes command '${sub}' (report or merge)\n\n${VOTES_HELP}`);
   if (positionals.length === 0) throw new VotesUsageError(`votes ${sub} needs at least one votes file\n\n${VOTES_HELP}`);
-  const problems: Diagnostic[] = [];
+  // Counted, not kept: a file of a million bad lines must not fill the memory with their diagnostics.
+  let errors = 0;
   const report = (ds: Diagnostic[]) => {
-    for (const d of ds) io.stderr.write(formatDiagnostic(d) + '\n');
-    problems.push(...ds.filter((d) => d.severity === 'error'));
+    for (const d of ds) {
+      io.stderr.write(formatDiagnostic(d) + '\n');
+      if (d.severity === 'error') errors++;
+    }
   };
 
   if (sub === 'merge') {
@@ -86,29 +89,30 @@ export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
     const merged = mergeVotes(read.votes);
     await writeVotes(out, merged);
     io.stdout.write(`Wrote ${merged.length} vote${merged.length === 1 ? '' : 's'} to ${out} (${read.votes.length - merged.length} older duplicate${read.votes.length - merged.length === 1 ? '' : 's'} dropped)\n`);
-    return problems.length ? 1 : 0;
+    return errors ? 1 : 0;
   }
 
   if (values.out) throw new VotesUsageError('--out is for votes merge');
   const itemFiles = (values.items as string[] | undefined) ?? [];
   if (!itemFiles.length && (values.model || values.role)) throw new VotesUsageError('--model and --role need --items (the responses to score)');
-  const read = await readVotes(positionals);
-  report(read.diagnostics);
-  const inputs: ReportInputs = { votes: read.votes };
+  // Items first, so the votes can stream through the tally: millions of votes are never held as a list.
+  let items: LoadedItems | undefined;
+  let rewards: ReportInputs['rewards'];
   if (itemFiles.length) {
-    const loaded = await loadItems(itemFiles);
-    report(loaded.diagnostics);
-    inputs.items = loaded.items;
+    items = await loadItems(itemFiles);
+    report(items.diagnostics);
     const model = await RewardModel.load((values.model as string | undefined) ?? io.defaultModel());
     try {
-      const scored = await scoreItems(loaded.items, model, { role: values.role as string | undefined });
+      const scored = await scoreItems(items.items, model, { role: values.role as string | undefined });
       for (const p of scored.problems) io.stderr.write(p + '\n');
-      inputs.rewards = { scores: scored.scores, model: model.summary };
+      rewards = { scores: scored.scores, model: model.summary };
     } finally {
       await model.dispose();
     }
   }
-  const r = buildReport(inputs);
+  const tally = new VoteTally(items?.items);
+  await forEachVote(positionals, (v) => tally.add(v), (d) => report([d]));
+  const r = tally.report(rewards);
   io.stdout.write(values.json ? JSON.stringify(r) + '\n' : formatReport(r));
-  return problems.length ? 1 : 0;
+  return errors ? 1 : 0;
 }

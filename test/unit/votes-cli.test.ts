@@ -4,13 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadItems } from '../../src/core/votes/items';
 import type { VoteRecord } from '../../src/core/votes/records';
 import type { VoteReport } from '../../src/core/votes/report';
+import { generateVotes } from '../support/votesFile';
 import { repoRoot } from './paths';
 
 const CLI = join(repoRoot, 'dist', 'cli.js');
@@ -97,6 +98,19 @@ describe('styletune votes', () => {
     // The merged file reports the same as the two files.
     const again = JSON.parse(styletune('votes', 'report', out, '--json').stdout) as VoteReport;
     assert.equal(again.systems.find((s) => s.system === 'tuned')!.rate, 0.5625);
+  });
+
+  test('300,000 votes are reported within a 96 MB heap: they stream through the tally instead of being held as a list', async () => {
+    // Held as a list of records, these votes needed a heap of 128-192 MB; the tally needs under 48 MB.
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    const { votesFile } = await generateVotes(big, 300_000);
+    const r = spawnSync(process.execPath, ['--max-old-space-size=96', CLI, 'votes', 'report', votesFile, '--json'], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr.slice(-2000));
+    const report = JSON.parse(r.stdout) as VoteReport;
+    assert.equal(report.votes + report.duplicates, 300_000);
+    assert.equal(report.systems.length, 4);
+    rmSync(big, { recursive: true, force: true });
   });
 
   test('usage errors exit 2 with the help', () => {

@@ -77,18 +77,23 @@ export function checkVote(o: Record<string, unknown>): { vote: VoteRecord } | { 
 export async function readVotes(files: readonly string[]): Promise<ReadVotes> {
   const votes: VoteRecord[] = [];
   const diagnostics: Diagnostic[] = [];
+  await forEachVote(files, (v) => votes.push(v), (d) => diagnostics.push(d));
+  return { votes, diagnostics };
+}
+
+/** readVotes without keeping anything: each vote and each problem is handed over as it is read. */
+export async function forEachVote(files: readonly string[], onVote: (vote: VoteRecord) => void, onDiagnostic: (d: Diagnostic) => void): Promise<void> {
   for (const file of files) {
     for await (const row of readJsonl(file)) {
       if ('diagnostic' in row) {
-        diagnostics.push(row.diagnostic);
+        onDiagnostic(row.diagnostic);
         continue;
       }
       const r = checkVote(row.value as Record<string, unknown>);
-      if ('error' in r) diagnostics.push({ file, line: row.line, column: 1, severity: 'error', message: `not a vote record: ${r.error}` });
-      else votes.push(r.vote);
+      if ('error' in r) onDiagnostic({ file, line: row.line, column: 1, severity: 'error', message: `not a vote record: ${r.error}` });
+      else onVote(r.vote);
     }
   }
-  return { votes, diagnostics };
 }
 
 /** Reads a votes file that may not exist yet (a session's own file before its first vote). */

@@ -6,8 +6,8 @@
  * webview draws it).
  */
 import { turnsText, type VoteItem } from './items';
-import { dedupeVotes, type VoteRecord } from './records';
-import { bradleyTerry, wilson, type Comparison, type Interval } from './stats';
+import type { VoteRecord } from './records';
+import { bradleyTerryFromWins, wilson, type Interval } from './stats';
 import { percent as pct } from '../percent';
 import { printable } from '../types';
 
@@ -84,138 +84,260 @@ export interface ReportInputs {
 
 const PROMPT_CHARS = 120;
 
+/** The report of votes already in memory (the extension's panel): a VoteTally fed with them. */
 export function buildReport(input: ReportInputs): VoteReport {
-  const votes = dedupeVotes(input.votes);
-  const notes: string[] = [];
-  const items = new Map((input.items ?? []).map((i) => [i.id, i]));
-  if (input.items) {
-    const unknown = votes.filter((v) => !items.has(v.item_id)).length;
-    if (unknown) notes.push(`${unknown} vote${s(unknown)} name${unknown === 1 ? 's' : ''} an item that is not in the items file(s)`);
-    const changed = votes.filter((v) => items.has(v.item_id) && items.get(v.item_id)!.promptHash !== v.prompt_hash).length;
-    if (changed) notes.push(`${changed} vote${s(changed)} ${changed === 1 ? 'was' : 'were'} cast on a different prompt than the items file now has (prompt_hash differs)`);
-  }
+  const tally = new VoteTally(input.items);
+  for (const v of input.votes) tally.add(v);
+  return tally.report(input.rewards);
+}
 
-  const bySystem = new Map<string, SystemRow>();
-  const row = (system: string): SystemRow => {
-    let r = bySystem.get(system);
-    if (!r) bySystem.set(system, (r = { system, votes: 0, wins: 0, ties: 0, losses: 0, rate: 0, interval: { low: 0, high: 1 }, certain: 0 }));
-    return r;
-  };
-  const prompts = new Map<string, PromptRow>();
-  const annotators: Record<string, number> = {};
-  const confidence = { likely: 0, certainly: 0, none: 0 };
-  let ties = 0;
-  for (const v of votes) {
-    annotators[v.annotator] = (annotators[v.annotator] ?? 0) + 1;
-    confidence[v.confidence ?? 'none']++;
-    const { A, B } = v.systems;
-    const a = row(A);
-    const b = row(B);
-    a.votes++;
-    b.votes++;
-    let p = prompts.get(v.item_id);
-    if (!p) {
-      const item = items.get(v.item_id);
-      p = { item_id: v.item_id, votes: 0, ties: 0, picks: {}, leader: 'tie' };
-      if (item) p.prompt = shorten(turnsText(item.prompt));
-      prompts.set(v.item_id, p);
+/** Growable typed columns, one row per kept vote. */
+class Column<T extends Float64Array | Uint32Array | Uint8Array> {
+  constructor(public data: T) {}
+  set(i: number, value: number): void {
+    if (i >= this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => T)(Math.max(1024, this.data.length * 2));
+      bigger.set(this.data);
+      this.data = bigger;
     }
-    p.votes++;
-    p.picks[A] ??= 0;
-    p.picks[B] ??= 0;
-    if (v.winner === 'tie') {
-      ties++;
-      a.ties++;
-      b.ties++;
-      p.ties++;
-      p.picks[A] += 0.5;
-      p.picks[B] += 0.5;
-    } else {
-      const [w, l] = v.winner === A ? [a, b] : [b, a];
-      w.wins++;
-      l.losses++;
-      if (v.confidence === 'certainly') w.certain++;
-      p.picks[v.winner] += 1;
-    }
+    this.data[i] = value;
   }
-  for (const r of bySystem.values()) {
-    r.rate = r.votes ? (r.wins + r.ties / 2) / r.votes : 0;
-    r.interval = wilson(r.rate, r.votes);
-  }
-  for (const p of prompts.values()) {
-    const top = Math.max(...Object.values(p.picks));
-    const leaders = Object.keys(p.picks).filter((k) => p.picks[k] === top);
-    p.leader = leaders.length === 1 ? leaders[0] : 'tie';
-  }
-  const systems = [...bySystem.values()].sort((x, y) => y.rate - x.rate || x.system.localeCompare(y.system));
+}
 
-  let ratings: VoteReport['ratings'];
-  if (systems.length > 2) {
-    const names = systems.map((r) => r.system);
-    const index = new Map(names.map((n, i) => [n, i]));
-    const comparisons: Comparison[] = votes.map((v) => {
-      const a = index.get(v.systems.A)!;
-      const b = index.get(v.systems.B)!;
-      if (v.winner === 'tie') return { winner: a, loser: b, weight: 0.5 };
-      return v.winner === v.systems.A ? { winner: a, loser: b, weight: 1 } : { winner: b, loser: a, weight: 1 };
-    });
-    const bt = bradleyTerry(names.length, comparisons);
-    const rows = names.map((system, i) => ({ system, strength: bt.strength[i], elo: bt.elo[i] })).sort((x, y) => y.strength - x.strength);
-    ratings = { rows, regularized: bt.regularized };
-    if (bt.regularized) notes.push('Some system never lost (or never won) against the others it met: each compared pair got one virtual tie so the ratings stay finite.');
+const TIE = 2;
+const CONFIDENCE = ['none', 'likely', 'certainly'] as const;
+/** Whether a vote's prompt_hash matches its item: no items given, the same, another prompt, an unknown item. */
+const HASH_UNCHECKED = 0;
+const HASH_CHANGED = 2;
+const HASH_UNKNOWN_ITEM = 3;
+
+/**
+ * The report's statistics in one pass over the votes, in memory that grows with the comparisons kept,
+ * not with the lines read: names (items, systems, annotators) are stored once and each kept vote is a
+ * row of small numbers, so `styletune votes report` reads millions of votes as they stream from the
+ * files. The latest vote per annotator and comparison counts (as dedupeVotes); the report is the same
+ * as one built from the deduplicated list, in the same order.
+ */
+export class VoteTally {
+  private readonly items: Map<string, VoteItem>;
+  private readonly names = { item: new Intern(), system: new Intern(), annotator: new Intern() };
+  /** Annotator, item and the two systems in sorted order → the row of its latest vote. */
+  private readonly latest = new Map<string, number>();
+  private rows = 0;
+  private read = 0;
+  private readonly time = new Column(new Float64Array(0));
+  /** Position in read order, to report in the order a list would have. */
+  private readonly seq = new Column(new Float64Array(0));
+  private readonly item = new Column(new Uint32Array(0));
+  private readonly sysA = new Column(new Uint32Array(0));
+  private readonly sysB = new Column(new Uint32Array(0));
+  private readonly annotator = new Column(new Uint32Array(0));
+  /** 0: A won, 1: B won, 2: tie. */
+  private readonly outcome = new Column(new Uint8Array(0));
+  private readonly confidence = new Column(new Uint8Array(0));
+  private readonly hash = new Column(new Uint8Array(0));
+
+  constructor(private readonly itemList?: readonly VoteItem[]) {
+    this.items = new Map((itemList ?? []).map((i) => [i.id, i]));
   }
 
-  let agreement: Agreement | undefined;
-  if (input.rewards) {
-    const { scores, model } = input.rewards;
+  add(v: VoteRecord): void {
+    const seq = this.read++;
+    const time = Date.parse(v.time);
+    const item = this.names.item.id(v.item_id);
+    const a = this.names.system.id(v.systems.A);
+    const b = this.names.system.id(v.systems.B);
+    const annotator = this.names.annotator.id(v.annotator);
+    const key = `${annotator},${item},${Math.min(a, b)},${Math.max(a, b)}`;
+    let row = this.latest.get(key);
+    if (row !== undefined && time < this.time.data[row]) return;
+    if (row === undefined) this.latest.set(key, (row = this.rows++));
+    this.time.set(row, time);
+    this.seq.set(row, seq);
+    this.item.set(row, item);
+    this.sysA.set(row, a);
+    this.sysB.set(row, b);
+    this.annotator.set(row, annotator);
+    this.outcome.set(row, v.winner === 'tie' ? TIE : v.winner === v.systems.A ? 0 : 1);
+    this.confidence.set(row, v.confidence === 'certainly' ? 2 : v.confidence === 'likely' ? 1 : 0);
+    const known = this.items.get(v.item_id);
+    this.hash.set(row, !this.itemList ? HASH_UNCHECKED : !known ? HASH_UNKNOWN_ITEM : known.promptHash === v.prompt_hash ? 1 : HASH_CHANGED);
+  }
+
+  /** The kept rows in the order their votes were read. */
+  private inReadOrder(): Uint32Array {
+    const at = new Int32Array(this.read).fill(-1);
+    for (let r = 0; r < this.rows; r++) at[this.seq.data[r]] = r;
+    const order = new Uint32Array(this.rows);
     let n = 0;
-    let agreed = 0;
-    const sums = new Map<string, { sum: number; n: number }>();
-    const seenItems = new Set<string>();
-    for (const v of votes) {
-      const r = scores.get(v.item_id);
-      const sa = r?.[v.systems.A];
-      const sb = r?.[v.systems.B];
-      if (sa === undefined || sb === undefined) continue;
-      if (!seenItems.has(v.item_id)) {
-        seenItems.add(v.item_id);
-        prompts.get(v.item_id)!.rewards = r;
-      }
-      for (const [sys, sc] of [[v.systems.A, sa], [v.systems.B, sb]] as const) {
-        const m = sums.get(sys) ?? { sum: 0, n: 0 };
-        m.sum += sc;
-        m.n++;
-        sums.set(sys, m);
-      }
-      if (v.winner === 'tie') continue;
-      n++;
-      const [win, lose] = v.winner === v.systems.A ? [sa, sb] : [sb, sa];
-      agreed += win > lose ? 1 : win === lose ? 0.5 : 0;
-    }
-    for (const r of systems) {
-      const m = sums.get(r.system);
-      if (m) r.meanReward = m.sum / m.n;
-    }
-    const rate = n ? agreed / n : 0;
-    agreement = { votes: n, agreed, rate, interval: wilson(rate, n), model };
-    if (n === 0) notes.push('No decisive vote had both responses scored, so the reward model agreement is empty.');
-  } else {
-    notes.push(input.items ? 'No reward model scored the responses, so there is no agreement figure.' : 'Reward model agreement needs the items file (--items) to score the responses.');
+    for (const r of at) if (r >= 0) order[n++] = r;
+    return order;
   }
-  if (ties) notes.push('A tie counts as half a pick for each side.');
 
-  return {
-    votes: votes.length,
-    duplicates: input.votes.length - votes.length,
-    ties,
-    annotators,
-    confidence,
-    systems,
-    prompts: inItemOrder([...prompts.values()], input.items),
-    ratings,
-    agreement,
-    notes,
-  };
+  report(rewards?: ReportInputs['rewards']): VoteReport {
+    const order = this.inReadOrder();
+    const itemName = this.names.item.list;
+    const systemName = this.names.system.list;
+    const annotatorName = this.names.annotator.list;
+    const notes: string[] = [];
+    if (this.itemList) {
+      let unknown = 0;
+      let changed = 0;
+      for (const r of order) {
+        if (this.hash.data[r] === HASH_UNKNOWN_ITEM) unknown++;
+        else if (this.hash.data[r] === HASH_CHANGED) changed++;
+      }
+      if (unknown) notes.push(`${unknown} vote${s(unknown)} name${unknown === 1 ? 's' : ''} an item that is not in the items file(s)`);
+      if (changed) notes.push(`${changed} vote${s(changed)} ${changed === 1 ? 'was' : 'were'} cast on a different prompt than the items file now has (prompt_hash differs)`);
+    }
+
+    const bySystem = new Map<number, SystemRow>();
+    const rowOf = (system: number): SystemRow => {
+      let r = bySystem.get(system);
+      if (!r) bySystem.set(system, (r = { system: systemName[system], votes: 0, wins: 0, ties: 0, losses: 0, rate: 0, interval: { low: 0, high: 1 }, certain: 0 }));
+      return r;
+    };
+    const prompts = new Map<number, PromptRow>();
+    const annotators: Record<string, number> = {};
+    const confidence = { likely: 0, certainly: 0, none: 0 };
+    let ties = 0;
+    for (const r of order) {
+      const annotator = annotatorName[this.annotator.data[r]];
+      annotators[annotator] = (annotators[annotator] ?? 0) + 1;
+      confidence[CONFIDENCE[this.confidence.data[r]]]++;
+      const [A, B] = [systemName[this.sysA.data[r]], systemName[this.sysB.data[r]]];
+      const a = rowOf(this.sysA.data[r]);
+      const b = rowOf(this.sysB.data[r]);
+      a.votes++;
+      b.votes++;
+      let p = prompts.get(this.item.data[r]);
+      if (!p) {
+        const id = itemName[this.item.data[r]];
+        const item = this.items.get(id);
+        p = { item_id: id, votes: 0, ties: 0, picks: {}, leader: 'tie' };
+        if (item) p.prompt = shorten(turnsText(item.prompt));
+        prompts.set(this.item.data[r], p);
+      }
+      p.votes++;
+      p.picks[A] ??= 0;
+      p.picks[B] ??= 0;
+      const outcome = this.outcome.data[r];
+      if (outcome === TIE) {
+        ties++;
+        a.ties++;
+        b.ties++;
+        p.ties++;
+        p.picks[A] += 0.5;
+        p.picks[B] += 0.5;
+      } else {
+        const [w, l] = outcome === 0 ? [a, b] : [b, a];
+        w.wins++;
+        l.losses++;
+        if (this.confidence.data[r] === 2) w.certain++;
+        p.picks[outcome === 0 ? A : B] += 1;
+      }
+    }
+    for (const r of bySystem.values()) {
+      r.rate = r.votes ? (r.wins + r.ties / 2) / r.votes : 0;
+      r.interval = wilson(r.rate, r.votes);
+    }
+    for (const p of prompts.values()) {
+      const top = Math.max(...Object.values(p.picks));
+      const leaders = Object.keys(p.picks).filter((k) => p.picks[k] === top);
+      p.leader = leaders.length === 1 ? leaders[0] : 'tie';
+    }
+    const systems = [...bySystem.values()].sort((x, y) => y.rate - x.rate || x.system.localeCompare(y.system));
+
+    let ratings: VoteReport['ratings'];
+    if (systems.length > 2) {
+      const names = systems.map((x) => x.system);
+      const index = new Map(names.map((n, i) => [n, i]));
+      const n = names.length;
+      const wins = new Float64Array(n * n);
+      for (const r of order) {
+        const a = index.get(systemName[this.sysA.data[r]])!;
+        const b = index.get(systemName[this.sysB.data[r]])!;
+        const outcome = this.outcome.data[r];
+        if (outcome === TIE) {
+          wins[a * n + b] += 0.5;
+          wins[b * n + a] += 0.5;
+        } else if (outcome === 0) wins[a * n + b] += 1;
+        else wins[b * n + a] += 1;
+      }
+      const bt = bradleyTerryFromWins(n, wins);
+      const rows = names.map((system, i) => ({ system, strength: bt.strength[i], elo: bt.elo[i] })).sort((x, y) => y.strength - x.strength);
+      ratings = { rows, regularized: bt.regularized };
+      if (bt.regularized) notes.push('Some system never lost (or never won) against the others it met: each compared pair got one virtual tie so the ratings stay finite.');
+    }
+
+    let agreement: Agreement | undefined;
+    if (rewards) {
+      const { scores, model } = rewards;
+      let n = 0;
+      let agreed = 0;
+      const sums = new Map<string, { sum: number; n: number }>();
+      const seenItems = new Set<number>();
+      for (const r of order) {
+        const scored = scores.get(itemName[this.item.data[r]]);
+        const [A, B] = [systemName[this.sysA.data[r]], systemName[this.sysB.data[r]]];
+        const sa = scored?.[A];
+        const sb = scored?.[B];
+        if (sa === undefined || sb === undefined) continue;
+        if (!seenItems.has(this.item.data[r])) {
+          seenItems.add(this.item.data[r]);
+          prompts.get(this.item.data[r])!.rewards = scored;
+        }
+        for (const [sys, sc] of [[A, sa], [B, sb]] as const) {
+          const m = sums.get(sys) ?? { sum: 0, n: 0 };
+          m.sum += sc;
+          m.n++;
+          sums.set(sys, m);
+        }
+        const outcome = this.outcome.data[r];
+        if (outcome === TIE) continue;
+        n++;
+        const [win, lose] = outcome === 0 ? [sa, sb] : [sb, sa];
+        agreed += win > lose ? 1 : win === lose ? 0.5 : 0;
+      }
+      for (const x of systems) {
+        const m = sums.get(x.system);
+        if (m) x.meanReward = m.sum / m.n;
+      }
+      const rate = n ? agreed / n : 0;
+      agreement = { votes: n, agreed, rate, interval: wilson(rate, n), model };
+      if (n === 0) notes.push('No decisive vote had both responses scored, so the reward model agreement is empty.');
+    } else {
+      notes.push(this.itemList ? 'No reward model scored the responses, so there is no agreement figure.' : 'Reward model agreement needs the items file (--items) to score the responses.');
+    }
+    if (ties) notes.push('A tie counts as half a pick for each side.');
+
+    return {
+      votes: order.length,
+      duplicates: this.read - order.length,
+      ties,
+      annotators,
+      confidence,
+      systems,
+      prompts: inItemOrder([...prompts.values()], this.itemList),
+      ratings,
+      agreement,
+      notes,
+    };
+  }
+}
+
+/** Names to small numbers and back. */
+class Intern {
+  readonly list: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(name: string): number {
+    let i = this.ids.get(name);
+    if (i === undefined) {
+      this.ids.set(name, (i = this.list.length));
+      this.list.push(name);
+    }
+    return i;
+  }
 }
 
 /** The items file's order reads better than the order votes happened to come in; unknown items go last. */

@@ -56,6 +56,11 @@ export function bradleyTerry(systems: number, comparisons: readonly Comparison[]
     wins[c.winner * systems + c.loser] += c.weight;
     if (c.weight < 1) wins[c.loser * systems + c.winner] += c.weight;
   }
+  return bradleyTerryFromWins(systems, wins, opts);
+}
+
+/** The same from the win matrix itself (wins[i·n + j]: i's wins over j, ties as halves both ways), which it may change. */
+export function bradleyTerryFromWins(systems: number, wins: Float64Array, opts: { tolerance?: number; maxIterations?: number } = {}): BradleyTerry {
   const regularized = !stronglyConnected(systems, wins);
   if (regularized) {
     for (let i = 0; i < systems; i++) {
