@@ -4,8 +4,11 @@
  * Exit code: 0 after `done` (also when stopped early by Ctrl-C), 1 on an error or a crash, 2 on usage errors.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { describeOutside, pathsOutside } from '../core/jobs/confine';
+import { JobFileError, readJobFile } from '../core/jobs/jobFile';
+import { printable } from '../core/types';
 import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 import { startWorker } from '../core/worker/worker';
 import { Output } from './output';
@@ -18,9 +21,11 @@ Ctrl-C stops after the current step, saving a checkpoint and a usable adapter; r
 command again resumes from the last checkpoint.
 
 Options:
-  --python PATH   Python interpreter with the trainer installed
-                  (default: $STYLETUNE_PYTHON, else .venv/ made by scripts/setup-python.sh)
-  -h, --help      show this help
+  --python PATH     Python interpreter with the trainer installed
+                    (default: $STYLETUNE_PYTHON, else .venv/ made by scripts/setup-python.sh)
+  --allow-outside   let output_dir lie outside the job file's folder and the current folder
+                    (refused otherwise: a job file from elsewhere must not write anywhere it likes)
+  -h, --help        show this help
 `;
 
 export interface TuneIO {
@@ -41,6 +46,7 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
 
   let job: string | undefined;
   let python: string | undefined;
+  let allowOutside = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') {
@@ -51,6 +57,8 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
       if (!python) return usage(err, '--python needs a path');
     } else if (a.startsWith('--python=')) {
       python = a.slice('--python='.length);
+    } else if (a === '--allow-outside') {
+      allowOutside = true;
     } else if (a.startsWith('-')) {
       return usage(err, `unknown option ${a}`);
     } else if (job === undefined) {
@@ -64,6 +72,13 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
   if (!existsSync(jobPath)) {
     err.write(`styletune tune: job config not found: ${jobPath}\n`);
     return 2;
+  }
+  if (!allowOutside) {
+    const outside = writesOutside(jobPath, cwd);
+    if (outside) {
+      err.write(`styletune tune: ${outside} Pass --allow-outside to write there.\n`);
+      return 2;
+    }
   }
   const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(cwd);
   if (!repoRoot) {
@@ -115,6 +130,19 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
       process.off('SIGTERM', onSignal);
     }
   }
+}
+
+/** Why the job's output_dir is refused, or undefined. A file that does not parse is left to the trainer, which reports it first. */
+function writesOutside(jobPath: string, cwd: string): string | undefined {
+  let job;
+  try {
+    job = readJobFile(jobPath);
+  } catch (e) {
+    if (e instanceof JobFileError) return undefined;
+    throw e;
+  }
+  const outside = pathsOutside(job, [cwd]).filter((o) => o.writes);
+  return outside.length ? printable(describeOutside(outside, `${dirname(jobPath)} and the current folder`)) : undefined;
 }
 
 function usage(err: { write(s: string): unknown }, problem: string): number {

@@ -1,12 +1,13 @@
 /** Job folders, job files and the *.tune.json schema (src/core/jobs), on real files in a temp folder. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { FileTail, lastLines, readEventsFile } from '../../src/core/jobs/eventsFile';
 import { progressText, stateText } from '../../src/core/jobs/format';
+import { describeOutside, isInside, pathsOutside } from '../../src/core/jobs/confine';
 import { defaultJobName, JobFileError, parseJobFile, PRESETS, quickJobFile } from '../../src/core/jobs/jobFile';
 import { markJobFailed, readJob } from '../../src/core/jobs/jobState';
 import { writeLaunch, type LaunchRecord } from '../../src/core/jobs/launch';
@@ -308,4 +309,29 @@ test('isProcessAlive: this process yes, with its token; a token of another start
   await new Promise((r) => child.once('exit', r));
   assert.ok(!isProcessAlive(child.pid!));
   assert.ok(!isProcessAlive(-1));
+});
+
+test('pathsOutside: inside the job file\'s folder or a root is fine; ../, absolute paths and symlinks that lead out are not', () => {
+  const ws = mkdtempSync(join(tmpdir(), 'styletune-confine-'));
+  try {
+    const home = join(ws, 'home');
+    const repo = join(ws, 'repo');
+    mkdirSync(join(repo, 'jobs'), { recursive: true });
+    mkdirSync(home);
+    symlinkSync(home, join(repo, 'link'));
+    const job = (config: Record<string, unknown>) => ({ path: join(repo, 'jobs', 'a.tune.json'), config: { model: 'm', train_file: 't.jsonl', output_dir: 'out', ...config }, jobDir: '' });
+    assert.deepEqual(pathsOutside(job({}), []), []);
+    assert.deepEqual(pathsOutside(job({ output_dir: '../x' }), [repo]), [], 'inside a root');
+    assert.deepEqual(pathsOutside(job({ output_dir: '../x' }), []).map((o) => [o.key, o.path, o.writes]), [['output_dir', join(repo, 'x'), true]]);
+    assert.deepEqual(pathsOutside(job({ output_dir: join(home, 'x'), model: home }), [repo]).map((o) => o.key), ['output_dir', 'model']);
+    assert.deepEqual(pathsOutside(job({ output_dir: '../link/new/dir' }), [repo]).map((o) => o.path), [join(home, 'new', 'dir')], 'a symlink that leads out');
+    // `link/..` is home's parent, as the trainer resolves it, not repo by the letters.
+    assert.deepEqual(pathsOutside(job({ output_dir: '../link/../escaped' }), [repo]).map((o) => o.path), [join(ws, 'escaped')]);
+    assert.deepEqual(pathsOutside(job({ train_file: '../../repo-sibling' }), [repo]).map((o) => [o.key, o.writes]), [['train_file', false]]);
+    assert.equal(isInside(join(repo, '..repo'), repo), true);
+    assert.equal(isInside(`${repo}-other`, repo), false);
+    assert.match(describeOutside(pathsOutside(job({ output_dir: '/tmp/x' }), [repo]), 'the workspace'), /^output_dir writes to \/tmp\/x, outside the workspace\.$/);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
 });

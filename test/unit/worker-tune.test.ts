@@ -1,7 +1,7 @@
 /** `styletune tune JOB.json` end to end through runTune (src/cli/tune.ts) and the real worker. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -80,4 +80,30 @@ test('tune usage: --help, missing job, unknown option, missing file', async () =
   assert.match(err.text(), /job config not found/);
   assert.equal(await runTune([job, '--python', join(dir, 'nope-python')], { stderr: err, handleSignals: false }), 1);
   assert.match(err.text(), /does not exist/);
+});
+
+test('tune refuses an output_dir outside the job file\'s folder and the current folder, before anything runs', async () => {
+  const sub = join(dir, 'cloned');
+  mkdirSync(sub, { recursive: true });
+  const outside = join(dir, 'escaped');
+  symlinkSync(dir, join(sub, 'up'));
+  for (const outputDir of ['../escaped', outside, 'up/escaped', 'up/../../escaped-too']) {
+    const file = join(sub, 'job.tune.json');
+    writeFileSync(file, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: outputDir, max_steps: 1, device: 'cpu' }));
+    const err = capture();
+    // No --python: the refusal must come before an interpreter is even looked for.
+    const code = await runTune([file], { stderr: err, cwd: sub, env: {}, handleSignals: false });
+    assert.equal(code, 2, `${outputDir}: ${err.text()}`);
+    assert.match(err.text(), /^styletune tune: output_dir writes to .*escaped.*, outside .*cloned and the current folder\. Pass --allow-outside to write there\.\n$/);
+    assert.equal(existsSync(outside), false);
+  }
+  // Reading the model and the pairs from elsewhere is fine; so is an output_dir inside, or one allowed.
+  const file = join(sub, 'ok.tune.json');
+  writeFileSync(file, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: 'jobs/ok', max_length: 64, max_prompt_length: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
+  assert.equal(await runTune([file, '--python', python], { stdout: capture(), stderr: capture(), cwd: sub, handleSignals: false }), 0);
+  const allowed = join(sub, 'allowed.tune.json');
+  writeFileSync(allowed, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: '../escaped', max_length: 64, max_prompt_length: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
+  const err = capture();
+  assert.equal(await runTune([allowed, '--allow-outside', '--python', python], { stdout: capture(), stderr: err, cwd: sub, handleSignals: false }), 0, err.text());
+  assert.ok(existsSync(join(outside, 'adapter')));
 });

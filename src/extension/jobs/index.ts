@@ -9,6 +9,7 @@ import type { PresetName } from '../../core/jobs/jobFile';
 import { showTrainerPythonError, TrainerPythonError } from '../trainerPython';
 import { JobFileLenses } from './codeLens';
 import { registerJobFileDiagnostics } from './jobFileDiagnostics';
+import type { ConfirmOptions } from './confine';
 import { JobManager, type JobServices } from './manager';
 import { JOB_VIEW_TYPE, JobPanel, type JobViewSummary } from './panel';
 import { askQuickJob, confirmQuickJob, writeQuickJob } from './startFlow';
@@ -71,8 +72,9 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
     return JobPanel.show(jobs, extensionUri, dir).summary();
   };
 
-  const startFile = async (file: string): Promise<StartTuningResult> => {
-    const snap = await jobs.start(file);
+  const startFile = async (file: string, o: ConfirmOptions = {}): Promise<StartTuningResult | undefined> => {
+    const snap = await jobs.start(file, o);
+    if (!snap) return undefined;
     await openView(snap.dir);
     return { jobDir: snap.dir, configFile: file };
   };
@@ -84,7 +86,7 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
         if (doc?.isDirty) await doc.save();
         return await startFile(arg.fsPath);
       }
-      if (isStartArgs(arg)) return await startFile(await writeQuickJob(arg));
+      if (isStartArgs(arg)) return await startFile(await writeQuickJob(arg), { chosenReads: true });
       const active = vscode.window.activeTextEditor?.document;
       if (!arg && active?.uri.fsPath.endsWith(JOB_FILE_SUFFIX)) {
         const run = `Run ${active.uri.path.split('/').pop()}`;
@@ -102,7 +104,7 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
         void vscode.window.showInformationMessage('Edit the job file (IntelliSense lists every setting), then click ▶ Start DPO Tuning at its top.');
         return { jobDir: q.jobDir, configFile: file };
       }
-      return await startFile(file);
+      return await startFile(file, { chosenReads: true });
     } catch (err) {
       await reportStartError(s, err);
       return undefined;
@@ -137,6 +139,7 @@ export function registerJobs(context: vscode.ExtensionContext, s: JobServices): 
     vscode.commands.registerCommand('styletune.stopJob', withDir('Stop', (dir) => jobs.stop(dir))),
     vscode.commands.registerCommand('styletune.resumeJob', withDir('Resume', async (dir) => {
       const snap = await jobs.resume(dir);
+      if (!snap) return undefined;
       await openView(snap.dir);
       return { jobDir: snap.dir, configFile: snap.launch?.config };
     })),

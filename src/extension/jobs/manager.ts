@@ -16,6 +16,7 @@ import { launchJob, readLaunch, writeLaunch } from '../../core/jobs/launch';
 import { isProcessAlive } from '../../core/jobs/process';
 import { setting } from '../settings';
 import { trainerPython } from '../trainerPython';
+import { confirmJobPaths, type ConfirmOptions } from './confine';
 
 const STATE_KEY = 'styletune.jobs';
 const ALIVE_POLL_MS = 2000;
@@ -89,9 +90,16 @@ export class JobManager implements vscode.Disposable {
     return t.snap;
   }
 
-  /** Starts the job file (or runs it again: the trainer resumes from the newest checkpoint). */
-  async start(configPath: string): Promise<JobSnapshot> {
+  /**
+   * Starts the job file (or runs it again: the trainer resumes from the newest checkpoint); undefined
+   * when the user declined a path outside the workspace (confine.ts).
+   */
+  async start(configPath: string, o: ConfirmOptions = {}): Promise<JobSnapshot | undefined> {
     const file = readJobFile(configPath);
+    if (!(await confirmJobPaths(file, this.memento, o))) {
+      this.s.log.info(`Not starting ${configPath}: a path outside the workspace was not confirmed`);
+      return undefined;
+    }
     // A double click on Start must not launch two workers into one folder.
     if (this.starting.has(file.jobDir)) throw new Error(`the job in ${file.jobDir} is starting already.`);
     this.starting.add(file.jobDir);
@@ -123,7 +131,7 @@ export class JobManager implements vscode.Disposable {
     return t.snap;
   }
 
-  async resume(dir: string): Promise<JobSnapshot> {
+  async resume(dir: string): Promise<JobSnapshot | undefined> {
     const snap = this.get(dir) ?? readJob(dir);
     const config = snap.configFile;
     if (!config || !existsSync(config)) {

@@ -132,6 +132,17 @@ describe('StyleTune: Tuning jobs', function () {
     assert.equal((await job(dir))?.state, 'done');
   });
 
+  it('a job file whose output_dir leads out of the workspace does not start without the user\'s word', async () => {
+    // Two levels up from tuning/ is the workspace's parent: what a cloned repository's job file could name.
+    const outside = join(sample('').fsPath, '..', `outside-${Date.now()}`);
+    const uri = writeJob('e2e-outside', { output_dir: `../../${outside.split(/[\\/]/).pop()}`, max_steps: 2 });
+    // The confirmation is modal; the smoke-test workbench answers every dialog with "no".
+    const result = await vscode.commands.executeCommand<{ jobDir: string } | undefined>('styletune.startTuning', uri);
+    assert.equal(result, undefined, 'not started');
+    assert.equal(existsSync(outside), false, 'nothing was written outside the workspace');
+    assert.ok(!(await listJobs()).some((j) => j.dir === outside));
+  });
+
   it('a worker that dies is shown as failed with its last log lines', async () => {
     const uri = writeJob('e2e-killed', { max_steps: 400 });
     const result = await vscode.commands.executeCommand<{ jobDir: string } | undefined>('styletune.startTuning', uri);

@@ -63,6 +63,17 @@ describe('StyleTune in Restricted Mode (untrusted workspace)', function () {
     assert.equal(existsSync(marker), false, 'the workspace-named interpreter never ran');
   });
 
+  it('a job file that points out of the workspace, even only to read, is not started without the user\'s word', async () => {
+    const sandbox = process.env.STYLETUNE_E2E_SANDBOX!;
+    const name = `outside-${Date.now()}`;
+    const uri = sample(`tuning/${name}.tune.json`);
+    // Reads the model from outside; writes inside. In a trusted workspace that would start; here it asks.
+    writeFileSync(uri.fsPath, JSON.stringify({ model: join(sandbox, 'some-model'), train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_steps: 1, device: 'cpu' }));
+    const started = await vscode.commands.executeCommand<{ jobDir: string } | undefined>('styletune.startTuning', uri);
+    assert.equal(started, undefined, 'declined (the smoke-test workbench answers every dialog with "no")');
+    assert.equal(existsSync(sample(`tuning/jobs/${name}`).fsPath), false, 'no job folder');
+  });
+
   it("never sends dialogues to a judge endpoint the workspace's settings name", async () => {
     const server = await startJudgeServer();
     try {
