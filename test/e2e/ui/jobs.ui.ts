@@ -272,4 +272,37 @@ export const jobsTests: UiTest[] = [
       await screenshot(page, 'jobs-06-stopped-mid-run');
     },
   },
+  {
+    name: 'jobs: a job file whose output_dir leads out of the workspace asks first; Cancel starts nothing, Start runs it',
+    async run(page, ctx) {
+      const name = 'ui-escape';
+      const tuning = join(ctx.workspace, 'tuning');
+      // What a cloned repository's job file could say: two levels up is the workspace's parent.
+      const outside = join(ctx.workspace, '..', 'escaped-ui');
+      ensureTinyModel(tuning);
+      writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: '../../escaped-ui', max_length: 64, max_prompt_length: 24,
+        per_device_train_batch_size: 2, max_steps: 2, device: 'cpu',
+      }, null, 2) + '\n');
+      await startFromLens(page, `${name}.tune.json`);
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'output_dir writes to' });
+      await dialog.waitFor({ timeout: 30_000 });
+      const text = (await dialog.textContent()) ?? '';
+      assert.ok(text.includes(outside), `names the folder: ${text}`);
+      assert.match(text, /outside the job file's folder and the workspace/);
+      await screenshot(page, 'jobs-outside-confirm');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await page.waitForTimeout(1_000);
+      assert.throws(() => readFileSync(join(outside, 'config.json')), 'nothing written outside after Cancel');
+
+      await page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' }).click();
+      await dialog.waitFor({ timeout: 30_000 });
+      await dialog.getByRole('button', { name: 'Start' }).click();
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: 'escaped-ui' }).waitFor({ timeout: 60_000 });
+      await frame.locator('.badge.state-done').waitFor({ timeout: 120_000 });
+      await screenshot(page, 'jobs-outside-started');
+    },
+  },
 ];
