@@ -5,6 +5,7 @@
  */
 import { toScorable, turnsToMessages } from './formats';
 import type { RewardModel } from './reward/model';
+import { bestAndWorst } from './score';
 import type { RatingsSource } from './judge/known';
 import { joinRatings } from './judge/score';
 import { featureIndex } from './judge/traits';
@@ -77,12 +78,10 @@ export async function explainLine(lineText: string, line: number, model: RewardM
   const scored = await model.scoreRows(rows);
   if (r.kind === 'candidates') {
     // Which candidate the reward puts first and last, and where the line's own ranking puts each.
-    const scores = [...scored.score];
-    const best = scores.indexOf(Math.max(...scores));
-    const worst = scores.indexOf(Math.min(...scores));
+    const { best, worst } = bestAndWorst(scored.score);
     const ranking = r.candidates.ranking;
     sides.forEach((s, i) => {
-      const notes = [i === best ? 'best' : i === worst ? 'worst' : '', ranking ? `ranked ${ranking.indexOf(i + 1) + 1} of ${ranking.length}` : ''].filter(Boolean);
+      const notes = [i === best - 1 ? 'best' : i === worst - 1 ? 'worst' : '', ranking ? `ranked ${ranking.indexOf(i + 1) + 1} of ${ranking.length}` : ''].filter(Boolean);
       if (notes.length) s.label += ` (${notes.join(', ')})`;
     });
   }

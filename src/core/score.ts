@@ -220,15 +220,23 @@ async function* flush(batch: Batch, model: RewardModel): AsyncGenerator<LineResu
 
 /** The best and worst candidate (1-based, the first of equals) and the spread between them. */
 export function candidatesResult(candidates: TraitScore[], ranking?: number[]): CandidatesResult {
-  let best = 0;
-  let worst = 0;
-  for (let i = 1; i < candidates.length; i++) {
-    if (candidates[i].score > candidates[best].score) best = i;
-    if (candidates[i].score < candidates[worst].score) worst = i;
-  }
-  const result: CandidatesResult = { candidates, best: best + 1, worst: worst + 1, spread: candidates[best].score - candidates[worst].score };
+  const result: CandidatesResult = { candidates, ...bestAndWorst(candidates.map((c) => c.score)) };
   if (ranking) result.ranking = ranking;
   return result;
+}
+
+/**
+ * Which of some candidates' scores the reward puts first and last (1-based, the first of equals) and the
+ * spread between them: the one rule for `styletune score`, the inspector and the inline annotations.
+ */
+export function bestAndWorst(scores: ArrayLike<number>): Pick<CandidatesResult, 'best' | 'worst' | 'spread'> {
+  let best = 0;
+  let worst = 0;
+  for (let i = 1; i < scores.length; i++) {
+    if (scores[i] > scores[best]) best = i;
+    if (scores[i] < scores[worst]) worst = i;
+  }
+  return { best: best + 1, worst: worst + 1, spread: scores[best] - scores[worst] };
 }
 
 /**

@@ -128,6 +128,27 @@ test('JSONL pair lines use the ratings file beside them and score exactly as sty
   assert.deepEqual(after[1].sides?.names, ['chosen', 'rejected']);
 });
 
+test('JSONL candidate lines are unrated until their candidates are rated, then scored with each one’s judge traits', async () => {
+  const text = JSON.stringify({ prompt: 'u up?', responses: ['ya lol cant sleep', 'Yes, I am available to assist you.', 'mhm'] }) + '\n';
+  const known = new KnownRatings([], { cache, judgeName: 'inline-judge' });
+  const engine = new AnnotationEngine();
+  const [unrated] = await engine.annotate('jsonl', lines(text), [{ start: 0, end: 1 }], model, 'm', 'assistant', known);
+  assert.equal(unrated.kind, 'candidates');
+  assert.ok(unrated.unrated && Number.isNaN(unrated.score));
+  // Each candidate as the judge sees it: the prompt (the partner's turn), then the candidate.
+  assert.deepEqual(unrated.unrated.conversations.map((c) => c.map((m) => m.content)), [['u up?', 'ya lol cant sleep'], ['u up?', 'Yes, I am available to assist you.'], ['u up?', 'mhm']]);
+  for (const c of unrated.unrated.conversations) await judge.rate(c, 'assistant');
+  const [scored] = await engine.annotate('jsonl', lines(text), [{ start: 0, end: 1 }], model, 'm', 'assistant', known);
+  assert.equal(scored.unrated, undefined);
+  const x = new TraitExtractor();
+  const rows = await Promise.all(
+    unrated.unrated.conversations.map(async (c, i) => withRatings(x.measureResponse(['ya lol cant sleep', 'Yes, I am available to assist you.', 'mhm'][i], 'u up?', { role: 'assistant' }).values, (await known.find(c, 'assistant'))!)),
+  );
+  const expected = [...(await model.scoreRows(rows)).score];
+  assert.deepEqual(scored.candidates?.scores.map((v) => v.toFixed(9)), expected.map((v) => v.toFixed(9)));
+  assert.ok(Math.abs(scored.score - (Math.max(...expected) - Math.min(...expected))) < 1e-9, 'the spread');
+});
+
 test("a preview's per-trait diff includes the judge traits, and refuses to score without ratings", async () => {
   const prompt = [{ role: 'user', content: 'how was your weekend?' }];
   const base = 'As an AI, I do not have weekends. How can I help you today?';

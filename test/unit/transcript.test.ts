@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { RewardModel } from '../../src/core/reward/model';
 import { TRAITS } from '../../src/core/traits/catalog';
 import { parseTranscript, speakerId } from '../../src/core/transcript';
-import { AnnotationEngine, hoverMarkdown, inlineText, type Annotation, type LineSource } from '../../src/extension/annotations/engine';
+import { scoreJsonlText, type CandidatesResult } from '../../src/core/score';
+import { AnnotationEngine, hoverMarkdown, inlineText, signed, type Annotation, type LineSource } from '../../src/extension/annotations/engine';
 
 const lines = (text: string): LineSource => {
   const l = text.split('\n');
@@ -116,6 +117,40 @@ describe('AnnotationEngine', () => {
     await m.dispose();
   });
 
+  it('scores each candidate of a responses line (and a ranking) as styletune score does, with the spread best − worst', async () => {
+    const m = await model();
+    const doc = [
+      JSON.stringify({ prompt: 'lunch?', responses: ['tacos', 'I would be happy to help you decide on lunch options today.', 'thinking tacos, you?'] }),
+      JSON.stringify({ prompt: [{ role: 'user', content: 'u a bot?' }], responses: ['nope lol', 'As an AI, I am.'], label: { choice: 'rank', ranking: [2, 1] } }),
+      // Decided by the labeler: a pair for every reader.
+      JSON.stringify({ prompt: 'hi', responses: ['hey', 'Hello.'], chosen: 'hey', rejected: 'Hello.' }),
+      JSON.stringify({ prompt: 'hi', responses: ['only one'] }),
+      JSON.stringify({ prompt: 'hi', responses: [[{ role: 'agent_1', content: 'yo' }], [{ role: 'agent_1', content: 'Hello.' }]] }),
+    ].join('\n');
+    const r = await new AnnotationEngine().scan('jsonl', lines(doc), [{ start: 0, end: 9 }], m, 'k', 'assistant');
+    assert.deepEqual(r.annotations.map((x) => [x.line, x.kind]), [[0, 'candidates'], [1, 'candidates'], [2, 'pair']]);
+    assert.deepEqual(r.unmatched, [{ line: 4, endLine: 4, speakers: ['agent_1'] }], 'a line of two candidates is not an error, and no role speaks: the choice');
+    const cli: CandidatesResult[] = [];
+    for await (const l of scoreJsonlText(doc, 'x.jsonl', m, { candidates: true, role: 'assistant' })) if (l.kind === 'candidates') cli.push(l.result);
+    for (const [i, a] of r.annotations.slice(0, 2).entries()) {
+      const c = cli[i];
+      assert.ok(a.candidates);
+      assert.deepEqual(a.candidates.scores, c.candidates.map((x) => x.score));
+      assert.deepEqual([a.candidates.best, a.candidates.worst, a.score], [c.best, c.worst, c.spread]);
+      assert.ok(a.score > 0);
+      // The traits that separate the best from the worst, largest first, summing to the spread.
+      assert.ok(Math.abs(a.traits.reduce((s, t) => s + t.contribution, 0) - a.score) < 1e-9);
+      assert.ok(Math.abs(a.traits[0].contribution) >= Math.abs(a.traits[1].contribution));
+    }
+    const [set, ranked] = r.annotations;
+    const list = set.candidates!.scores.map((s, i) => `#${i + 1} ${signed(s)}`).join(', ');
+    assert.ok(set.text.startsWith(`best #${set.candidates!.best} − worst #${set.candidates!.worst} ${signed(set.score)} (${list}) · `), set.text);
+    assert.deepEqual(ranked.candidates!.ranking, [2, 1]);
+    assert.match(ranked.text, /; ranked #2 > #1\) /);
+    assert.equal(set.candidates!.ranking, undefined);
+    await m.dispose();
+  });
+
   it('names the speakers of items with no turn by the role, and scores nothing there', async () => {
     const m = await model();
     const agents = (i: number) => JSON.stringify({ messages: [{ role: 'agent_1', content: `fan? ${i}` }, { role: 'system', content: 'be nice' }, { role: 'agent_2', content: 'yes lol' }] });
@@ -190,5 +225,14 @@ describe('annotation text', () => {
     const pair = hoverMarkdown({ ...base, kind: 'pair', sides: { names: ['chosen', 'rejected'], scores: [1, 2.2345] } });
     assert.match(pair, /\| Trait \| Chosen \| Rejected \| Δ contribution \|/);
     assert.match(pair, /margin \*\*−1\.23\*\*/);
+  });
+
+  it('names every candidate in the hover, the best and the worst, and how the reward reads a ranking', () => {
+    const set: Annotation = { ...base, kind: 'candidates', score: 1.5, candidates: { scores: [-0.5, 1, -0.2], best: 2, worst: 1, ranking: [3, 2, 1] } };
+    assert.equal(inlineText(set), 'best #2 − worst #1 +1.50 (#1 −0.50, #2 +1.00, #3 −0.20; ranked #3 > #2 > #1) · Alpha −1.00 · Beta +0.50 · Gamma | pipe +0.25');
+    const md = hoverMarkdown(set);
+    assert.match(md, /these candidates\*\*: #1 −0\.50 \(worst\), #2 1\.00 \(best\), #3 −0\.20; spread \(best − worst\) \*\*\+1\.50\*\*/);
+    assert.match(md, /the reward's best, #2, is ranked 2nd of 3/);
+    assert.match(md, /\| Trait \| Best #2 \| Worst #1 \| Δ contribution \|/);
   });
 });

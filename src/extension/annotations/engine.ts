@@ -7,6 +7,10 @@
  * number: after an edit, every unchanged turn is found again wherever it moved to, so only the
  * edited turn is measured again.
  *
+ * A JSONL line of unlabeled candidates (the pair labeler's `{"prompt", "responses": [...]}`, or a ranking)
+ * is scored as `styletune score` scores it: every candidate after the prompt, the best and the worst by
+ * the same rule (core/score.ts bestAndWorst), and the spread between them as the item's number.
+ *
  * An item whose record has no turn by the scored role is not scored: it comes back as `unmatched`, with
  * the speakers it does have, so the editor can say whose turns there are instead of showing nothing.
  *
@@ -16,26 +20,28 @@
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { toRecord } from '../../core/formats';
+import { toScorable } from '../../core/formats';
 import type { RatingsSource } from '../../core/judge/known';
+import { responseAsMessages } from '../../core/judge/prompt';
 import { recordSides, type SideOf } from '../../core/judge/ratings';
 import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
+import { bestAndWorst } from '../../core/score';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
-import type { Message, Turns } from '../../core/types';
+import type { CandidateSet, Message, Turns } from '../../core/types';
 
-export type AnnotationKind = 'turn' | 'dialogue' | 'pair' | 'contrastive';
+export type AnnotationKind = 'turn' | 'dialogue' | 'pair' | 'contrastive' | 'candidates';
 
 export interface TraitRow {
   id: string;
   label: string;
   description: string;
-  /** The trait's value (for pairs: the chosen / human side). */
+  /** The trait's value (for pairs: the chosen / human side; for candidates: the best one). */
   value: number;
-  /** Pairs only: the rejected / ai side's value. */
+  /** Pairs only: the rejected / ai side's value (candidates: the worst one's). */
   other?: number;
-  /** w·z; for pairs the difference of the two sides' contributions. */
+  /** w·z; for pairs the difference of the two sides' contributions (candidates: best − worst). */
   contribution: number;
 }
 
@@ -50,10 +56,12 @@ export interface Annotation {
    * (a wrapped paragraph leaves no room at the end of its first line), else `line`.
    */
   textLine: number;
-  /** The reward; for pairs the margin (chosen − rejected, human − ai). */
+  /** The reward; for pairs the margin (chosen − rejected, human − ai); for candidates the spread (best − worst). */
   score: number;
   /** Pairs only: both sides' rewards. */
   sides?: { names: [string, string]; scores: [number, number] };
+  /** Candidate sets only: every candidate's reward, and which are best and worst (1-based, as `styletune score`). */
+  candidates?: { scores: number[]; best: number; worst: number; ranking?: number[] };
   bias: number;
   /** The model's traits, largest |contribution| first. */
   traits: TraitRow[];
@@ -96,13 +104,15 @@ interface Target {
   endLine: number;
   textLine: number;
   key: string;
-  /** One row (a turn, a dialogue) or two (the sides of a pair), measured on demand; speakers when `role` has no turn. */
+  /** One row (a turn, a dialogue), two (the sides of a pair) or one per candidate, measured on demand; speakers when `role` has no turn. */
   measure(x: TraitExtractor, role: string): Measured | { speakers: string[] } | undefined;
 }
 
 interface Measured {
   kind: AnnotationKind;
   rows: Float64Array[];
+  /** Candidate sets: the line's own ranking, when it has one. */
+  ranking?: number[];
   /**
    * Per row, the conversation a judge rates for it (the same one `styletune judge` rates) and whose
    * side; for a JSONL line also its record, so ratings kept per game (HAL's layout) join too.
@@ -162,7 +172,7 @@ export class AnnotationEngine {
       this.cacheFor = cacheFor;
     }
     const targets = format === 'jsonl' ? jsonlTargets(doc, ranges) : this.transcriptTargets(doc, ranges, role);
-    const todo: { t: Target; kind: AnnotationKind; rows: Float64Array[] }[] = [];
+    const todo: { t: Target; m: Measured; rows: Float64Array[] }[] = [];
     /** Items still waiting for judge ratings: not cached, so they are looked up again once rated. */
     const unrated = new Map<string, Scored>();
     let sliceStart = performance.now();
@@ -176,11 +186,11 @@ export class AnnotationEngine {
       }
       const m = t.measure(this.x, role);
       if (!m || 'speakers' in m) this.cache.set(t.key, m && m.speakers.length ? m : null);
-      else if (!judge || !model.usesJudge) todo.push({ t, kind: m.kind, rows: m.rows });
+      else if (!judge || !model.usesJudge) todo.push({ t, m, rows: m.rows });
       else {
         const ratings = await Promise.all(m.judged.sides.map((side, i) => judge.find(side, m.judged.role, m.judged.of?.[i])));
         const missing = m.judged.sides.filter((_, i) => ratings[i] === undefined);
-        if (missing.length === 0) todo.push({ t, kind: m.kind, rows: m.rows.map((row, i) => withRatings(row, ratings[i]!)) });
+        if (missing.length === 0) todo.push({ t, m, rows: m.rows.map((row, i) => withRatings(row, ratings[i]!)) });
         else unrated.set(t.key, unratedItem(m.kind, { role: m.judged.role, conversations: missing }, model));
       }
     }
@@ -195,7 +205,7 @@ export class AnnotationEngine {
           sliceStart = performance.now();
         }
         const sides = d.rows.map(() => ({ score: scored.score[r], values: rows[r], contributions: scored.contributions.subarray(r * model.traitIds.length, ++r * model.traitIds.length) }));
-        this.cache.set(d.t.key, describe(d.kind, sides, model));
+        this.cache.set(d.t.key, describe(d.m, sides, model));
       }
     }
     const out: AnnotateResult = { annotations: [], unmatched: [] };
@@ -303,9 +313,10 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   } catch {
     return undefined;
   }
-  const parsed = toRecord(value, '', line + 1);
+  const parsed = toScorable(value, '', line + 1);
   if (!('record' in parsed)) return undefined;
   const record = parsed.record;
+  if (record.kind === 'candidates') return measureCandidates(x, record.candidates, role);
   const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
     a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
   const side = (t: Turns) => (typeof t === 'string' ? [] : t);
@@ -330,10 +341,27 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   }
 }
 
+/** Each candidate as `styletune score` measures it: the response after the prompt, like a pair's side. */
+function measureCandidates(x: TraitExtractor, set: CandidateSet, role: string): Measured | { speakers: string[] } | undefined {
+  const { prompt, responses, ranking } = set;
+  const rows: Float64Array[] = [];
+  for (const response of responses) {
+    const m = x.measureResponse(response, prompt, { role });
+    if (m.turns === 0) return noTurnsBy(role, responses.flatMap((r) => (typeof r === 'string' ? [] : r)));
+    rows.push(m.values);
+  }
+  // The conversations as the judge's cache knows them (rated on screen: "Rate with LLM Judge (Visible Items)").
+  const judged = { role, sides: responses.map((r) => responseAsMessages(r, prompt, role)) };
+  return ranking ? { kind: 'candidates', rows, ranking, judged } : { kind: 'candidates', rows, judged };
+}
+
 const SIDE_NAMES: Record<'pair' | 'contrastive', [string, string]> = { pair: ['chosen', 'rejected'], contrastive: ['human', 'ai'] };
 
-function describe(kind: AnnotationKind, sides: { score: number; values: Float64Array; contributions: Float64Array }[], model: RewardModel): Scored {
-  const [a, b] = sides;
+function describe(m: Pick<Measured, 'kind' | 'ranking'>, sides: { score: number; values: Float64Array; contributions: Float64Array }[], model: RewardModel): Scored {
+  const { kind } = m;
+  // Candidates: the traits that separate the best from the worst, as the inspector's rows show them.
+  const set = kind === 'candidates' ? { scores: sides.map((s) => s.score), ...bestAndWorst(sides.map((s) => s.score)), ...(m.ranking ? { ranking: m.ranking } : {}) } : undefined;
+  const [a, b] = set ? [sides[set.best - 1], sides[set.worst - 1]] : sides;
   const traits: TraitRow[] = model.traitIds.map((id, j) => {
     const at = featureIndex(id);
     const row: TraitRow = { id, ...featureInfo(id), value: a.values[at], contribution: a.contributions[j] };
@@ -347,6 +375,7 @@ function describe(kind: AnnotationKind, sides: { score: number; values: Float64A
   const score = b ? a.score - b.score : a.score;
   const scored: Scored = { kind, score, bias: model.bias, traits, text: '' };
   if (b && (kind === 'pair' || kind === 'contrastive')) scored.sides = { names: SIDE_NAMES[kind], scores: [a.score, b.score] };
+  if (set) scored.candidates = set;
   scored.text = inlineText(scored);
   return scored;
 }
@@ -360,18 +389,38 @@ function unratedItem(kind: AnnotationKind, unrated: NonNullable<Annotation['unra
 /** The command a hover offers to rate unrated items with (registered in annotations/index.ts). */
 export const RATE_VISIBLE_COMMAND = 'styletune.judge.rateVisible';
 
-/** "reward −1.24 · AI self-reference −0.66 · Lowercase starts +0.41" */
-export function inlineText(a: Pick<Annotation, 'kind' | 'score' | 'traits' | 'sides'>): string {
-  const head = a.sides ? `${a.sides.names[0]} − ${a.sides.names[1]} ${signed(a.score)}` : `reward ${signed(a.score)}`;
+/**
+ * "reward −1.24 · AI self-reference −0.66 · Lowercase starts +0.41"; a pair's head is its margin
+ * ("chosen − rejected +0.80"), a candidate set's its spread with every candidate's reward
+ * ("best #2 − worst #1 +1.31 (#1 −0.62, #2 +0.69)").
+ */
+export function inlineText(a: Pick<Annotation, 'kind' | 'score' | 'traits' | 'sides' | 'candidates'>): string {
+  const head = a.sides
+    ? `${a.sides.names[0]} − ${a.sides.names[1]} ${signed(a.score)}`
+    : a.candidates
+      ? `best #${a.candidates.best} − worst #${a.candidates.worst} ${signed(a.score)} (${candidateList(a.candidates)})`
+      : `reward ${signed(a.score)}`;
   const top = a.traits.filter((t) => Math.abs(t.contribution) >= 0.005).slice(0, INLINE_TRAITS);
   return [head, ...top.map((t) => `${t.label} ${signed(t.contribution)}`)].join(' · ');
 }
 
+/** "#1 −0.62, #2 +0.69; ranked #2 > #1": each candidate's reward, and the line's own ranking. */
+function candidateList(c: NonNullable<Annotation['candidates']>): string {
+  const scores = c.scores.map((s, i) => `#${i + 1} ${signed(s)}`).join(', ');
+  return c.ranking ? `${scores}; ranked ${c.ranking.map((n) => `#${n}`).join(' > ')}` : scores;
+}
+
+const TITLES: Record<AnnotationKind, string> = {
+  turn: 'this turn',
+  dialogue: 'this dialogue',
+  pair: 'this pair',
+  contrastive: 'this contrastive pair',
+  candidates: 'these candidates',
+};
+
 /** The hover: the full per-trait table, as markdown. */
 export function hoverMarkdown(a: Annotation): string {
-  const title =
-    a.title ??
-    (a.kind === 'turn' ? 'this turn' : a.kind === 'dialogue' ? 'this dialogue' : a.kind === 'pair' ? 'this pair' : 'this contrastive pair');
+  const title = a.title ?? TITLES[a.kind];
   const out: string[] = [];
   if (a.unrated) {
     const n = a.unrated.conversations.length;
@@ -384,7 +433,14 @@ export function hoverMarkdown(a: Annotation): string {
     );
     return out.join('\n');
   }
-  if (a.sides) {
+  if (a.candidates) {
+    const c = a.candidates;
+    const each = c.scores.map((s, i) => `#${i + 1} ${fmt(s)}${i + 1 === c.best ? ' (best)' : i + 1 === c.worst ? ' (worst)' : ''}`).join(', ');
+    out.push(`**StyleTune reward of ${title}**: ${each}; spread (best − worst) **${signed(a.score)}**`, '');
+    if (c.ranking) out.push(`Ranked ${c.ranking.map((n) => `#${n}`).join(' > ')}: the reward's best, #${c.best}, is ranked ${ordinal(c.ranking.indexOf(c.best) + 1)} of ${c.ranking.length}.`, '');
+    out.push(`| Trait | Best #${c.best} | Worst #${c.worst} | Δ contribution |`, '|---|--:|--:|--:|');
+    for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${fmt(t.other ?? 0)} | ${signed(t.contribution)} |`);
+  } else if (a.sides) {
     const [p, q] = a.sides.names;
     out.push(`**StyleTune reward of ${title}**: ${p} ${fmt(a.sides.scores[0])}, ${q} ${fmt(a.sides.scores[1])}, margin **${signed(a.score)}**`, '');
     out.push(`| Trait | ${cap(p)} | ${cap(q)} | Δ contribution |`, '|---|--:|--:|--:|');
@@ -397,6 +453,7 @@ export function hoverMarkdown(a: Annotation): string {
   return out.join('\n');
 }
 
+const ordinal = (n: number) => `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 const cap = (s: string) => s[0].toUpperCase() + s.slice(1);
 /** Markdown table cells must not contain pipes. */
 const cell = (t: TraitRow) => `${t.label} \`${t.id}\``.replace(/\|/g, '\\|');

@@ -1,9 +1,11 @@
 /**
  * Inline per-trait annotations: each scored item's reward and the traits that move it most, where the
- * eye is. A JSONL line (a dialogue, a pair) is usually far wider than the editor, so its text goes in
- * a CodeLens above the line; a markdown transcript's goes on the blank line below each turn of the
- * scored role. Both get a gutter mark (▲ the reward is positive, ▼ negative) and a hover with every
- * trait's value and contribution; a CodeLens click opens that hover.
+ * eye is. A JSONL line (a dialogue, a pair, a line of candidates) is usually far wider than the editor,
+ * so its text goes in a CodeLens above the line; a markdown transcript's goes on the blank line below
+ * each turn of the scored role. Both get a gutter mark (▲ the reward is positive, ▼ negative) and a
+ * hover with every trait's value and contribution; a CodeLens click opens that hover. Candidates show
+ * each one's reward and the spread between the best and the worst (↔ in the CodeLens, a
+ * blue gutter mark: a spread is a distance, never negative).
  *
  * A file whose records have no turn by the scored role (topical-chat's `agent_1`/`agent_2` under the
  * default `assistant`) says so once, listing the speakers found, with a button per speaker that sets
@@ -55,7 +57,8 @@ interface Shown {
   role: string;
 }
 
-type Mark = 'higher' | 'lower' | 'unrated' | 'unmatched';
+/** Gutter marks: a reward's sign, a candidate set (its spread has none), waiting for judge ratings, no turns by the role. */
+type Mark = 'higher' | 'lower' | 'candidates' | 'unrated' | 'unmatched';
 
 class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vscode.Disposable {
   private readonly engine = new AnnotationEngine();
@@ -93,7 +96,13 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
         // The overview ruler shows the whole file's marks at a glance: where the low scores are.
         ...(ruler ? { overviewRulerColor: new vscode.ThemeColor(ruler), overviewRulerLane: vscode.OverviewRulerLane.Left } : {}),
       });
-    this.marks = { higher: mark('higher', 'charts.green'), lower: mark('lower', 'charts.red'), unrated: mark('unrated'), unmatched: mark('unmatched') };
+    this.marks = {
+      higher: mark('higher', 'charts.green'),
+      lower: mark('lower', 'charts.red'),
+      candidates: mark('candidates', 'charts.blue'),
+      unrated: mark('unrated'),
+      unmatched: mark('unmatched'),
+    };
   }
 
   schedule(editor: vscode.TextEditor, delay = DEBOUNCE_MS): void {
@@ -175,8 +184,8 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
         renderOptions: { after: { contentText: a.text } },
       })),
     );
-    const byMark: Record<Mark, vscode.Range[]> = { higher: [], lower: [], unrated: [], unmatched: [] };
-    for (const a of annotations) byMark[a.unrated ? 'unrated' : a.score < 0 ? 'lower' : 'higher'].push(new vscode.Range(a.line, 0, a.line, 0));
+    const byMark: Record<Mark, vscode.Range[]> = { higher: [], lower: [], candidates: [], unrated: [], unmatched: [] };
+    for (const a of annotations) byMark[a.unrated ? 'unrated' : a.kind === 'candidates' ? 'candidates' : a.score < 0 ? 'lower' : 'higher'].push(new vscode.Range(a.line, 0, a.line, 0));
     for (const u of unmatched) byMark.unmatched.push(new vscode.Range(u.line, 0, u.line, 0));
     for (const m of Object.keys(byMark) as Mark[]) editor.setDecorations(this.marks[m], byMark[m]);
     const before = this.shown.get(editor);
@@ -226,7 +235,7 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
     const lenses = shown.annotations.map((a) => {
       const range = new vscode.Range(a.line, 0, a.line, 0);
       if (a.unrated) return new vscode.CodeLens(range, { title: `$(circle-large-outline) ${a.text}`, command: RATE_VISIBLE_COMMAND, tooltip: 'Rate the items on screen with the LLM judge in settings' });
-      return new vscode.CodeLens(range, { title: `$(${a.score < 0 ? 'arrow-down' : 'arrow-up'}) ${a.text}`, command: SHOW_DETAILS_COMMAND, arguments: [doc.uri, a.line], tooltip: 'Every trait’s value and contribution' });
+      return new vscode.CodeLens(range, { title: `$(${lensIcon(a)}) ${a.text}`, command: SHOW_DETAILS_COMMAND, arguments: [doc.uri, a.line], tooltip: 'Every trait’s value and contribution' });
     });
     for (const u of shown.unmatched) {
       lenses.push(
@@ -377,6 +386,11 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
     for (const m of Object.values(this.marks)) m.dispose();
     this.lensesChanged.dispose();
   }
+}
+
+/** ▲/▼ by the sign of a reward or margin; a candidate set's spread is a distance, never negative. */
+function lensIcon(a: Annotation): string {
+  return a.kind === 'candidates' ? 'arrow-both' : a.score < 0 ? 'arrow-down' : 'arrow-up';
 }
 
 /** What the CodeLenses of a state would say, to tell whether they changed. */

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { Annotation } from '../../../src/extension/annotations/engine';
-import { closeAllEditorsWithoutSaving, openSample, sample } from './helpers';
+import { closeAllEditorsWithoutSaving, openSample, resultsDocument, sample, scoreActiveEditor } from './helpers';
 
 async function activate(): Promise<void> {
   await vscode.extensions.getExtension('styletune.styletune')?.activate();
@@ -100,6 +100,35 @@ describe('StyleTune: inline annotations', () => {
       assert.equal(a.kind, 'pair');
       assert.match(a.text, /^chosen − rejected [+−]\d+\.\d\d · /);
       assert.ok(a.sides && Math.abs(a.sides.scores[0] - a.sides.scores[1] - a.score) < 1e-9);
+    }
+  });
+
+  it('shows each candidate’s reward and the spread on the unlabeled lines of demo.pairs.jsonl, as styletune score does', async () => {
+    const editor = await openSample('demo.pairs.jsonl');
+    const annotations = await current();
+    assert.deepEqual(annotations.map((a) => [a.line, a.kind]), [0, 1, 2, 3, 4].map((l) => [l, 'candidates']));
+    const three = annotations[2].candidates!;
+    assert.equal(three.scores.length, 3, 'three-words has three candidates');
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+    assert.deepEqual(
+      lenses.filter((l) => l.command?.command === 'styletune.annotations.showDetails').map((l) => [l.range.start.line, l.command!.title]),
+      annotations.map((a) => [a.line, `$(arrow-both) ${a.text}`]),
+    );
+    const hover = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(2, 3)));
+    assert.match(hover, /StyleTune reward of these candidates\*\*: #1 −?\d+\.\d\d[^,]*, #2 −?\d+\.\d\d[^,]*, #3 −?\d+\.\d\d[^;]*; spread \(best − worst\)/);
+    assert.ok(hover.includes(`#${three.best} ${three.scores[three.best - 1] < 0 ? '−' : ''}${Math.abs(three.scores[three.best - 1]).toFixed(2)} (best)`), hover);
+    assert.ok(hover.includes(`| Trait | Best #${three.best} | Worst #${three.worst} | Δ contribution |`), hover);
+    assert.equal(hover.split('\n').filter((l) => /^\| .+ `\w+` \|/.test(l)).length, 50, 'one row per trait');
+    // The same numbers as Score Current File (styletune score) writes for each line.
+    const summary = await scoreActiveEditor();
+    const scored = (await resultsDocument(summary)).getText().trim().split('\n').map((l) => JSON.parse(l) as { line: number; candidates: { score: number }[]; best: number; worst: number; spread: number });
+    for (const [i, a] of annotations.entries()) {
+      const cli = scored[i];
+      assert.equal(cli.line, a.line + 1);
+      assert.ok(a.candidates, `line ${a.line + 1}: candidates`);
+      assert.deepEqual(a.candidates.scores.map((s) => s.toFixed(9)), cli.candidates.map((c) => c.score.toFixed(9)));
+      assert.deepEqual([a.candidates.best, a.candidates.worst, a.score.toFixed(9)], [cli.best, cli.worst, cli.spread.toFixed(9)]);
+      assert.match(a.text, /^best #\d − worst #\d \+\d+\.\d\d \(#1 [+−]\d+\.\d\d, #2 [+−]\d+\.\d\d(, #3 [+−]\d+\.\d\d)?\) · /, a.text);
     }
   });
 

@@ -1,8 +1,9 @@
 /**
  * Inline annotations as a user sees them: open transcript.md, the assistant turns carry their reward
  * and top traits after the line, hovering one shows the per-trait table; a JSONL file shows each line's
- * in a CodeLens above it with a gutter mark, and a file of other speakers asks whose turns to score; the
- * status bar names the model and clicking it offers the models to choose from.
+ * in a CodeLens above it with a gutter mark (unlabeled candidates: each one's reward and the spread), and
+ * a file of other speakers asks whose turns to score; the status bar names the model and clicking it
+ * offers the models to choose from.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -165,6 +166,34 @@ export const annotationsTests: UiTest[] = [
         delete settings['styletune.role'];
         writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
       }
+    },
+  },
+  {
+    name: 'unlabeled candidates show each one’s reward and the spread in a CodeLens; a click opens the best-vs-worst table',
+    async run(page, { workspace }) {
+      // The labeler's own unlabeled lines, in a file that opens as text (a *.pairs.jsonl opens in the labeler).
+      writeFileSync(join(workspace, 'candidates.jsonl'), readFileSync(join(repoRoot, 'samples', 'workspace', 'demo.pairs.jsonl')));
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'View: Close All Editors');
+      await explorerItem(page, 'candidates.jsonl').waitFor({ timeout: 30_000 });
+      await openFromExplorer(page, 'candidates.jsonl');
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      const lenses = page.locator('.monaco-editor .codelens-decoration', { hasText: /best #\d − worst #\d \+\d+\.\d\d \(#1 [+−]\d+\.\d\d, #2 / });
+      await lenses.nth(4).waitFor({ timeout: 30_000 });
+      const three = await lenses.nth(2).innerText();
+      if (!/\(#1 [+−]\d+\.\d\d, #2 [+−]\d+\.\d\d, #3 [+−]\d+\.\d\d\) · /.test(three)) throw new Error(`the three-candidate line should list three rewards: ${three}`);
+      const marks = await page.locator('.monaco-editor .cgmr').count();
+      if (marks < 5) throw new Error(`expected a gutter mark on each candidate line, saw ${marks}`);
+      await lenses.nth(2).locator('a').first().click();
+      const hover = page.locator('.monaco-hover', { hasText: 'StyleTune reward of these candidates' });
+      await hover.locator('table').waitFor({ timeout: 15_000 });
+      await hover.getByText(/Best #\d/).first().waitFor();
+      const shot = await screenshot(page, 'annotations-candidates');
+      if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'annotations-candidates.png'));
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      await runCommand(page, 'View: Close All Editors');
+      rmSync(join(workspace, 'candidates.jsonl'));
     },
   },
   {
