@@ -38,6 +38,8 @@ const builds = [
   },
   // reward fitting on a worker thread (src/core/reward/fitThread.ts): its own file, as threads load files
   { ...common, entryPoints: [join(root, 'src/core/reward/fitWorker.ts')], outfile: join(root, 'dist/fitWorker.js') },
+  // the inspector's scoring threads (src/core/inspectPool.ts)
+  { ...common, entryPoints: [join(root, 'src/core/inspectWorker.ts')], outfile: join(root, 'dist/inspectWorker.js') },
 ];
 
 // Each webview/<name>/main.ts becomes dist/webview/<name>.js (browser code, one file per view).

@@ -3,12 +3,15 @@
  * giving the event loop back between chunks (setImmediate), so the extension host stays responsive
  * while a 100,000-line file is scored and the first rows show after the first chunk.
  */
-import { parseScorableText, type ScorableItem } from './formats';
+import { parseScorableText, toScorable, type ScorableItem } from './formats';
+import { lineItem } from './jsonl';
+import { bomEnd } from './lineIndex';
 import type { RatingsSource } from './judge/known';
 import { scoreRecordsWithJudge } from './judge/score';
 import { searchText, type InspectRow } from './inspect';
 import type { RewardModel } from './reward/model';
-import { scoreRecords, type TraitScore } from './score';
+import { rowOf } from './inspectRows';
+import { scoreRecords } from './score';
 import type { Diagnostic } from './types';
 
 export interface ChunkOptions {
@@ -67,18 +70,7 @@ export async function scoreTextInChunks(text: string, file: string, model: Rewar
     else {
       const t = texts.get(r.line) ?? '';
       texts.delete(r.line);
-      if (r.kind === 'dialogue') rows.push({ line: r.line, kind: r.kind, score: r.result.score, values: pick(r.result, undefined, columns), text: t });
-      else if (r.kind === 'candidates') {
-        // Shown like a pair: the best against the worst candidate (the table's bars are their difference).
-        const c = r.result;
-        const [best, worst] = [c.candidates[c.best - 1], c.candidates[c.worst - 1]];
-        const candidates: NonNullable<InspectRow['candidates']> = { n: c.candidates.length, best: c.best, worst: c.worst };
-        if (c.ranking) candidates.rankedFirst = c.ranking[0];
-        rows.push({ line: r.line, kind: r.kind, score: c.spread, a: best.score, b: worst.score, candidates, values: pick(best, worst, columns), text: t });
-      } else {
-        const [first, second] = r.kind === 'pair' ? [r.result.chosen, r.result.rejected] : [r.result.human, r.result.ai];
-        rows.push({ line: r.line, kind: r.kind, score: r.result.margin, a: first.score, b: second.score, values: pick(first, second, columns), text: t });
-      }
+      rows.push(rowOf(r, t, columns));
     }
     if (rows.length + problems.length >= limit) {
       flush();
@@ -91,15 +83,63 @@ export async function scoreTextInChunks(text: string, file: string, model: Rewar
   return { rows: totalRows, problems: totalProblems, lines, aborted };
 }
 
-/** Model-order values of one side, or of two sides one after the other. */
-function pick(first: TraitScore, second: TraitScore | undefined, ids: readonly string[]): Float32Array {
-  const k = ids.length;
-  const out = new Float32Array(second ? 2 * k : k);
-  const a = first.traits;
-  for (let j = 0; j < k; j++) out[j] = a[ids[j]];
-  if (second) {
-    const b = second.traits;
-    for (let j = 0; j < k; j++) out[k + j] = b[ids[j]];
+/** Lines [first, first + count) of a file's bytes, which lie in bytes [start, end) (end: the last line's `\n` or the end). */
+export interface LineChunk {
+  first: number;
+  count: number;
+  start: number;
+  end: number;
+}
+
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The items parseScorableText yields for these lines of `buf`: each line decoded alone, which gives
+ * the same text as decoding the whole file (lineIndex.ts), so the same records and diagnostics.
+ */
+export function* scorableLines(buf: Uint8Array, chunk: LineChunk, file: string): Generator<ScorableItem> {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = chunk.start;
+  for (let line = chunk.first; line < chunk.first + chunk.count; line++) {
+    let nl = b.indexOf(0x0a, pos);
+    if (nl === -1 || nl > chunk.end) nl = chunk.end;
+    let text = utf8.decode(b.subarray(line === 1 ? Math.max(pos, bomEnd(b)) : pos, nl));
+    if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    pos = nl + 1;
+    const item = lineItem(text, line, file);
+    if (item) yield 'diagnostic' in item ? item : { line, ...toScorable(item.value, file, line) };
   }
-  return out;
+}
+
+/**
+ * Scores one chunk of lines whole (rows in line order, a diagnostic per bad line): the unit of work of
+ * the inspector's worker threads (inspectWorker.ts) and of the host's own first chunk (inspectPool.ts).
+ */
+export async function scoreLines(
+  buf: Uint8Array,
+  chunk: LineChunk,
+  file: string,
+  model: RewardModel,
+  role: string | undefined,
+): Promise<{ rows: InspectRow[]; problems: Diagnostic[]; lines: number }> {
+  const columns = model.traitIds;
+  const texts = new Map<number, string>();
+  function* items(): Generator<ScorableItem> {
+    for (const item of scorableLines(buf, chunk, file)) {
+      if ('record' in item) texts.set(item.line, searchText(item.record));
+      yield item;
+    }
+  }
+  const rows: InspectRow[] = [];
+  const problems: Diagnostic[] = [];
+  let lines = 0;
+  for await (const r of scoreRecords(items(), file, model, { role, batchSize: Math.max(1, chunk.count) })) {
+    lines++;
+    if (r.kind === 'diagnostic') problems.push(r.diagnostic);
+    else {
+      rows.push(rowOf(r, texts.get(r.line) ?? '', columns));
+      texts.delete(r.line);
+    }
+  }
+  return { rows, problems, lines };
 }

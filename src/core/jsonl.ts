@@ -109,7 +109,7 @@ function bytesItem(buf: Buffer, start: number, end: number, line: number, file: 
 }
 
 /** One decoded line (without its `\n`) to an item; undefined for a blank line, which is not data. */
-function lineItem(text: string, line: number, file: string): JsonlItem | undefined {
+export function lineItem(text: string, line: number, file: string): JsonlItem | undefined {
   const first = skipSpace(text);
   if (first === text.length) return undefined;
   let value: unknown;

@@ -17,6 +17,7 @@ export function registerInspector(s: InspectorServices): vscode.Disposable {
         else panel.dispose();
       },
     }),
+    new vscode.Disposable(() => InspectorPanel.disposePool()),
   );
 }
 

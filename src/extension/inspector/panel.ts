@@ -4,12 +4,14 @@
  * file is scored again when it changes on disk or in an editor.
  */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { DEFAULT_QUERY, inspectStats, queryRows, topTraits, TraitColumns, type InspectRow } from '../../core/inspect';
 import { explainLine } from '../../core/inspectDetail';
+import { InspectPool, readSource, sourceFromText, type LineSource } from '../../core/inspectPool';
 import { scoreTextInChunks } from '../../core/inspectScoring';
+import { lineText } from '../../core/lineIndex';
 import type { JudgeCache } from '../../core/judge/cache';
 import { KnownRatings } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
@@ -70,8 +72,8 @@ export class InspectorPanel {
   private selected: number | undefined;
   private cols: TraitColumns | undefined;
   private model: RewardModel | undefined;
-  private text = '';
-  private lineTexts: string[] | undefined;
+  /** The scored bytes (the editor's text when open) and where each line starts. */
+  private source: LineSource = sourceFromText('');
   private total = 0;
   private done = 0;
   private ready = false;
@@ -86,6 +88,20 @@ export class InspectorPanel {
   private modelGeneration = 0;
   private judge: KnownRatings | undefined;
   private abortedRuns = 0;
+
+  private static sharedPool: InspectPool | undefined;
+
+  /** The scoring threads every inspector shares (started by the first big file, ended when idle). */
+  private static pool(s: InspectorServices): InspectPool {
+    InspectorPanel.sharedPool ??= new InspectPool(join(s.extensionPath, 'dist', 'inspectWorker.js'));
+    return InspectorPanel.sharedPool;
+  }
+
+  /** Ends the scoring threads (extension deactivation). */
+  static disposePool(): void {
+    InspectorPanel.sharedPool?.dispose();
+    InspectorPanel.sharedPool = undefined;
+  }
 
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
     const existing = InspectorPanel.open.get(uri.toString());
@@ -228,11 +244,20 @@ export class InspectorPanel {
     return new KnownRatings(tables, cached);
   }
 
-  /** The document's text when open (unsaved edits included), else the file on disk. */
-  private async readText(): Promise<string> {
+  /**
+   * The document's text when open (unsaved edits included), else the file on disk, read straight into
+   * shared memory for the scoring threads.
+   */
+  private async readSource(): Promise<LineSource> {
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === this.uri.toString());
-    if (doc) return doc.getText();
-    return new TextDecoder().decode(await vscode.workspace.fs.readFile(this.uri));
+    if (doc) return sourceFromText(doc.getText());
+    if (this.uri.scheme === 'file') return readSource(this.uri.fsPath);
+    return sourceFromText(new TextDecoder().decode(await vscode.workspace.fs.readFile(this.uri)));
+  }
+
+  /** Line `line`'s text (1-based) as scored. */
+  private lineText(line: number): string | undefined {
+    return lineText(this.source.buf, this.source.index, line);
   }
 
   private async score(): Promise<InspectorSummary> {
@@ -258,9 +283,8 @@ export class InspectorPanel {
     }
     this.cols ??= new TraitColumns(model.spec);
     if (this.shown.length === 0) this.shown = topTraits(model.spec, DEFAULT_COLUMNS);
-    this.text = await this.readText();
-    this.lineTexts = undefined;
-    this.total = countRecords(this.text);
+    this.source = await this.readSource();
+    this.total = this.source.index.nonBlank;
     const rows: InspectRow[] = [];
     const problems: Diagnostic[] = [];
     this.rows = rows;
@@ -277,29 +301,33 @@ export class InspectorPanel {
     this.refresh(true);
     // A selection restored after a reload arrived before the model and the text: show it now.
     if (this.selected !== undefined) void this.select(this.selected);
-    const result = await scoreTextInChunks(this.text, file, model, {
-      role,
-      signal: abort.signal,
-      judge: this.judge,
-      onChunk: (chunk) => {
-        const kindBefore = this.kind();
-        for (const r of chunk.rows) {
-          rows.push(r);
-          this.kinds.add(r.kind);
-        }
-        for (const p of chunk.problems) problems.push(p);
-        this.done = chunk.linesDone;
-        const now = performance.now();
-        if (firstRowsMs < 0) firstRowsMs = now - t0;
-        if (this.kind() !== kindBefore) this.sendInit();
-        this.sendProgress(false);
-        if (now - lastView >= VIEW_EVERY_MS) {
-          lastView = now;
-          this.refresh(now - lastStats >= STATS_EVERY_MS);
-          if (now - lastStats >= STATS_EVERY_MS) lastStats = now;
-        }
-      },
-    });
+    const onChunk = (chunk: { rows: InspectRow[]; problems: Diagnostic[]; linesDone: number }) => {
+      const kindBefore = this.kind();
+      for (const r of chunk.rows) {
+        rows.push(r);
+        this.kinds.add(r.kind);
+      }
+      for (const p of chunk.problems) problems.push(p);
+      this.done = chunk.linesDone;
+      const now = performance.now();
+      if (firstRowsMs < 0) firstRowsMs = now - t0;
+      if (this.kind() !== kindBefore) this.sendInit();
+      this.sendProgress(false);
+      if (now - lastView >= VIEW_EVERY_MS) {
+        lastView = now;
+        this.refresh(now - lastStats >= STATS_EVERY_MS);
+        if (now - lastStats >= STATS_EVERY_MS) lastStats = now;
+      }
+    };
+    // Judge ratings live on this thread (settings, secret-backed cache): such a model scores here.
+    const result = this.judge
+      ? await scoreTextInChunks(new TextDecoder().decode(this.source.buf), file, model, { role, signal: abort.signal, judge: this.judge, onChunk })
+      : await InspectorPanel.pool(this.s).score(this.source, file, model, {
+          role,
+          signal: abort.signal,
+          onChunk,
+          onWorkerLost: (err) => this.s.log.warn(`Inspector: a scoring thread ended (${err.message}); the others go on`),
+        });
     if (result.aborted) this.abortedRuns++;
     else {
       this.s.diagnostics.set(this.uri, problems.map((d) => this.toVscode(d)));
@@ -413,8 +441,7 @@ export class InspectorPanel {
   private async select(line: number): Promise<void> {
     this.selected = line;
     if (!this.model) return;
-    this.lineTexts ??= this.text.split('\n');
-    const text = this.lineTexts[line - 1];
+    const text = this.lineText(line);
     const role = roleOverride(this.uri);
     const detail = text === undefined ? undefined : await explainLine(text, line, this.model, role, this.judge);
     if (!detail) {
@@ -425,9 +452,8 @@ export class InspectorPanel {
   }
 
   private toVscode(d: Diagnostic): vscode.Diagnostic {
-    this.lineTexts ??= this.text.split('\n');
-    const line = Math.min(Math.max(d.line - 1, 0), Math.max(this.lineTexts.length - 1, 0));
-    const end = (this.lineTexts[line] ?? '').replace(/\r$/, '').length;
+    const line = Math.min(Math.max(d.line - 1, 0), Math.max(this.source.index.lines - 1, 0));
+    const end = (this.lineText(line + 1) ?? '').replace(/\r$/, '').length;
     const start = Math.min(Math.max(d.column - 1, 0), end);
     const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
     const diag = new vscode.Diagnostic(new vscode.Range(line, start, line, end), d.message, severity);
@@ -453,22 +479,4 @@ export class InspectorPanel {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.forgetModel();
   }
-}
-
-function countRecords(text: string): number {
-  let n = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    for (let i = start; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c !== 32 && c !== 9 && c !== 13) {
-        n++;
-        break;
-      }
-    }
-    start = end + 1;
-  }
-  return n;
 }
