@@ -17,6 +17,7 @@ import { scoreCurrentFile } from './scoreCommand';
 import { affectsSetting } from './settings';
 import { registerTrainerPython } from './trainerPython';
 import { registerVotes } from './votes';
+import { completes, registerWelcome } from './welcome';
 
 let models: ModelCache | undefined;
 
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): void {
     results,
     vscode.workspace.registerTextDocumentContentProvider(RESULTS_SCHEME, results),
     // Returns the summary so that callers such as tests can use it: executeCommand passes it through.
-    vscode.commands.registerCommand('styletune.scoreCurrentFile', (target?: unknown) => scoreCurrentFile(services, target)),
+    vscode.commands.registerCommand('styletune.scoreCurrentFile', completes('score', (target?: unknown) => scoreCurrentFile(services, target))),
     // A problem refers to text as it was when scored; once the file is closed nobody can act on it.
     vscode.workspace.onDidCloseTextDocument((doc) => diagnostics.delete(doc.uri)),
     // A changed setting may point at another model: release the old one's native session now.
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (affectsSetting(e, ['rewardModelPath'])) models?.clear();
     }),
   );
+  registerWelcome(context);
   registerTrainerPython(context, log);
   registerModelCommands(context, services);
   registerAnnotations(context, services);

@@ -167,6 +167,9 @@ function writeUserSettings(userDataDir: string, extra: Record<string, unknown> =
   // A quiet, deterministic workbench: no welcome page, tips, trust prompts or update checks.
   const settings = {
     'workbench.startupEditor': 'none',
+    // StyleTune's walkthrough opens on first start (src/extension/welcome.ts) unless this is off; the
+    // welcome UI test turns it back on in a server of its own.
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
     'security.workspace.trust.enabled': false,

@@ -5,11 +5,12 @@
 import * as vscode from 'vscode';
 import { isViewState } from '../../../webview/inspector/protocol';
 import { commandTarget } from '../targets';
+import { completes } from '../welcome';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel, type InspectorServices, type InspectorSummary } from './panel';
 
 export function registerInspector(s: InspectorServices): vscode.Disposable {
   return vscode.Disposable.from(
-    vscode.commands.registerCommand('styletune.openInspector', (target?: unknown) => openInspector(s, target)),
+    vscode.commands.registerCommand('styletune.openInspector', completes('inspect', (target?: unknown) => openInspector(s, target))),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
         // State comes from the webview: only a well-formed one names the file to open again.

@@ -17,6 +17,7 @@ import { isProcessAlive } from '../../core/jobs/process';
 import { setting } from '../settings';
 import { trainerPython } from '../trainerPython';
 import { confirmJobPaths, type ConfirmOptions } from './confine';
+import { welcomeDone } from '../welcome';
 
 const STATE_KEY = 'styletune.jobs';
 const ALIVE_POLL_MS = 2000;
@@ -128,6 +129,7 @@ export class JobManager implements vscode.Disposable {
       void this.refresh(jobDir);
     });
     this.changed.fire(undefined);
+    welcomeDone('tune');
     return t.snap;
   }
 

@@ -26,6 +26,7 @@ import { annotator, scoredRole } from '../settings';
 import { analyze, promptMessages, type Analysis } from './analysis';
 import { webviewRoots } from '../webviewPage';
 import { labelerHtml } from './html';
+import { welcomeLabeled } from '../welcome';
 
 export const LABELER_VIEW_TYPE = 'styletune.pairLabeler';
 
@@ -256,6 +257,7 @@ class LabelerSession {
       void this.render();
       throw new Error(`could not write the label to line ${line + 1}`);
     }
+    if (decision.choice !== 'skip') welcomeLabeled();
     await Promise.race([arrived, new Promise((resolve) => setTimeout(resolve, CHANGE_WAIT_MS))]);
   }
 

@@ -5,6 +5,7 @@ import type { ModelServices } from './activeModel';
 import { chooseRewardModel } from './choose';
 import { fitRewardModel } from './fit';
 import { ModelStatus } from './status';
+import { completes } from '../welcome';
 
 /** The test-facing command: what the status bar item shows. */
 export const MODEL_STATUS_COMMAND = 'styletune.modelStatus';
@@ -15,7 +16,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, s: Model
   context.subscriptions.push(
     status,
     vscode.commands.registerCommand('styletune.chooseRewardModel', choose),
-    vscode.commands.registerCommand('styletune.fitRewardModel', (arg?: unknown) => fitRewardModel(s, choose, arg)),
+    vscode.commands.registerCommand('styletune.fitRewardModel', completes('fit', (arg?: unknown) => fitRewardModel(s, choose, arg))),
     vscode.commands.registerCommand(MODEL_STATUS_COMMAND, () => status.update()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (affectsSetting(e, ['rewardModelPath'])) void status.update();

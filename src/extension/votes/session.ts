@@ -15,6 +15,7 @@ import { webviewRoots } from '../webviewPage';
 import { votesHtml } from './html';
 import { annotator } from '../settings';
 import { loadItemsWithProblems, type VotesServices } from './shared';
+import { welcomeDone } from '../welcome';
 
 export const VOTE_VIEW_TYPE = 'styletune.blindVote';
 
@@ -199,6 +200,7 @@ export class VoteSession {
       seed: this.seed,
     };
     await appendVote(this.votesFile, vote);
+    welcomeDone('vote');
     this.cast.push({ task, vote });
     this.remaining.shift();
     if (this.remaining.length === 0) await this.buildReveal();

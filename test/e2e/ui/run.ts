@@ -19,6 +19,7 @@ import { previewTests } from './preview.ui';
 import { pythonTests } from './python.ui';
 import { scoreCurrentFileTests } from './scoreCurrentFile.ui';
 import { votesTests } from './votes.ui';
+import { welcomeTests } from './welcome.ui';
 
 export interface UiTest {
   name: string;
@@ -49,7 +50,7 @@ export async function runUiTests(p: { sandbox: string; workspace: string }, opts
     // STYLETUNE_E2E_UI_GREP=text runs only the UI tests whose name contains it.
     // A regular expression, so that tests whose order matters can run together ('jobs: Start|judge:').
     const grep = process.env.STYLETUNE_E2E_UI_GREP ? new RegExp(process.env.STYLETUNE_E2E_UI_GREP) : undefined;
-    const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests, ...judgeTests, ...pythonTests];
+    const all = [...scoreCurrentFileTests, ...labelingTests, ...annotationsTests, ...inspectorTests, ...previewTests, ...votesTests, ...pairsTests, ...jobsTests, ...judgeTests, ...pythonTests, ...welcomeTests];
     const missing = opts.only?.filter((name) => !all.some((t) => t.name === name)) ?? [];
     if (missing.length > 0) throw new Error(`no UI test named: ${missing.join('; ')}`);
     for (const test of all.filter((t) => (opts.vsix || !t.packagedOnly) && (!opts.only || opts.only.includes(t.name)) && (!grep || grep.test(t.name)))) {

@@ -1,0 +1,114 @@
+/**
+ * The welcome as a new user meets it: on a first start (a fresh profile, VS Code's
+ * `workbench.welcomePage.walkthroughs.openOnInstall` at its default) the "Get Started with StyleTune"
+ * walkthrough opens by itself; a step's button runs the real command and the step is ticked only once
+ * that command did its work (Score: the file scored), while steps not done stay open; after a reload it
+ * does not open again, and `StyleTune: Get Started` brings it back with the tick kept.
+ *
+ * The harness turns the walkthrough off for every other UI test (codeServer.ts), so this test starts a
+ * code-server of its own with a profile and a workspace of its own.
+ */
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { openWorkbench, type Workbench } from '../browser';
+import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
+import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
+import type { UiTest } from './run';
+import { runCommand, screenshot } from './workbench';
+
+const TITLE = 'Get Started with StyleTune';
+
+const walkthrough = (page: Page): Locator => page.locator('.gettingStartedContainer', { hasText: TITLE });
+/** A step's row in the walkthrough; `aria-checked` is VS Code's own "done" mark. */
+const step = (page: Page, id: string): Locator => walkthrough(page).locator(`button.getting-started-step[data-step-id$="${id}"]`);
+
+async function frameWith(page: Page, selector: string, text: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} "${text}"`);
+    await page.waitForTimeout(250);
+  }
+}
+
+async function checked(row: Locator): Promise<boolean> {
+  return (await row.getAttribute('aria-checked')) === 'true';
+}
+
+async function waitChecked(page: Page, row: Locator, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await checked(row).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`the walkthrough step "${what}" is not ticked after ${timeoutMs} ms`);
+    await page.waitForTimeout(250);
+  }
+}
+
+export const welcomeTests: UiTest[] = [
+  {
+    name: 'welcome: the walkthrough opens on first start, Score ticks its step only after scoring, and it opens once',
+    async run(_page) {
+      const root = mkdtempSync(join(tmpdir(), 'styletune-welcome-'));
+      const workspace = join(root, 'workspace');
+      cpSync(sampleWorkspace, workspace, { recursive: true });
+      let server: CodeServer | undefined;
+      let wb: Workbench | undefined;
+      try {
+        server = await startCodeServer({
+          sandbox: root,
+          settings: { ...settingsFromEnv(), 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+          linkExtension: repoRoot,
+        });
+        wb = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { env: sandboxEnv(root) });
+        const page = wb.page;
+        // Nobody asked for it: the extension opens it on its first activation.
+        await walkthrough(page).waitFor({ timeout: 90_000 });
+        for (const id of ['openSample', 'score', 'inspect', 'label', 'fit', 'tune', 'preview', 'vote']) {
+          await step(page, id).waitFor();
+          if (await checked(step(page, id))) throw new Error(`the step ${id} is ticked before anything was done`);
+        }
+        // The selected step's page (media/walkthrough/open-sample.md), rendered beside the steps.
+        await frameWith(page, 'h1', 'Open a sample');
+        await screenshot(page, 'welcome-01-walkthrough', { keep: true });
+
+        await step(page, 'score').click();
+        await walkthrough(page).getByRole('button', { name: 'Score Current File' }).click();
+        // The real command: dialogues.jsonl opens and is scored (the summary notification offers its results).
+        await page.locator('.tabs-container .tab', { hasText: 'dialogues.jsonl' }).first().waitFor({ timeout: 30_000 });
+        await page.locator('.notifications-toasts .notification-toast').getByRole('button', { name: 'Open Results' }).first().waitFor({ timeout: 60_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        await waitChecked(page, step(page, 'score'), 'Score it');
+        await waitChecked(page, step(page, 'openSample'), 'Open a sample');
+        for (const id of ['inspect', 'label', 'fit', 'tune', 'preview', 'vote']) {
+          if (await checked(step(page, id))) throw new Error(`the step ${id} is ticked although only scoring ran`);
+        }
+        await step(page, 'inspect').click();
+        await screenshot(page, 'welcome-02-score-done', { keep: true });
+
+        // Once: after a reload (editors closed, so none is restored) it stays shut.
+        await runCommand(page, 'View: Close All Editors');
+        // The workbench's own reload: its storage is flushed on the way out, as when a user reloads.
+        await runCommand(page, 'Developer: Reload Window');
+        await page.waitForEvent('load', { timeout: 30_000 });
+        await page.locator('.monaco-workbench').waitFor();
+        await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
+        await page.waitForTimeout(8_000);
+        if (await walkthrough(page).count()) throw new Error('the walkthrough opened again after a reload');
+        await runCommand(page, 'StyleTune: Get Started');
+        await walkthrough(page).waitFor({ timeout: 30_000 });
+        await waitChecked(page, step(page, 'score'), 'Score it (after the reload)', 10_000);
+        await screenshot(page, 'welcome-03-reopened');
+      } catch (err) {
+        await wb?.page.screenshot({ path: join(screenshotsDir, 'FAILED-welcome.png') }).catch(() => undefined);
+        throw err;
+      } finally {
+        await wb?.close().catch(() => undefined);
+        await server?.stop();
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  },
+];
