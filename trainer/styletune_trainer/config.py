@@ -93,11 +93,22 @@ class DPOConfig:
     seed: int = 42
 
     # performance levers
-    bf16: bool | None = None  # None: bf16 on a GPU that supports it, fp32 elsewhere
-    gradient_checkpointing: bool = False
+    bf16: bool | None = None  # None: bf16 on a GPU that supports it, fp16 on one without, fp32 on the CPU
+    gradient_checkpointing: bool | None = None  # None: on from GRADIENT_CHECKPOINTING_FROM parameters
     padding_free: bool = False  # pack chosen+rejected rows without pad tokens
     logps_chunk_size: int = 1024  # tokens per lm_head chunk when computing log-probs
     ref_batch_size: int | None = None  # batch for the one-off reference pass; default 2x train batch
+
+    # big models (docs/tuning.md#big-models); names as in TRL's ModelConfig and transformers' TrainingArguments
+    fp16: bool | None = None  # float16 weights + loss scaling; None: only where bf16 is missing (T4, V100)
+    load_in_4bit: bool = False  # QLoRA: NF4 base weights through bitsandbytes (the `qlora` extra)
+    load_in_8bit: bool = False  # LLM.int8 base weights through bitsandbytes
+    bnb_4bit_quant_type: str = "nf4"  # nf4 or fp4
+    use_bnb_nested_quant: bool = False  # also quantize the 4-bit scales (~0.4 bits/param less)
+    optim: str = "adamw_torch"  # adamw_torch, adamw_torch_fused, adamw_8bit, paged_adamw_8bit, paged_adamw_32bit
+    attn_implementation: str = "sdpa"  # sdpa, eager, flash_attention_2 (needs flash-attn)
+    device_map: str | None = None  # "auto": one process spreads the model over every visible GPU
+    accelerate_config: str | None = None  # accelerate config YAML: FSDP, DeepSpeed ZeRO-3, multi-GPU/node
 
     # bookkeeping
     logging_steps: int = 1
@@ -128,6 +139,9 @@ class DPOConfig:
             for k in PATH_FIELDS:
                 if isinstance(values.get(k), str) and values[k] and not Path(values[k]).is_absolute():
                     values[k] = str((base_dir / values[k]).resolve())
+            acc = values.get("accelerate_config")  # read only, like model: not one of PATH_FIELDS (writes are confined)
+            if isinstance(acc, str) and acc and not Path(acc).is_absolute():
+                values["accelerate_config"] = str((base_dir / acc).resolve())
         cfg = cls(**values)
         cfg.validate()
         return cfg
@@ -180,6 +194,10 @@ class DPOConfig:
             bad("max_train_samples must be >= 1", "Leave it out to use the whole file.")
         if self.device not in (None, "cpu", "cuda"):
             bad("device must be cpu or cuda", "Leave it out to use a GPU when there is one.")
+        from .bigmodel import validate_big_model_fields
+
+        for msg, hint in validate_big_model_fields(self):
+            bad(msg, hint)
         if not isinstance(self.lora_target_modules, (str, list)):
             bad("lora_target_modules must be \"all-linear\" or a list of module names", "e.g. [\"q_proj\", \"v_proj\"].")
 

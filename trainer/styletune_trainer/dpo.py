@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import torch
 
+from . import bigmodel
 from .config import DPOConfig
 from .data import ReadReport, collate, read_pairs, tokenize_pairs
 from .events import Emitter, WorkerError
@@ -58,18 +59,7 @@ def lr_at(step: int, total: int, warmup: int, peak: float, kind: str) -> float:
 
 
 def pick_dtype(cfg: DPOConfig, device: torch.device) -> torch.dtype:
-    if device.type != "cuda":
-        if cfg.bf16:
-            raise WorkerError("config", "bf16 was requested but training runs on the CPU",
-                              "Remove bf16 (CPU training uses float32) or run on a GPU.")
-        return torch.float32
-    if cfg.bf16 is False:
-        return torch.float32
-    if not torch.cuda.is_bf16_supported():
-        if cfg.bf16:
-            raise WorkerError("environment", "this GPU does not support bf16", "Set bf16: false to train in float32.")
-        return torch.float32
-    return torch.bfloat16
+    return bigmodel.pick_precision(cfg, device).dtype
 
 
 def _hash(obj: Any) -> str:
@@ -84,9 +74,16 @@ class DPOTrainer:
     # ---- setup -------------------------------------------------------------------------------
     def setup(self) -> None:
         from accelerate import Accelerator
+        from accelerate.utils import DistributedType
 
         cfg = self.cfg
-        self.acc = Accelerator(cpu=cfg.device == "cpu")
+        # DeepSpeed accumulates itself (its engine steps at the boundary), so it must know the count.
+        ds = os.environ.get("ACCELERATE_USE_DEEPSPEED", "false").lower() == "true"
+        self.acc = Accelerator(cpu=cfg.device == "cpu",
+                               **({"gradient_accumulation_steps": cfg.gradient_accumulation_steps} if ds else {}))
+        self.deepspeed = self.acc.distributed_type == DistributedType.DEEPSPEED
+        self.fsdp = self.acc.distributed_type == DistributedType.FSDP
+        self.sharded = self.deepspeed or self.fsdp
         self.main = self.acc.is_main_process
         self.emit.enabled = self.main
         self.device = self.acc.device
@@ -97,7 +94,23 @@ class DPOTrainer:
             self.job.mkdir(parents=True, exist_ok=True)
             self.emit.attach_job(self.job)
         check_model_dir(cfg.model)
-        self.dtype = pick_dtype(cfg, self.device)
+        if cfg.device_map is not None and self.acc.num_processes > 1:
+            raise WorkerError("config", f"device_map {cfg.device_map} with {self.acc.num_processes} processes",
+                              "device_map spreads one process's model over the GPUs; with several processes use "
+                              "accelerate_config (trainer/configs/fsdp.yaml shards the model among them).")
+        self.prec = bigmodel.pick_precision(cfg, self.device)
+        self.dtype = self.prec.dtype
+        if self.prec.note and self.main:
+            self.emit("log", level="warning", code="precision", message=self.prec.note)
+        self.shape = bigmodel.model_shape(cfg.model)
+        self.gc = bigmodel.gradient_checkpointing_on(cfg, self.shape)
+        self.quantization = bigmodel.quantization_of(cfg)
+        if self.fsdp:
+            self.sharding = "fsdp"
+        elif self.deepspeed:
+            self.sharding = f"deepspeed-zero{self.acc.state.deepspeed_plugin.zero_stage}"
+        else:
+            self.sharding = "ddp" if self.acc.num_processes > 1 else f"device_map {cfg.device_map}" if cfg.device_map else "none"
         self.tok = load_tokenizer(cfg.model)
         read_report = ReadReport()
         self.emit.loading(f"reading pairs from {Path(cfg.train_file).name}")
@@ -116,25 +129,39 @@ class DPOTrainer:
 
         torch.manual_seed(cfg.seed)
         self.emit.loading(f"loading the model {Path(cfg.model).name}")
-        model = load_model(cfg.model, self.dtype, self.device)
-        self.model = add_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules,
-                              cfg.gradient_checkpointing)
+        qconf = bigmodel.quantization_config(cfg, self.prec) if self.quantization else None
+        # Sharded runs load on the CPU (rank 0 only, with FSDP's cpu_ram_efficient_loading); prepare() places them.
+        model = load_model(cfg.model, self.dtype, None if self.sharded or cfg.device_map else self.device,
+                           cfg.attn_implementation, qconf, cfg.device_map)
+        self.model = add_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules, self.gc)
         self.logps = SequenceLogps(self.model, cfg.logps_chunk_size)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.n_trainable = sum(p.numel() for p in params)
-        self.n_total = sum(p.numel() for p in self.model.parameters())
-        self.optimizer = torch.optim.AdamW(params, lr=cfg.learning_rate, betas=(cfg.adam_beta1, cfg.adam_beta2),
-                                           eps=cfg.adam_epsilon, weight_decay=cfg.weight_decay,
-                                           fused=self.device.type == "cuda")
+        # From the config: a 4-bit model's packed tensors would count half their parameters.
+        self.n_total = self.shape.total + self.n_trainable
+        self.optimizer = bigmodel.make_optimizer(cfg, params, self.device)
+        self.scaler = torch.amp.GradScaler("cuda") if self.prec.loss_scaling else None
         self.world, self.rank = self.acc.num_processes, self.acc.process_index
+        shards = self.world if self.sharded and not (self.deepspeed and self.acc.state.deepspeed_plugin.zero_stage < 3) else 1
+        self.memory_estimate = bigmodel.memory_estimate(cfg, self.shape, self.prec, self.n_trainable, self.gc, shards)
         self.global_batch = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * self.world
         self.steps_per_epoch = math.ceil(len(self.examples) / self.global_batch)
         self.total_steps = cfg.max_steps if cfg.max_steps > 0 else math.ceil(cfg.num_train_epochs * self.steps_per_epoch)
         self.warmup = cfg.warmup_steps if cfg.warmup_steps > 0 else math.ceil(cfg.warmup_ratio * self.total_steps)
         self.step = 0
         if self.resume_from is not None:
-            self._load_checkpoint(self.resume_from)
-        self.ddp_logps = self.acc.prepare(self.logps) if self.world > 1 else self.logps
+            self._load_checkpoint(self.resume_from)  # adapter weights before sharding, optimizer state after
+        if self.sharded:
+            if self.fsdp:
+                from peft.utils.other import fsdp_auto_wrap_policy
+
+                # LoRA layers in units of their own: FSDP1 flattens each unit into one dtype (LoRA float32, base bf16).
+                self.acc.state.fsdp_plugin.auto_wrap_policy = fsdp_auto_wrap_policy(self.model)
+            self.ddp_logps, self.optimizer = self.acc.prepare(self.logps, self.optimizer)
+            if self.resume_from is not None:
+                self._load_sharded_optimizer(self.resume_from)
+        else:
+            self.ddp_logps = self.acc.prepare(self.logps) if self.world > 1 else self.logps
 
     def _check_resume(self) -> Path | None:
         cks = checkpoints(self.job)
@@ -165,6 +192,7 @@ class DPOTrainer:
 
         cfg = self.cfg
         key = _hash({"model": model_fingerprint(cfg.model), "dtype": str(self.dtype),
+                     **({"quantization": self.quantization} if self.quantization else {}),
                      "data": _hash([(e.prompt, e.chosen, e.rejected) for e in self.examples])})
         path = self.job / "ref_logps.safetensors"
         if path.is_file():
@@ -188,14 +216,15 @@ class DPOTrainer:
         out = torch.zeros(2, per, dtype=torch.float32, device=self.device)
         bs = cfg.ref_batch_size or 2 * cfg.per_device_train_batch_size
         self.model.eval()
-        with torch.no_grad(), self.model.disable_adapter():
+        module = self.ddp_logps if self.sharded else self.logps  # sharded weights exist only inside the wrapper
+        with torch.no_grad(), self.model.disable_adapter(), self._autocast(), self._oom(None):
             for s in range(0, len(mine), bs):
                 if self.stop.requested:
                     raise Stopped(self.stop.reason)
                 idx = mine[s: s + bs]
                 batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id,
                                                 cfg.padding_free))
-                sums, _ = self.logps(**batch)
+                sums, _ = module(**batch)
                 local = torch.tensor([i - self.rank * per for i in idx], device=self.device)
                 out[0, local] = sums[: len(idx)]
                 out[1, local] = sums[len(idx):]
@@ -229,7 +258,12 @@ class DPOTrainer:
                   num_processes=self.world, model=cfg.model, model_type=self.model.config.model_type,
                   job_dir=str(self.job), preset=cfg.preset, resumed_from_step=self.step,
                   total_steps=self.total_steps, parameters={"trainable": self.n_trainable, "total": self.n_total},
-                  dataset=self.stats.to_dict())
+                  dataset=self.stats.to_dict(), precision=self.prec.name, loss_scaling=self.prec.loss_scaling,
+                  quantization=self.quantization, sharding=self.sharding, optim=cfg.optim,
+                  attn_implementation=cfg.attn_implementation, gradient_checkpointing=self.gc,
+                  memory_estimate=self.memory_estimate,
+                  gpu_memory_bytes=(int(torch.cuda.get_device_properties(self.device).total_memory)
+                                    if self.device.type == "cuda" else None))
         if self.resume_from is not None:
             self.emit("log", level="info", code="resumed", message=f"resumed from {self.resume_from} (step {self.step})")
         try:
@@ -243,7 +277,8 @@ class DPOTrainer:
         t_start, steps_timed, time_timed = time.perf_counter(), 0, 0.0
         while self.step < self.total_steps:
             t0 = time.perf_counter()
-            metrics, tokens = self._train_step(ref_c, ref_r)
+            with self._oom(self.step):
+                metrics, tokens = self._train_step(ref_c, ref_r)
             self.step += 1
             dt = time.perf_counter() - t0
             steps_timed, time_timed = steps_timed + 1, time_timed + dt
@@ -273,21 +308,40 @@ class DPOTrainer:
         for k, idx in enumerate(micro):
             batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id, cfg.padding_free))
             tokens += int((batch["seq"] >= 0).sum())
-            sync = k == len(micro) - 1 or self.world == 1
+            sync = k == len(micro) - 1 or self.world == 1 or self.deepspeed
             ctx = self.acc.no_sync(self.ddp_logps) if not sync else _nullcontext()
             with ctx:
-                lp, counts = self.ddp_logps(**batch)
+                with self._autocast():
+                    lp, counts = self.ddp_logps(**batch)
                 b = len(idx)
                 ix = torch.tensor(idx, device=self.device)
                 losses, rc, rr = dpo_loss(lp[:b], lp[b:], ref_c[ix], ref_r[ix], cfg.beta, cfg.loss_type,
                                           cfg.label_smoothing, counts[:b], counts[b:])
-                (losses.mean() / len(micro)).backward()
+                if self.deepspeed:
+                    self.acc.backward(losses.mean())  # the engine divides by the accumulation steps itself
+                elif self.scaler is not None:
+                    self.scaler.scale(losses.mean() / len(micro)).backward()
+                else:
+                    (losses.mean() / len(micro)).backward()
             with torch.no_grad():
                 sums += torch.stack([losses.mean(), rc.mean(), rr.mean(), (rc - rr).mean(),
                                      (rc > rr).float().mean(), lp[:b].mean(), lp[b:].mean()]).double()
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf"))
-        self.optimizer.step()
+        max_norm = cfg.max_grad_norm if cfg.max_grad_norm > 0 else float("inf")
+        if self.deepspeed:  # stepped (and clipped: gradient_clipping in its config) inside backward
+            self.optimizer.step()
+            grad_norm = self.ddp_logps.get_global_grad_norm() or 0.0
+        else:
+            if self.scaler is not None:
+                self.scaler.unscale_(self.optimizer)
+            if self.fsdp:
+                grad_norm = self.acc.clip_grad_norm_(self.ddp_logps.parameters(), max_norm)
+            else:
+                grad_norm = torch.nn.utils.clip_grad_norm_([p for p in self.model.parameters() if p.requires_grad], max_norm)
+            if self.scaler is not None:
+                self.scaler.step(self.optimizer)  # skipped (and the scale lowered) when a gradient overflowed
+                self.scaler.update()
+            else:
+                self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         sums /= len(micro)
         if self.world > 1:
@@ -304,13 +358,37 @@ class DPOTrainer:
         return bool(self.acc.reduce(torch.tensor(int(flag), device=self.device), reduction="sum").item())
 
     # ---- checkpoints -------------------------------------------------------------------------
+    def _save_adapter(self, dest: Path) -> None:
+        """The LoRA weights in PEFT's layout; sharded weights are gathered first (every rank must call this)."""
+        if self.sharded:
+            full = self.acc.get_state_dict(self.ddp_logps)
+            if self.main:
+                self.model.save_pretrained(str(dest), state_dict={k[len("model."):]: v for k, v in full.items()
+                                                                 if k.startswith("model.")})
+        elif self.main:
+            self.model.save_pretrained(str(dest))
+
     def _save_checkpoint(self) -> Path:
         dest = self.job / "checkpoints" / f"step-{self.step:06d}"
+        tmp = dest.with_name(dest.name + ".tmp")
         if self.main:
-            tmp = dest.with_name(dest.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
-            self.model.save_pretrained(str(tmp))
-            torch.save({"optimizer": self.optimizer.state_dict(), "step": self.step}, tmp / "trainer_state.pt")
+            tmp.mkdir(parents=True)
+        self.acc.wait_for_everyone()
+        self._save_adapter(tmp)
+        state: dict[str, Any] = {"step": self.step}
+        if self.scaler is not None:
+            state["scaler"] = self.scaler.state_dict()
+        if self.fsdp:
+            from accelerate.utils import save_fsdp_optimizer
+
+            save_fsdp_optimizer(self.acc.state.fsdp_plugin, self.acc, self.optimizer, self.ddp_logps, str(tmp))
+        elif self.deepspeed:  # the optimizer's shards; frozen weights are the base model's, not saved again
+            self.ddp_logps.save_checkpoint(str(tmp / "deepspeed"), exclude_frozen_parameters=True)
+        else:
+            state["optimizer"] = self.optimizer.state_dict()
+        if self.main:
+            torch.save(state, tmp / "trainer_state.pt")
             write_json(tmp / "state.json", {"step": self.step, "total_steps": self.total_steps})
             shutil.rmtree(dest, ignore_errors=True)
             os.replace(tmp, dest)  # a checkpoint exists whole or not at all
@@ -324,11 +402,46 @@ class DPOTrainer:
         from peft import set_peft_model_state_dict
         from safetensors.torch import load_file
 
-        weights = load_file(str(path / "adapter_model.safetensors"), device=str(self.device))
+        weights = load_file(str(path / "adapter_model.safetensors"), device=str(self.device) if not self.sharded else "cpu")
         set_peft_model_state_dict(self.model, weights)
         state = torch.load(path / "trainer_state.pt", map_location=self.device, weights_only=True)
-        self.optimizer.load_state_dict(state["optimizer"])
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
+        if self.scaler is not None and "scaler" in state:
+            self.scaler.load_state_dict(state["scaler"])
         self.step = int(state["step"])
+
+    def _load_sharded_optimizer(self, path: Path) -> None:
+        if self.fsdp:
+            from accelerate.utils import load_fsdp_optimizer
+
+            load_fsdp_optimizer(self.acc.state.fsdp_plugin, self.acc, self.optimizer, self.ddp_logps, str(path))
+        else:
+            self.ddp_logps.load_checkpoint(str(path / "deepspeed"), load_module_strict=False,
+                                           load_optimizer_states=True, load_lr_scheduler_states=False)
+
+    def _autocast(self):
+        return torch.autocast("cuda", dtype=self.dtype) if self.prec.autocast else _nullcontext()
+
+    def _oom(self, step: int | None):
+        """Turns a CUDA out-of-memory error into one that names what to change, with numbers."""
+        trainer = self
+
+        class Guard:
+            def __enter__(self) -> None:
+                return None
+
+            def __exit__(self, kind, exc, tb) -> bool:
+                if exc is not None and isinstance(exc, torch.OutOfMemoryError) and trainer.device.type == "cuda":
+                    used = int(torch.cuda.max_memory_allocated(trainer.device))
+                    cap = int(torch.cuda.get_device_properties(trainer.device).total_memory)
+                    err = bigmodel.oom_advice(trainer.cfg, trainer.gc, used, cap, trainer.memory_estimate,
+                                              trainer.quantization, step)
+                    err.detail = str(exc)
+                    raise err from None
+                return False
+
+        return Guard()
 
     def _finish(self, stopped: bool, last: dict[str, float]) -> dict:
         if stopped:
@@ -339,10 +452,12 @@ class DPOTrainer:
         if self.step > 0 and not (cks and cks[-1].name == f"step-{self.step:06d}"):
             self._save_checkpoint()
         adapter = self.job / "adapter"
+        tmp = self.job / "adapter.tmp"
         if self.main:
-            tmp = self.job / "adapter.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
-            self.model.save_pretrained(str(tmp))
+        self.acc.wait_for_everyone()
+        self._save_adapter(tmp)
+        if self.main:
             self.tok.save_pretrained(str(tmp))
             shutil.rmtree(adapter, ignore_errors=True)
             os.replace(tmp, adapter)

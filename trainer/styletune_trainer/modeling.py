@@ -44,18 +44,31 @@ def load_tokenizer(path: str | Path):
     return tok
 
 
-def load_model(path: str | Path, dtype: torch.dtype, device: torch.device):
+def load_model(path: str | Path, dtype: torch.dtype, device: torch.device | None, attn_implementation: str = "sdpa",
+               quantization_config=None, device_map: str | dict | None = None):
+    """The model on `device`; device None leaves it where from_pretrained put it (device_map, or the CPU for
+    FSDP / DeepSpeed, whose prepare() shards and moves it). Quantized models are placed by from_pretrained."""
     from transformers import AutoModelForCausalLM
 
+    kw: dict = dict(dtype=dtype, local_files_only=True, attn_implementation=attn_implementation)
+    if quantization_config is not None:
+        kw["quantization_config"] = quantization_config
+        kw["device_map"] = device_map or {"": device}
+    elif device_map is not None:
+        kw["device_map"] = device_map
     try:
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, local_files_only=True,
-                                                     attn_implementation="sdpa")
-    except ValueError as e:
-        if "sdpa" not in str(e):
-            raise WorkerError("environment", f"cannot load the model in {path}: {e}",
-                              "Check that the folder holds a causal LM in Hugging Face layout.") from e
-        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype, local_files_only=True)
-    return model.to(device)
+        model = AutoModelForCausalLM.from_pretrained(str(path), **kw)
+    except (ValueError, ImportError) as e:
+        if attn_implementation != "sdpa" or "sdpa" not in str(e):
+            raise WorkerError("environment", f"cannot load the model in {path}: {str(e).splitlines()[0]}",
+                              "Check that the folder holds a causal LM in Hugging Face layout"
+                              + (f" and that it supports attn_implementation {attn_implementation}."
+                                 if attn_implementation != "sdpa" else ".")) from e
+        kw.pop("attn_implementation")  # an architecture without sdpa: its default attention
+        model = AutoModelForCausalLM.from_pretrained(str(path), **kw)
+    if device is not None and quantization_config is None and device_map is None:
+        model = model.to(device)
+    return model
 
 
 def linear_module_names(model: nn.Module) -> list[str]:
@@ -65,7 +78,13 @@ def linear_module_names(model: nn.Module) -> list[str]:
 def add_lora(model, r: int, alpha: float, dropout: float, target_modules, gradient_checkpointing: bool = False):
     from peft import LoraConfig, get_peft_model
 
-    if gradient_checkpointing:
+    if getattr(model, "is_loaded_in_4bit", False) or getattr(model, "is_loaded_in_8bit", False):
+        from peft import prepare_model_for_kbit_training
+
+        # QLoRA: norms and the output layer in float32, inputs that carry gradients into the frozen 4-bit layers.
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=gradient_checkpointing,
+                                                gradient_checkpointing_kwargs={"use_reentrant": False})
+    elif gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     lora = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=target_modules,

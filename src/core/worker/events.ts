@@ -27,6 +27,19 @@ export interface StartedEvent extends Base {
     tokens?: number;
   };
   prompts?: number;
+  /** dpo: what the base weights and the forward run in; float16 comes with loss scaling. */
+  precision?: 'float32' | 'bfloat16' | 'float16';
+  loss_scaling?: boolean;
+  /** '4bit-nf4' (QLoRA), '4bit-fp4', '8bit', or null. */
+  quantization?: string | null;
+  /** none, ddp, fsdp, deepspeed-zero<N>, 'device_map auto'. */
+  sharding?: string;
+  optim?: string;
+  attn_implementation?: string;
+  gradient_checkpointing?: boolean;
+  /** Rough bytes per process, before loading. */
+  memory_estimate?: { weights_bytes: number; trainable_bytes: number; activations_bytes: number; total_bytes: number };
+  gpu_memory_bytes?: number | null;
 }
 
 export interface ProgressEvent extends Base {
