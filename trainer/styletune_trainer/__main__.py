@@ -124,6 +124,19 @@ def _dpo(config_path: str, emit: Emitter, stop: StopFlag) -> None:
 
     cfg = DPOConfig.from_file(config_path)
     job = Path(cfg.output_dir)
+    if cfg.accelerate_config:
+        from .bigmodel import launch_command, launched
+
+        if not launched():
+            # exec, not a child: the pid the extension recorded stays the launcher's, whose SIGTERM reaches every rank.
+            cmd = launch_command(cfg.accelerate_config, str(Path(config_path).resolve()))
+            emit.log(f"running under accelerate launch: {' '.join(cmd[1:])}")
+            sys.stdout.flush()
+            if emit.stream is not None:  # the protocol stream back on fd 1 for the launcher and its ranks
+                emit.stream.flush()
+                os.dup2(emit.stream.fileno(), 1)
+            emit.close()
+            os.execve(sys.executable, cmd, {**os.environ, "STYLETUNE_LAUNCHED": "1"})
     try:
         with stop.loading():
             job.mkdir(parents=True, exist_ok=True)

@@ -157,6 +157,11 @@ class DPOTrainer:
 
                 # LoRA layers in units of their own: FSDP1 flattens each unit into one dtype (LoRA float32, base bf16).
                 self.acc.state.fsdp_plugin.auto_wrap_policy = fsdp_auto_wrap_policy(self.model)
+            if self.deepspeed:  # without a dataloader to read it from, DeepSpeed's "auto" micro-batch is ours
+                ds_conf = self.acc.state.deepspeed_plugin.deepspeed_config
+                if ds_conf.get("train_micro_batch_size_per_gpu", "auto") == "auto":
+                    ds_conf["train_micro_batch_size_per_gpu"] = cfg.per_device_train_batch_size
+                    ds_conf.pop("train_batch_size", None)
             self.ddp_logps, self.optimizer = self.acc.prepare(self.logps, self.optimizer)
             if self.resume_from is not None:
                 self._load_sharded_optimizer(self.resume_from)
