@@ -110,7 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as e:  # noqa: BLE001 - every failure must reach the reader as an event
         if isinstance(e, SystemExit) and not e.code:
             return 0
-        emit.error(classify(e))
+        err = classify(e)
+        if not emit.enabled:
+            # A rank other than 0 has no events of its own; its failure goes to stderr (the launcher's
+            # stderr, kept in the job folder), or why a data-parallel run broke could never be found.
+            print(f"rank {os.environ.get('RANK', '?')}: {err.kind} error: {err.message}\n{err.detail or ''}",
+                  file=sys.stderr, flush=True)
+        emit.error(err)
         return 1
     finally:
         emit.close()

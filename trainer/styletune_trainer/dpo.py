@@ -70,6 +70,7 @@ class DPOTrainer:
     def __init__(self, cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None):
         self.cfg, self.emit, self.stop = cfg, emit, stop or StopFlag()
         self.job = Path(cfg.output_dir)
+        self.alone = False  # set when another rank ended during a stop: no more collectives (see _rank_gone)
 
     # ---- setup -------------------------------------------------------------------------------
     def setup(self) -> None:
@@ -234,7 +235,12 @@ class DPOTrainer:
                 out[0, local] = sums[: len(idx)]
                 out[1, local] = sums[len(idx):]
         if self.world > 1:
-            out = self.acc.gather(out[None]).permute(1, 0, 2).reshape(2, -1)
+            try:
+                out = self.acc.gather(out[None]).permute(1, 0, 2).reshape(2, -1)
+            except RuntimeError:
+                if self.stop.requested:  # another rank stopped first: nothing trained yet, nothing to save
+                    raise Stopped(self.stop.reason) from None
+                raise
         chosen, rejected = out[0, :n].cpu().contiguous(), out[1, :n].cpu().contiguous()
         if self.main:
             tmp = path.with_suffix(".tmp")
@@ -282,8 +288,14 @@ class DPOTrainer:
         t_start, steps_timed, time_timed = time.perf_counter(), 0, 0.0
         while self.step < self.total_steps:
             t0 = time.perf_counter()
-            with self._oom(self.step):
-                metrics, tokens = self._train_step(ref_c, ref_r)
+            try:
+                with self._oom(self.step):
+                    metrics, tokens = self._train_step(ref_c, ref_r)
+            except RuntimeError as e:
+                # A step cut short by a rank that ended on Stop: the optimizer did not step, so the
+                # weights are those of the last whole step, which is what a stop saves.
+                self._rank_gone(e)
+                return self._finish(stopped=True, last=last)
             self.step += 1
             dt = time.perf_counter() - t0
             steps_timed, time_timed = steps_timed + 1, time_timed + dt
@@ -358,9 +370,32 @@ class DPOTrainer:
         return m, tokens
 
     def _agree(self, flag: bool) -> bool:
-        if self.world == 1:
-            return flag
-        return bool(self.acc.reduce(torch.tensor(int(flag), device=self.device), reduction="sum").item())
+        if self.world == 1 or self.alone:
+            return flag or self.alone
+        try:
+            return bool(self.acc.reduce(torch.tensor(int(flag), device=self.device), reduction="sum").item())
+        except RuntimeError as e:
+            self._rank_gone(e)
+            return True
+
+    def _barrier(self) -> None:
+        if self.world > 1 and not self.alone:
+            try:
+                self.acc.wait_for_everyone()
+            except RuntimeError as e:
+                self._rank_gone(e)
+
+    def _rank_gone(self, e: RuntimeError) -> None:
+        """A collective failed. Once Stop was asked for, that is another rank that already ended: the
+        launcher signals the ranks one by one, and a rank may end (or be killed after its grace period)
+        while this one still waits for it. This rank then carries on alone (no more collectives) and
+        saves what it has, so the stop still ends as stopped with its adapter. Otherwise it is an error."""
+        if self.world == 1 or not self.stop.requested:
+            raise e
+        self.alone = True
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        self.emit("log", level="warning", code="rank_gone",
+                  message=f"another process ended while stopping ({first}); this process saves alone")
 
     # ---- checkpoints -------------------------------------------------------------------------
     def _save_adapter(self, dest: Path) -> None:
@@ -379,7 +414,7 @@ class DPOTrainer:
         if self.main:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-        self.acc.wait_for_everyone()
+        self._barrier()
         self._save_adapter(tmp)
         state: dict[str, Any] = {"step": self.step}
         if self.scaler is not None:
@@ -400,7 +435,7 @@ class DPOTrainer:
             for old in checkpoints(self.job)[: -self.cfg.save_total_limit]:
                 shutil.rmtree(old, ignore_errors=True)
             self.emit("checkpoint", step=self.step, path=str(dest))
-        self.acc.wait_for_everyone()
+        self._barrier()
         return dest
 
     def _load_checkpoint(self, path: Path) -> None:
@@ -460,13 +495,13 @@ class DPOTrainer:
         tmp = self.job / "adapter.tmp"
         if self.main:
             shutil.rmtree(tmp, ignore_errors=True)
-        self.acc.wait_for_everyone()
+        self._barrier()
         self._save_adapter(tmp)
         if self.main:
             self.tok.save_pretrained(str(tmp))
             shutil.rmtree(adapter, ignore_errors=True)
             os.replace(tmp, adapter)
-        self.acc.wait_for_everyone()
+        self._barrier()
         self._status("stopped" if stopped else "done", step=self.step, adapter=str(adapter))
         return self.emit("done", command="dpo", stopped=stopped, output=str(adapter), adapter=str(adapter),
                          step=self.step, total_steps=self.total_steps,

@@ -47,3 +47,55 @@ def test_two_process_ddp_trains_and_reports_once(tiny_model, pairs32, tmp_path):
 
     tuned = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), done["adapter"])
     assert any(torch.count_nonzero(p) > 0 for n, p in tuned.named_parameters() if "lora_B" in n), "the adapter learned nothing"
+
+
+def test_stop_ends_as_stopped_when_the_other_rank_is_already_gone(tiny_model, pairs32, tmp_path):
+    """The launcher signals ranks one by one (and kills one that outlasts its grace period), so on Stop
+    rank 0 can find rank 1 gone in the middle of a collective. That used to end the job as failed with
+    gloo's "Connection closed by peer"; rank 0 now saves the last whole step alone and ends as stopped."""
+    import os
+    import signal
+    import time
+
+    job = tmp_path / "job.json"
+    out = tmp_path / "out"
+    job.write_text(json.dumps(job_config(tiny_model, pairs32, out, max_steps=400, save_steps=1000,
+                                         gradient_accumulation_steps=1, per_device_train_batch_size=2)))
+    port = free_port()
+    ranks = []
+    for rank in (0, 1):
+        # No launcher: the ranks are started as torchrun would, so the test decides who ends when.
+        env = {**os.environ, "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port), "RANK": str(rank),
+               "LOCAL_RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2"}
+        ranks.append(subprocess.Popen([sys.executable, "-m", "styletune_trainer", "dpo", "--config", str(job)],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    try:
+        events_file, deadline = out / "events.jsonl", time.monotonic() + 300
+        while time.monotonic() < deadline:
+            lines = events_file.read_text().splitlines() if events_file.is_file() else []
+            if any(json.loads(l).get("event") == "progress" and json.loads(l)["step"] >= 2 for l in lines):
+                break
+            assert ranks[0].poll() is None, ranks[0].communicate()[1][-3000:]
+            time.sleep(0.05)
+        else:
+            raise AssertionError("no step 2 within 300 s")
+        ranks[1].kill()  # gone at once, as a rank killed by the launcher's grace period
+        ranks[0].send_signal(signal.SIGTERM)
+        stdout, stderr = ranks[0].communicate(timeout=300)
+    finally:
+        for p in ranks:
+            if p.poll() is None:
+                p.kill()
+    assert ranks[0].returncode == 0, stderr[-3000:]
+    events = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    for e in events:
+        validate_event(e)
+    assert not [e for e in events if e["event"] == "error"], [e for e in events if e["event"] == "error"]
+    assert any(e.get("code") == "rank_gone" for e in events), "the log says rank 0 went on alone"
+    done = next(e for e in events if e["event"] == "done")
+    assert done["stopped"] is True and done["step"] >= 2
+    assert json.loads((out / "status.json").read_text())["state"] == "stopped"
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model), done["adapter"])
