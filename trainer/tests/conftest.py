@@ -15,6 +15,9 @@ REPO = TRAINER.parent
 SCHEMA = json.loads((TRAINER / "events.schema.json").read_text())
 SHARED = Path(os.environ.get("STYLETUNE_SHARED_DATA", REPO.parent / "shared" / "data"))
 PAIRS = SHARED / "human-like-dpo" / "pairs.dev.jsonl"
+# Child processes (`python -m styletune_trainer`, torchrun ranks) run this checkout's worker, not the one
+# an editable install in the venv points at (another checkout sharing the venv would be tested instead).
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(TRAINER), os.environ.get("PYTHONPATH")) if p)
 
 
 def shared_pairs(n: int, dest: Path) -> Path:
