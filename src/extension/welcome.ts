@@ -9,8 +9,9 @@
  * add up across windows and reloads.
  *
  * The walkthrough opens by itself once, on the first activation after install (remembered in
- * globalState), unless the user turned off `workbench.welcomePage.walkthroughs.openOnInstall`, VS
- * Code's own switch for exactly this. `StyleTune: Get Started` opens it any time.
+ * globalState), unless the user turned off `workbench.welcomePage.walkthroughs.openOnInstall` (VS
+ * Code's own switch for exactly this) or set `workbench.startupEditor` to "none". `StyleTune: Get
+ * Started` opens it any time.
  *
  * `styletune.openSample` is what the steps' buttons run: it opens a file of the sample workspace
  * (samples/workspace, shipped in the VSIX), copied into the open folder first when it is not there, so
@@ -88,7 +89,11 @@ export function registerWelcome(context: vscode.ExtensionContext): void {
   if (vscode.window.tabGroups.all.some((g) => g.tabs.some(isJsonlTab))) welcomeDone('openSample');
   if ((memento.get<number>(LABELS_KEY) ?? 0) >= LABELS_TO_COMPLETE) welcomeDone('label');
 
-  const openOnInstall = vscode.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall', true);
+  // Two of VS Code's own switches say "do not open things at startup": openOnInstall (not passed to a
+  // remote extension host such as code-server's, so honoured where it can be read) and startupEditor
+  // "none" (the harness's quiet workbench, and anyone who chose to start without an editor).
+  const workbench = vscode.workspace.getConfiguration('workbench');
+  const openOnInstall = workbench.get<boolean>('welcomePage.walkthroughs.openOnInstall', true) && workbench.get<string>('startupEditor') !== 'none';
   if (!memento.get<boolean>(SHOWN_KEY)) {
     // Remembered even when the switch is off: turning it on later must not open it on some later start.
     void memento.update(SHOWN_KEY, true);

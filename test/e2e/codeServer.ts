@@ -167,9 +167,8 @@ function writeUserSettings(userDataDir: string, extra: Record<string, unknown> =
   // A quiet, deterministic workbench: no welcome page, tips, trust prompts or update checks.
   const settings = {
     'workbench.startupEditor': 'none',
-    // StyleTune's walkthrough opens on first start (src/extension/welcome.ts) unless this is off; the
-    // welcome UI test turns it back on in a server of its own.
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    // 'none' also keeps StyleTune's walkthrough shut (src/extension/welcome.ts); the welcome UI test
+    // starts a server of its own with another startup editor to see it open.
     'workbench.tips.enabled': false,
     'workbench.enableExperiments': false,
     'security.workspace.trust.enabled': false,

@@ -68,3 +68,42 @@ test('every command link of the walkthrough, its pages and the empty Jobs view r
     }
   }
 });
+
+interface MenuItem { command?: string; submenu?: string; when?: string; group?: string }
+const menus = (manifest.contributes as unknown as { menus: Record<string, MenuItem[]> }).menus;
+/** The regular expressions of a when clause (`resourceFilename =~ /…/i`), as JavaScript sees them. */
+function whenRegexes(when: string): RegExp[] {
+  return [...when.matchAll(/=~ \/((?:\\\/|[^/])+)\/(\w*)/g)].map((m) => new RegExp(m[1], m[2]));
+}
+
+test('the Explorer and editor context menus hold one StyleTune submenu, not the commands themselves', () => {
+  for (const where of ['explorer/context', 'editor/context']) {
+    assert.deepEqual(menus[where].map((m) => m.submenu ?? m.command), ['styletune.context'], where);
+  }
+  const sub = menus['styletune.context'].map((m) => m.command);
+  for (const c of ['styletune.scoreCurrentFile', 'styletune.openInspector', 'styletune.labelPairs', 'styletune.fitRewardModel', 'styletune.blindVote', 'styletune.voteReport']) assert.ok(sub.includes(c), c);
+});
+
+test('vote commands are offered on items and votes files only, the rest not on votes files', () => {
+  const when = (c: string) => menus['styletune.context'].find((m) => m.command === c)!.when!;
+  const matches = (c: string, name: string) => whenRegexes(when(c)).some((r) => r.test(name));
+  for (const name of ['items.jsonl', 'chat.items.jsonl', 'base.outputs.jsonl']) assert.ok(matches('styletune.blindVote', name), name);
+  for (const name of ['dialogues.jsonl', 'demo.pairs.jsonl', 'pairs.jsonl', 'style-pairs.jsonl']) {
+    assert.ok(!matches('styletune.blindVote', name), `Blind Vote offered on ${name}`);
+    assert.ok(!matches('styletune.voteReport', name), `Vote Report offered on ${name}`);
+  }
+  assert.ok(matches('styletune.voteReport', 'items.votes.jsonl'));
+  // A votes file is voted on through its items file: Blind Vote, Label and the rest exclude it.
+  for (const m of menus['styletune.context'].filter((x) => x.command !== 'styletune.voteReport' && x.when?.includes('.jsonl'))) {
+    assert.match(m.when!, /!\(resourceFilename =~ \/\\\.votes\\\.jsonl\$\/i\)/, m.command);
+  }
+});
+
+test('JSONL editors get Score, Inspect and Label in their title bar, each with an icon', () => {
+  const title = menus['editor/title'].filter((m) => m.command?.startsWith('styletune.'));
+  assert.deepEqual(title.map((m) => m.command), ['styletune.scoreCurrentFile', 'styletune.openInspector', 'styletune.labelPairs']);
+  for (const m of title) {
+    assert.match(m.when!, /resourceExtname == \.jsonl/);
+    assert.ok((manifest.contributes.commands as { command: string; icon?: string }[]).find((c) => c.command === m.command)?.icon, `${m.command} has no icon`);
+  }
+});

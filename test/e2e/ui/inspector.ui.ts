@@ -10,35 +10,14 @@ import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
 import { repoRoot, screenshotsDir, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand, screenshot } from './workbench';
+import { explorerItem, runCommand, runFromStyleTuneMenu, screenshot } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
 
-/**
- * The Explorer's context menu on `name`, then our entry. The menu lists what the workbench knows when it
- * opens: until the extension's contributions arrive (seconds after the window shows), look again.
- */
-async function openFromExplorerMenu(page: Page, name: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const entry = page.locator('.context-view .action-label', { hasText: 'Open Dataset Inspector' });
-  for (;;) {
-    await explorerItem(page, name).click({ button: 'right' });
-    try {
-      await entry.waitFor({ timeout: 2_000 });
-      break;
-    } catch (err) {
-      await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw err;
-      await page.waitForTimeout(500);
-    }
-  }
-  await entry.click();
-  // A click that lands while the menu is still animating in can be ignored: click until it closes.
-  for (let i = 0; i < 5 && (await entry.isVisible()); i++) {
-    await page.waitForTimeout(300);
-    if (await entry.isVisible()) await entry.click().catch(() => undefined);
-  }
+/** The Explorer's context menu on `name`, StyleTune ▸ Open Dataset Inspector (workbench.ts). */
+function openFromExplorerMenu(page: Page, name: string): Promise<void> {
+  return runFromStyleTuneMenu(page, name, 'Open Dataset Inspector');
 }
 
 /**

@@ -1,11 +1,10 @@
 /**
- * The welcome as a new user meets it: on a first start (a fresh profile, VS Code's
- * `workbench.welcomePage.walkthroughs.openOnInstall` at its default) the "Get Started with StyleTune"
+ * The welcome as a new user meets it: on a first start (a fresh profile with a startup editor) the "Get Started with StyleTune"
  * walkthrough opens by itself; a step's button runs the real command and the step is ticked only once
  * that command did its work (Score: the file scored), while steps not done stay open; after a reload it
  * does not open again, and `StyleTune: Get Started` brings it back with the tick kept.
  *
- * The harness turns the walkthrough off for every other UI test (codeServer.ts), so this test starts a
+ * The harness's `workbench.startupEditor: none` keeps it shut for every other UI test, so this test starts a
  * code-server of its own with a profile and a workspace of its own.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +15,7 @@ import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { runCommand, screenshot } from './workbench';
+import { explorerItem, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
 
 const TITLE = 'Get Started with StyleTune';
 
@@ -59,7 +58,8 @@ export const welcomeTests: UiTest[] = [
       try {
         server = await startCodeServer({
           sandbox: root,
-          settings: { ...settingsFromEnv(), 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+          // A user's first start: a startup editor (the harness's quiet 'none' keeps the walkthrough shut).
+          settings: { ...settingsFromEnv(), 'workbench.startupEditor': 'newUntitledFile' },
           linkExtension: repoRoot,
         });
         wb = await openWorkbench(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { env: sandboxEnv(root) });
@@ -109,6 +109,52 @@ export const welcomeTests: UiTest[] = [
         await server?.stop();
         rmSync(root, { recursive: true, force: true });
       }
+    },
+  },
+  {
+    name: 'menus: one StyleTune submenu in the Explorer, vote commands only on items and votes files, Score/Inspect/Label on a JSONL editor title',
+    async run(page) {
+      await explorerItem(page, 'dialogues.jsonl').waitFor({ timeout: 30_000 });
+      const onDialogues = await openStyleTuneMenu(page, 'dialogues.jsonl');
+      // Nothing of ours left at the top level: the first menu has the submenu, not the commands.
+      // (The submenu's entries sit inside the first menu's DOM, in a .monaco-submenu.)
+      const top = await page.locator('.context-view .monaco-menu').first().locator('.action-label').evaluateAll((els) => els.filter((e) => !e.closest('.monaco-submenu')).map((e) => (e.textContent ?? '').trim()));
+      if (!top.includes('StyleTune')) throw new Error(`no StyleTune submenu in the Explorer's menu: ${top.join(', ')}`);
+      for (const ours of ['Open Dataset Inspector', 'Label Pairs', 'Fit Reward Model from This File', 'Blind Human-likeness Vote']) {
+        if (top.includes(ours)) throw new Error(`"${ours}" is still in the Explorer's own menu: ${top.join(', ')}`);
+      }
+      for (const want of ['Score Current File', 'Open Dataset Inspector', 'Label Pairs', 'Fit Reward Model from This File', 'Build Pairs from Reward Ranking…']) {
+        if (!onDialogues.includes(want)) throw new Error(`the StyleTune menu of dialogues.jsonl lacks "${want}": ${onDialogues.join(', ')}`);
+      }
+      for (const unwanted of ['Blind Human-likeness Vote', 'Show Vote Report', 'Preview Rewrite…', 'Create Pair from Selections']) {
+        if (onDialogues.includes(unwanted)) throw new Error(`the StyleTune menu of dialogues.jsonl offers "${unwanted}"`);
+      }
+      await screenshot(page, 'menus-01-explorer-submenu', { keep: true });
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+
+      if (!(await explorerItem(page, 'items.jsonl').isVisible())) await explorerItem(page, 'votes').click();
+      const onItems = await openStyleTuneMenu(page, 'items.jsonl');
+      for (const want of ['Blind Human-likeness Vote', 'Show Vote Report']) {
+        if (!onItems.includes(want)) throw new Error(`the StyleTune menu of votes/items.jsonl lacks "${want}": ${onItems.join(', ')}`);
+      }
+      await screenshot(page, 'menus-02-items-submenu');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
+
+      // The editor title of a JSONL file: Score, Inspect, Label as icons; Score runs the real command.
+      await openFromExplorer(page, 'dialogues.jsonl');
+      const actions = page.locator('.editor-group-container.active .editor-actions');
+      for (const title of ['Score Current File', 'Open Dataset Inspector', 'Label Pairs']) {
+        await actions.locator(`.action-label[aria-label^="${title}"]`).waitFor({ timeout: 30_000 });
+      }
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await actions.locator('.action-label[aria-label^="Score Current File"]').click();
+      await page.locator('.notifications-toasts .notification-toast').getByRole('button', { name: 'Open Results' }).first().waitFor({ timeout: 60_000 });
+      await page.locator('.tabs-container .tab', { hasText: 'dialogues.jsonl' }).first().click();
+      await screenshot(page, 'menus-03-editor-title', { keep: true });
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'View: Close All Editors');
     },
   },
 ];

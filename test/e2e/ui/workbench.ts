@@ -88,3 +88,43 @@ export async function screenshot(page: Page, name: string, opts: { keep?: boolea
   }
   return file;
 }
+
+/**
+ * Right-clicks `name` in the Explorer and opens the "StyleTune" submenu; returns the submenu's entries.
+ * The menu lists what the workbench knows when it opens: until the extension's contributions arrive
+ * (seconds after the window shows), look again.
+ */
+export async function openStyleTuneMenu(page: Page, name: string, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const submenu = page.locator('.context-view .monaco-menu').first().locator('.action-label', { hasText: /^StyleTune$/ });
+  for (;;) {
+    await showExplorer(page);
+    await explorerItem(page, name).click({ button: 'right' });
+    try {
+      await submenu.waitFor({ timeout: 2_000 });
+      await submenu.hover();
+      // The submenu opens beside the first menu, as a second menu in the same context view.
+      await page.locator('.context-view .monaco-menu').nth(1).waitFor({ timeout: 2_000 });
+      break;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw err;
+      await page.waitForTimeout(500);
+    }
+  }
+  const labels = await page.locator('.context-view .monaco-menu').nth(1).locator('.action-label').allTextContents();
+  return labels.map((l) => l.trim()).filter(Boolean);
+}
+
+/** Runs `entry` of the StyleTune submenu of `name`'s Explorer context menu. */
+export async function runFromStyleTuneMenu(page: Page, name: string, entry: string): Promise<void> {
+  const entries = await openStyleTuneMenu(page, name);
+  if (!entries.includes(entry)) throw new Error(`the StyleTune menu of ${name} has no "${entry}": ${entries.join(', ')}`);
+  const item = page.locator('.context-view .monaco-menu').nth(1).locator('.action-label', { hasText: entry }).first();
+  await item.click();
+  // A click that lands while the menu is still animating in can be ignored: click until it closes.
+  for (let i = 0; i < 5 && (await item.isVisible()); i++) {
+    await page.waitForTimeout(300);
+    if (await item.isVisible()) await item.click().catch(() => undefined);
+  }
+}
