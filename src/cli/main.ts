@@ -16,6 +16,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RewardModel, saveSpec } from '../core/reward/model';
 import { DEFAULT_FIT } from '../core/reward/fit';
 import { DEFAULT_SHAPE_FIT } from '../core/reward/fitShape';
+import { DomainCheck } from '../core/reward/domain';
 import { AccuracyTally, collectComparisons, fitReward } from '../core/reward/train';
 import { DEFAULT_MODEL_RELATIVE_PATH, lineResultToJsonText, scoreJsonlFile } from '../core/score';
 import { TRAITS, type TraitDef } from '../core/traits/catalog';
@@ -61,6 +62,8 @@ Prints one JSON line per input line, in order:
                     every candidate scored; best/worst are candidate numbers, spread = best - worst)
   bad line          {"line", "column", "error"}   (and a diagnostic on stderr)
 score = bias + sum of contributions. Exit code 1 if any line was bad; every valid line is still scored.
+When the file's responses are far from what the model was fitted on (median words per turn outside the
+range seen in fitting, or most responses with several traits beyond it), a note on stderr says so once.
 
 Options:
   --model M.onnx    reward model (default: the shipped ${DEFAULT_MODEL_RELATIVE_PATH})
@@ -138,15 +141,19 @@ async function score(argv: string[]): Promise<number> {
   const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   if (model.usesJudge && !ratings) throw new UsageError(`${model.file} weighs LLM-judge ratings: rate the file first (styletune judge FILE --out R.jsonl) and pass --judge-ratings R.jsonl`);
   const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined, candidates: true });
+  const domain = new DomainCheck(model.traitIds, model.spec.domain);
   for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
       await err.write(formatDiagnostic(r.diagnostic) + '\n');
-    }
+    } else domain.addLine(r);
     await out.line(lineResultToJsonText(r));
     if (out.closed) break;
   }
   await out.flush();
+  // Once per file, after its lines: stdout stays one JSON line per input line.
+  const notice = out.closed ? undefined : domain.verdict()?.notice;
+  if (notice) await err.write(`${printable(positionals[0])}: note: ${notice}\n`);
   await model.dispose();
   if (bad > 0) process.stderr.write(`${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
   return bad > 0 ? 1 : 0;

@@ -188,8 +188,13 @@ describe('format 1 files (linear, before content hashes)', () => {
         assert.equal(r.kind, 'dialogue');
         if (r.kind === 'dialogue') got.push(r.result.score);
       }
-      // Printed by that version's `styletune score` (commit 6519c7b) on these four lines.
-      assert.deepEqual(got, [-0.2706245352795448, 0.6540086616397215, -1.0366519557743743, 3.8979341022543164]);
+      // Printed by that version's `styletune score` (commit 6519c7b) on these four lines, except the
+      // second: "Certainly" now counts as assistant phrasing (one more hit than that version measured),
+      // and the model's own weight on it moves the score by exactly its weight per SD (checked below).
+      assert.deepEqual([got[0], got[2], got[3]], [-0.2706245352795448, -1.0366519557743743, 3.8979341022543164]);
+      const j = model.traitIds.indexOf('assistant_phrasing');
+      const perHit = model.spec.weights[j] / model.spec.std[j];
+      assert.ok(Math.abs(got[1] - (0.6540086616397215 + perHit)) < 1e-9, `${got[1]} vs ${0.6540086616397215 + perHit}`);
       const rows = probeRows(20, 9);
       const { score, contributions } = await model.scoreRows(rows);
       rows.forEach((row, r) => {

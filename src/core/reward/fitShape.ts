@@ -5,7 +5,9 @@
  * snapped to the shape grid (shape.ts). Written with one parameter per segment, δₗ = f(kₗ₊₁) − f(kₗ),
  *   f(z) = Σ_{l < s} δₗ + t·δₛ      (z in segment s, a fraction t of the way through it)
  * the model is linear in δ, so the pairwise logistic loss stays convex, a declared direction is a sign
- * constraint on every δ of the trait ('As an AI' talk can only lower the score: δ ≤ 0), and the
+ * constraint on every δ of the trait ('As an AI' talk can only lower the score: δ ≤ 0), a declared
+ * least cost of a first occurrence a tighter bound on the trait's first δ (from no occurrence to the
+ * first knot: δ₀ ≤ −cost · max(1, x₁), x₁ the knot's occurrences per turn, so f(1) ≤ f(0) − cost), and the
  * penalty is a quadratic form:
  *   smoothing · Σ (slopeₗ₊₁ − slopeₗ)²   (slope = δ / segment width: no kinks without evidence)
  *   + ridge · Σ slopeₗ² · widthₗ          (∫ f′²: shrinks every shape toward flat)
@@ -45,6 +47,8 @@ export interface ShapeProblem {
   zClip: number;
   /** Per model trait: −1 f can only fall as the trait grows, +1 only rise, 0 free. */
   direction: Int8Array;
+  /** Per model trait: the least |f(1) − f(0)| in `direction` (one occurrence per turn), 0 for none. */
+  firstCost?: Float64Array;
 }
 
 /**
@@ -66,6 +70,9 @@ export class ShapeBasis {
   private readonly invWidth: Float64Array;
   readonly width: Float64Array;
   readonly sign: Int8Array;
+  /** Per parameter: the box it is kept in (−∞/0/+∞ from the direction, tighter for a first-occurrence cost). */
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
   /** Traits with at least one parameter. */
   private readonly active: Int32Array;
   /** [n, 2, k]: the segment of each side's z in each trait. */
@@ -99,6 +106,8 @@ export class ShapeBasis {
     this.invWidth = new Float64Array(p);
     this.width = new Float64Array(p);
     this.sign = new Int8Array(p);
+    this.lower = new Float64Array(p).fill(-Infinity);
+    this.upper = new Float64Array(p).fill(Infinity);
     for (let j = 0; j < k; j++) {
       for (let l = 0; l + 1 < this.knots[j].length; l++) {
         const a = this.knotZ(j, l);
@@ -108,6 +117,17 @@ export class ShapeBasis {
         this.width[i] = b - a;
         this.invWidth[i] = 1 / (b - a);
         this.sign[i] = problem.direction[j];
+        if (problem.direction[j] < 0) this.upper[i] = 0;
+        if (problem.direction[j] > 0) this.lower[i] = 0;
+      }
+      const cost = problem.firstCost?.[j] ?? 0;
+      const rawAt = (l: number) => mean[j] + this.knotZ(j, l) * std[j];
+      // Only where the first knot is "none at all": then f(knot 1) − f(0) is δ₀, and f(1) = δ₀ / x₁ when x₁ ≥ 1.
+      if (cost > 0 && problem.direction[j] !== 0 && this.knots[j].length > 1 && Math.abs(rawAt(0)) < 1e-6) {
+        const bound = cost * Math.max(1, rawAt(1));
+        const i = this.offset[j];
+        if (problem.direction[j] < 0) this.upper[i] = -bound;
+        else this.lower[i] = bound;
       }
     }
     this.active = Int32Array.from({ length: k }, (_, j) => j).filter((j) => this.knots[j].length > 1);
@@ -402,7 +422,7 @@ export function fitShapes(basis: ShapeBasis, weight: Float64Array, options: Shap
   const p = basis.p;
   const n = basis.problem.table.n;
   let theta = start ? Float64Array.from(start) : new Float64Array(p);
-  project(theta, basis.sign);
+  project(theta, basis);
   const margins = new Float64Array(n);
   let grad = new Float64Array(p);
   let loss = basis.pass(theta, weight, grad, margins);
@@ -414,10 +434,10 @@ export function fitShapes(basis: ShapeBasis, weight: Float64Array, options: Shap
     // Bound-constrained parameters at their bound whose gradient points outward stay put.
     const free: number[] = [];
     for (let i = 0; i < p; i++) {
-      const s = basis.sign[i];
-      // At the bound, a descent step −g leaves the feasible side exactly when s·g > 0.
-      const atBound = s !== 0 && Math.abs(theta[i]) <= 1e-12;
-      if (!(atBound && s * grad[i] > 0)) free.push(i);
+      // At a bound, a descent step −g leaves the box when g points inward.
+      const atUpper = theta[i] >= basis.upper[i] - 1e-12 && grad[i] < 0;
+      const atLower = theta[i] <= basis.lower[i] + 1e-12 && grad[i] > 0;
+      if (!atUpper && !atLower) free.push(i);
     }
     const step = new Float64Array(p);
     const solved = solveFree(h, grad, free, p);
@@ -432,7 +452,7 @@ export function fitShapes(basis: ShapeBasis, weight: Float64Array, options: Shap
     let nextObjective = Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let i = 0; i < p; i++) next[i] = theta[i] + alpha * step[i];
-      project(next, basis.sign);
+      project(next, basis);
       let decrease = 0;
       for (let i = 0; i < p; i++) decrease += grad[i] * (next[i] - theta[i]);
       nextGrad.fill(0);
@@ -459,11 +479,11 @@ export function fitShapes(basis: ShapeBasis, weight: Float64Array, options: Shap
   return { theta, iterations: it, loss };
 }
 
-/** Keeps each constrained parameter on its side of 0. */
-function project(theta: Float64Array, sign: Int8Array): void {
+/** Keeps each parameter in its box. */
+function project(theta: Float64Array, box: { lower: Float64Array; upper: Float64Array }): void {
   for (let i = 0; i < theta.length; i++) {
-    if (sign[i] < 0 && theta[i] > 0) theta[i] = 0;
-    else if (sign[i] > 0 && theta[i] < 0) theta[i] = 0;
+    if (theta[i] > box.upper[i]) theta[i] = box.upper[i];
+    else if (theta[i] < box.lower[i]) theta[i] = box.lower[i];
   }
 }
 

@@ -312,7 +312,7 @@ function fitShaped(
   opts: FitRewardOptions,
 ): Fitted {
   const options = { smoothing: opts.smoothing ?? DEFAULT_SHAPE_FIT.smoothing, ridge: opts.ridge ?? DEFAULT_SHAPE_FIT.ridge };
-  const basis = new ShapeBasis({ table, cols, mean, std, zClip, direction: Int8Array.from(ids, directionOf) });
+  const basis = new ShapeBasis({ table, cols, mean, std, zClip, direction: Int8Array.from(ids, directionOf), firstCost: Float64Array.from(ids, firstCostOf) });
   const n = table.n;
   const final = fitShapes(basis, balance, options);
   // Folds start from the full fit: the optimum does not depend on the start, only the time to reach it.
@@ -332,7 +332,7 @@ function fitShaped(
     shapes,
     cvRight,
     trainRight,
-    method: 'Bradley-Terry generalized additive model: a piecewise-linear shape per trait on quantile knots, smoothness and ridge penalties, monotone where the catalog declares a direction (projected Newton)',
+    method: 'Bradley-Terry generalized additive model: a piecewise-linear shape per trait on quantile knots, smoothness and ridge penalties, monotone where the catalog declares a direction, with a least cost of a first occurrence where it declares one (projected Newton)',
     regularization: options,
   };
 }
@@ -341,6 +341,12 @@ function fitShaped(
 function directionOf(id: string): number {
   const t = TRAITS.find((d) => d.id === id);
   return t?.direction?.sign ?? 0;
+}
+
+/** The catalog's least cost of a trait's first occurrence per turn (score units), or 0. */
+function firstCostOf(id: string): number {
+  const t = TRAITS.find((d) => d.id === id);
+  return t?.direction?.first?.cost ?? 0;
 }
 
 /** Pairwise accuracy accumulated under named keys (overall, per file, per group). */

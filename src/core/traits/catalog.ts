@@ -20,7 +20,17 @@ export interface TraitDef {
    * (−1: more can only lower the score, +1: only raise it), and why. The fit keeps the trait's shape
    * monotone that way, whatever quirks the fitting data has (the Turing games' persona AIs, say).
    */
-  direction?: { sign: -1 | 1; why: string };
+  direction?: {
+    sign: -1 | 1;
+    why: string;
+    /**
+     * Only for counts per turn whose first occurrence gives a reply away: going from none to one per turn
+     * moves the score by at least this much (score units, in `sign`'s direction), and `firstWhy` says why.
+     * The fit keeps it even where other traits already separate its fitting data (the formal replies that
+     * say "As an AI" are also long-worded), so that a casual reply that says it is an AI still loses.
+     */
+    first?: { cost: number; why: string };
+  };
   compute(c: Counters): number;
 }
 
@@ -184,6 +194,10 @@ export const TRAITS: readonly TraitDef[] = [
     direction: {
       sign: -1,
       why: 'Service templates ("feel free to", "I hope this helps", "Certainly!") are an assistant\'s stock phrases; a person chatting has no use for them, so each one can only cost.',
+      first: {
+        cost: 1,
+        why: 'A service template in a chat turn ("I\'d be happy to", "Is there anything else") is how an assistant opens or closes; a milder cost than \'As an AI\' talk, since a person may say "let me know" too.',
+      },
     },
     compute: (c) => per(c.assistant_phrasing, c.turns),
   },
@@ -196,6 +210,10 @@ export const TRAITS: readonly TraitDef[] = [
     direction: {
       sign: -1,
       why: 'A person does not say they are an AI or a language model; a reply that does gives itself away however casual the rest of it is.',
+      first: {
+        cost: 5,
+        why: 'One "as an AI" or "I don\'t have personal feelings" is enough to tell a reply is not a person\'s, however casual the rest of it is: it must outweigh what short, casual wording adds.',
+      },
     },
     compute: (c) => per(c.ai_meta, c.turns),
   },

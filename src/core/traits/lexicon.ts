@@ -135,7 +135,7 @@ export const PHRASES: Record<PhraseTrait, readonly string[]> = {
     'do not hesitate', "i'd be glad to", 'i would be glad to', 'it is important to', "it's important to",
     'it is worth noting', "it's worth noting", 'in conclusion', 'in summary', 'i understand your',
     'thank you for sharing', 'thank you for asking', 'i appreciate your', 'here are some', 'here is a',
-    'would you like me to', 'if you have any', 'good day',
+    'would you like me to', 'if you have any', 'good day', 'certainly',
   ],
   hedging: [
     'i think', 'i guess', 'i believe', 'i suppose', 'i feel like', 'kind of', 'sort of', 'not sure',
