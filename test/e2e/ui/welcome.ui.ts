@@ -7,7 +7,7 @@
  * The harness's `workbench.startupEditor: none` keeps it shut for every other UI test, so this test starts a
  * code-server of its own with a profile and a workspace of its own.
  */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
@@ -15,7 +15,7 @@ import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
+import { explorerItem, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
 
 const TITLE = 'Get Started with StyleTune';
 
@@ -153,6 +153,44 @@ export const welcomeTests: UiTest[] = [
       await page.locator('.notifications-toasts .notification-toast').getByRole('button', { name: 'Open Results' }).first().waitFor({ timeout: 60_000 });
       await page.locator('.tabs-container .tab', { hasText: 'dialogues.jsonl' }).first().click();
       await screenshot(page, 'menus-03-editor-title', { keep: true });
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: 'fit: the Use This Model offer stays until answered, also after the user went back to the editor; the answer switches the model',
+    async run(page, ctx) {
+      const output = join(ctx.workspace, 'tuning', 'style-pairs.reward.onnx');
+      rmSync(output, { force: true });
+      await openByPath(page, 'tuning/style-pairs.jsonl');
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await runCommand(page, 'StyleTune: Fit Reward Model from This File');
+      // The save dialog (the workbench's own in the browser) suggests <name>.reward.onnx beside the file.
+      const input = page.locator('.quick-input-widget input');
+      const deadline = Date.now() + 15_000;
+      while (!(await input.inputValue()).endsWith('style-pairs.reward.onnx')) {
+        if (Date.now() > deadline) throw new Error(`the save dialog suggests "${await input.inputValue()}"`);
+        await page.waitForTimeout(200);
+      }
+      await input.press('Enter');
+      const use = page.getByRole('button', { name: 'Use This Model' });
+      await use.waitFor({ timeout: 60_000 });
+      // The user goes back to work: focus in the editor, the mouse away, and longer than the 10 s an
+      // information toast lasts.
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.mouse.move(10, 400);
+      await page.waitForTimeout(13_000);
+      if (!(await use.isVisible())) throw new Error('the Use This Model offer disappeared before it was answered');
+      await screenshot(page, 'fit-01-use-this-model', { keep: true });
+      await use.click();
+      await page.locator('.statusbar-item', { hasText: 'style-pairs.jsonl' }).waitFor({ timeout: 30_000 });
+      if (!existsSync(output)) throw new Error(`${output} was not written`);
+      // Back to the shipped model for the tests that follow: the answer wrote the workspace setting.
+      const settingsFile = join(ctx.workspace, '.vscode', 'settings.json');
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      delete settings['styletune.rewardModelPath'];
+      writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+      await page.locator('.statusbar-item', { hasText: 'style-pairs.jsonl' }).waitFor({ state: 'detached', timeout: 30_000 });
       await runCommand(page, 'Notifications: Clear All Notifications');
       await runCommand(page, 'View: Close All Editors');
     },
