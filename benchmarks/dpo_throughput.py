@@ -56,7 +56,7 @@ SIZES = {
 }
 
 
-def build_model(size: str, out: Path, arch: str = "qwen2") -> Path:
+def build_model(size: str, out: Path, arch: str = "qwen2", device: str = "cpu") -> Path:
     """A model folder: the tiny model's tokenizer and chat template, with weights of `size` (random)."""
     import torch
 
@@ -75,7 +75,8 @@ def build_model(size: str, out: Path, arch: str = "qwen2") -> Path:
     conf = conf_cls(**SIZES[size][1], max_position_embeddings=4096, bos_token_id=tok_cfg.get("bos_token_id"),
                     eos_token_id=tok_cfg["eos_token_id"], pad_token_id=tok_cfg["pad_token_id"])
     torch.manual_seed(0)
-    model = model_cls(conf).to(torch.bfloat16)
+    with torch.device(device):  # random init of 1B parameters: seconds on a GPU, longer on a CPU
+        model = model_cls(conf).to(torch.bfloat16)
     for f in out.glob("*.safetensors"):
         f.unlink()
     model.save_pretrained(out)
@@ -148,6 +149,15 @@ def _status_kib(key: str) -> int:
     return 0
 
 
+def no_prompt_limit() -> dict:
+    """TRL cuts nothing off the prompt; the worker's max_prompt_length (where it still has one) is lifted."""
+    import dataclasses
+
+    from styletune_trainer.config import DPOConfig
+
+    return {"max_prompt_length": None} if "max_prompt_length" in {f.name for f in dataclasses.fields(DPOConfig)} else {}
+
+
 def child_ours(spec: dict) -> dict:
     from styletune_trainer.config import DPOConfig
     from styletune_trainer.dpo import DPOTrainer
@@ -156,7 +166,7 @@ def child_ours(spec: dict) -> dict:
     events: list[dict] = []
     cfg = DPOConfig.from_dict(dict(
         model=spec["model"], train_file=spec["data"], output_dir=spec["out"], max_length=spec["max_length"],
-        max_prompt_length=None, per_device_train_batch_size=spec["batch"],
+        **no_prompt_limit(), per_device_train_batch_size=spec["batch"],
         gradient_accumulation_steps=spec["accum"], num_train_epochs=1, learning_rate=spec["lr"], lora_r=16,
         lora_alpha=32, lora_dropout=0.0, seed=0, save_steps=10**9, padding_free=spec.get("padding_free", False),
         gradient_checkpointing=spec["gradient_checkpointing"], load_in_4bit=spec.get("load_in_4bit", False),
@@ -247,7 +257,8 @@ def child_trl(spec: dict) -> dict:
 
 
 def run_child(which: str, spec: dict, timeout: float | None = None) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "trainer"), "TOKENIZERS_PARALLELISM": "false",
+    path = os.pathsep.join(p for p in (str(REPO / "trainer"), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "TOKENIZERS_PARALLELISM": "false",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error", "HF_DATASETS_OFFLINE": "1"}
     p = subprocess.run([sys.executable, __file__, "--child", which, "--spec", json.dumps(spec)],
                        capture_output=True, text=True, env=env, timeout=timeout)

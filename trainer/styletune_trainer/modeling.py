@@ -44,13 +44,22 @@ def load_tokenizer(path: str | Path):
     return tok
 
 
+def _dtype_kwarg() -> str:
+    """transformers < 4.56 calls it torch_dtype (and would pass `dtype` on to the config, loading float32)."""
+    import transformers
+
+    major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+    return "dtype" if (major, minor) >= (4, 56) else "torch_dtype"
+
+
 def load_model(path: str | Path, dtype: torch.dtype, device: torch.device | None, attn_implementation: str = "sdpa",
                quantization_config=None, device_map: str | dict | None = None):
     """The model on `device`; device None leaves it where from_pretrained put it (device_map, or the CPU for
     FSDP / DeepSpeed, whose prepare() shards and moves it). Quantized models are placed by from_pretrained."""
     from transformers import AutoModelForCausalLM
 
-    kw: dict = dict(dtype=dtype, local_files_only=True, attn_implementation=attn_implementation)
+    kw: dict = dict(local_files_only=True, attn_implementation=attn_implementation)
+    kw[_dtype_kwarg()] = dtype
     if quantization_config is not None:
         kw["quantization_config"] = quantization_config
         kw["device_map"] = device_map or {"": device}
