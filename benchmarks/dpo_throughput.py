@@ -215,7 +215,10 @@ def child_trl(spec: dict) -> dict:
         kw["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
                                                        bnb_4bit_compute_dtype=dtype, bnb_4bit_quant_storage=dtype)
         kw["device_map"] = {"": 0}
-    model = AutoModelForCausalLM.from_pretrained(spec["model"], dtype=dtype, attn_implementation="sdpa", **kw)
+    from styletune_trainer.modeling import _dtype_kwarg  # torch_dtype on transformers < 4.56
+
+    kw[_dtype_kwarg()] = dtype
+    model = AutoModelForCausalLM.from_pretrained(spec["model"], attn_implementation="sdpa", **kw)
     rows = [json.loads(line) for line in Path(spec["data"]).read_text().splitlines()]
     losses: list[float] = []
     win = Window(spec["device"])

@@ -335,7 +335,10 @@ class DPOTrainer:
                 losses, rc, rr = dpo_loss(lp[:b], lp[b:], ref_c[ix], ref_r[ix], cfg.beta, cfg.loss_type,
                                           cfg.label_smoothing, counts[:b], counts[b:])
                 if self.deepspeed:
-                    self.acc.backward(losses.mean())  # the engine divides by the accumulation steps itself
+                    # The engine divides by the accumulation steps itself and steps where accelerate marks the
+                    # boundary (as transformers' Trainer marks it): at this step's last micro-batch.
+                    self.acc.gradient_state._set_sync_gradients(k == len(micro) - 1)
+                    self.acc.backward(losses.mean())
                 elif self.scaler is not None:
                     self.scaler.scale(losses.mean() / len(micro)).backward()
                 else:

@@ -122,8 +122,9 @@ class SequenceLogps(nn.Module):
         self.model = model
         self.chunk = chunk
         base = model.get_base_model() if hasattr(model, "get_base_model") else model
-        self.decoder = base.get_decoder()
-        self.head = base.get_output_embeddings()
+        # Plain references, not submodules: registered twice, FSDP and DeepSpeed would wrap (and count) them twice.
+        object.__setattr__(self, "decoder", base.get_decoder())
+        object.__setattr__(self, "head", base.get_output_embeddings())
         self.softcap = getattr(base.config, "final_logit_softcapping", None)
         if getattr(base.config, "logit_scale", None) not in (None, 1.0):
             raise WorkerError("config", f"model type {base.config.model_type} scales its logits, which the log-prob "
@@ -133,6 +134,8 @@ class SequenceLogps(nn.Module):
         n_seqs = int(seq.max()) + 1
         hidden = self.decoder(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                               use_cache=False).last_hidden_state
+        # With device_map the last layer may sit on another GPU than the inputs.
+        labels, seq = labels.to(hidden.device), seq.to(hidden.device)
         # Position t predicts token t+1; a packed row must not predict across a sequence boundary.
         keep = (labels[:, 1:] != -100) & (seq[:, 1:] == seq[:, :-1])
         h = hidden[:, :-1][keep]
@@ -143,11 +146,11 @@ class SequenceLogps(nn.Module):
             args = (h[i: i + self.chunk], targets[i: i + self.chunk], self.head, self.softcap)
             pieces.append(checkpoint(_chunk_logps, *args, use_reentrant=False) if h.requires_grad
                           else _chunk_logps(*args))
-        token_logps = torch.cat(pieces) if pieces else h.new_zeros(0, dtype=torch.float32)
+        token_logps = torch.cat(pieces).to(h.device) if pieces else h.new_zeros(0, dtype=torch.float32)
         sums = torch.zeros(n_seqs, dtype=torch.float32, device=h.device).index_add(0, owner, token_logps)
         counts = torch.zeros(n_seqs, dtype=torch.float32, device=h.device).index_add(
             0, owner, torch.ones_like(token_logps))
-        return sums, counts
+        return sums.to(input_ids.device), counts.to(input_ids.device)
 
 
 def dpo_loss(pc, pr, rc, rr, beta: float, loss_type: str, label_smoothing: float = 0.0, nc=None, nr=None):
