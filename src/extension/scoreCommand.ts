@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import { DomainCheck } from '../core/reward/domain';
 import type { RewardModel } from '../core/reward/model';
 import { scoreJsonlText, type LineResult } from '../core/score';
 import { formatDiagnostic } from '../core/types';
@@ -97,6 +98,7 @@ async function scoreDocument(s: Services, doc: vscode.TextDocument, model: Rewar
 
   const results: LineResult[] = [];
   const tally = new Tally();
+  const domain = new DomainCheck(model.traitIds, model.spec.domain);
   // Small files finish before a notification could be read: a status bar spinner is enough for them.
   const big = records >= BIG_FILE_RECORDS;
   const progressOptions: vscode.ProgressOptions = big
@@ -117,6 +119,7 @@ async function scoreDocument(s: Services, doc: vscode.TextDocument, model: Rewar
       for await (const r of scoreJsonlText(text, file, model, { role, signal: abort.signal, onProgress, candidates: true })) {
         results.push(r);
         tally.add(r);
+        if (r.kind !== 'diagnostic') domain.addLine(r);
       }
     } catch (err) {
       // Cancelling may surface as an AbortError from the core instead of the generator just ending.
@@ -137,6 +140,8 @@ async function scoreDocument(s: Services, doc: vscode.TextDocument, model: Rewar
     cancelled,
     resultsUri: resultsUri.toString(),
   };
+  const notice = cancelled ? undefined : domain.verdict()?.notice;
+  if (notice) summary.outOfDomain = notice;
   const message = summaryMessage(summary);
   s.log.info(`${message} in ${ms(t0)} (${name})`);
   if (cancelled) {
@@ -162,6 +167,11 @@ async function scoreDocument(s: Services, doc: vscode.TextDocument, model: Rewar
     if (choice === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
     if (choice === 'Open Results') void openResults();
   });
+  // Once per scoring of the file, beside the summary: the scores above may mislead here.
+  if (notice) {
+    s.log.warn(`${name}: ${notice}`);
+    void vscode.window.showWarningMessage(`${basename(doc.uri.path)}: ${notice}`);
+  }
   return summary;
 }
 

@@ -26,6 +26,8 @@ export interface ScoreSummary {
   cancelled: boolean;
   /** The read-only results document, one JSON line per input line. */
   resultsUri: string;
+  /** The reward model's out-of-domain notice for this file (domain.ts), shown once; absent when within its domain. */
+  outOfDomain?: string;
 }
 
 /** The number a line is summarised by: the reward for a dialogue, the margin for a pair, the spread for candidates. */

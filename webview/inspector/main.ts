@@ -56,6 +56,8 @@ const chooser = h('details', { class: 'chooser' }, [h('summary', { text: 'Trait 
 const charts = h('section', { class: 'charts', attrs: { 'aria-label': 'Histograms of the whole file' } });
 const detail = h('section', { class: 'detail', attrs: { 'aria-label': 'Selected line', tabindex: '-1' } }, [h('p', { class: 'hint', text: 'Select a row to see its conversation with each trait’s evidence highlighted.' })]);
 const errorBox = h('div', { class: 'error', attrs: { role: 'alert' } });
+/** The reward model's out-of-domain notice for this file (empty when it is within the model's domain). */
+const noticeBox = h('div', { class: 'notice', attrs: { role: 'status' } });
 const tooltip = h('div', { class: 'tooltip', attrs: { role: 'tooltip' } });
 
 const app = document.getElementById('app')!;
@@ -73,6 +75,7 @@ app.replaceChildren(
     chooser,
   ]),
   errorBox,
+  noticeBox,
   h('main', { class: 'split' }, [h('div', { class: 'left' }, [table.root, charts]), detail]),
   tooltip,
 );
@@ -292,6 +295,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     }
     case 'error':
       errorBox.textContent = m.message;
+      break;
+    case 'notice':
+      noticeBox.textContent = m.message;
       break;
   }
 });

@@ -83,7 +83,9 @@ export type HostMessage =
   | { type: 'rows'; version: number; start: number; rows: RowData[] }
   | { type: 'stats'; traits: Record<string, HistogramData>; scores: HistogramData; agreement?: Agreement; ranked?: Agreement }
   | { type: 'detail'; line: number; kind: Kind; sides: DetailSide[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Once per scoring run: the reward model's out-of-domain notice for this file, or '' for none. */
+  | { type: 'notice'; message: string };
 
 /** How many of `of` agree with their label (pairs: positive margin; ranked candidates: best ranked first). */
 export interface Agreement {
@@ -190,6 +192,7 @@ export function isHostMessage(x: unknown): x is HostMessage {
     case 'detail':
       return isInt(x.line) && isKind(x.kind) && Array.isArray(x.sides) && x.sides.every(isSide);
     case 'error':
+    case 'notice':
       return isStr(x.message);
     default:
       return false;

@@ -105,13 +105,25 @@ export class DomainCheck {
   }
 
   add(response: TraitValues): void {
+    this.addValues((j) => response.traits[this.traitIds[j]], response.traits.length);
+  }
+
+  /**
+   * One response as values in the model's trait order (the inspector's rows: `values` from `offset`);
+   * words per turn come from the model's `length` trait when it has one.
+   */
+  addModelRow(values: ArrayLike<number>, offset = 0): void {
+    const at = this.traitIds.indexOf('length');
+    this.addValues((j) => values[offset + j], at >= 0 ? values[offset + at] : undefined);
+  }
+
+  private addValues(value: (j: number) => number | undefined, length: number | undefined): void {
     const d = this.domain;
     if (!d) return;
-    const length = response.traits.length;
     if (length !== undefined) this.words.push(wordsPerTurn(length));
     let n = 0;
     for (let j = 0; j < this.traitIds.length; j++) {
-      const x = response.traits[this.traitIds[j]];
+      const x = value(j);
       const range = d.traitRange[j];
       if (x === undefined || !range) continue;
       // A little slack: a value at the edge of what fitting saw is not "outside" it.

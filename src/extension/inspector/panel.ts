@@ -16,6 +16,7 @@ import type { JudgeCache } from '../../core/judge/cache';
 import { KnownRatings } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { featureInfo } from '../../core/judge/traits';
+import { DomainCheck } from '../../core/reward/domain';
 import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { isViewMessage, type FileKind, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
@@ -56,6 +57,8 @@ export interface InspectorSummary {
   model: string;
   /** Runs of this panel that were abandoned for a newer one (file edits, another model). */
   abortedRuns: number;
+  /** The reward model's out-of-domain notice for this file, shown above the table; absent when within its domain. */
+  outOfDomain?: string;
 }
 
 export class InspectorPanel {
@@ -293,6 +296,7 @@ export class InspectorPanel {
     this.done = 0;
     this.finished = false;
     let firstRowsMs = -1;
+    let notice: string | undefined;
     let lastView = 0;
     let lastStats = 0;
     const role = roleOverride(this.uri);
@@ -334,6 +338,9 @@ export class InspectorPanel {
       this.finished = true;
       this.refresh(true);
       this.sendProgress(true);
+      notice = outOfDomain(model, rows);
+      if (notice) this.s.log.warn(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${notice}`);
+      this.post({ type: 'notice', message: notice ?? '' });
       this.s.log.info(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${rows.length} rows, ${problems.length} problems in ${Math.round(performance.now() - t0)} ms`);
     }
     this.summary = {
@@ -347,6 +354,7 @@ export class InspectorPanel {
       order: Array.from(this.order.subarray(0, 1000), (i) => rows[i].line),
       model: this.modelFile,
       abortedRuns: this.abortedRuns,
+      ...(notice ? { outOfDomain: notice } : {}),
     };
     return this.summary;
   }
@@ -400,6 +408,7 @@ export class InspectorPanel {
         this.ready = true;
         this.sendInit();
         this.sendProgress(this.finished);
+        if (this.finished) this.post({ type: 'notice', message: this.summary?.outOfDomain ?? '' });
         this.refresh(true);
         if (this.selected !== undefined) void this.select(this.selected);
         break;
@@ -479,4 +488,16 @@ export class InspectorPanel {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.forgetModel();
   }
+}
+
+/** The model's out-of-domain notice over every scored response of the rows (pairs: both sides), if any. */
+function outOfDomain(model: RewardModel, rows: readonly InspectRow[]): string | undefined {
+  const check = new DomainCheck(model.traitIds, model.spec.domain);
+  if (!check.available) return undefined;
+  const k = model.traitIds.length;
+  for (const r of rows) {
+    check.addModelRow(r.values);
+    if (r.values.length >= 2 * k) check.addModelRow(r.values, k);
+  }
+  return check.verdict()?.notice;
 }

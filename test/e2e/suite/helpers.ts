@@ -68,6 +68,18 @@ export function nonBlankLines(doc: vscode.TextDocument): number[] {
   return lines;
 }
 
+/**
+ * Copies a repository fixture (test/fixtures/REL) into the sample workspace as `name` and returns its URI.
+ * The sandbox workspace holds only the samples; this brings in files made for one test.
+ */
+export async function copyFixture(rel: string, name: string): Promise<vscode.Uri> {
+  const ext = vscode.extensions.getExtension('styletune.styletune');
+  assert.ok(ext, 'the extension is installed');
+  const bytes = await vscode.workspace.fs.readFile(vscode.Uri.file(join(ext.extensionPath, 'test', 'fixtures', rel)));
+  await vscode.workspace.fs.writeFile(sample(name), bytes);
+  return sample(name);
+}
+
 /** ../shared/data beside the checkout the extension runs from (or $STYLETUNE_SHARED_DATA). */
 export function sharedData(rel: string): string {
   const ext = vscode.extensions.getExtension('styletune.styletune');

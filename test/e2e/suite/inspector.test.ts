@@ -12,7 +12,7 @@ import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
 import { saveSpec } from '../../../src/core/reward/model';
 import { collectComparisons, fitReward } from '../../../src/core/reward/train';
 import { TRAIT_IDS } from '../../../src/core/traits/catalog';
-import { closeAllEditorsWithoutSaving, nonBlankLines, sample, styleTuneDiagnostics } from './helpers';
+import { closeAllEditorsWithoutSaving, copyFixture, nonBlankLines, sample, styleTuneDiagnostics } from './helpers';
 
 async function inspect(uri: vscode.Uri): Promise<InspectorSummary> {
   const summary = await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', uri);
@@ -46,10 +46,18 @@ describe('StyleTune: Open Dataset Inspector', () => {
       assert.equal(summary.rows, nonBlankLines(doc).length);
       assert.equal(summary.problems, 0);
       assert.deepEqual(summary.order, Array.from({ length: summary.rows }, (_, i) => i + 1), 'file order by default');
+      assert.equal(summary.outOfDomain, undefined, 'chat like the fitting data: no out-of-domain notice');
       // The workbench reports tabs asynchronously.
       assert.ok(await until(async () => inspectorTabs().length === 1, 5000), `one inspector tab among ${tabList()}`);
     });
   }
+
+  it('says once above the table when the file is far from what the model was fitted on (long-form answers)', async () => {
+    const uri = await copyFixture('domain/long-answers.pairs.jsonl', 'long-answers.pairs.jsonl');
+    const summary = await inspect(uri);
+    assert.equal(summary.rows, 4);
+    assert.match(summary.outOfDomain ?? '', /^These responses are far from what the reward model was fitted on: their median is \d+ words per turn/);
+  });
 
   it('lists the malformed line of broken.jsonl in Problems and loses no other line', async () => {
     const summary = await inspect(sample('broken.jsonl'));

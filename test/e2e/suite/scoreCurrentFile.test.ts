@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import {
   checkTraitScores,
   closeAllEditorsWithoutSaving,
+  copyFixture,
   nonBlankLines,
   openSample,
   resultsDocument,
@@ -48,6 +49,7 @@ describe('StyleTune: Score Current File', () => {
       assert.equal(summary.kinds[kind], lines.length);
       assert.equal(summary.cancelled, false);
       assert.ok(Number.isFinite(summary.meanScore), `mean score ${summary.meanScore}`);
+      assert.equal(summary.outOfDomain, undefined, 'chat like the fitting data: no out-of-domain notice');
       assert.deepEqual(styleTuneDiagnostics(editor.document.uri), []);
 
       await assertResultsMatch(editor, summary);
@@ -89,6 +91,14 @@ describe('StyleTune: Score Current File', () => {
     const summary = await scoreActiveEditor();
     assert.equal(summary.scored, before + 1);
     await assertResultsMatch(editor, summary);
+  });
+
+  it('says once, in plain words, when the file is far from what the model was fitted on (long-form answers)', async () => {
+    const uri = await copyFixture('domain/long-answers.pairs.jsonl', 'long-answers.pairs.jsonl');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const summary = await scoreActiveEditor();
+    assert.equal(summary.scored, 4);
+    assert.match(summary.outOfDomain ?? '', /^These responses are far from what the reward model was fitted on: their median is \d+ words per turn, longer than 90 % of the responses it was fitted on .* It was fitted on chat: Turing-test games/);
   });
 
   it('scores an untitled document', async () => {
