@@ -327,6 +327,33 @@ export const inspectorTests: UiTest[] = [
     },
   },
   {
+    name: 'inspector: long-form answers get one plain-words notice above the table that the model was fitted on chat; a chat file gets none',
+    async run(page, ctx) {
+      await runCommand(page, 'View: Close All Editors');
+      copyFileSync(join(repoRoot, 'test', 'fixtures', 'domain', 'long-answers.pairs.jsonl'), join(ctx.workspace, 'long-answers.pairs.jsonl'));
+      await page.locator('.explorer-folders-view').hover();
+      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await explorerItem(page, 'long-answers.pairs.jsonl').waitFor();
+      await openFromExplorerMenu(page, 'long-answers.pairs.jsonl');
+      const frame = await openedInspector(page, 'long-answers.pairs.jsonl');
+      const notice = frame.locator('.notice[role="status"]', { hasText: 'These responses are far from what the reward model was fitted on' });
+      await notice.waitFor({ timeout: 30_000 });
+      const text = (await notice.textContent())!;
+      assert.match(text, /their median is \d+ words per turn, longer than 90 % of the responses it was fitted on/);
+      assert.match(text, /It was fitted on chat: Turing-test games/);
+      assert.equal(await frame.locator('.notice').count(), 1, 'once');
+      await frame.locator('.row[data-line="4"]').waitFor();
+      await screenshot(page, 'inspector-12-out-of-domain', { keep: true });
+
+      await runCommand(page, 'View: Close All Editors');
+      await openFromExplorerMenu(page, 'pairs.jsonl');
+      const chat = await openedInspector(page, 'pairs.jsonl');
+      await chat.locator('.status', { hasText: /pairs/ }).waitFor({ timeout: 30_000 });
+      await until(() => chat.locator('.progress.done').count(), (n) => n > 0, 'scoring to finish');
+      assert.equal((await chat.locator('.notice').textContent()) ?? '', '', 'no notice for chat');
+    },
+  },
+  {
     name: 'inspector: broken.jsonl keeps every valid line and lists the malformed one in Problems',
     async run(page) {
       await runCommand(page, 'View: Close All Editors');
