@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { toRecord } from '../../src/core/formats';
 import { parseLine } from '../../src/core/labeling';
+import { isTinyTestModel, TINY_MARKER } from '../../src/core/preview/tinyModel';
 import {
   baseModelFor,
   buildGenConfig,
@@ -294,4 +295,24 @@ describe('webview/preview/protocol guards', () => {
     assert.ok(!isHostMessage({ type: 'state', state: { ...state, rewardDelta: Number.NaN } }));
     assert.ok(!isHostMessage({ type: 'other', state }));
   });
+});
+
+test('the tiny test model is recognised by the marker make-tiny-model writes into config.json, and nothing else is', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'styletune-tiny-'));
+  try {
+    const model = (name: string, config?: string) => {
+      const d = join(dir, name);
+      mkdirSync(d);
+      if (config !== undefined) writeFileSync(join(d, 'config.json'), config);
+      return d;
+    };
+    assert.equal(isTinyTestModel(model('marked', JSON.stringify({ model_type: 'llama', [TINY_MARKER]: true }))), true);
+    assert.equal(isTinyTestModel(model('real', JSON.stringify({ model_type: 'llama', hidden_size: 64 }))), false);
+    assert.equal(isTinyTestModel(model('string', JSON.stringify({ [TINY_MARKER]: 'true' }))), false);
+    assert.equal(isTinyTestModel(model('broken', '{"styletune_tiny_test_model": tru')), false);
+    assert.equal(isTinyTestModel(model('empty')), false);
+    assert.equal(isTinyTestModel('meta-llama/Llama-3.2-1B-Instruct'), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

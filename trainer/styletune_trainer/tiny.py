@@ -24,6 +24,9 @@ QWEN2_TEMPLATE = (
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
+# config.json key marking a model made here (random weights); its value is true.
+TINY_MARKER = "styletune_tiny_test_model"
+
 FLAVOURS = {
     "llama": dict(
         specials=["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
@@ -77,6 +80,9 @@ def make_tiny_model(out_dir: str | Path, arch: str = "llama", seed: int = 0, hid
                 num_hidden_layers=num_layers, num_attention_heads=4, num_key_value_heads=2,
                 max_position_embeddings=2048, tie_word_embeddings=False,
                 bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    # Saved in config.json: what reads the model (the extension's preview) can tell that its replies are
+    # random text, not a model's failure (src/core/preview/tinyModel.ts reads this key).
+    dims[TINY_MARKER] = True
     torch.manual_seed(seed)
     if arch == "llama":
         model = LlamaForCausalLM(LlamaConfig(**dims))

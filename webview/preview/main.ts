@@ -77,6 +77,15 @@ function render(s: PreviewView): void {
     el('span', { class: 'meta' }, `seed ${s.seed}`),
   );
   const body: Node[] = [header];
+  if (s.tinyTestModel) {
+    body.push(
+      el(
+        'div',
+        { class: 'status notice', id: 'tiny-model', role: 'note' },
+        `${s.model} is StyleTune's tiny test model: random weights, made for trying things out. Its replies are noise, and so are their rewards and the difference tuning made; use a real model to judge the tuning.`,
+      ),
+    );
+  }
   if (s.status !== 'done' || s.message) {
     const cls = s.status === 'error' ? 'status error' : 'status';
     const ring = s.status === 'generating' ? [document.createElement('vscode-progress-ring')] : [];

@@ -46,6 +46,8 @@ export interface PreviewView {
   rewardDelta?: number;
   /** The traits whose contribution changed most, largest |delta| first. */
   traits: TraitRow[];
+  /** The base model is the tiny random test model (make-tiny-model): its replies are noise, and the page says so. */
+  tinyTestModel?: boolean;
   /** The last pair line written from this preview. */
   appended?: { file: string; line: number; choice: 'unlabeled' | 'tuned' | 'base' };
 }
@@ -99,6 +101,7 @@ export function isHostMessage(v: unknown): v is HostMessage {
   if (!Array.isArray(s.prompt) || !s.prompt.every((m) => isObj(m) && isStr(m.role) && isStr(m.content))) return false;
   if ((s.base !== undefined && !isSide(s.base)) || (s.tuned !== undefined && !isSide(s.tuned))) return false;
   if (s.rewardDelta !== undefined && !isNum(s.rewardDelta)) return false;
+  if (s.tinyTestModel !== undefined && typeof s.tinyTestModel !== 'boolean') return false;
   if (!Array.isArray(s.traits) || !s.traits.every(isRow)) return false;
   if (s.appended !== undefined) {
     const a = s.appended;

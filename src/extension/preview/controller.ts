@@ -21,6 +21,7 @@ import { appendPreviewPair, chooseLabel, type AppendResult } from './append';
 import { choosePrompt, type PromptChoice } from './input';
 import type { InlineInfo, PreviewInline } from './inline';
 import { PreviewPanel } from './panel';
+import { isTinyTestModel } from '../../core/preview/tinyModel';
 
 const PREVIEW_TARGET = { title: 'Append the preview as a pair to', newFileName: 'previews.pairs.jsonl' };
 /** workspaceState: the panel's last state and the finished run behind it, for the panel after a reload. */
@@ -172,6 +173,7 @@ export class PreviewController {
       prompt: promptMessages(prompt.prompt).map((m) => ({ role: m.role, content: m.content })),
       model: basename(target.model),
       adapter: shortAdapter(target.adapter),
+      tinyTestModel: isTinyTestModel(target.model) || undefined,
       rewardModel: '…',
       seed: run.seed,
       traits: [],

@@ -32,6 +32,7 @@ header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; p
 .status { display: flex; align-items: center; gap: 8px; margin-top: 10px; padding: 6px 10px; border-radius: 4px;
   background: var(--vscode-inputValidation-infoBackground); border: 1px solid var(--vscode-inputValidation-infoBorder); }
 .status.error { background: var(--vscode-inputValidation-errorBackground); border-color: var(--vscode-inputValidation-errorBorder); }
+.status.notice { background: var(--vscode-inputValidation-warningBackground); border-color: var(--vscode-inputValidation-warningBorder); }
 th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--vscode-panel-border); }
 th:first-child, td:first-child { text-align: left; }
 .track-cell { width: 30%; }

@@ -95,6 +95,9 @@ export const previewTests: UiTest[] = [
       if (rewards.length !== 2 || !rewards.every((r) => /^reward −?\d+\.\d\d$/.test(r))) throw new Error(`expected two rewards, got ${JSON.stringify(rewards)}`);
       const traitRows = await view.locator('#traits tbody tr').count();
       if (traitRows < 3) throw new Error(`expected the per-trait diff, got ${traitRows} rows`);
+      // The base model is make-tiny-model's: the page says its replies are noise, above them.
+      const notice = (await view.locator('#tiny-model').textContent({ timeout: 5_000 })) ?? '';
+      if (!/tiny test model: random weights/.test(notice)) throw new Error(`no tiny-model notice: "${notice}"`);
       const prompt = await view.locator('#prompt .turn').last().textContent();
       if (!prompt?.includes('ugh mondays')) throw new Error(`the prompt should end with the user turn, got ${prompt}`);
 
