@@ -1,5 +1,5 @@
 /**
- * The floor under the scoring benchmark's ratio (README, Speed): what one preference-pair response costs
+ * The floor under the scoring benchmark's ratio (benchmarks/README.md): what one preference-pair response costs
  * to decode and parse, against loops over its reply that do less and less of what the trait scanner
  * does. Strings and bytes are in memory, so no I/O is timed; best of 10 passes, per response.
  *

@@ -1,7 +1,7 @@
 /**
  * Scoring throughput: responses per second through the whole scoring path (stream read, JSON parse,
  * validation, trait measurement, onnxruntime), against a pass that only reads and JSON-parses the
- * same file. Prints the figures; the README keeps the last measured ones.
+ * same file. Prints the figures; benchmarks/README.md keeps the measured ones.
  *
  *   npm run bench                     # builds, then runs on ../shared/data
  *   node out/benchmarks/score.bench.js --repeat 11

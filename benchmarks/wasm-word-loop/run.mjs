@@ -1,5 +1,5 @@
 /**
- * The README's "WebAssembly" figure: the scanner's word loop (find words, hash, look up) in WebAssembly
+ * The "WebAssembly" figure of benchmarks/README.md: the scanner's word loop (find words, hash, look up) in WebAssembly
  * against the same loop in JavaScript, on the preference-pair replies, per reply, best of 8 passes.
  *
  *   npx -y -p assemblyscript@0.28 asc benchmarks/wasm-word-loop/word-loop.as.ts -O3 --runtime stub \

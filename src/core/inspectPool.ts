@@ -10,10 +10,10 @@
  * Why: scoring runs ~54k responses/s on one core, so a 100,000-pair file took 9 s on the extension host's
  * thread while other cores idled. The file is read once into a SharedArrayBuffer that every worker reads
  * without a copy; a line index (lineIndex.ts) cuts it into chunks without parsing; rows come back packed
- * in transferred typed arrays (inspectRows.ts). The host scores the first chunk itself, at once, while the
- * workers start (each loads the spelling dictionary, ~0.5 s), so the first rows show as fast as before
- * the pool existed. Workers stay for a while after a run (the next file, or the same one edited, starts
- * warm) and are ended when idle.
+ * in transferred typed arrays (inspectRows.ts). The host scores the first chunk itself, at once, and goes
+ * on with small chunks while the workers start (each loads the spelling dictionary, ~0.5 s, before it
+ * takes work), so the first rows show at once and a cold start costs no idle second. Workers stay for a
+ * while after a run (the next file, or the same one edited, starts warm) and are ended when idle.
  */
 import { open } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -66,17 +66,22 @@ export function chunkOf(source: LineSource, from: number, to: number): LineChunk
   return { first: from, count: to - from, start: s[from - 1], end: s[to - 1] - 1 };
 }
 
-/** The chunks a run works through: a small first one (the first rows to show), then even ones. */
-export function planChunks(source: LineSource, firstLines: number, chunkLines: number): LineChunk[] {
+/** How many chunks of `firstChunkLines` a run starts with. */
+const SMALL_CHUNKS = 10;
+
+/**
+ * The chunks a run works through: `small` chunks of `firstLines` (the first rows to show, and what the
+ * host scores while the workers start: each blocks it only ~40 ms), then chunks of `chunkLines`.
+ */
+export function planChunks(source: LineSource, firstLines: number, chunkLines: number, small = SMALL_CHUNKS): LineChunk[] {
   const lines = source.index.lines;
   const out: LineChunk[] = [];
   let from = 1;
-  let size = Math.max(1, firstLines);
   while (from <= lines) {
+    const size = Math.max(1, out.length < small ? firstLines : chunkLines);
     const to = Math.min(lines + 1, from + size);
     out.push(chunkOf(source, from, to));
     from = to;
-    size = Math.max(1, chunkLines);
   }
   return out;
 }
@@ -113,6 +118,8 @@ export interface PoolOptions {
 
 interface Slot {
   worker: Worker;
+  /** Ready for work (its dictionary loaded): only warm workers get chunks. */
+  warm: boolean;
   models: Set<string>;
   busy: { run: Run; index: number } | undefined;
 }
@@ -129,7 +136,7 @@ interface Run {
   /** Finished chunks waiting for the ones before them. */
   done: Map<number, { rows: InspectRow[]; problems: Diagnostic[]; lines: number }>;
   next: number;
-  /** The host scoring a chunk itself (the first; any left when no worker is able to). */
+  /** A host loop is running for this run (hostLoop: the first chunks; all that are left when no worker is able to). */
   hostBusy: boolean;
   settled: boolean;
   /** Hands finished chunks over in order; ends the run after the last. */
@@ -173,6 +180,9 @@ export class InspectPool {
     readonly size = Math.max(1, Math.min(4, availableParallelism())),
     private readonly idleMs = 60_000,
   ) {}
+
+  /** Chunks scored so far by the calling thread and by the workers (tests check both take part). */
+  readonly scored = { host: 0, workers: 0 };
 
   /** Workers alive now (tests; they start with the first run). */
   get workers(): number {
@@ -249,44 +259,52 @@ export class InspectPool {
         run.settle();
         return;
       }
-      // Small files never wake a worker: the host scores them as fast as a worker starts.
-      if (chunks.length > 1) this.ensureWorkers();
+      // Small files never wake a worker: the host scores them (its small chunks) as fast as a worker starts.
+      if (chunks.length > SMALL_CHUNKS) this.ensureWorkers();
       void this.hostLoop(run);
       this.dispatch();
     });
   }
 
   /**
-   * The host scores the first chunk at once, then more only while no worker can: before any has started
-   * answering (a small file is done before), or when every worker has died.
+   * The host scores the first chunk at once, then more only while no worker can: small chunks until one
+   * is warm (a small file is done before), everything when every worker has died.
    */
   private async hostLoop(run: Run): Promise<void> {
-    let first = true;
-    while (!run.settled && run.queue.length > 0 && (first || this.slots.length === 0)) {
-      first = false;
-      const index = run.queue.shift()!;
-      run.hostBusy = true;
-      try {
-        const r = await scoreLines(run.source.buf, run.chunks[index], run.file, run.model, run.role);
-        run.done.set(index, r);
-      } catch (err) {
-        run.settle(err as Error);
-        return;
-      } finally {
-        run.hostBusy = false;
+    if (run.hostBusy) return;
+    run.hostBusy = true;
+    try {
+      let first = true;
+      const small = run.chunks[0]?.count ?? 0;
+      while (!run.settled && run.queue.length > 0) {
+        const noWorkers = this.slots.length === 0;
+        const cold = !this.slots.some((s) => s.warm) && run.chunks[run.queue[0]].count <= small;
+        if (!(first || noWorkers || cold)) break;
+        first = false;
+        const index = run.queue.shift()!;
+        try {
+          run.done.set(index, await scoreLines(run.source.buf, run.chunks[index], run.file, run.model, run.role));
+          this.scored.host++;
+        } catch (err) {
+          run.settle(err as Error);
+          return;
+        }
+        if (run.settled) return;
+        run.emit();
+        await nextTurn();
       }
-      if (run.settled) return;
-      run.emit();
-      await nextTurn();
+    } finally {
+      run.hostBusy = false;
     }
   }
+
 
   private ensureWorkers(): void {
     while (this.slots.length < this.size) {
       const worker = new Worker(this.workerFile);
       // Only a worker with a task keeps the process alive (dispatch refs it, an answer unrefs it).
       worker.unref();
-      const slot: Slot = { worker, models: new Set(), busy: undefined };
+      const slot: Slot = { worker, warm: false, models: new Set(), busy: undefined };
       worker.on('message', (m: PoolReply) => this.receive(slot, m));
       worker.on('error', (err) => this.lost(slot, err));
       worker.on('exit', (code) => this.lost(slot, new Error(`an inspector worker exited with code ${code}`)));
@@ -299,7 +317,7 @@ export class InspectPool {
     for (const slot of this.slots) {
       const run = this.active.find((r) => r.queue.length > 0);
       if (!run) return;
-      if (slot.busy) continue;
+      if (slot.busy || !slot.warm) continue;
       const index = run.queue.shift()!;
       slot.busy = { run, index };
       slot.worker.ref();
@@ -323,7 +341,11 @@ export class InspectPool {
   }
 
   private receive(slot: Slot, m: PoolReply): void {
-    if (m.type === 'warm') return;
+    if (m.type === 'warm') {
+      slot.warm = true;
+      this.dispatch();
+      return;
+    }
     const busy = slot.busy;
     slot.busy = undefined;
     slot.worker.unref();
@@ -333,6 +355,7 @@ export class InspectPool {
         run.settle(new Error(m.message));
       } else {
         run.done.set(m.index, { rows: unpackRows(m.rows), problems: m.problems, lines: m.lines });
+        this.scored.workers++;
         run.emit();
       }
     }
@@ -347,14 +370,17 @@ export class InspectPool {
     void slot.worker.terminate();
     const busy = slot.busy;
     slot.busy = undefined;
-    const run = busy?.run;
-    if (!run || run.settled) return;
-    run.queue.unshift(busy.index);
-    if (this.slots.length === 0 && !run.hostBusy) {
-      // Keeps going without threads (the reason is logged by whoever watches the run's error path).
-      void this.hostLoop(run);
-    } else this.dispatch();
-    run.onWorkerLost?.(err);
+    if (busy && !busy.run.settled) {
+      // Back to the front, where the next worker (or the host) takes it first.
+      busy.run.queue.unshift(busy.index);
+      busy.run.queue.sort((a, b) => a - b);
+    }
+    for (const run of [...this.active]) {
+      if (run === (busy?.run ?? this.active[0])) run.onWorkerLost?.(err);
+      // With no thread left the host scores the rest.
+      if (this.slots.length === 0 && !run.hostBusy) void this.hostLoop(run);
+    }
+    this.dispatch();
   }
 
   private idleLater(): void {

@@ -1,8 +1,13 @@
 /**
- * Which Python runs the trainer. In order: an explicit path (CLI --python, the extension's setting),
- * the STYLETUNE_PYTHON environment variable, a host-provided interpreter (the extension will pass the
- * Python extension's active interpreter through `fromHost`), then the repo's .venv made by
- * scripts/setup-python.sh.
+ * Which Python the command line runs the trainer with (`styletune tune`, `judge --local-model`,
+ * `checklist --local-model`, `pairs contrast`). In order: an explicit path (the CLI's --python), the
+ * STYLETUNE_PYTHON environment variable, an interpreter from the `fromHost` hook (no caller passes one
+ * today; the tests exercise it), then the checkout's .venv made by scripts/setup-python.sh. Nothing is
+ * looked up on PATH: an interpreter without the trainer's pinned packages would fail mid-job.
+ *
+ * The extension does not use resolvePython: src/extension/trainerPython.ts has its own order (the Python
+ * extension's environment, `styletune.pythonPath`, the .venv, StyleTune's own venv from pythonEnv.ts)
+ * and workspace-trust rules. Both use venvPython() for where a venv keeps its interpreter.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
