@@ -36,7 +36,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 LOSS_TYPES = ("sigmoid", "ipo", "hinge")
 SCHEDULERS = ("linear", "cosine", "constant")
-PATH_FIELDS = ("model", "train_file", "output_dir")
+PATH_FIELDS = ("model", "train_file", "output_dir", "eval_file")
+EVAL_STRATEGIES = ("no", "steps")
 
 
 
@@ -110,6 +111,16 @@ class DPOConfig:
     device_map: str | None = None  # "auto": one process spreads the model over every visible GPU
     accelerate_config: str | None = None  # accelerate config YAML: FSDP, DeepSpeed ZeRO-3, multi-GPU/node
 
+    # watching the style move (docs/tuning.md#watch-the-style-move); eval names as in TRL's DPOConfig
+    eval_file: str | None = None  # held-out pairs, same format as train_file
+    eval_split: float | None = None  # or: this fraction of train_file held out (chosen with `seed`)
+    eval_strategy: str | None = None  # "no" or "steps"; None: "steps" when an eval set is given
+    eval_steps: int | None = None  # None: logging_steps, as TRL
+    per_device_eval_batch_size: int = 8
+    probe_prompts: list[Any] | str | None = None  # K fixed prompts (or a .jsonl/.txt file) answered greedily
+    probe_steps: int | None = None  # also at step 0; None: about ten probes over the run
+    probe_max_new_tokens: int = 48
+
     # bookkeeping
     logging_steps: int = 1
     save_steps: int = 50
@@ -142,6 +153,9 @@ class DPOConfig:
             acc = values.get("accelerate_config")  # read only, like model: not one of PATH_FIELDS (writes are confined)
             if isinstance(acc, str) and acc and not Path(acc).is_absolute():
                 values["accelerate_config"] = str((base_dir / acc).resolve())
+            probe = values.get("probe_prompts")  # a file of prompts, read only
+            if isinstance(probe, str) and probe and not Path(probe).is_absolute():
+                values["probe_prompts"] = str((base_dir / probe).resolve())
         cfg = cls(**values)
         cfg.validate()
         return cfg
@@ -194,12 +208,44 @@ class DPOConfig:
             bad("max_train_samples must be >= 1", "Leave it out to use the whole file.")
         if self.device not in (None, "cpu", "cuda"):
             bad("device must be cpu or cuda", "Leave it out to use a GPU when there is one.")
+        for msg, hint in self._watch_problems():
+            bad(msg, hint)
         from .bigmodel import validate_big_model_fields
 
         for msg, hint in validate_big_model_fields(self):
             bad(msg, hint)
         if not isinstance(self.lora_target_modules, (str, list)):
             bad("lora_target_modules must be \"all-linear\" or a list of module names", "e.g. [\"q_proj\", \"v_proj\"].")
+
+    def _watch_problems(self) -> list[tuple[str, str]]:
+        """The eval and probe fields (trainer/styletune_trainer/watch.py)."""
+        out = []
+        if self.eval_file is not None and (not isinstance(self.eval_file, str) or not self.eval_file):
+            out.append((f"eval_file must be a path, got {self.eval_file!r}", "Held-out pairs in train_file's format."))
+        if self.eval_split is not None and (isinstance(self.eval_split, bool) or not isinstance(self.eval_split, (int, float))
+                                            or not 0 < self.eval_split < 1):
+            out.append((f"eval_split must be a fraction in (0, 1), got {self.eval_split!r}", "e.g. 0.05 holds out 5% of train_file."))
+        if self.eval_file and self.eval_split:
+            out.append(("set eval_file or eval_split, not both", "eval_split holds pairs out of train_file; eval_file brings its own."))
+        if self.eval_strategy not in (None, *EVAL_STRATEGIES):
+            out.append((f"eval_strategy {self.eval_strategy!r} is not supported", "Use \"steps\" (with eval_steps) or \"no\"."))
+        if self.eval_strategy == "steps" and not (self.eval_file or self.eval_split):
+            out.append(("eval_strategy steps needs an eval set", "Set eval_file or eval_split."))
+        for k in ("eval_steps", "probe_steps"):
+            v = getattr(self, k)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+                out.append((f"{k} must be a positive integer, got {v!r}", "Leave it out for the default."))
+        for k in ("per_device_eval_batch_size", "probe_max_new_tokens"):
+            v = getattr(self, k)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                out.append((f"{k} must be a positive integer, got {v!r}", "Use 1 or more."))
+        p = self.probe_prompts
+        if p is not None and not (isinstance(p, str) and p) and not (isinstance(p, list) and p):
+            out.append((f"probe_prompts must be a non-empty list of prompts or a file, got {p!r}",
+                        'e.g. "probe_prompts": ["How was your weekend?", "Explain DNS briefly."]'))
+        if self.probe_steps is not None and p is None:
+            out.append(("probe_steps is set but probe_prompts is not", "Give the prompts to answer in probe_prompts."))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -34,6 +34,7 @@ from .data import ReadReport, collate, read_pairs, tokenize_pairs
 from .events import Emitter, WorkerError
 from .jobdir import checkpoints, stopped_before_training, write_json, write_status
 from .stop import StopFlag, Stopped
+from .watch import Watch, split_eval
 from .modeling import SequenceLogps, add_lora, check_model_dir, dpo_loss, load_model, load_tokenizer, model_fingerprint
 
 METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies",
@@ -43,7 +44,7 @@ RUN_IDENTITY = ("model", "train_file", "max_train_samples", "beta", "loss_type",
                 "max_prompt_length", "apply_chat_template", "system_prompt", "lora_r", "lora_alpha", "lora_dropout",
                 "lora_target_modules", "per_device_train_batch_size", "gradient_accumulation_steps",
                 "learning_rate", "lr_scheduler_type", "seed", "weight_decay", "num_train_epochs", "max_steps",
-                "warmup_ratio", "warmup_steps")
+                "warmup_ratio", "warmup_steps", "eval_split")
 
 
 def lr_at(step: int, total: int, warmup: int, peak: float, kind: str) -> float:
@@ -120,8 +121,10 @@ class DPOTrainer:
             # Not silent: a file still being labeled trains on what is labeled and says what it left out.
             self.emit("log", level="warning" if read_report.unlabeled else "info", code="pairs_skipped",
                       message=read_report.summary(Path(cfg.train_file)))
+        pairs, eval_pairs = split_eval(cfg, pairs)
         self.emit.loading(f"tokenizing {len(pairs)} pairs")
         self.examples, self.stats = tokenize_pairs(pairs, self.tok, cfg)
+        self.watch = Watch(self, eval_pairs)  # eval set and style probe (watch.py)
 
         self.resume_from = self._check_resume()
         if self.main:
@@ -285,6 +288,7 @@ class DPOTrainer:
         if self.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(self.device)
         last: dict[str, float] = {}
+        self.watch.before_training()
         t_start, steps_timed, time_timed = time.perf_counter(), 0, 0.0
         while self.step < self.total_steps:
             t0 = time.perf_counter()
@@ -306,6 +310,7 @@ class DPOTrainer:
                           tokens_per_s=round(tokens / dt, 1) if dt > 0 else 0.0,
                           eta_s=round((self.total_steps - self.step) * time_timed / steps_timed, 1),
                           elapsed_s=round(time.perf_counter() - t_start, 2), gpu_mem_bytes=_gpu_mem(self.device))
+            self.watch.after_step()
             if self.step < self.total_steps and self._agree(self.stop.requested):
                 return self._finish(stopped=True, last=last)
             if self.step % cfg.save_steps == 0 and self.step < self.total_steps:
