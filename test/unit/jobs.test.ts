@@ -12,6 +12,7 @@ import { defaultJobName, JobFileError, parseJobFile, PRESETS, quickJobFile } fro
 import { markJobFailed, readJob } from '../../src/core/jobs/jobState';
 import { writeLaunch, type LaunchRecord } from '../../src/core/jobs/launch';
 import { mergePoints } from '../../src/core/jobs/points';
+import { plainNumber } from '../../src/core/plainNumber';
 import { isProcessAlive, processStartToken } from '../../src/core/jobs/process';
 import { venvPython } from '../../src/core/worker';
 import type { Point } from '../../webview/job/protocol';
@@ -334,4 +335,35 @@ test('pathsOutside: inside the job file\'s folder or a root is fine; ../, absolu
   } finally {
     rmSync(ws, { recursive: true, force: true });
   }
+});
+
+test('eval events fill their step\'s eval fields; one arriving after its step was sent rewrites it', () => {
+  const evalLine = (step: number, loss: number, acc: number) => JSON.stringify({
+    version: 1, event: 'eval', time: 1 + step, step, total_steps: 5, pairs: 8, loss, 'rewards/chosen': 0.1, 'rewards/rejected': -0.1,
+    'rewards/margins': 0.2, 'rewards/accuracies': acc,
+  });
+  const pts: Point[] = [];
+  let r = mergePoints(pts, readEventsFromLines([progress(1, 5), progress(2, 5), evalLine(2, 0.6, 0.75)]));
+  assert.equal(r.rewritten, false, 'the eval came with its step: no reset needed');
+  assert.deepEqual(pts.map((p) => [p.step, p['eval/loss'], p['eval/rewards/accuracies']]), [[1, null, null], [2, 0.6, 0.75]]);
+  r = mergePoints(pts, readEventsFromLines([progress(3, 5)]));
+  r = mergePoints(pts, readEventsFromLines([evalLine(3, 0.5, 1)]));
+  assert.equal(r.rewritten, true, 'step 3 was already drawn without its eval');
+  assert.equal(pts[2]['eval/loss'], 0.5);
+  // logging_steps > eval_steps: an eval at a step with no progress event gets a point of its own.
+  r = mergePoints(pts, readEventsFromLines([evalLine(4, 0.4, 1)]));
+  assert.deepEqual(pts.map((p) => p.step), [1, 2, 3, 4]);
+  assert.equal(pts[3].loss, null);
+  assert.ok(isHostMessage({ type: 'points', reset: true, points: pts }), 'points with eval fields pass the view\'s guard');
+});
+
+test('chart axis labels are plain numbers, not "000500"', () => {
+  assert.equal(plainNumber(0.0005), '0.0005');
+  assert.equal(plainNumber(0.000500001), '0.0005');
+  assert.equal(plainNumber(-0.00125), '-0.00125');
+  assert.equal(plainNumber(0.5), '0.5');
+  assert.equal(plainNumber(1.25), '1.25');
+  assert.equal(plainNumber(340.2), '340');
+  assert.equal(plainNumber(0), '0');
+  assert.equal(plainNumber(2e-6), '2.0e-6');
 });

@@ -1,13 +1,15 @@
 /** The job's live charts, drawn with uPlot (canvas; small, no dependencies). Colours follow the VS Code theme. */
 import uPlot from 'uplot';
 import type { Point } from './protocol';
+import { plainNumber } from '../../src/core/plainNumber';
 
 type Key = Exclude<keyof Point, 'step' | 'time'>;
 
 interface ChartSpec {
   id: string;
   title: string;
-  series: { key: Key; label: string; color: string }[];
+  /** dash: drawn dashed and across missing steps (eval points come every eval_steps only). */
+  series: { key: Key; label: string; color: string; dash?: boolean }[];
   format?: (v: number) => string;
   /** Draw the y = 0 line: for rewards, the sign matters. */
   zero?: boolean;
@@ -16,7 +18,12 @@ interface ChartSpec {
 const GIB = 1024 ** 3;
 
 export const CHARTS: ChartSpec[] = [
-  { id: 'loss', title: 'Loss', series: [{ key: 'loss', label: 'loss', color: '--vscode-charts-blue' }] },
+  {
+    id: 'loss', title: 'Loss', series: [
+      { key: 'loss', label: 'train', color: '--vscode-charts-blue' },
+      { key: 'eval/loss', label: 'eval (held out)', color: '--vscode-charts-orange', dash: true },
+    ],
+  },
   {
     id: 'rewards', title: 'Rewards', zero: true, series: [
       { key: 'rewards/margins', label: 'margins', color: '--vscode-charts-green' },
@@ -24,7 +31,12 @@ export const CHARTS: ChartSpec[] = [
       { key: 'rewards/rejected', label: 'rejected', color: '--vscode-charts-red' },
     ],
   },
-  { id: 'accuracies', title: 'Reward accuracy', series: [{ key: 'rewards/accuracies', label: 'accuracy', color: '--vscode-charts-purple' }] },
+  {
+    id: 'accuracies', title: 'Reward accuracy', series: [
+      { key: 'rewards/accuracies', label: 'train', color: '--vscode-charts-purple' },
+      { key: 'eval/rewards/accuracies', label: 'eval (held out)', color: '--vscode-charts-orange', dash: true },
+    ],
+  },
   { id: 'throughput', title: 'Tokens per second', series: [{ key: 'tokens_per_s', label: 'tokens/s', color: '--vscode-charts-orange' }], format: (v) => v.toFixed(0) },
   {
     id: 'gpu', title: 'GPU memory (peak)', series: [{ key: 'gpu_mem_bytes', label: 'GiB', color: '--vscode-charts-yellow' }],
@@ -49,6 +61,7 @@ export class Chart {
     const caption = document.createElement('figcaption');
     caption.textContent = `${spec.title} by step`;
     if (spec.series.length > 1) {
+      // Series without any value (no eval set) get no key; set in update().
       // A static key instead of uPlot's hover legend: the table has the values.
       const keys = document.createElement('div');
       keys.className = 'keys';
@@ -58,6 +71,7 @@ export class Chart {
         key.className = 'key';
         key.style.setProperty('--key-color', `var(${s.color})`);
         key.textContent = s.label;
+        key.dataset.key = s.key;
         keys.append(key);
       }
     }
@@ -73,6 +87,10 @@ export class Chart {
     const cols = this.spec.series.map((s) => points.map((p) => p[s.key]));
     const any = cols.some((c) => c.some((v) => v !== null));
     this.root.dataset.points = String(points.length);
+    this.spec.series.forEach((s, i) => {
+      const key = this.root.querySelector<HTMLElement>(`.key[data-key="${s.key}"]`);
+      if (key) key.hidden = !cols[i].some((v) => v !== null);
+    });
     if (!any) {
       this.note.textContent = points.length === 0 ? 'Waiting for the first step…'
         : this.spec.id === 'gpu' ? 'No GPU memory: this job runs on the CPU.' : 'No values yet.';
@@ -97,7 +115,7 @@ export class Chart {
   private create(data: uPlot.AlignedData): uPlot {
     const fg = cssVar('--vscode-foreground', '#ccc');
     const grid = cssVar('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
-    const fmt = this.spec.format ?? ((v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3)));
+    const fmt = this.spec.format ?? plainNumber;
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       ...this.size(),
@@ -114,6 +132,7 @@ export class Chart {
           label: s.label,
           stroke: cssVar(s.color, '#3794ff'),
           width: 2,
+          ...(s.dash ? { dash: [6, 4], spanGaps: true } : {}),
           // Dots while there are few steps; a line alone once there are many.
           points: { show: (u: uPlot) => u.data[0].length < 40 },
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),

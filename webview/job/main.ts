@@ -93,7 +93,7 @@ function value(key: keyof Point, v: number | null): string {
   if (key === 'gpu_mem_bytes') return `${(v / 1024 ** 3).toFixed(2)} GiB`;
   if (key === 'tokens_per_s') return v.toFixed(0);
   if (key === 'learning_rate') return v.toExponential(2);
-  if (key === 'rewards/accuracies') return percent(v, 0);
+  if (key === 'rewards/accuracies' || key === 'eval/rewards/accuracies') return percent(v, 0);
   return Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
 
@@ -104,7 +104,11 @@ function renderTable(): void {
   const rows = METRICS.map((m) => {
     const tr = el('tr');
     tr.dataset.metric = m.key;
-    tr.append(el('td', 'name', m.label), el('td', 'num', last ? value(m.key, last[m.key] as number | null) : '…'), el('td', 'explain', m.explain));
+    // Eval metrics come every eval_steps only: the newest step that has one.
+    const from = m.key.startsWith('eval/') ? [...points].reverse().find((p) => p[m.key] !== null) : last;
+    if (m.key.startsWith('eval/') && !from) tr.hidden = true;
+    const shown = from ? value(m.key, from[m.key] as number | null) + (from !== last ? ` (step ${from.step})` : '') : '…';
+    tr.append(el('td', 'name', m.label), el('td', 'num', shown), el('td', 'explain', m.explain));
     return tr;
   });
   table.replaceChildren(el('thead'), el('tbody'));

@@ -20,6 +20,9 @@ export interface Point {
   grad_norm: number | null;
   tokens_per_s: number | null;
   gpu_mem_bytes: number | null;
+  /** From the `eval` event of this step (held-out pairs); null at steps without one. */
+  'eval/loss': number | null;
+  'eval/rewards/accuracies': number | null;
 }
 
 export interface JobInfo {
@@ -67,6 +70,8 @@ export const METRICS: { key: keyof Point; label: string; explain: string }[] = [
   { key: 'grad_norm', label: 'grad norm', explain: 'Size of the gradient before clipping; spikes hint at a too-high learning rate.' },
   { key: 'tokens_per_s', label: 'tokens/s', explain: 'Training throughput: tokens of chosen and rejected sequences per second.' },
   { key: 'gpu_mem_bytes', label: 'GPU memory', explain: 'Peak GPU memory allocated by the trainer; empty on the CPU.' },
+  { key: 'eval/loss', label: 'eval loss', explain: 'DPO loss on the held-out pairs (eval_file or eval_split). Training loss falling while this rises: the model memorizes its pairs.' },
+  { key: 'eval/rewards/accuracies', label: 'eval accuracy', explain: 'Reward accuracy on the held-out pairs: does the preference carry over to pairs it never trained on?' },
 ];
 
 const STATES = new Set(['running', 'stopping', 'done', 'stopped', 'failed']);

@@ -18,6 +18,9 @@ export const JOB_PATH_FIELDS = [
   { key: 'output_dir', writes: true },
   { key: 'model', writes: false },
   { key: 'train_file', writes: false },
+  { key: 'eval_file', writes: false },
+  /** When a string: a file of probe prompts (a list is the prompts themselves). */
+  { key: 'probe_prompts', writes: false },
 ] as const;
 
 export interface OutsidePath {

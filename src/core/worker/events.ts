@@ -62,6 +62,40 @@ export interface ProgressEvent extends Base {
   gpu_mem_bytes: number | null;
 }
 
+/** dpo with an eval set: DPO loss and rewards on the held-out pairs (means), every eval_steps. */
+export interface EvalEvent extends Base {
+  event: 'eval';
+  step: number;
+  total_steps: number;
+  pairs: number;
+  loss: number;
+  'rewards/chosen': number;
+  'rewards/rejected': number;
+  'rewards/margins': number;
+  'rewards/accuracies': number;
+  runtime_s?: number;
+}
+
+export interface ProbeReply {
+  /** Position in probe_prompts. */
+  index: number;
+  prompt: string | { role: string; content: string }[];
+  text: string;
+  tokens: number;
+  truncated: boolean;
+}
+
+/** dpo with probe_prompts: greedy replies to the same prompts at step 0 and every probe_steps. */
+export interface ProbeEvent extends Base {
+  event: 'probe';
+  step: number;
+  total_steps: number;
+  max_new_tokens: number;
+  seed?: number;
+  runtime_s?: number;
+  replies: ProbeReply[];
+}
+
 export interface CheckpointEvent extends Base {
   event: 'checkpoint';
   step: number;
@@ -112,6 +146,8 @@ export interface ErrorEvent extends Base {
 export type WorkerEvent =
   | StartedEvent
   | ProgressEvent
+  | EvalEvent
+  | ProbeEvent
   | CheckpointEvent
   | LogEvent
   | SampleEvent
