@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test StyleTune has: set-up (idempotent), TypeScript unit tests, the Python worker's tests, and
+# Every test StyleTune has: set-up (idempotent), lint, TypeScript unit tests, the Python worker's tests, and
 # the extension tests in a real VS Code (code-server + headless Chromium). Exits non-zero on any failure.
 #   bash scripts/test-all.sh
 set -euo pipefail
@@ -7,6 +7,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 bash scripts/setup.sh
+
+echo "== lint (eslint, ruff)"
+bash scripts/lint.sh
 
 echo "== type check and unit tests (node --test)"
 node scripts/build.mjs --tests

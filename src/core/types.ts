@@ -77,6 +77,7 @@ export function formatDiagnostic(d: Diagnostic): string {
  * (ESC starts ANSI sequences, U+009B is a one-character CSI), DEL, the Unicode line and paragraph
  * separators, and the bidirectional overrides and isolates ("Trojan Source").
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is this regex's purpose
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
 const ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -128,7 +128,7 @@ describe('styletune fit', () => {
     const out = join(dir, 'named.onnx');
     const r = styletune('fit', pairs.file, '--out', out, '--linear', '--folds', '3', '--l1', '0.01', '--name', 'cli test');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Fitted on 40 comparisons; 3-fold cross-validated pairwise accuracy:\n {2}all +\d+\.\d %  \(n=40\)\n {2}pairs40\.jsonl +\d+\.\d %  \(n=40\)\n/);
+    assert.match(r.stdout, /^Fitted on 40 comparisons; 3-fold cross-validated pairwise accuracy:\n {2}all +\d+\.\d % {2}\(n=40\)\n {2}pairs40\.jsonl +\d+\.\d % {2}\(n=40\)\n/);
     assert.match(r.stdout, /Weights \(per standard deviation/);
     for (const id of TRAIT_IDS) assert.match(r.stdout, new RegExp(`^  ${id} +[+-]\\d+\\.\\d{3}  `, 'm'), id);
     const weights = [...r.stdout.matchAll(/^ {2}[a-z_]+ +([+-]\d+\.\d{3}) {2}/gm)].map((m) => Math.abs(Number(m[1])));

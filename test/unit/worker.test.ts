@@ -114,11 +114,10 @@ describe('worker process', () => {
   });
 
   test('stop: SIGTERM ends after the current step with done.stopped and a saved adapter', async () => {
-    let w: ReturnType<typeof startWorker> | undefined;
     let stopping: Promise<unknown> | undefined;
-    w = startWorker({ python, repoRoot, args: ['dpo', '--config', makeJob('stop', { max_steps: 500, save_steps: 1000 })] }, {
+    const w: ReturnType<typeof startWorker> = startWorker({ python, repoRoot, args: ['dpo', '--config', makeJob('stop', { max_steps: 500, save_steps: 1000 })] }, {
       onEvent: (e) => {
-        if (e.event === 'progress' && !stopping) stopping = w!.stop(60_000);
+        if (e.event === 'progress' && !stopping) stopping = w.stop(60_000);
       },
     });
     const r = await w.result;

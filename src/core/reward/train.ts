@@ -181,7 +181,6 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
     if (j < 0) throw new Error(`unknown trait: ${id}`);
     return j;
   });
-  const k = cols.length;
   const missing = ids.find((_, j) => cols[j] >= table.width);
   if (missing !== undefined) throw new Error(`trait ${missing} is an LLM-judge rating, and this data has none; pass the ratings (styletune fit --judge-ratings FILE)`);
 

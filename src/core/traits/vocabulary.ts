@@ -83,6 +83,7 @@ export const enum Info {
   PARTNER_STAMP = 5,
   /** id + 1; 0 marks an empty slot. */
   ID = 6,
+  // eslint-disable-next-line @typescript-eslint/no-duplicate-enum-values -- log2(SIZE), equal to FLAGS by coincidence
   SHIFT = 3,
   SIZE = 1 << 3,
 }

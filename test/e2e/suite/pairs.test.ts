@@ -2,9 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { PairsResult } from '../../../src/extension/pairs';
 import { closeAllEditorsWithoutSaving, sample, sharedData } from './helpers';

@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { repoRoot, screenshotsDir } from '../paths';
+import { repoRoot } from '../paths';
 import type { UiTest } from './run';
 import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
 

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FrameLocator, Locator, Page } from 'playwright-core';
+import type { FrameLocator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
-import { repoRoot, screenshotsDir, sharedData } from '../paths';
+import { repoRoot, sharedData } from '../paths';
 import type { UiTest } from './run';
 import { explorerItem, runCommand, runFromStyleTuneMenu, screenshot } from './workbench';
 

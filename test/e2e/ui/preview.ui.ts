@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
-import { repoRoot, screenshotsDir } from '../paths';
+import { repoRoot } from '../paths';
 import type { UiTest } from './run';
 import { runCommand, screenshot } from './workbench';
 

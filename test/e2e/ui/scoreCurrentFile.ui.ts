@@ -2,7 +2,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { readmeScreenshot, screenshotsDir } from '../paths';
+import { readmeScreenshot } from '../paths';
 import type { UiTest } from './run';
 import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
 
