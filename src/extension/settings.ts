@@ -67,3 +67,13 @@ export function scoredRole(scope: vscode.Uri | undefined, model: { spec: { role:
 export function annotator(scope?: vscode.Uri): string {
   return effectiveAnnotator(setting('annotator', scope));
 }
+
+/**
+ * Whether VS Code's own switches let an extension open its walkthrough at startup: openOnInstall (not
+ * passed to a remote extension host such as code-server's, so honoured where it can be read) and
+ * startupEditor "none" (anyone who chose to start without an editor, and the test harness).
+ */
+export function walkthroughMayOpen(): boolean {
+  const workbench = vscode.workspace.getConfiguration('workbench');
+  return workbench.get<boolean>('welcomePage.walkthroughs.openOnInstall', true) && workbench.get<string>('startupEditor') !== 'none';
+}

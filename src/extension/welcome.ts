@@ -22,6 +22,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { startWorker } from '../core/worker/worker';
 import { showTrainerPythonError, trainerPython } from './trainerPython';
+import { walkthroughMayOpen } from './settings';
 
 export const WALKTHROUGH_ID = 'gettingStarted';
 export const WELCOME_STEPS = ['openSample', 'score', 'inspect', 'label', 'fit', 'tune', 'preview', 'vote'] as const;
@@ -89,11 +90,7 @@ export function registerWelcome(context: vscode.ExtensionContext): void {
   if (vscode.window.tabGroups.all.some((g) => g.tabs.some(isJsonlTab))) welcomeDone('openSample');
   if ((memento.get<number>(LABELS_KEY) ?? 0) >= LABELS_TO_COMPLETE) welcomeDone('label');
 
-  // Two of VS Code's own switches say "do not open things at startup": openOnInstall (not passed to a
-  // remote extension host such as code-server's, so honoured where it can be read) and startupEditor
-  // "none" (the harness's quiet workbench, and anyone who chose to start without an editor).
-  const workbench = vscode.workspace.getConfiguration('workbench');
-  const openOnInstall = workbench.get<boolean>('welcomePage.walkthroughs.openOnInstall', true) && workbench.get<string>('startupEditor') !== 'none';
+  const openOnInstall = walkthroughMayOpen();
   if (!memento.get<boolean>(SHOWN_KEY)) {
     // Remembered even when the switch is off: turning it on later must not open it on some later start.
     void memento.update(SHOWN_KEY, true);

@@ -62,7 +62,8 @@ test('launch → running with progress → SIGTERM → stopped with an adapter �
   assert.ok(existsSync(join(jobDir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
 
   await launchJob({ python, repoRoot, configPath: config, jobDir });
-  const doneSnap = await until('done', jobDir, (s) => s.state === 'done' || s.state === 'failed');
+  // The rerun's 38 steps take ~30 s on a quiet machine and several times that at load 20: a wide limit.
+  const doneSnap = await until('done', jobDir, (s) => s.state === 'done' || s.state === 'failed', 300_000);
   assert.equal(doneSnap.state, 'done', `${doneSnap.message}\n${doneSnap.lastLog.join('\n')}`);
   assert.equal(doneSnap.step, 40);
   const events = readFileSync(join(jobDir, 'events.jsonl'), 'utf8');
