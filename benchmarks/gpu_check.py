@@ -269,10 +269,10 @@ def main() -> int:
         stop_and_resume(small, data, tmp / "stop")
         fsdp_one_gpu(small, data, tmp)
     print()
-    print(f"{'check':34} {'status':8} {'tokens/s':>9} {'peak GiB':>8}  note")
+    print(f"{'check':34} {'status':8} {'tokens/s':>9} {'peak MiB':>9}  note")
     for r in ROWS:
         tps = f"{r['tokens_per_s']:9.0f}" if r["tokens_per_s"] else f"{'':9}"
-        peak = f"{r['peak_bytes'] / 2**30:8.2f}" if r["peak_bytes"] else f"{'':8}"
+        peak = f"{r['peak_bytes'] / 2**20:9.1f}" if r["peak_bytes"] else f"{'':9}"
         print(f"{r['check']:34} {r['status']:8} {tps} {peak}  {r['note']}")
     say(f"done, load {os.getloadavg()[0]:.1f}")
     if os.environ.get("OUT"):

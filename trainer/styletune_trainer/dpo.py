@@ -133,6 +133,14 @@ class DPOTrainer:
 
         torch.manual_seed(cfg.seed)
         self.emit.loading(f"loading the model {Path(cfg.model).name}")
+        if cfg.accelerate_config and os.environ.get("STYLETUNE_LAUNCHED") != "1" and self.main:
+            # Launched by someone else (the editor's processes setting, srun, a hand-typed accelerate launch).
+            want = bigmodel.sharding_of(bigmodel.read_accelerate_config(cfg.accelerate_config))
+            if want != self.sharding:
+                self.emit("log", level="warning", code="accelerate_config_unused",
+                          message=f"accelerate_config asks for {want}, but this run was launched as {self.sharding} "
+                                  f"({self.acc.num_processes} processes): pass --config_file {cfg.accelerate_config} "
+                                  "to accelerate launch, or start the job as a single process and let it re-launch itself")
         qconf = bigmodel.quantization_config(cfg, self.prec) if self.quantization else None
         # Sharded runs load on the CPU (rank 0 only, with FSDP's cpu_ram_efficient_loading); prepare() places them.
         model = load_model(cfg.model, self.dtype, None if self.sharded or cfg.device_map else self.device,

@@ -186,3 +186,14 @@ def test_a_job_with_accelerate_config_reruns_itself_under_accelerate_launch(tiny
     # The job folder's record is whole: events.jsonl holds what stdout carried.
     on_disk = [json.loads(line) for line in (tmp_path / "job" / "events.jsonl").read_text().splitlines()]
     assert [e["event"] for e in on_disk] == kinds
+
+
+def test_a_run_launched_without_its_accelerate_config_says_so(tiny_model, pairs32, tmp_path, monkeypatch):
+    # In-process, as under a launcher that was not given the file (the editor's processes setting, srun).
+    monkeypatch.delenv("STYLETUNE_LAUNCHED", raising=False)
+    events, done = run_inprocess(job_config(tiny_model, pairs32, tmp_path / "job", max_steps=1,
+                                            accelerate_config=str(CONFIGS / "fsdp.yaml")))
+    warn = [e for e in events if e["event"] == "log" and e.get("code") == "accelerate_config_unused"]
+    assert len(warn) == 1 and "asks for fsdp, but this run was launched as none (1 processes)" in warn[0]["message"]
+    assert f"--config_file {CONFIGS / 'fsdp.yaml'}" in warn[0]["message"]
+    assert done["stopped"] is False and started(events)["sharding"] == "none"
