@@ -9,6 +9,7 @@ import { bestAndWorst } from './score';
 import type { RatingsSource } from './judge/known';
 import { joinRatings } from './judge/score';
 import { featureIndex } from './judge/traits';
+import { shapeSparkline } from './reward/shape';
 import { TraitExtractor, type Evidence, type Measurement } from './traits/extract';
 import type { Message, Turns } from './types';
 
@@ -19,8 +20,8 @@ export interface DetailSide {
   context: Message[];
   messages: Message[];
   score: number;
-  /** Model traits: contribution to the score and the measured value. */
-  traits: { id: string; value: number; contribution: number }[];
+  /** Model traits: contribution to the score and the measured value (shape models: where it sits on fᵢ). */
+  traits: { id: string; value: number; contribution: number; shape?: string }[];
   /** Spans in `messages[turn].content`, only for the model's traits. */
   evidence: Evidence[];
 }
@@ -96,7 +97,11 @@ export async function explainLine(lineText: string, line: number, model: RewardM
       context: s.context,
       messages: s.messages,
       score: scored.score[i],
-      traits: ids.map((id, j) => ({ id, value: rows[i][featureIndex(id)], contribution: scored.contributions[i * k + j] })),
+      traits: ids.map((id, j) => {
+        const value = rows[i][featureIndex(id)];
+        const shape = shapeSparkline(model.spec, j, value);
+        return { id, value, contribution: scored.contributions[i * k + j], ...(shape ? { shape } : {}) };
+      }),
       evidence: (s.m.evidence ?? []).filter((e) => known.has(e.trait)),
     })),
   };

@@ -86,3 +86,29 @@ describe('a reply saying it is an AI', () => {
     assert.ok(contribution(model.spec, ai, 1) - contribution(model.spec, ai, 0) <= -5 + 1e-9, JSON.stringify(shape.values));
   });
 });
+
+describe('where a value sits on its shape (hover and inspector)', () => {
+  test('the sparkline follows fᵢ and puts ● in the cell of the value; beyond the knots it sits at the end', async () => {
+    const { shapeSparkline, contribution } = await import('../../src/core/reward/shape');
+    const j = model.traitIds.indexOf('ai_meta');
+    const none = shapeSparkline(model.spec, j, 0)!;
+    assert.equal([...none].length, 12);
+    assert.equal([...none][0], '●', 'no AI talk: the first cell');
+    // 'As an AI' talk can only cost: the blocks never rise.
+    const blocks = [...shapeSparkline(model.spec, j, 1e9)!].slice(0, -1);
+    assert.equal([...shapeSparkline(model.spec, j, 1e9)!].at(-1), '●', 'far past the last knot: the last cell');
+    const heights = blocks.map((b) => '▁▂▃▄▅▆▇█'.indexOf(b));
+    assert.deepEqual(heights, [...heights].sort((a, b) => b - a), blocks.join(''));
+    assert.ok(contribution(model.spec, j, 1) < contribution(model.spec, j, 0));
+  });
+
+  test('a linear model has no shape to show', async () => {
+    const { shapeSparkline } = await import('../../src/core/reward/shape');
+    const linear = await RewardModel.load(join(repoRoot, 'test', 'fixtures', 'models', 'linear-v1.onnx'));
+    try {
+      assert.equal(shapeSparkline(linear.spec, 0, 1), undefined);
+    } finally {
+      await linear.dispose();
+    }
+  });
+});

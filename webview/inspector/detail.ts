@@ -56,7 +56,7 @@ function renderSide(s: DetailSide, traits: Map<string, TraitInfo>, labelled: boo
     h(
       'ul',
       { class: 'drivers', attrs: { 'aria-label': 'Traits that move the score most' } },
-      top.map((t) => driverRow(label(t.id), t.contribution, max)),
+      top.map((t) => driverRow(label(t.id), t.contribution, max, t.shape)),
     ),
   ]);
 }
@@ -73,11 +73,16 @@ function traitBadge(id: string, label: string, contribution: number | undefined,
   return h('span', { class: `whole-trait c${traitColor(id)}`, text, attrs: { tabindex: '0', 'data-trait': id, 'data-tip': `${tip(id)} · the whole reply`, 'aria-label': `${tip(id)}, for the whole reply` } });
 }
 
-/** One row of "traits that move the score most": name, a bar to scale, the signed contribution. */
-function driverRow(label: string, contribution: number, max: number): HTMLElement {
+/**
+ * One row of "traits that move the score most": name, a bar to scale, the signed contribution, and for
+ * shape models where the value sits on the trait's shape (● on fᵢ drawn in block characters).
+ */
+function driverRow(label: string, contribution: number, max: number, shape?: string): HTMLElement {
   const bar = h('span', { class: `bar ${contribution >= 0 ? 'up' : 'down'}` });
   bar.style.width = `${(100 * Math.abs(contribution)) / max}%`;
-  return h('li', {}, [h('span', { class: 'name', text: label }), h('span', { class: 'track' }, [bar]), h('span', { class: 'num', text: signed(contribution) })]);
+  const cells = [h('span', { class: 'name', text: label }), h('span', { class: 'track' }, [bar]), h('span', { class: 'num', text: signed(contribution) })];
+  if (shape) cells.push(h('span', { class: 'shape', text: shape, attrs: { title: `${label}: its shape over the fitting data's range; ● is this value`, 'aria-label': `${label} on its shape: ${shape}` } }));
+  return h('li', {}, cells);
 }
 
 function message(role: string, content: (Node | string)[], badges: HTMLElement[] = []): HTMLElement {

@@ -72,7 +72,8 @@ export interface DetailSide {
   context: { role: string; content: string }[];
   messages: { role: string; content: string }[];
   score: number;
-  traits: { id: string; value: number; contribution: number }[];
+  /** shape: the trait's fᵢ in block characters with ● where the value sits (shape models only). */
+  traits: { id: string; value: number; contribution: number; shape?: string }[];
   evidence: Span[];
 }
 
@@ -159,7 +160,7 @@ function isSide(x: unknown): x is DetailSide {
     isMessageList(x.messages) &&
     typeof x.score === 'number' &&
     Array.isArray(x.traits) &&
-    x.traits.every((t) => isObj(t) && isStr(t.id) && typeof t.value === 'number' && typeof t.contribution === 'number') &&
+    x.traits.every((t) => isObj(t) && isStr(t.id) && typeof t.value === 'number' && typeof t.contribution === 'number' && (t.shape === undefined || isStr(t.shape))) &&
     Array.isArray(x.evidence) &&
     x.evidence.every((e) => isObj(e) && isInt(e.turn) && isInt(e.start) && isInt(e.end) && isStr(e.trait))
   );

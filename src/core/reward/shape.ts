@@ -115,3 +115,28 @@ export function contribution(spec: RewardSpec, j: number, x: number): number {
   const z = zScore(spec, j, x);
   return spec.shapes ? shapeAt(compiledShapes(spec.shapes), j, z) : spec.weights[j] * z;
 }
+
+/** Block characters from low to high, for text sparklines. */
+const BLOCKS = '▁▂▃▄▅▆▇█';
+/** Cells of a shape sparkline: enough to see a rise and a fall, short enough for a table cell. */
+export const SPARK_CELLS = 12;
+
+/**
+ * Where trait value x sits on trait j's shape, as text: fᵢ over its knot range in block characters,
+ * the cell holding x shown as ● (a value beyond the knots sits at the end it is past; fᵢ is flat there).
+ * Undefined for linear models (one slope, nothing to show) and flat shapes.
+ */
+export function shapeSparkline(spec: RewardSpec, j: number, x: number, cells = SPARK_CELLS): string | undefined {
+  const s = spec.shapes?.traits[j];
+  if (!spec.shapes || !s || s.knots.length < 2) return undefined;
+  const raw = (g: number) => spec.mean[j] + gridZ(s, spec.shapes!.cells, g) * spec.std[j];
+  const x0 = raw(s.knots[0]);
+  const x1 = raw(s.knots[s.knots.length - 1]);
+  if (!(x1 > x0)) return undefined;
+  const f = Array.from({ length: cells }, (_, i) => contribution(spec, j, x0 + ((i + 0.5) * (x1 - x0)) / cells));
+  const lo = Math.min(...f);
+  const hi = Math.max(...f);
+  if (hi - lo < 1e-9) return undefined;
+  const at = Math.min(cells - 1, Math.max(0, Math.floor(((x - x0) / (x1 - x0)) * cells)));
+  return f.map((v, i) => (i === at ? '●' : BLOCKS[Math.round(((v - lo) / (hi - lo)) * (BLOCKS.length - 1))])).join('');
+}

@@ -26,6 +26,7 @@ import { responseAsMessages } from '../../core/judge/prompt';
 import { recordSides, type SideOf } from '../../core/judge/ratings';
 import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits';
 import type { RewardModel } from '../../core/reward/model';
+import { shapeSparkline } from '../../core/reward/shape';
 import { bestAndWorst } from '../../core/score';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
@@ -43,6 +44,8 @@ export interface TraitRow {
   other?: number;
   /** w·z; for pairs the difference of the two sides' contributions (candidates: best − worst). */
   contribution: number;
+  /** Shape models: the trait's fᵢ as block characters with ● where `value` sits (shape.ts shapeSparkline). */
+  shape?: string;
 }
 
 export interface Annotation {
@@ -365,6 +368,8 @@ function describe(m: Pick<Measured, 'kind' | 'ranking'>, sides: { score: number;
   const traits: TraitRow[] = model.traitIds.map((id, j) => {
     const at = featureIndex(id);
     const row: TraitRow = { id, ...featureInfo(id), value: a.values[at], contribution: a.contributions[j] };
+    const spark = shapeSparkline(model.spec, j, a.values[at]);
+    if (spark) row.shape = spark;
     if (b) {
       row.other = b.values[at];
       row.contribution -= b.contributions[j];
@@ -447,8 +452,10 @@ export function hoverMarkdown(a: Annotation): string {
     for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${fmt(t.other ?? 0)} | ${signed(t.contribution)} |`);
   } else {
     out.push(`**StyleTune reward of ${title}**: **${signed(a.score)}** (bias ${signed(a.bias)} + contributions)`, '');
-    out.push('| Trait | Value | Contribution |', '|---|--:|--:|');
-    for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${signed(t.contribution)} |`);
+    // The shape column: the trait's fᵢ over its range, ● where this value sits (shape models only).
+    const shapes = a.traits.some((t) => t.shape);
+    out.push(shapes ? '| Trait | Value | Contribution | Shape (● this value) |' : '| Trait | Value | Contribution |', shapes ? '|---|--:|--:|:--|' : '|---|--:|--:|');
+    for (const t of a.traits) out.push(`| ${cell(t)} | ${fmt(t.value)} | ${signed(t.contribution)} |${shapes ? ` ${t.shape ?? ''} |` : ''}`);
   }
   return out.join('\n');
 }

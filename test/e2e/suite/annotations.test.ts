@@ -64,8 +64,11 @@ describe('StyleTune: inline annotations', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(first.line, 3));
     const text = hoverText(hovers);
     assert.match(text, /StyleTune reward of this turn/);
-    assert.match(text, /\| Trait \| Value \| Contribution \|/);
+    assert.match(text, /\| Trait \| Value \| Contribution \| Shape \(● this value\) \|/);
     assert.equal(text.split('\n').filter((l) => /^\| .+ `\w+` \|/.test(l)).length, 50, 'one row per trait');
+    // Where each value sits on its trait's shape: fᵢ in blocks with ● at the value (the shipped model is a shape model).
+    const marked = text.split('\n').filter((l) => /^\| .+ `\w+` \|.*\| [▁▂▃▄▅▆▇█]*●[▁▂▃▄▅▆▇█]* \|$/u.test(l));
+    assert.ok(marked.length >= 40, `${marked.length} rows with a shape`);
     const userLine = linesStartingWith(editor.document, '**User:**')[0];
     const none = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(userLine, 3));
     assert.doesNotMatch(hoverText(none), /StyleTune reward/);

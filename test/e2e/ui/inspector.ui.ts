@@ -144,6 +144,10 @@ export const inspectorTests: UiTest[] = [
       const tip = frame.locator('.tooltip.visible');
       await tip.waitFor();
       assert.match((await tip.textContent()) ?? '', /^.+: [+−]\d+\.\d\d to the score \(value -?\d+\.\d{3}\)$/);
+      // Each driver shows where its value sits on the trait's shape: fᵢ in blocks, ● at the value.
+      const shapes = await body.locator('.drivers .shape').allTextContents();
+      assert.ok(shapes.length >= 6, `shapes beside the drivers: ${JSON.stringify(shapes)}`);
+      for (const sh of shapes) assert.match(sh, /^[▁▂▃▄▅▆▇█]*●[▁▂▃▄▅▆▇█]*$/u, sh);
       const shot = await screenshot(page, 'inspector-02-selected');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
         mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
