@@ -297,6 +297,9 @@ export class InspectorPanel {
     this.finished = false;
     let firstRowsMs = -1;
     let notice: string | undefined;
+    // Fed chunk by chunk (not once at the end: a 100,000-pair file would block the host ~0.2 s there).
+    const domain = new DomainCheck(model.traitIds, model.spec.domain);
+    const k = model.traitIds.length;
     let lastView = 0;
     let lastStats = 0;
     const role = roleOverride(this.uri);
@@ -310,6 +313,10 @@ export class InspectorPanel {
       for (const r of chunk.rows) {
         rows.push(r);
         this.kinds.add(r.kind);
+        if (domain.available) {
+          domain.addModelRow(r.values);
+          if (r.values.length >= 2 * k) domain.addModelRow(r.values, k);
+        }
       }
       for (const p of chunk.problems) problems.push(p);
       this.done = chunk.linesDone;
@@ -338,7 +345,7 @@ export class InspectorPanel {
       this.finished = true;
       this.refresh(true);
       this.sendProgress(true);
-      notice = outOfDomain(model, rows);
+      notice = domain.verdict()?.notice;
       if (notice) this.s.log.warn(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${notice}`);
       this.post({ type: 'notice', message: notice ?? '' });
       this.s.log.info(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${rows.length} rows, ${problems.length} problems in ${Math.round(performance.now() - t0)} ms`);
@@ -488,16 +495,4 @@ export class InspectorPanel {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.forgetModel();
   }
-}
-
-/** The model's out-of-domain notice over every scored response of the rows (pairs: both sides), if any. */
-function outOfDomain(model: RewardModel, rows: readonly InspectRow[]): string | undefined {
-  const check = new DomainCheck(model.traitIds, model.spec.domain);
-  if (!check.available) return undefined;
-  const k = model.traitIds.length;
-  for (const r of rows) {
-    check.addModelRow(r.values);
-    if (r.values.length >= 2 * k) check.addModelRow(r.values, k);
-  }
-  return check.verdict()?.notice;
 }
