@@ -2,7 +2,9 @@
  * The welcome as a new user meets it: on a first start (a fresh profile with a startup editor) the "Get Started with StyleTune"
  * walkthrough opens by itself; a step's button runs the real command and the step is ticked only once
  * that command did its work (Score: the file scored), while steps not done stay open; after a reload it
- * does not open again, and `StyleTune: Get Started` brings it back with the tick kept.
+ * does not open again, and `StyleTune: Get Started` brings it back with the tick kept. Then Label Pairs
+ * ticks its step at the third label (not the second), and Create Tiny Test Model writes the marked tiny
+ * model where tuning/tiny.tune.json expects it without ticking the tuning step (a job must start).
  *
  * The harness's `workbench.startupEditor: none` keeps it shut for every other UI test, so this test starts a
  * code-server of its own with a profile and a workspace of its own.
@@ -101,6 +103,42 @@ export const welcomeTests: UiTest[] = [
         await walkthrough(page).waitFor({ timeout: 30_000 });
         await waitChecked(page, step(page, 'score'), 'Score it (after the reload)', 10_000);
         await screenshot(page, 'welcome-03-reopened');
+
+        // Label three pairs: the step's button opens demo.pairs.jsonl in the labeler; the third label ticks it.
+        await step(page, 'label').click();
+        await walkthrough(page).getByRole('button', { name: 'Label Pairs' }).click();
+        let labeler = await frameWith(page, 'header h1', 'demo.pairs.jsonl');
+        await labeler.locator('#progress', { hasText: '0 labeled / 5' }).waitFor({ timeout: 30_000 });
+        await labeler.locator('main').click({ position: { x: 5, y: 5 } });
+        // Item 1 and 2 have two candidates, item 3 three (ranked: two numbers, the last place implied).
+        for (const [key, labeled] of [['1', 1], ['2', 2], ['1', 2], ['2', 3]] as const) {
+          await page.keyboard.press(key);
+          await labeler.locator('#progress', { hasText: `${labeled} labeled / 5` }).waitFor({ timeout: 15_000 });
+          if (labeled === 2 && key === '2') {
+            await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+            await step(page, 'label').waitFor();
+            if (await checked(step(page, 'label'))) throw new Error('the label step is ticked after 2 labels');
+            // A hidden webview is rendered again when shown: its frame is a new one.
+            await page.locator('.tabs-container .tab', { hasText: 'demo.pairs.jsonl' }).first().click();
+            labeler = await frameWith(page, 'header h1', 'demo.pairs.jsonl');
+            await labeler.locator('#progress', { hasText: '2 labeled / 5' }).waitFor({ timeout: 15_000 });
+            await labeler.locator('main').click({ position: { x: 5, y: 5 } });
+          }
+        }
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        await waitChecked(page, step(page, 'label'), 'Label three pairs', 15_000);
+
+        // The tuning step's button makes the tiny model where tuning/tiny.tune.json expects it, marked as
+        // such, and opens the job file; the step waits for a job to start.
+        await step(page, 'tune').click();
+        await walkthrough(page).getByRole('button', { name: 'Create Tiny Test Model' }).click();
+        await page.locator('.tabs-container .tab.active', { hasText: 'tiny.tune.json' }).waitFor({ timeout: 180_000 });
+        const config = JSON.parse(readFileSync(join(workspace, 'tuning', 'models', 'tiny', 'config.json'), 'utf8')) as Record<string, unknown>;
+        if (config.styletune_tiny_test_model !== true) throw new Error('the tiny model is not marked as the test model');
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        if (await checked(step(page, 'tune'))) throw new Error('the tuning step is ticked before a job started');
+        await frameWith(page, 'h1', 'Start a tiny tuning job');
+        await screenshot(page, 'welcome-04-labeled', { keep: true });
       } catch (err) {
         await wb?.page.screenshot({ path: join(screenshotsDir, 'FAILED-welcome.png') }).catch(() => undefined);
         throw err;
