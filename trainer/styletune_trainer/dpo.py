@@ -488,7 +488,7 @@ class DPOTrainer:
                 return None
 
             def __exit__(self, kind, exc, tb) -> bool:
-                if exc is not None and isinstance(exc, torch.OutOfMemoryError) and trainer.device.type == "cuda":
+                if exc is not None and isinstance(exc, _OOM) and trainer.device.type == "cuda":
                     used = int(torch.cuda.max_memory_allocated(trainer.device))
                     cap = int(torch.cuda.get_device_properties(trainer.device).total_memory)
                     err = bigmodel.oom_advice(trainer.cfg, trainer.gc, used, cap, trainer.memory_estimate,
@@ -530,6 +530,10 @@ class _nullcontext:
 
     def __exit__(self, *a: Any) -> None:
         return None
+
+
+# torch.OutOfMemoryError is torch >= 2.5's name; a GPU image may carry an older torch.
+_OOM = getattr(torch, "OutOfMemoryError", None) or torch.cuda.OutOfMemoryError
 
 
 def _device_name(device: torch.device) -> str:

@@ -50,7 +50,7 @@ def classify(exc: BaseException) -> WorkerError:
     try:
         import torch
 
-        oom_types += (torch.OutOfMemoryError,)
+        oom_types += (getattr(torch, "OutOfMemoryError", None) or torch.cuda.OutOfMemoryError,)  # name of torch >= 2.5
     except ImportError:
         pass
     # The CPU allocator reports failure as a plain RuntimeError; match its wording.
