@@ -128,6 +128,28 @@ export const welcomeTests: UiTest[] = [
         await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
         await waitChecked(page, step(page, 'label'), 'Label three pairs', 15_000);
 
+        // Inspect: the inspector on demo.pairs.jsonl ticks it once it has shown the file.
+        await step(page, 'inspect').click();
+        await walkthrough(page).getByRole('button', { name: 'Open Dataset Inspector' }).click();
+        await page.locator('.tabs-container .tab.active', { hasText: 'demo.pairs.jsonl' }).waitFor({ timeout: 30_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        await waitChecked(page, step(page, 'inspect'), 'Inspect it');
+
+        // Vote: the blind vote on votes/items.jsonl; the step waits for a vote, a tie (T) is one.
+        await step(page, 'vote').click();
+        await walkthrough(page).getByRole('button', { name: 'Blind Vote' }).click();
+        const vote = await frameWith(page, 'header h1', 'Blind vote');
+        await vote.locator('#progress', { hasText: '0 / 5' }).waitFor({ timeout: 30_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        if (await checked(step(page, 'vote'))) throw new Error('the vote step is ticked before a vote');
+        await page.locator('.tabs-container .tab', { hasText: 'Blind vote' }).first().click();
+        const voting = await frameWith(page, 'header h1', 'Blind vote');
+        await voting.locator('main').click({ position: { x: 5, y: 5 } });
+        await page.keyboard.press('t');
+        await voting.locator('#progress', { hasText: '1 / 5' }).waitFor({ timeout: 15_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        await waitChecked(page, step(page, 'vote'), 'Vote', 15_000);
+
         // The tuning step's button makes the tiny model where tuning/tiny.tune.json expects it, marked as
         // such, and opens the job file; the step waits for a job to start.
         await step(page, 'tune').click();
