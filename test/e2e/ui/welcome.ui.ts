@@ -161,6 +161,19 @@ export const welcomeTests: UiTest[] = [
         if (await checked(step(page, 'tune'))) throw new Error('the tuning step is ticked before a job started');
         await frameWith(page, 'h1', 'Start a tiny tuning job');
         await screenshot(page, 'welcome-04-labeled', { keep: true });
+
+        // ▶ Start DPO Tuning on tiny.tune.json: the job launches and the step ticks; then Stop (the
+        // progress notification's Cancel), so that no worker outlives the test.
+        await page.locator('.tabs-container .tab', { hasText: 'tiny.tune.json' }).first().click();
+        const lens = page.locator('.contentWidgets .codelens-decoration a', { hasText: 'Start DPO Tuning' });
+        await lens.waitFor({ timeout: 30_000 });
+        await lens.click();
+        const running = page.locator('.notifications-toasts .notification-toast', { hasText: 'StyleTune: tuning' });
+        await running.waitFor({ timeout: 60_000 });
+        await page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+        await waitChecked(page, step(page, 'tune'), 'Start a tiny tuning job', 30_000);
+        await running.getByRole('button', { name: 'Cancel' }).click();
+        await running.waitFor({ state: 'detached', timeout: 120_000 });
       } catch (err) {
         await wb?.page.screenshot({ path: join(screenshotsDir, 'FAILED-welcome.png') }).catch(() => undefined);
         throw err;
