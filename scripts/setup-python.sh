@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Creates the project's Python environment for the training worker, idempotently.
 #
-#   bash scripts/setup-python.sh            # .venv/ with trainer + test extras
-#   STYLETUNE_TRAINER_EXTRAS=test,bench bash scripts/setup-python.sh   # also TRL, for benchmarks/
+#   bash scripts/setup-python.sh            # .venv/ with trainer + test extras (TRL included, for the
+#                                           # parity test against TRL's DPOTrainer)
+#   STYLETUNE_TRAINER_EXTRAS=test,bench bash scripts/setup-python.sh   # what benchmarks/ needs too
 #   PYTHON=/usr/bin/python3.11 bash scripts/setup-python.sh            # pick the base interpreter
 #
 # A re-run is instant: the install is skipped while trainer/pyproject.toml, the extras and this

@@ -31,7 +31,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function jobFile(name: string, steps: number): string {
   const file = join(dir, `${name}.tune.json`);
   writeFileSync(file, JSON.stringify({
-    model: 'tiny', train_file: 'pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+    model: 'tiny', train_file: 'pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, truncate_prompt_to: 24,
     per_device_train_batch_size: 2, max_steps: steps, save_steps: 5, device: 'cpu',
   }));
   return file;
@@ -82,11 +82,13 @@ test('a worker killed outright is failed, with the end of its log; a bad config 
   assert.match(failed.lastLog.join('\n'), /step \d+\/400/);
 
   const bad = join(dir, 'bad.tune.json');
-  writeFileSync(bad, JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'jobs/bad', betta: 0.2 }));
+  const badText = JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'jobs/bad', betta: 0.2 });
+  writeFileSync(bad, badText);
   await launchJob({ python, repoRoot, configPath: bad, jobDir: join(dir, 'jobs', 'bad') });
   const refused = await until('the config error', join(dir, 'jobs', 'bad'), (s) => s.state !== 'running');
   assert.equal(refused.state, 'failed');
-  assert.equal(refused.message, 'config error: unknown config key `betta` Did you mean `beta`?');
+  // The trainer names the file, the line and column of the key, and the key it most likely meant.
+  assert.equal(refused.message, `config error: ${bad}:1:${badText.indexOf('"betta"') + 1}: unknown config key \`betta\` Did you mean \`beta\`?`);
 });
 
 test('processes: 1 runs the worker itself, N > 1 and 0 run it under accelerate launch', () => {

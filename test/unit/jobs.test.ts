@@ -148,6 +148,28 @@ test('a job whose process died while status.json says running is failed, with it
   assert.match(readJob(dir, { alive: () => false }).message!, /Resume continues from step 2\./);
 });
 
+test('a worker started directly and killed: its status.json saying running is repaired by the first reader', () => {
+  const dir = freshDir();
+  writeFileSync(join(dir, 'events.jsonl'), [started(10), progress(1, 10), progress(2, 10)].join('\n') + '\n');
+  // No launch record (run by `styletune tune` or `python -m styletune_trainer`); pid 4242 with its start token.
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'running', pid: 4242, token: 'tok-4242', time: t0 }));
+  mkdirSync(join(dir, 'checkpoints', 'step-000002'), { recursive: true });
+  const calls: [number, string | undefined][] = [];
+  assert.equal(readJob(dir, { alive: (pid, token) => (calls.push([pid, token]), true) }).state, 'running');
+  assert.deepEqual(calls, [[4242, 'tok-4242']], 'the token from status.json guards against a reused pid');
+  assert.equal(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).state, 'running', 'a live worker is left alone');
+  const s = readJob(dir, { alive: () => false });
+  assert.equal(s.state, 'failed');
+  assert.match(s.message!, /ended without reporting a result .*Resume continues from step 2\./);
+  const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
+  assert.equal(status.state, 'failed');
+  assert.equal(status.kind, 'crashed');
+  assert.equal(status.pid, 4242);
+  assert.equal(status.message, s.message);
+  assert.equal(status.step, 2);
+  assert.equal(readJob(dir, { alive: () => true }).state, 'failed', 'once repaired, a reused pid does not make it run again');
+});
+
 test('done and stopped come from this run\'s done event; an earlier run\'s does not count', async () => {
   const dir = freshDir();
   const first = [started(10), progress(1, 10), done(1, 10, true, dir)].join('\n') + '\n';

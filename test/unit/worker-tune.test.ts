@@ -27,7 +27,7 @@ before(() => {
   job = join(dir, 'job.json');
   // Relative paths resolve against the job file's folder.
   writeFileSync(job, JSON.stringify({
-    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'out', max_length: 64, max_prompt_length: 24,
+    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'out', max_length: 64, truncate_prompt_to: 24,
     per_device_train_batch_size: 4, max_steps: 2, device: 'cpu',
   }));
 });
@@ -56,7 +56,7 @@ test('tune streams valid events as JSON lines and exits 0 on done', async () => 
 
 test('tune exits non-zero with the error in plain words', async () => {
   const bad = join(dir, 'bad.json');
-  writeFileSync(bad, JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'bad', max_length: 16, max_prompt_length: 32 }));
+  writeFileSync(bad, JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'bad', max_length: 16, truncate_prompt_to: 32 }));
   const out = capture();
   const err = capture();
   const code = await runTune([bad, '--python', python], { stdout: out, stderr: err, handleSignals: false });
@@ -64,7 +64,33 @@ test('tune exits non-zero with the error in plain words', async () => {
   const last = JSON.parse(out.text().trim().split('\n').at(-1)!);
   assert.equal(last.event, 'error');
   assert.equal(last.kind, 'config');
-  assert.match(err.text(), /config error: max_prompt_length \(32\) must be smaller than max_length \(16\)/);
+  assert.match(err.text(), /config error: .*`truncate_prompt_to` \(32\) must be smaller than max_length \(16\)/);
+});
+
+test('tune refuses the five bad job files of issue 16 with the field and its value, exit 1, no traceback', async () => {
+  const base = { model: 'tiny', train_file: 'pairs.jsonl', max_steps: 1, device: 'cpu' };
+  const same = join(dir, 'same.jsonl');
+  writeFileSync(same, [1, 2, 3].map((i) => JSON.stringify({ prompt: `Q${i}?`, chosen: `A${i}.`, rejected: `A${i}.` })).join('\n') + '\n');
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['string learning rate', { learning_rate: '1e-4' }, /config error: .*bad-0\.json:1:\d+: `learning_rate` must be a number, got the string "1e-4"\.? Write the number without quotes: "learning_rate": 1e-4\./],
+    ['string beta', { beta: '0.1' }, /config error: .*:1:\d+: `beta` must be a number, got the string "0\.1"/],
+    ['string max_length', { max_length: '512' }, /config error: .*:1:\d+: `max_length` must be an integer or null, got the string "512"/],
+    ['learning_rate true', { learning_rate: true }, /config error: .*:1:\d+: `learning_rate` must be a number, got true\.? true and false are not numbers/],
+    ['chosen = rejected everywhere', { train_file: 'same.jsonl' }, /data error: .*same\.jsonl: `chosen` equals `rejected` in every pair \(3 pairs, lines 1, 2, 3\)/],
+  ];
+  for (const [i, [name, over, expected]] of cases.entries()) {
+    const file = join(dir, `bad-${i}.json`);
+    writeFileSync(file, JSON.stringify({ ...base, output_dir: `bad-${i}`, ...over }));
+    const out = capture();
+    const err = capture();
+    const code = await runTune([file, '--python', python], { stdout: out, stderr: err, handleSignals: false });
+    assert.equal(code, 1, name);
+    const last = JSON.parse(out.text().trim().split('\n').at(-1)!);
+    assert.equal(last.event, 'error', name);
+    assert.match(err.text(), expected, name);
+    assert.doesNotMatch(err.text(), /Traceback|train\.log/, name);
+    assert.equal(last.detail, undefined, `${name}: no traceback in the event either`);
+  }
 });
 
 test('tune usage: --help, missing job, unknown option, missing file', async () => {
@@ -99,10 +125,10 @@ test('tune refuses an output_dir outside the job file\'s folder and the current 
   }
   // Reading the model and the pairs from elsewhere is fine; so is an output_dir inside, or one allowed.
   const file = join(sub, 'ok.tune.json');
-  writeFileSync(file, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: 'jobs/ok', max_length: 64, max_prompt_length: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
+  writeFileSync(file, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: 'jobs/ok', max_length: 64, truncate_prompt_to: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
   assert.equal(await runTune([file, '--python', python], { stdout: capture(), stderr: capture(), cwd: sub, handleSignals: false }), 0);
   const allowed = join(sub, 'allowed.tune.json');
-  writeFileSync(allowed, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: '../escaped', max_length: 64, max_prompt_length: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
+  writeFileSync(allowed, JSON.stringify({ model: '../tiny', train_file: '../pairs.jsonl', output_dir: '../escaped', max_length: 64, truncate_prompt_to: 24, per_device_train_batch_size: 4, max_steps: 1, device: 'cpu' }));
   const err = capture();
   assert.equal(await runTune([allowed, '--allow-outside', '--python', python], { stdout: capture(), stderr: err, cwd: sub, handleSignals: false }), 0, err.text());
   assert.ok(existsSync(join(outside, 'adapter')));

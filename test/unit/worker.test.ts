@@ -23,7 +23,7 @@ let pairs: string;
 function makeJob(name: string, over: Record<string, unknown> = {}): string {
   const job = join(dir, `${name}.json`);
   writeFileSync(job, JSON.stringify({
-    model, train_file: pairs, output_dir: join(dir, name), max_length: 96, max_prompt_length: 32,
+    model, train_file: pairs, output_dir: join(dir, name), max_length: 96, truncate_prompt_to: 32,
     per_device_train_batch_size: 4, learning_rate: 5e-3, max_steps: 3, save_steps: 2, seed: 1, device: 'cpu', ...over,
   }));
   return job;

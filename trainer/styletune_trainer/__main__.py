@@ -143,10 +143,19 @@ def _dpo(config_path: str, emit: Emitter, stop: StopFlag) -> None:
                 os.dup2(emit.stream.fileno(), 1)
             emit.close()
             os.execve(sys.executable, cmd, {**os.environ, "STYLETUNE_LAUNCHED": "1"})
+    from .jobdir import pid_alive, repair_status
+
+    if emit.enabled and (job / "status.json").is_file():
+        _refuse_if_running(job, pid_alive)
+        repaired = repair_status(job)
+    else:
+        repaired = None
     try:
         with stop.loading():
             job.mkdir(parents=True, exist_ok=True)
             emit.attach_job(job)
+            if repaired:
+                emit("log", level="warning", code="previous_run_died", message=repaired["message"])
             emit.loading("importing torch and transformers")
             _quiet_libraries()
             from .dpo import run_dpo
@@ -154,6 +163,22 @@ def _dpo(config_path: str, emit: Emitter, stop: StopFlag) -> None:
         stopped_before_training(job, emit, str(e))
         return
     run_dpo(cfg, emit, stop)
+
+
+def _refuse_if_running(job: Path, pid_alive) -> None:
+    """Two workers in one job folder would overwrite each other's checkpoints."""
+    import json
+
+    from .events import WorkerError
+
+    try:
+        status = json.loads((job / "status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    pid = status.get("pid") if isinstance(status, dict) else None
+    if status.get("state") == "running" and pid != os.getpid() and pid_alive(pid, status.get("token")):
+        raise WorkerError("config", f"{job} is in use: a trainer (pid {pid}) is running this job",
+                          "Wait for it to finish or stop it first, or use another output_dir.")
 
 
 if __name__ == "__main__":

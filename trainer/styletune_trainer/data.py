@@ -38,8 +38,10 @@ class Example:
 @dataclass
 class DataStats:
     train_pairs: int = 0
-    prompts_truncated: int = 0
-    completions_truncated: int = 0
+    prompts_truncated: int = 0  # cut by truncate_prompt_to
+    completions_truncated: int = 0  # pairs whose chosen or rejected sequence was cut at max_length
+    pairs_dropped: int = 0  # left out: the prompt alone reaches max_length (as TRL)
+    identical_skipped: int = 0  # left out: chosen equals rejected, nothing to learn
     conversational: bool = False
     chat_template: bool = False
     tokens: int = 0
@@ -58,6 +60,7 @@ class ReadReport:
     """Lines of a labeler file that are not pairs (yet), so the caller can say what it left out."""
     unlabeled: list[int] = field(default_factory=list)
     no_preference: list[int] = field(default_factory=list)  # labeled tie or skip
+    identical: list[int] = field(default_factory=list)  # chosen equals rejected
     ranked_lines: int = 0
     ranked_pairs: int = 0
 
@@ -67,6 +70,8 @@ class ReadReport:
             parts.append(f"skipped {len(self.unlabeled)} unlabeled line(s) ({_lines(self.unlabeled)})")
         if self.no_preference:
             parts.append(f"skipped {len(self.no_preference)} line(s) labeled tie or skip ({_lines(self.no_preference)})")
+        if self.identical:
+            parts.append(f"skipped {len(self.identical)} pair(s) whose chosen equals rejected ({_lines(self.identical)})")
         if self.ranked_lines:
             parts.append(f"{self.ranked_lines} ranked line(s) gave {self.ranked_pairs} pairs")
         return f"{path.name}: " + "; ".join(parts) if parts else None
@@ -97,11 +102,21 @@ def read_pairs(path: str | Path, max_samples: int | None = None,
             except json.JSONDecodeError as e:
                 raise WorkerError("data", f"{where}:{e.colno}: not valid JSON: {e.msg}", FORMAT_HINT) from None
             for pair in _labeler_pairs(rec, n, report):
-                pairs.append(_check_pair(pair, where))
+                pair = _check_pair(pair, where)
+                if _same(pair["chosen"], pair["rejected"]):
+                    report.identical.append(n)  # no preference to learn; with dropout off, a zero gradient
+                    continue
+                pairs.append(pair)
                 if max_samples is not None and len(pairs) >= max_samples:
                     break
             if max_samples is not None and len(pairs) >= max_samples:
                 break
+    if not pairs and report.identical and not (report.unlabeled or report.no_preference):
+        raise WorkerError("data", f"{path}: `chosen` equals `rejected` in every pair ({len(report.identical)} "
+                          f"pairs, {_lines(report.identical)}): there is no preference to learn",
+                          "Each pair needs a preferred response (chosen) that differs from the other (rejected); "
+                          "check how the file was made, e.g. that chosen and rejected were not both taken from the "
+                          "same field.")
     if not pairs:
         why = f" ({report.summary(path)})" if report.summary(path) else ""
         raise WorkerError("data", f"{path}: no preference pairs in the file{why}", FORMAT_HINT)
@@ -125,6 +140,10 @@ def _labeler_pairs(rec: Any, n: int, report: ReadReport) -> list[Any]:
         report.unlabeled.append(n)
         return []
     return [rec]  # reported by _check_pair as a missing `chosen`
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a.strip() == b.strip() if isinstance(a, str) and isinstance(b, str) else a == b
 
 
 def _check_pair(rec: Any, where: str) -> dict[str, Any]:
@@ -188,6 +207,7 @@ def _dedup_bos(tok, ids: list[int]) -> list[int]:
 
 
 def use_chat_template(tok, mode: str, conversational: bool) -> bool:
+    """For `generate`: whether a prompt is rendered with the chat template (auto: whenever there is one)."""
     has = bool(getattr(tok, "chat_template", None))
     if mode == "off":
         if conversational:
@@ -202,51 +222,91 @@ def use_chat_template(tok, mode: str, conversational: bool) -> bool:
     return has
 
 
+def training_uses_template(tok, mode: str, conversational: bool) -> bool:
+    """For training, as TRL 1.16: the chat template for conversational pairs, text pairs raw. `on` (StyleTune's
+    own) also wraps text pairs as a user turn and an assistant turn."""
+    if mode == "auto" and not conversational:
+        return False
+    return use_chat_template(tok, mode, conversational)
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _tokenize_trl(tok, prompt: Any, chosen: Any, rejected: Any, template: bool) -> tuple[list[int], list[int], list[int]]:
+    """Prompt and completions as TRL 1.16's DPOTrainer tokenizes them: prompt+completion in one piece (so
+    tokens merge across the boundary as they do at inference), the completion starting where the tokenized
+    prompt and prompt+completion diverge. Text completions get the EOS appended as text, when missing."""
+    if template:
+        ids = lambda msgs, gen=False: tok.apply_chat_template(  # noqa: E731
+            msgs, tokenize=True, add_generation_prompt=gen, return_dict=True)["input_ids"]
+        prompt_ids, pc, pr = ids(prompt, True), ids(prompt + chosen), ids(prompt + rejected)
+    else:
+        eos = tok.eos_token
+        chosen = chosen if chosen.endswith(eos) else chosen + eos
+        rejected = rejected if rejected.endswith(eos) else rejected + eos
+        prompt_ids = tok(text=prompt).input_ids
+        pc, pr = tok(text=prompt + chosen).input_ids, tok(text=prompt + rejected).input_ids
+    n = min(_common_prefix(prompt_ids, pc), _common_prefix(prompt_ids, pr))
+    return prompt_ids[:n], pc[n:], pr[n:]
+
+
 def tokenize_pairs(pairs: list[dict[str, Any]], tok, cfg) -> tuple[list[Example], DataStats]:
+    """Token ids of every pair, as TRL 1.16 makes them by default (see _tokenize_trl); pairs whose prompt
+    alone reaches max_length are left out, as TRL does, and counted in the stats."""
     conversational = pairs[0]["conversational"]
     if any(p["conversational"] != conversational for p in pairs):
         raise WorkerError("data", "the file mixes text and conversational pairs",
                           "Use one format for the whole file.")
-    template = use_chat_template(tok, cfg.apply_chat_template, conversational)
-    eos = tok.eos_token_id
-    if eos is None:
+    template = training_uses_template(tok, cfg.apply_chat_template, conversational)
+    if tok.eos_token_id is None:
         raise WorkerError("config", "the tokenizer has no eos_token",
                           "Set eos_token in the model's tokenizer_config.json.")
     stats = DataStats(conversational=conversational, chat_template=template)
-    max_len, max_prompt = cfg.max_length, cfg.max_prompt_length
-    if max_len is not None and max_prompt is None:
-        max_prompt = max_len - 1
+    max_len, cut = cfg.max_length, getattr(cfg, "truncate_prompt_to", None)
     examples: list[Example] = []
+    shortest_prompt: int | None = None
     for p in pairs:
+        prompt, chosen, rejected = p["prompt"], p["chosen"], p["rejected"]
+        system = cfg.system_prompt
         if template:
-            pm = p["prompt"] if conversational else [{"role": "user", "content": p["prompt"]}]
-            if cfg.system_prompt and not (pm and pm[0]["role"] == "system"):
-                pm = [{"role": "system", "content": cfg.system_prompt}] + pm
-            wrap = (lambda c: c) if conversational else (lambda c: [{"role": "assistant", "content": c}])
-            prompt_text, chosen_text = _render(tok, pm, wrap(p["chosen"]))
-            _, rejected_text = _render(tok, pm, wrap(p["rejected"]))
-            prompt_ids = _dedup_bos(tok, tok(prompt_text, add_special_tokens=False).input_ids)
-        else:
-            prompt_ids = _dedup_bos(tok, tok(p["prompt"], add_special_tokens=True).input_ids)
-            chosen_text, rejected_text = p["chosen"], p["rejected"]
-        comps = []
-        for text in (chosen_text, rejected_text):
-            ids = tok(text, add_special_tokens=False).input_ids
-            if eos not in ids:  # templates end turns themselves; plain text needs the EOS
-                ids = ids + [eos]
-            comps.append(ids)
-        if max_prompt is not None and len(prompt_ids) > max_prompt:
-            # Keep the end: the last turns matter most. Keep the BOS too, the model was trained with it.
-            keep_bos = tok.bos_token_id is not None and prompt_ids[0] == tok.bos_token_id
-            prompt_ids = prompt_ids[:1] + prompt_ids[len(prompt_ids) - max_prompt + 1:] if keep_bos \
-                else prompt_ids[len(prompt_ids) - max_prompt:]
+            if not conversational:
+                prompt = [{"role": "user", "content": prompt}]
+                chosen, rejected = [{"role": "assistant", "content": chosen}], [{"role": "assistant", "content": rejected}]
+            if system and not (prompt and prompt[0]["role"] == "system"):
+                prompt = [{"role": "system", "content": system}] + prompt
+        elif system:
+            # No template to carry a system prompt: it goes before the prompt as plain text rather than being lost.
+            prompt = f"{system}\n\n{prompt}"
+        prompt_ids, chosen_ids, rejected_ids = _tokenize_trl(tok, prompt, chosen, rejected, template)
+        if cut is not None and len(prompt_ids) > cut:
+            # StyleTune's own prompt cut: keep the end (the last turns matter most) and the BOS.
+            keep_bos = tok.bos_token_id is not None and prompt_ids[:1] == [tok.bos_token_id]
+            prompt_ids = prompt_ids[:1] + prompt_ids[len(prompt_ids) - cut + 1:] if keep_bos \
+                else prompt_ids[len(prompt_ids) - cut:]
             stats.prompts_truncated += 1
-        if max_len is not None and any(len(prompt_ids) + len(c) > max_len for c in comps):
-            comps = [c[: max_len - len(prompt_ids)] for c in comps]
-            stats.completions_truncated += 1
-        examples.append(Example(prompt_ids, comps[0], comps[1]))
-        stats.tokens += 2 * len(prompt_ids) + len(comps[0]) + len(comps[1])
+        if max_len is not None:
+            shortest_prompt = len(prompt_ids) if shortest_prompt is None else min(shortest_prompt, len(prompt_ids))
+            if len(prompt_ids) >= max_len:
+                stats.pairs_dropped += 1  # TRL: the completion would be cut away entirely
+                continue
+            if len(prompt_ids) + max(len(chosen_ids), len(rejected_ids)) > max_len:
+                chosen_ids, rejected_ids = (c[: max_len - len(prompt_ids)] for c in (chosen_ids, rejected_ids))
+                stats.completions_truncated += 1
+        examples.append(Example(prompt_ids, chosen_ids, rejected_ids))
+        stats.tokens += 2 * len(prompt_ids) + len(chosen_ids) + len(rejected_ids)
     stats.train_pairs = len(examples)
+    if not examples:
+        raise WorkerError("config", f"`max_length` {max_len} is too small for every pair: the shortest prompt alone "
+                          f"is {shortest_prompt} tokens, so no response token would be trained on",
+                          f"Raise max_length above {shortest_prompt} (the default is 1024), or set truncate_prompt_to "
+                          "to cut long prompts from the left.")
     return examples, stats
 
 

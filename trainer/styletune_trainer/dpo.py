@@ -41,7 +41,8 @@ METRICS = ("loss", "rewards/chosen", "rewards/rejected", "rewards/margins", "rew
            "logps/chosen", "logps/rejected")
 # Fields that change what a step computes: resuming with other values would not continue the same run.
 RUN_IDENTITY = ("model", "train_file", "max_train_samples", "beta", "loss_type", "label_smoothing", "max_length",
-                "max_prompt_length", "apply_chat_template", "system_prompt", "lora_r", "lora_alpha", "lora_dropout",
+                "truncate_prompt_to", "apply_chat_template", "system_prompt", "lora_r", "lora_alpha", "lora_dropout",
+                "disable_dropout",
                 "lora_target_modules", "per_device_train_batch_size", "gradient_accumulation_steps",
                 "learning_rate", "lr_scheduler_type", "seed", "weight_decay", "num_train_epochs", "max_steps",
                 "warmup_ratio", "warmup_steps", "eval_split")
@@ -119,11 +120,13 @@ class DPOTrainer:
         pairs = read_pairs(cfg.train_file, cfg.max_train_samples, read_report)
         if read_report.summary(Path(cfg.train_file)):
             # Not silent: a file still being labeled trains on what is labeled and says what it left out.
-            self.emit("log", level="warning" if read_report.unlabeled else "info", code="pairs_skipped",
-                      message=read_report.summary(Path(cfg.train_file)))
+            self.emit("log", level="warning" if read_report.unlabeled or read_report.identical else "info",
+                      code="pairs_skipped", message=read_report.summary(Path(cfg.train_file)))
         pairs, eval_pairs = split_eval(cfg, pairs)
         self.emit.loading(f"tokenizing {len(pairs)} pairs")
         self.examples, self.stats = tokenize_pairs(pairs, self.tok, cfg)
+        self.stats.identical_skipped = len(read_report.identical)
+        self.n_pairs_read = len(pairs)
         self.watch = Watch(self, eval_pairs)  # eval set and style probe (watch.py)
 
         self.resume_from = self._check_resume()
@@ -146,6 +149,8 @@ class DPOTrainer:
         model = load_model(cfg.model, self.dtype, None if self.sharded or cfg.device_map else self.device,
                            cfg.attn_implementation, qconf, cfg.device_map)
         self.model = add_lora(model, cfg.lora_r, cfg.lora_alpha, cfg.lora_dropout, cfg.lora_target_modules, self.gc)
+        if cfg.disable_dropout:
+            disable_dropout(self.model)
         self.logps = SequenceLogps(self.model, cfg.logps_chunk_size)
         params = [p for p in self.model.parameters() if p.requires_grad]
         self.n_trainable = sum(p.numel() for p in params)
@@ -179,6 +184,19 @@ class DPOTrainer:
                 self._load_sharded_optimizer(self.resume_from)
         else:
             self.ddp_logps = self.acc.prepare(self.logps) if self.world > 1 else self.logps
+
+    def _warn_about_lengths(self, n_pairs: int) -> None:
+        cfg, st = self.cfg, self.stats
+        if st.pairs_dropped:
+            self.emit("log", level="warning", code="pairs_dropped",
+                      message=f"left out {st.pairs_dropped} of {n_pairs} pairs whose prompt alone reaches max_length "
+                              f"({cfg.max_length} tokens), as TRL does; raise max_length or set truncate_prompt_to "
+                              "to keep them")
+        if st.completions_truncated * 2 > st.train_pairs:
+            self.emit("log", level="warning", code="truncation",
+                      message=f"max_length {cfg.max_length} cuts {st.completions_truncated} of {st.train_pairs} pairs "
+                              "(their chosen or rejected response loses its end, so the model learns from fewer "
+                              "tokens of the style); raise max_length if memory allows")
 
     def _check_resume(self) -> Path | None:
         cks = checkpoints(self.job)
@@ -285,7 +303,9 @@ class DPOTrainer:
                   attn_implementation=cfg.attn_implementation, gradient_checkpointing=self.gc,
                   memory_estimate=self.memory_estimate,
                   gpu_memory_bytes=(int(torch.cuda.get_device_properties(self.device).total_memory)
-                                    if self.device.type == "cuda" else None))
+                                    if self.device.type == "cuda" else None),
+                  differs_from_trl=differs_from_trl(cfg, self.stats))
+        self._warn_about_lengths(self.n_pairs_read)  # after `started`, which carries the counts
         if self.resume_from is not None:
             self.emit("log", level="info", code="resumed", message=f"resumed from {self.resume_from} (step {self.step})")
         try:
@@ -522,6 +542,33 @@ class DPOTrainer:
         return self.emit("done", command="dpo", stopped=stopped, output=str(adapter), adapter=str(adapter),
                          step=self.step, total_steps=self.total_steps,
                          metrics={k: v for k, v in last.items() if isinstance(v, (int, float))})
+
+
+def disable_dropout(model: torch.nn.Module) -> None:
+    """As TRL's disable_dropout_in_model: every Dropout module (LoRA's included) passes its input through,
+    so chosen and rejected rows see the same network and a pair with equal sides has zero gradient."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout):
+            m.p = 0.0
+
+
+def differs_from_trl(cfg: DPOConfig, stats: Any) -> dict[str, Any]:
+    """Where this run does something TRL 1.16's DPOTrainer would not do with the same settings: StyleTune's
+    own choices, recorded in the `started` event (empty: TRL's behaviour throughout)."""
+    out: dict[str, Any] = {}
+    if stats.chat_template and not stats.conversational:
+        out["apply_chat_template"] = "on: text pairs rendered as a user and an assistant turn"
+    if cfg.system_prompt:
+        out["system_prompt"] = "prepended as a system turn" if stats.chat_template else "prepended as plain text"
+    if cfg.truncate_prompt_to is not None:
+        out["truncate_prompt_to"] = cfg.truncate_prompt_to
+    if not cfg.disable_dropout:
+        out["disable_dropout"] = False
+    if cfg.loss_type == "conservative":
+        out["loss_type"] = "conservative: sigmoid with label_smoothing (conservative DPO)"
+    if stats.identical_skipped:
+        out["identical_pairs_skipped"] = stats.identical_skipped
+    return out
 
 
 class _nullcontext:

@@ -27,7 +27,7 @@ ERROR_KINDS = ("oom", "data", "config", "environment", "internal")
 
 OOM_HINT = (
     "Out of memory: lower per_device_train_batch_size (raise gradient_accumulation_steps to keep the "
-    "effective batch), set gradient_checkpointing: true, or shorten max_length / max_prompt_length."
+    "effective batch), set gradient_checkpointing: true, or shorten max_length (or set truncate_prompt_to)."
 )
 
 
@@ -144,7 +144,13 @@ class Emitter:
     def error(self, err: WorkerError) -> dict:
         if err.detail:
             self.log(err.detail)
-        fields = {"kind": err.kind, "message": err.message, "hint": err.hint}
+        hint = err.hint
+        if self.log_file is None and "train.log" in hint:
+            # No job folder yet, so no train.log: the traceback went to stderr only (and is in `detail`).
+            hint = ("This is a bug in the trainer. The traceback is in the worker's log (stderr) and in this "
+                    "event's detail; please report it with the job file.") if err.kind == "internal" \
+                else hint.replace("The job folder's train.log", "The worker's log (stderr)")
+        fields = {"kind": err.kind, "message": err.message, "hint": hint}
         if err.detail:
             fields["detail"] = err.detail[-4000:]
         return self("error", **fields)

@@ -38,6 +38,53 @@ def write_status(job: Path, state: str, **extra: Any) -> None:
                                      "time": time.time(), **extra})
 
 
+def pid_alive(pid: Any, token: Any = None) -> bool:
+    """True when `pid` runs (not a zombie) and, when a token is given, is the process that had that token."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        text = None
+    if text is None:  # no /proc (macOS): signal 0 says whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return False  # someone else's process, so not our worker
+        return True
+    fields = text[text.rindex(")") + 2:].split(" ")
+    if fields[0] in ("Z", "X"):
+        return False
+    return token is None or fields[19] == token
+
+
+def repair_status(job: Path) -> dict | None:
+    """Whoever reads a job folder next repairs a dead worker's status.json: `running` with a pid that is
+    gone (killed, out of memory, the machine restarted) becomes `failed`, saying so. Returns the repaired
+    record, or None when there was nothing to repair."""
+    path = job / "status.json"
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict) or status.get("state") != "running":
+        return None
+    if pid_alive(status.get("pid"), status.get("token")):
+        return None
+    newest = newest_checkpoint(job)
+    then = f"Resume continues from step {checkpoint_step(newest)}" if newest else \
+        "Resume starts from scratch (no checkpoint yet)"
+    repaired = {**status, "state": "failed", "kind": "crashed", "time": time.time(),
+                "message": f"the trainer process (pid {status.get('pid')}) ended without reporting a result "
+                           f"(killed, out of memory, or the machine restarted). {then}."}
+    write_json(path, repaired)
+    return repaired
+
+
 def checkpoints(job: Path) -> list[Path]:
     d = job / "checkpoints"
     return sorted(d.glob("step-*[0-9]"), key=checkpoint_step) if d.is_dir() else []

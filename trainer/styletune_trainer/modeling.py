@@ -161,9 +161,14 @@ def dpo_loss(pc, pr, rc, rr, beta: float, loss_type: str, label_smoothing: float
         losses = (logits - 1 / (2 * beta)) ** 2
     else:
         logits = (pc - rc) - (pr - rr)
-        if loss_type == "sigmoid":
+        if loss_type == "sigmoid":  # TRL 1.16: label_smoothing plays no part
+            losses = -F.logsigmoid(beta * logits)
+        elif loss_type == "conservative":  # conservative DPO, the sigmoid of TRL before 1.0
             losses = (-F.logsigmoid(beta * logits) * (1 - label_smoothing)
                       - F.logsigmoid(-beta * logits) * label_smoothing)
+        elif loss_type == "robust":  # robust DPO, as TRL 1.16
+            losses = (-F.logsigmoid(beta * logits) * (1 - label_smoothing)
+                      + F.logsigmoid(-beta * logits) * label_smoothing) / (1 - 2 * label_smoothing)
         elif loss_type == "hinge":
             losses = torch.relu(1 - beta * logits)
         else:

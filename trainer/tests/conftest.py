@@ -56,7 +56,7 @@ def pairs32(tmp_path) -> Path:
 
 def job_config(model: Path, data: Path, out: Path, **over) -> dict:
     """Small and fast on two CPU cores, yet long enough sequences to carry the style signal."""
-    cfg = dict(model=str(model), train_file=str(data), output_dir=str(out), max_length=96, max_prompt_length=32,
+    cfg = dict(model=str(model), train_file=str(data), output_dir=str(out), max_length=96, truncate_prompt_to=32,
                per_device_train_batch_size=4, gradient_accumulation_steps=2, learning_rate=5e-3, max_steps=6,
                save_steps=2, lora_r=8, lora_alpha=16, lora_dropout=0.05, seed=7, device="cpu")
     cfg.update(over)

@@ -36,7 +36,8 @@ def test_a_missing_bitsandbytes_is_named_with_its_pip_install_before_anything_lo
     rc, events, stderr = run_cli(["dpo", "--config", str(_write(tmp_path / "job.json", cfg))], timeout=60)
     err = events[-1]
     assert rc == 1 and err["event"] == "error" and [e["event"] for e in events] == ["error"]
-    assert err["message"].startswith(f"{what} needs the `bitsandbytes` package")
+    # The config check places it at its key: job.json:LINE:COLUMN: ...
+    assert re.sub(r"^\S+:\d+:\d+: ", "", err["message"]).startswith(f"{what} needs the `bitsandbytes` package")
     python = re.search(r"(\S+) -m pip install bitsandbytes", err["hint"])
     assert python and Path(python.group(1)).samefile(sys.executable), err["hint"]  # the worker's own interpreter
     assert "trainer[qlora]" in err["hint"]

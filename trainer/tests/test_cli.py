@@ -38,7 +38,8 @@ def test_malformed_data_line_is_a_data_error_with_its_line(tiny_model, tmp_path)
 
 
 @pytest.mark.parametrize("over,needle,hint", [
-    ({"max_prompt_length": 128, "max_length": 64}, "must be smaller than max_length", "leave room"),
+    ({"truncate_prompt_to": 128, "max_length": 64}, "must be smaller than max_length", "leave room"),
+    ({"max_prompt_length": 32}, "`max_prompt_length` is not a setting any more", "truncate_prompt_to"),
     ({"lora_target_modules": ["c_attn"]}, "LoRA target modules", "q_proj"),
     ({"learning_rat": 1e-4}, "unknown config key `learning_rat`", "`learning_rate`"),
 ])

@@ -17,7 +17,7 @@ def _cfg(**kw):
 @pytest.mark.parametrize("arch", ["tiny_model", "tiny_qwen"])
 def test_template_has_one_bos_and_one_eos_per_completion(arch, request, pairs32):
     tok = load_tokenizer(request.getfixturevalue(arch))
-    examples, stats = tokenize_pairs(read_pairs(pairs32, 8), tok, _cfg(max_length=None, max_prompt_length=None))
+    examples, stats = tokenize_pairs(read_pairs(pairs32, 8), tok, _cfg(max_length=None, apply_chat_template="on"))
     assert stats.chat_template and not stats.conversational and stats.train_pairs == 8
     for e in examples:
         full = e.prompt + e.chosen
@@ -28,6 +28,23 @@ def test_template_has_one_bos_and_one_eos_per_completion(arch, request, pairs32)
             # The template ends the turn; Qwen's ChatML adds a newline after <|im_end|>.
             assert tok.decode(comp[comp.index(tok.eos_token_id):]).strip() == tok.eos_token
         assert "assistant" in tok.decode(e.prompt[-6:])  # the generation prompt belongs to the prompt
+
+
+@pytest.mark.parametrize("arch", ["tiny_model", "tiny_qwen"])
+def test_text_pairs_are_fed_raw_and_tokenized_with_their_prompt_as_trl_does(arch, request, tmp_path):
+    """TRL 1.16: no chat template for text pairs, EOS appended as text, prompt + completion tokenized in one
+    piece (a prompt ending in a space merges with the completion's first word), prompt not cut."""
+    tok = load_tokenizer(request.getfixturevalue(arch))
+    assert tok.chat_template  # the template exists, and is still not used for text pairs
+    prompt, chosen, rejected = "How are you? ", "I am fine, thanks!", "I am functioning within normal parameters."
+    f = tmp_path / "p.jsonl"
+    f.write_text(json.dumps({"prompt": prompt, "chosen": chosen, "rejected": rejected}) + "\n")
+    (e,), stats = tokenize_pairs(read_pairs(f), tok, _cfg())
+    assert not stats.chat_template and stats.prompts_truncated == 0
+    for completion, ids in ((chosen, e.chosen), (rejected, e.rejected)):
+        assert e.prompt + ids == tok(text=prompt + completion + tok.eos_token).input_ids
+    assert len(e.prompt) < len(tok(text=prompt).input_ids) or not prompt.endswith(" ")  # the space merged forward
+    assert "assistant" not in tok.decode(e.prompt + e.chosen)
 
 
 def test_text_mode_appends_eos_once_and_tokenizer_adds_bos(tiny_model, tmp_path):
@@ -58,8 +75,8 @@ def test_conversational_implicit_prompt_is_shared_prefix(tiny_model, tmp_path):
 def test_truncation_counts_and_keeps_bos(tiny_model, pairs32):
     tok = load_tokenizer(tiny_model)
     pairs = read_pairs(pairs32)
-    examples, stats = tokenize_pairs(pairs, tok, _cfg(max_length=40, max_prompt_length=12))
-    full, _ = tokenize_pairs(pairs, tok, _cfg(max_length=None, max_prompt_length=None))
+    examples, stats = tokenize_pairs(pairs, tok, _cfg(max_length=40, truncate_prompt_to=12))
+    full, _ = tokenize_pairs(pairs, tok, _cfg(max_length=None, truncate_prompt_to=None))
     assert stats.prompts_truncated == sum(len(e.prompt) > 12 for e in full) > 0
     assert stats.completions_truncated == sum(
         min(len(e.prompt), 12) + max(len(e.chosen), len(e.rejected)) > 40 for e in full) > 0

@@ -67,7 +67,8 @@ def test_reference_cache_is_what_the_loss_uses(tiny_model, pairs32, tmp_path):
 
     shutil.rmtree(tmp_path / "job" / "checkpoints")
     events, _ = run_inprocess(cfg)
-    assert [e.get("code") for e in events if e["event"] == "log" and e.get("code") != "loading"] == ["ref_cache_hit"]
+    assert [e.get("code") for e in events if e["event"] == "log" and e.get("code") not in ("loading", "truncation")] \
+        == ["ref_cache_hit"]
     expected = -torch.nn.functional.logsigmoid(torch.tensor(0.1 * 5.0)).item()
     assert progress(events)[0]["loss"] == pytest.approx(expected, abs=1e-4)
 
@@ -75,7 +76,8 @@ def test_reference_cache_is_what_the_loss_uses(tiny_model, pairs32, tmp_path):
 def test_cache_is_recomputed_when_the_data_changes(tiny_model, pairs32, tmp_path):
     run_inprocess(job_config(tiny_model, pairs32, tmp_path / "job", max_steps=1, max_train_samples=8))
     events, result = run_inprocess(job_config(tiny_model, pairs32, tmp_path / "job2", max_steps=1))
-    assert [e.get("code") for e in events if e["event"] == "log" and e.get("code") != "loading"] == ["ref_cache_miss"]
+    assert [e.get("code") for e in events if e["event"] == "log" and e.get("code") not in ("loading", "truncation")] \
+        == ["ref_cache_miss"]
 
 
 @pytest.mark.parametrize("loss_type,first_loss", [("ipo", (1 / (2 * 0.1)) ** 2), ("hinge", 1.0)])
@@ -129,3 +131,45 @@ def test_presets_follow_the_papers():
                              "learning_rate": 1e-4})
     assert (h.lora_r, h.lora_alpha, h.lora_dropout, h.lr_scheduler_type, h.num_train_epochs) == (8, 4, 0.05, "cosine", 1)
     assert h.lora_target_modules == "all-linear" and h.learning_rate == 1e-4  # the job's keys win
+
+
+@pytest.mark.parametrize("disable", [True, False])
+def test_dropout_is_off_by_default_so_a_pair_with_equal_sides_has_zero_gradient(tiny_model, pairs32, tmp_path, disable):
+    """TRL's disable_dropout: chosen and rejected rows see the same network. With dropout on (StyleTune's old
+    default), their LoRA inputs get different masks and an equal pair still trains (issue 16: grad_norm 1.09)."""
+    from styletune_trainer.config import DPOConfig
+    from styletune_trainer.data import Example, collate
+    from styletune_trainer.dpo import DPOTrainer
+    from styletune_trainer.events import Emitter
+    from styletune_trainer.modeling import dpo_loss
+
+    over = {} if disable else {"disable_dropout": False}
+    cfg = DPOConfig.from_dict(job_config(tiny_model, pairs32, tmp_path / "job", lora_dropout=0.1, max_train_samples=4,
+                                         **over))
+    t = DPOTrainer(cfg, Emitter())
+    t.setup()
+    assert all(m.p == 0.0 for m in t.model.modules() if isinstance(m, torch.nn.Dropout)) == disable
+    e = t.examples[0]
+    batch = collate([Example(e.prompt, e.chosen, e.chosen)], t.tok.pad_token_id)
+    t.model.train()
+    torch.manual_seed(0)
+    lp, _ = t.logps(**batch)
+    zero = torch.zeros(1)
+    loss, _, _ = dpo_loss(lp[:1], lp[1:], zero, zero, 0.1, "sigmoid")
+    loss.sum().backward()
+    norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in t.model.parameters() if p.grad is not None)).item()
+    if disable:
+        assert lp[0].item() == lp[1].item() and norm < 1e-4  # zero but for float rounding (~1e-6)
+    else:
+        assert norm > 1e-3
+
+
+def test_label_smoothing_is_ignored_by_sigmoid_and_used_by_robust_and_conservative():
+    from styletune_trainer.modeling import dpo_loss
+
+    pc, pr, rc, rr = (torch.tensor([x]) for x in (2.0, 0.0, 0.0, 0.0))  # logits 2, beta 0.5: x = 1
+    loss = {k: dpo_loss(pc, pr, rc, rr, 0.5, k, 0.1)[0].item() for k in ("sigmoid", "conservative", "robust")}
+    s, f = -torch.nn.functional.logsigmoid(torch.tensor(1.0)).item(), -torch.nn.functional.logsigmoid(torch.tensor(-1.0)).item()
+    assert loss["sigmoid"] == pytest.approx(s)  # TRL 1.16: label_smoothing plays no part
+    assert loss["conservative"] == pytest.approx(0.9 * s + 0.1 * f)
+    assert loss["robust"] == pytest.approx((0.9 * s - 0.1 * f) / 0.8)  # TRL 1.16's robust DPO

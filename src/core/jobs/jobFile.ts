@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { findNodeAtLocation, getNodeValue, parseTree, ParseErrorCode, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, getNodeValue, parseTree, ParseErrorCode, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import tuneSchemaJson from '../../../schemas/tune.schema.json';
 import { SchemaValidator, type Schema } from '../jsonSchema';
 
@@ -128,7 +128,44 @@ export function jobFileProblems(text: string): JobFileProblem[] {
       out.push({ start: keyNode.offset, end: node.offset + node.length, message: `"${key}" must be a non-empty string (${WHAT[key]}).` });
     }
   }
+  out.push(...relationProblems(root, out));
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * What the schema cannot say: settings that are fine alone but not together (the trainer's
+ * DPOConfig.validate checks the same). Only between values that passed their own checks.
+ */
+function relationProblems(root: Node, found: JobFileProblem[]): JobFileProblem[] {
+  const out: JobFileProblem[] = [];
+  const node = (key: string) => findNodeAtLocation(root, [key]);
+  const ok = (key: string) => {
+    const n = node(key);
+    return n !== undefined && !found.some((p) => p.start >= n.parent!.offset && p.end <= n.parent!.offset + n.parent!.length);
+  };
+  const at = (key: string) => {
+    const n = node(key)!;
+    const k = n.parent!.children![0]!;
+    return { start: k.offset, end: n.offset + n.length };
+  };
+  const value = (key: string) => node(key)?.value as unknown;
+  const preset = PRESETS.find((p) => p.name === value('preset'))?.settings as Record<string, unknown> | undefined;
+  const setting = (key: string, dflt: unknown) => (node(key) ? value(key) : preset?.[key] ?? dflt);
+  const maxLength = setting('max_length', 1024);
+  if (ok('truncate_prompt_to') && typeof value('truncate_prompt_to') === 'number' && typeof maxLength === 'number'
+    && (value('truncate_prompt_to') as number) >= maxLength) {
+    out.push({ ...at('truncate_prompt_to'), message: `"truncate_prompt_to" (${value('truncate_prompt_to')}) must be smaller than max_length (${maxLength}): max_length counts prompt + completion.` });
+  }
+  const loss = setting('loss_type', 'sigmoid');
+  if (ok('label_smoothing') && typeof value('label_smoothing') === 'number' && (value('label_smoothing') as number) > 0
+    && loss !== 'robust' && loss !== 'conservative') {
+    out.push({ ...at('label_smoothing'), message: `"label_smoothing" ${value('label_smoothing')} has no effect on loss_type ${String(loss)} (TRL 1.16's sigmoid ignores it too); use loss_type "conservative" (conservative DPO) or "robust", or drop it.` });
+  }
+  const steps = value('max_steps');
+  if (ok('max_steps') && typeof steps === 'number' && (steps === 0 || steps < -1)) {
+    out.push({ ...at('max_steps'), message: `"max_steps" must be -1 (train for num_train_epochs) or a positive number of steps, got ${steps}.` });
+  }
+  return out;
 }
 
 /** The property name nearest to a misspelt one (edit distance at most a third of its length), if any. */

@@ -4,7 +4,7 @@
  * events.jsonl, train.log) and the launch record (launch.ts), so any window can tell, also after a
  * reload or for a job started by `styletune tune`.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
 import type { ErrorEvent, ProgressEvent, StartedEvent, WorkerEvent } from '../worker/events';
@@ -46,6 +46,8 @@ export interface JobSnapshot {
 interface StatusFile {
   state?: string;
   pid?: number;
+  /** The worker's process start token (process.ts), written with its pid. */
+  token?: string;
   time?: number;
   step?: number;
   adapter?: string;
@@ -89,7 +91,8 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
   for (const e of run.events) absorbPhase(snap, e);
 
   const pid = launch?.pid ?? status?.pid;
-  const running = pid !== undefined && alive(pid, launch && launch.pid === pid ? launch.token : undefined)
+  const token = launch && launch.pid === pid ? launch.token : status?.pid === pid ? status?.token ?? undefined : undefined;
+  const running = pid !== undefined && alive(pid, token)
     && (launch !== undefined || status?.state === 'running');
   if (running) {
     snap.pid = pid;
@@ -136,7 +139,27 @@ export function readJob(dir: string, o: ReadJobOptions = {}): JobSnapshot {
     snap.message = status.message ?? 'the trainer stopped without reporting a result';
     snap.lastLog = status.last_log.slice(-LOG_TAIL_LINES);
   } else snap.message = `the trainer process ended without reporting a result (killed, out of memory, or the machine restarted). ${resumeText(snap.resumeStep)}`;
+  if (status?.state === 'running') repairStatus(snap, status);
   return snap;
+}
+
+/**
+ * A status.json still saying `running` for a worker that is gone (killed with `kill -9`, out of memory, a
+ * worker started directly and never tracked) is repaired by whoever reads it first, so the CLI, other
+ * windows and later sessions see `failed` with the reason instead of a job that runs forever.
+ * Best effort: a read-only folder is left as it is (the snapshot says failed either way).
+ */
+function repairStatus(snap: JobSnapshot, status: StatusFile): void {
+  const file = join(snap.dir, 'status.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify({
+      ...status, state: 'failed', kind: 'crashed', message: snap.message, time: Date.now() / 1000, step: snap.step, last_log: snap.lastLog,
+    }, null, 2) + '\n');
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /** The newest checkpoint's step in the job folder (0: none), read from the checkpoint folders' names. */

@@ -22,6 +22,10 @@ export interface StartedEvent extends Base {
     train_pairs: number;
     prompts_truncated: number;
     completions_truncated: number;
+    /** Left out: the prompt alone reaches max_length (as TRL). */
+    pairs_dropped?: number;
+    /** Left out: chosen equals rejected. */
+    identical_skipped?: number;
     conversational?: boolean;
     chat_template?: boolean;
     tokens?: number;
@@ -40,6 +44,8 @@ export interface StartedEvent extends Base {
   /** Rough bytes per process, before loading. */
   memory_estimate?: { weights_bytes: number; trainable_bytes: number; activations_bytes: number; total_bytes: number };
   gpu_memory_bytes?: number | null;
+  /** Where the run differs from TRL 1.16's DPOTrainer with the same settings (StyleTune's own choices). */
+  differs_from_trl?: Record<string, unknown>;
 }
 
 export interface ProgressEvent extends Base {

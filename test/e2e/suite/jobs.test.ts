@@ -33,7 +33,7 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
 function writeJob(name: string, settings: Record<string, unknown>): vscode.Uri {
   const uri = sample(`tuning/${name}.tune.json`);
   writeFileSync(uri.fsPath, JSON.stringify({
-    model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+    model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, truncate_prompt_to: 24,
     per_device_train_batch_size: 2, save_steps: 10, device: 'cpu', ...settings,
   }, null, 2) + '\n');
   return uri;

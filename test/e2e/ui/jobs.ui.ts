@@ -82,7 +82,7 @@ export const jobsTests: UiTest[] = [
       ensureTinyModel(tuning);
       // Long enough to reload the window in the middle of it (~0.3 s a step here).
       writeFileSync(join(tuning, `${JOB}.tune.json`), JSON.stringify({
-        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${JOB}`, max_length: 64, max_prompt_length: 24,
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${JOB}`, max_length: 64, truncate_prompt_to: 24,
         per_device_train_batch_size: 2, learning_rate: 0.002, max_steps: 100, save_steps: 25, device: 'cpu',
       }, null, 2) + '\n');
       await startFromLens(page, `${JOB}.tune.json`);
@@ -231,7 +231,7 @@ export const jobsTests: UiTest[] = [
       // 40k real pairs (the dev set 8 times): reading and tokenizing them is a long part of the loading.
       writeFileSync(join(tuning, 'big-pairs.jsonl'), readFileSync(requireShared('human-like-dpo/pairs.dev.jsonl'), 'utf8').repeat(8));
       const jobFile = (over: Record<string, unknown>) => writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
-        model: 'models/tiny', train_file: 'big-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+        model: 'models/tiny', train_file: 'big-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, truncate_prompt_to: 24,
         per_device_train_batch_size: 2, learning_rate: 0.002, max_steps: 400, save_steps: 1000, device: 'cpu', ...over,
       }, null, 2) + '\n');
       jobFile({});
@@ -281,7 +281,7 @@ export const jobsTests: UiTest[] = [
       const outside = join(ctx.workspace, '..', 'escaped-ui');
       ensureTinyModel(tuning);
       writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
-        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: '../../escaped-ui', max_length: 64, max_prompt_length: 24,
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: '../../escaped-ui', max_length: 64, truncate_prompt_to: 24,
         per_device_train_batch_size: 2, max_steps: 2, device: 'cpu',
       }, null, 2) + '\n');
       await startFromLens(page, `${name}.tune.json`);
