@@ -188,7 +188,9 @@ dialogue (not reached by text traits alone: see Limits).
 ## Shapes
 Weight of evidence: the spread (SD) of the trait's contribution over the fitting data, signed by its trend
 (+ when more of the trait reads more human overall). Each plot shows fᵢ (score units) from the lowest to the
-highest knot of the raw trait value; the dashed line is 0, the average contribution; beyond the knots fᵢ is flat.
+highest knot of the raw trait value; the dashed line is 0: the average contribution, or for a trait that can
+only cost, none of it (their average over the fitting data is in the bias, so every score is as with
+centering); beyond the knots fᵢ is flat.
 
 | trait | evidence | shape (fᵢ by trait value) | label | what it measures |
 |---|---|---|---|---|

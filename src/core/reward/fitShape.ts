@@ -306,8 +306,13 @@ export class ShapeBasis {
     return h;
   }
 
-  /** The shapes of fitted parameters: values at the knots, centered to mean 0 over the weighted sides. */
-  shapes(theta: Float64Array, weight: Float64Array): { shapes: TraitShape[]; evidence: Float64Array } {
+  /**
+   * The shapes of fitted parameters: values at the knots, centered to mean 0 over the weighted sides,
+   * except traits with a declared direction: those start at 0 (none of the trait costs or adds nothing,
+   * so "'As an AI' talk" only shows where there is some) and their mean goes to `bias`, so every score
+   * is the same as with centering.
+   */
+  shapes(theta: Float64Array, weight: Float64Array): { shapes: TraitShape[]; evidence: Float64Array; bias: number } {
     const { k, offset } = this;
     const center = new Float64Array(k);
     const spread = new Float64Array(k);
@@ -344,13 +349,16 @@ export class ShapeBasis {
     }
     const shapes: TraitShape[] = [];
     const evidence = new Float64Array(k);
+    let bias = 0;
     for (let j = 0; j < k; j++) {
       const values = [0];
       for (let i = offset[j]; i < offset[j + 1]; i++) values.push(values[values.length - 1] + theta[i]);
       evidence[j] = trend[j] < 0 ? -spread[j] : spread[j];
-      shapes.push({ lo: this.lo[j], hi: this.hi[j], knots: Array.from(this.knots[j]), values: values.map((v) => v - center[j]), evidence: evidence[j] });
+      const anchored = this.problem.direction[j] !== 0;
+      if (anchored) bias -= center[j];
+      shapes.push({ lo: this.lo[j], hi: this.hi[j], knots: Array.from(this.knots[j]), values: anchored ? values : values.map((v) => v - center[j]), evidence: evidence[j] });
     }
-    return { shapes, evidence };
+    return { shapes, evidence, bias };
   }
 
   /** f_j(z) of every side ([2n]: winner, loser, …) for parameters that are zero outside trait j. */

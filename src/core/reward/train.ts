@@ -199,7 +199,7 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
     std,
     weights: fitted.weights,
     ...(fitted.shapes ? { shapes: { cells: SHAPE_CELLS, traits: fitted.shapes } } : {}),
-    bias: 0,
+    bias: fitted.bias ?? 0,
     zClip,
     role: opts.role ?? 'assistant',
     training: {
@@ -239,6 +239,8 @@ export function fitReward(data: ComparisonSet, opts: FitRewardOptions = {}): { s
 interface Fitted {
   weights: Float64Array;
   shapes?: TraitShape[];
+  /** Shapes anchored at 0 (declared directions) move their mean here; 0 otherwise. */
+  bias?: number;
   cvRight: Float64Array;
   trainRight: Float64Array;
   method: string;
@@ -325,10 +327,11 @@ function fitShaped(
   }
   basis.pass(final.theta, balance, undefined, margins);
   const trainRight = Float64Array.from(margins, right);
-  const { shapes, evidence } = basis.shapes(final.theta, balance);
+  const { shapes, evidence, bias } = basis.shapes(final.theta, balance);
   return {
     weights: evidence,
     shapes,
+    bias,
     cvRight,
     trainRight,
     method: 'Bradley-Terry generalized additive model: a piecewise-linear shape per trait on quantile knots, smoothness and ridge penalties, monotone where the catalog declares a direction, with a least cost of a first occurrence where it declares one (projected Newton)',
