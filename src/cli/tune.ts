@@ -8,21 +8,29 @@ import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { describeOutside, pathsOutside } from '../core/jobs/confine';
 import { JobFileError, readJobFile } from '../core/jobs/jobFile';
+import { probeLine, scoreProbe, type ProbeStep } from '../core/jobs/probe';
+import { RewardModel } from '../core/reward/model';
+import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { printable } from '../core/types';
 import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
+import type { ProbeEvent } from '../core/worker/events';
 import { startWorker } from '../core/worker/worker';
 import { Output } from './output';
 
 export const TUNE_HELP = `Usage: styletune tune JOB.json [--python PATH]
 
 Trains a LoRA adapter with DPO as the job config says (see trainer/README.md) and prints the
-trainer's events as JSON lines: started, progress, checkpoint, log, done or error.
+trainer's events as JSON lines: started, progress, eval, probe, checkpoint, log, done or error.
+With probe_prompts in the job, each probe's replies are scored with the reward model and one line per
+probe step goes to stderr: the mean reward and reply length and what moved most since step 0.
 Ctrl-C stops after the current step, saving a checkpoint and a usable adapter; running the same
 command again resumes from the last checkpoint.
 
 Options:
   --python PATH     Python interpreter with the trainer installed
                     (default: $STYLETUNE_PYTHON, else .venv/ made by scripts/setup-python.sh)
+  --model M.onnx    reward model that scores the style probe's replies
+                    (default: the shipped ${DEFAULT_MODEL_RELATIVE_PATH})
   --allow-outside   let output_dir lie outside the job file's folder and the current folder
                     (refused otherwise: a job file from elsewhere must not write anywhere it likes)
   -h, --help        show this help
@@ -47,6 +55,7 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
   let job: string | undefined;
   let python: string | undefined;
   let allowOutside = false;
+  let modelArg: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '-h' || a === '--help') {
@@ -57,6 +66,11 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
       if (!python) return usage(err, '--python needs a path');
     } else if (a.startsWith('--python=')) {
       python = a.slice('--python='.length);
+    } else if (a === '--model') {
+      modelArg = argv[++i];
+      if (!modelArg) return usage(err, '--model needs a path');
+    } else if (a.startsWith('--model=')) {
+      modelArg = a.slice('--model='.length);
     } else if (a === '--allow-outside') {
       allowOutside = true;
     } else if (a.startsWith('-')) {
@@ -104,10 +118,30 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
   };
   const event = paced(out);
   const log = paced(err);
+  // The style probe's scorer: the model loads at the first probe event; probes are scored in order.
+  const modelFile = modelArg ? resolve(cwd, modelArg) : resolve(repoRoot, DEFAULT_MODEL_RELATIVE_PATH);
+  let model: Promise<RewardModel> | undefined;
+  let probes: Promise<void> = Promise.resolve();
+  let base: ProbeStep | undefined;
+  const onProbe = (e: ProbeEvent): void => {
+    probes = probes.then(async () => {
+      try {
+        model ??= RewardModel.load(modelFile);
+        const scored = await scoreProbe(e, await model);
+        if (!base || scored.step <= base.step) base = scored;
+        await log(printable(probeLine(scored, base)) + '\n');
+      } catch (x) {
+        await log(`styletune tune: cannot score the probe at step ${e.step}: ${(x as Error).message}\n`);
+      }
+    });
+  };
   const worker = startWorker(
     { python: interpreter, args: ['dpo', '--config', jobPath], repoRoot, cwd, env },
     {
-      onEvent: (e) => event(JSON.stringify(e) + '\n'),
+      onEvent: (e) => {
+        if (e.event === 'probe') onProbe(e);
+        return event(JSON.stringify(e) + '\n');
+      },
       onLog: (line) => log(line + '\n'),
     },
   );
@@ -121,6 +155,8 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
   }
   try {
     const r = await worker.result;
+    await probes;
+    if (model) await (await model.catch(() => undefined))?.dispose();
     if (r.outcome === 'done') return 0;
     err.write(`styletune tune: ${r.message}\n`);
     return 1;

@@ -54,6 +54,31 @@ test('tune streams valid events as JSON lines and exits 0 on done', async () => 
   assert.match(err.text(), /step 2\/2/);
 });
 
+test('tune with probe_prompts and eval_split: valid probe and eval events, and one scored probe line per probe step on stderr', async () => {
+  const probeJob = join(dir, 'probe.json');
+  writeFileSync(probeJob, JSON.stringify({
+    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'probe-out', max_length: 64, max_prompt_length: 24,
+    per_device_train_batch_size: 2, max_steps: 2, device: 'cpu', eval_split: 0.25, eval_steps: 1,
+    probe_prompts: ['How was your weekend?', 'Any plans tonight?'], probe_steps: 1, probe_max_new_tokens: 8,
+  }));
+  const out = capture();
+  const err = capture();
+  const code = await runTune([probeJob, '--python', python], { stdout: out, stderr: err, handleSignals: false });
+  assert.equal(code, 0, err.text());
+  const events = out.text().trim().split('\n').map((l) => {
+    const p = parseEventLine(l);
+    assert.ok('event' in p, `invalid line: ${l}`);
+    return p.event;
+  });
+  assert.deepEqual(events.filter((e) => e.event === 'probe').map((e) => e.step), [0, 1, 2]);
+  assert.deepEqual(events.filter((e) => e.event === 'eval').map((e) => e.step), [1, 2]);
+  const lines = err.text().split('\n').filter((l) => l.startsWith('probe step'));
+  assert.equal(lines.length, 3, err.text());
+  assert.match(lines[0], /^probe step 0\/2: reward -?\d+\.\d\d · \d+ tokens/);
+  assert.match(lines[2], /^probe step 2\/2: reward -?\d+\.\d\d \([+−]\d+\.\d\d since step 0\) · \d+ tokens \([+−]\d+\)/);
+  assert.doesNotMatch(err.text(), /cannot score/);
+});
+
 test('tune exits non-zero with the error in plain words', async () => {
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'bad', max_length: 16, truncate_prompt_to: 32 }));
