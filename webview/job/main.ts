@@ -6,6 +6,7 @@
 import 'uplot/dist/uPlot.min.css';
 import './job.css';
 import { Chart, CHARTS } from './charts';
+import { ProbePanel } from './probe';
 import { isHostMessage, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
 import { percent } from '../../src/core/percent';
 
@@ -25,7 +26,8 @@ const table = el('table', 'metrics');
 const grid = el('section', 'charts');
 const charts = CHARTS.map((spec) => new Chart(spec));
 grid.append(...charts.map((c) => c.root));
-app.replaceChildren(header, failure, el('h2', '', 'Training curves'), grid, el('h2', '', 'Latest metrics'), table);
+const probe = new ProbePanel(() => schedule());
+app.replaceChildren(header, failure, el('h2', '', 'Training curves'), grid, probe.root, el('h2', '', 'Latest metrics'), table);
 app.removeAttribute('aria-busy');
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text?: string): HTMLElementTagNameMap[K] {
@@ -122,7 +124,7 @@ function render(): void {
   renderTable();
   for (const c of charts) c.update(points);
   const last = points[points.length - 1];
-  post({ type: 'rendered', step: last?.step ?? 0, points: points.length });
+  post({ type: 'rendered', step: last?.step ?? 0, points: points.length, probes: probe.count, probeStep: probe.selectedStep });
 }
 
 function schedule(): void {
@@ -137,6 +139,8 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (m.type === 'job') {
     job = m.job;
     vscode.setState({ dir: m.job.dir });
+  } else if (m.type === 'probes') {
+    probe.update(m.probes, m.model, m.error);
   } else {
     points = m.reset ? m.points : mergeSorted(points, m.points);
   }
@@ -151,4 +155,5 @@ function mergeSorted(old: Point[], add: Point[]): Point[] {
 }
 
 new ResizeObserver(() => charts.forEach((c) => c.resize())).observe(grid);
+new ResizeObserver(() => probe.resize()).observe(probe.root);
 post({ type: 'ready' });

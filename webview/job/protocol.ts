@@ -44,8 +44,42 @@ export interface JobInfo {
   resumeStep: number;
 }
 
+/** A probe reply as the view shows it: scored by the host with the active reward model. */
+export interface ProbeReplyView {
+  index: number;
+  prompt: string;
+  text: string;
+  tokens: number;
+  truncated: boolean;
+  reward: number;
+}
+
+/** A trait that moved since step 0 (src/core/jobs/probe.ts movedTraits). */
+export interface MovedTraitView {
+  id: string;
+  label: string;
+  from: number;
+  to: number;
+  delta: number;
+  /** Change of its contribution to the reward; absent for traits the model does not weigh. */
+  rewardDelta?: number;
+}
+
+/** One probe step: the replies to the probe prompts, their mean reward, and what moved since step 0. */
+export interface ProbeView {
+  step: number;
+  reward: number;
+  tokens: number;
+  truncated: number;
+  maxNewTokens: number;
+  moved: MovedTraitView[];
+  replies: ProbeReplyView[];
+}
+
 export type HostMessage =
   | { type: 'job'; job: JobInfo }
+  /** Every probe step so far (always all: a few steps of a few replies), scored with `model`; `error` when they could not be. */
+  | { type: 'probes'; probes: ProbeView[]; model: string; error?: string }
   /** `reset`: these are all points (first message, or the events file was rewritten). */
   | { type: 'points'; points: Point[]; reset: boolean };
 
@@ -54,7 +88,7 @@ export type JobAction = 'stop' | 'resume' | 'openFolder' | 'showLog' | 'previewR
 export type ViewMessage =
   | { type: 'ready' }
   /** The newest step the charts show, for tests and for the host's log. */
-  | { type: 'rendered'; step: number; points: number }
+  | { type: 'rendered'; step: number; points: number; probes?: number; probeStep?: number }
   | { type: 'action'; action: JobAction };
 
 /** What each metric means (TRL's definitions). Read by the table in the view and by the README. */
@@ -97,8 +131,29 @@ export function isJobInfo(v: unknown): v is JobInfo {
     && (v.preset === undefined || v.preset === null || typeof v.preset === 'string');
 }
 
+const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function isMoved(v: unknown): v is MovedTraitView {
+  return isObj(v) && typeof v.id === 'string' && typeof v.label === 'string' && num(v.from) && num(v.to) && num(v.delta)
+    && (v.rewardDelta === undefined || num(v.rewardDelta));
+}
+
+function isReply(v: unknown): v is ProbeReplyView {
+  return isObj(v) && num(v.index) && typeof v.prompt === 'string' && typeof v.text === 'string' && num(v.tokens)
+    && typeof v.truncated === 'boolean' && num(v.reward);
+}
+
+export function isProbeView(v: unknown): v is ProbeView {
+  return isObj(v) && num(v.step) && num(v.reward) && num(v.tokens) && num(v.truncated) && num(v.maxNewTokens)
+    && Array.isArray(v.moved) && v.moved.every(isMoved) && Array.isArray(v.replies) && v.replies.every(isReply);
+}
+
 export function isHostMessage(v: unknown): v is HostMessage {
   if (!isObj(v)) return false;
+  if (v.type === 'probes') {
+    return Array.isArray(v.probes) && v.probes.every(isProbeView) && typeof v.model === 'string'
+      && (v.error === undefined || typeof v.error === 'string');
+  }
   if (v.type === 'job') return isJobInfo(v.job);
   if (v.type === 'points') return typeof v.reset === 'boolean' && Array.isArray(v.points) && v.points.every(isPoint);
   return false;
@@ -107,7 +162,10 @@ export function isHostMessage(v: unknown): v is HostMessage {
 export function isViewMessage(v: unknown): v is ViewMessage {
   if (!isObj(v)) return false;
   if (v.type === 'ready') return true;
-  if (v.type === 'rendered') return typeof v.step === 'number' && typeof v.points === 'number';
+  if (v.type === 'rendered') {
+    return typeof v.step === 'number' && typeof v.points === 'number'
+      && (v.probes === undefined || typeof v.probes === 'number') && (v.probeStep === undefined || typeof v.probeStep === 'number');
+  }
   if (v.type === 'action') return ACTIONS.has(v.action as string);
   return false;
 }

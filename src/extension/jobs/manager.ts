@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ModelCache } from '../modelCache';
 import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
 import { readJobFile } from '../../core/jobs/jobFile';
 import { absorb, absorbPhase, markJobFailed, readJob, type JobSnapshot } from '../../core/jobs/jobState';
@@ -27,6 +28,8 @@ const STOP_GRACE_MS = 120_000;
 export interface JobServices {
   extensionPath: string;
   log: vscode.LogOutputChannel;
+  /** The active reward model, for scoring the style probe's replies in the job view. */
+  models?: ModelCache;
 }
 
 class Tracked implements vscode.Disposable {
@@ -62,7 +65,7 @@ export class JobManager implements vscode.Disposable {
   /** Fires with the job whose state or progress changed (undefined: the list changed). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly memento: vscode.Memento, private readonly s: JobServices) {}
+  constructor(private readonly memento: vscode.Memento, readonly s: JobServices) {}
 
   /** Finds the remembered jobs again and follows the ones still running (a window reload lands here). */
   restore(): void {

@@ -10,6 +10,9 @@ import { FileTail, parseEventLines } from '../../core/jobs/eventsFile';
 import { deviceText, progressText } from '../../core/jobs/format';
 import type { JobSnapshot } from '../../core/jobs/jobState';
 import { mergePoints } from '../../core/jobs/points';
+import { movedTraits, scoreProbes } from '../../core/jobs/probe';
+import type { ProbeEvent } from '../../core/worker/events';
+import { acquireActiveModel } from '../modelCommands/activeModel';
 import { isViewMessage, type HostMessage, type JobInfo, type Point, type ViewMessage } from '../../../webview/job/protocol';
 import { webviewPage, webviewRoots } from '../webviewPage';
 import type { JobManager } from './manager';
@@ -25,13 +28,19 @@ export interface JobViewSummary {
   /** Newest step the webview reports as drawn (0 before its first render). */
   renderedStep: number;
   renderedPoints: number;
+  /** Probe steps the view shows, and the step whose replies it shows. */
+  renderedProbes: number;
+  probeStep?: number;
 }
 
 export class JobPanel implements vscode.Disposable {
   private static readonly open = new Map<string, JobPanel>();
   private points: Point[] = [];
   private ready = false;
-  private rendered = { step: 0, points: 0 };
+  private rendered: { step: number; points: number; probes: number; probeStep?: number } = { step: 0, points: 0, probes: 0 };
+  private probeEvents: ProbeEvent[] = [];
+  private probesMessage: HostMessage | undefined;
+  private scoring: Promise<void> = Promise.resolve();
   private readonly tail: FileTail;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -71,6 +80,12 @@ export class JobPanel implements vscode.Disposable {
       const { events: parsed } = parseEventLines(events, lines, first);
       const before = this.points.length;
       const { rewritten } = mergePoints(this.points, parsed);
+      const probes = parsed.filter((e): e is ProbeEvent => e.event === 'probe');
+      if (first === 1) this.probeEvents = []; // from the top (opened, or the file was rewritten)
+      if (probes.length) {
+        this.probeEvents.push(...probes);
+        this.scoreProbes();
+      }
       if (rewritten) this.post({ type: 'points', points: this.points, reset: true });
       else if (this.points.length > before) this.post({ type: 'points', points: this.points.slice(before), reset: false });
     }, 500);
@@ -85,7 +100,36 @@ export class JobPanel implements vscode.Disposable {
 
   summary(): JobViewSummary {
     const s = this.jobs.get(this.dir);
-    return { dir: this.dir, state: s?.state ?? 'failed', step: s?.step ?? 0, totalSteps: s?.totalSteps, renderedStep: this.rendered.step, renderedPoints: this.rendered.points };
+    return {
+      dir: this.dir, state: s?.state ?? 'failed', step: s?.step ?? 0, totalSteps: s?.totalSteps, renderedStep: this.rendered.step,
+      renderedPoints: this.rendered.points, renderedProbes: this.rendered.probes, probeStep: this.rendered.probeStep,
+    };
+  }
+
+  /** Scores every probe step with the active reward model (in order, one run at a time) and sends them all. */
+  private scoreProbes(): void {
+    const services = this.jobs.s;
+    this.scoring = this.scoring.then(async () => {
+      const events = [...this.probeEvents];
+      if (!services.models) return;
+      let lease;
+      try {
+        lease = await acquireActiveModel({ ...services, models: services.models }, vscode.Uri.file(this.dir));
+        const steps = await scoreProbes(events, lease.model);
+        const base = steps[0];
+        const probes = steps.map((p) => ({
+          step: p.step, reward: p.reward, tokens: p.tokens, truncated: p.truncated, maxNewTokens: p.maxNewTokens,
+          moved: base && p !== base ? movedTraits(base, p, 5) : [], replies: p.replies,
+        }));
+        this.probesMessage = { type: 'probes', probes, model: lease.model.summary };
+      } catch (e) {
+        services.log.warn(`Job view ${this.dir}: cannot score the probe replies: ${(e as Error).message}`);
+        this.probesMessage = { type: 'probes', probes: [], model: '', error: (e as Error).message };
+      } finally {
+        lease?.release();
+      }
+      this.post(this.probesMessage);
+    });
   }
 
   private post(m: HostMessage): void {
@@ -114,8 +158,9 @@ export class JobPanel implements vscode.Disposable {
       this.ready = true;
       this.sendJob();
       this.post({ type: 'points', points: this.points, reset: true });
+      if (this.probesMessage) this.post(this.probesMessage);
     } else if (msg.type === 'rendered') {
-      this.rendered = { step: msg.step, points: msg.points };
+      this.rendered = { step: msg.step, points: msg.points, probes: msg.probes ?? 0, probeStep: msg.probeStep };
     } else {
       const command = {
         stop: 'styletune.stopJob', resume: 'styletune.resumeJob', openFolder: 'styletune.openJobFolder',
