@@ -135,6 +135,58 @@ export const jobsTests: UiTest[] = [
     },
   },
   {
+    name: 'jobs: a job with an eval split and a style probe charts eval loss and the probe reward; a step\'s replies show beside the chart',
+    async run(page, ctx) {
+      const tuning = join(ctx.workspace, 'tuning');
+      ensureTinyModel(tuning);
+      const name = 'ui-probe';
+      // A high learning rate, so the tiny model's replies visibly drift between probes.
+      writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+        per_device_train_batch_size: 2, learning_rate: 0.02, max_steps: 12, save_steps: 100, device: 'cpu',
+        eval_split: 0.25, eval_steps: 4,
+        probe_prompts: ['How was your weekend?', 'What do you think of pineapple on pizza?', 'Any plans for tonight?'],
+        probe_steps: 4, probe_max_new_tokens: 24,
+      }, null, 2) + '\n');
+      await startFromLens(page, `${name}.tune.json`);
+      const frame = jobView(page);
+      await frame.locator('h1', { hasText: name }).waitFor({ timeout: 30_000 });
+      // The step-0 probe (the base model) is shown before training is over.
+      await frame.locator('section.probe:not([hidden]) .reply').first().waitFor({ timeout: 180_000 });
+      await frame.locator('.badge.state-done').waitFor({ timeout: 300_000 });
+      const section = frame.locator('section.probe[data-probes="4"]');
+      await section.waitFor({ timeout: 30_000 });
+      // Probes at 0, 4, 8, 12, each a button; the newest is shown, with the traits that moved since step 0.
+      assert.deepEqual(await section.locator('.probe-steps button').allTextContents(), ['step 0', 'step 4', 'step 8', 'step 12']);
+      await section.locator('.probe-replies h3', { hasText: 'Replies at step 12' }).waitFor();
+      assert.equal(await section.locator('.probe-replies .reply').count(), 3);
+      await section.locator('.probe-summary', { hasText: /^Step 12: reward -?\d+\.\d\d \([+−]\d+\.\d\d\), \d+ tokens per reply/ }).waitFor();
+      assert.ok(await section.locator('.moved-list li[data-trait]').count() >= 1, 'the traits that moved are named');
+      await section.locator('.probe-note', { hasText: 'scored with' }).waitFor();
+      // Eval loss is drawn beside the training loss (its key shows only when there are eval points).
+      await frame.locator('figure[data-chart="loss"] .key[data-key="eval/loss"]:not([hidden])').waitFor();
+      await frame.locator('table.metrics tr[data-metric="eval/loss"]:not([hidden]) td.num', { hasText: /\d/ }).waitFor();
+
+      // A step button shows that step's replies; step 0 is the baseline.
+      await section.locator('.probe-steps button[data-step="0"]').click();
+      await section.locator('.probe-replies h3', { hasText: 'Replies at step 0' }).waitFor();
+      await section.locator('.probe-moved', { hasText: 'baseline' }).waitFor();
+      // A click on the chart picks the nearest point: at the right edge, the last step.
+      const over = section.locator('.probe-chart .u-over');
+      const box = (await over.boundingBox())!;
+      await over.click({ position: { x: box.width - 2, y: box.height / 2 } });
+      await section.locator('.probe-replies h3', { hasText: 'Replies at step 12' }).waitFor();
+      await over.click({ position: { x: box.width * 0.36, y: box.height / 2 } });
+      await section.locator('.probe-replies h3', { hasText: 'Replies at step 4' }).waitFor();
+      await section.locator('.reply .reply-meta .reward', { hasText: /\([+−]\d+\.\d\d\)/ }).first().waitFor();
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+      await section.locator('h2').scrollIntoViewIfNeeded();
+      await page.waitForTimeout(500);
+      await screenshot(page, 'job-style-probe', { keep: true });
+    },
+  },
+  {
     name: 'jobs: Start DPO Tuning… lists only pair files with their counts, preselects nothing, and starts only after a summary is accepted',
     async run(page, ctx) {
       ensureTinyModel(join(ctx.workspace, 'tuning'));
