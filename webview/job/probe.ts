@@ -93,9 +93,10 @@ export class ProbePanel {
     const cur = this.current()!;
     this.root.dataset.step = String(cur.step);
     const data: uPlot.AlignedData = [this.probes.map((p) => p.step), this.probes.map((p) => p.reward)];
-    if (!this.plot) this.plot = this.create(data);
-    else this.plot.setData(data);
-    this.plot.redraw();
+    // Made anew each time (a probe comes every few steps): a plot made from step 0's single point kept
+    // that point's degenerate scales through setData.
+    this.plot?.destroy();
+    this.plot = this.create(data);
     this.steps.replaceChildren(...this.probes.map((p) => {
       const b = el('button', p.step === cur.step ? 'primary' : 'secondary', `step ${p.step}`);
       b.dataset.step = String(p.step);
@@ -151,7 +152,10 @@ export class ProbePanel {
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const plot = new uPlot({
       ...this.size(),
-      scales: { x: { time: false } },
+      scales: {
+        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        y: { range: (_u, min, max) => { const pad = Math.max(0.1, (max - min) * 0.15); return [min - pad, max + pad]; } },
+      },
       legend: { show: false },
       cursor: { points: { size: 10 } },
       axes: [
