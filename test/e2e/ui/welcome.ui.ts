@@ -162,6 +162,16 @@ export const welcomeTests: UiTest[] = [
         await frameWith(page, 'h1', 'Start a tiny tuning job');
         await screenshot(page, 'welcome-04-labeled', { keep: true });
 
+        // The Jobs view, empty so far, offers the same starts; its Get Started brings the walkthrough forward.
+        await page.locator('.activitybar .action-item .action-label[aria-label^="StyleTune"]').click();
+        const empty = page.locator('.sidebar .welcome-view-content');
+        await empty.getByRole('button', { name: 'Get Started' }).waitFor({ timeout: 30_000 });
+        for (const link of ['score it', 'inspect it', 'label it', 'vote', 'Create Tiny Test Model']) await empty.locator('a', { hasText: link }).first().waitFor();
+        await screenshot(page, 'welcome-05-jobs-view-empty', { keep: true });
+        await page.locator('.tabs-container .tab', { hasText: 'tiny.tune.json' }).first().click();
+        await empty.getByRole('button', { name: 'Get Started' }).click();
+        await page.locator('.tabs-container .tab.active', { hasText: 'Welcome' }).waitFor({ timeout: 15_000 });
+
         // ▶ Start DPO Tuning on tiny.tune.json: the job launches and the step ticks; then Stop (the
         // progress notification's Cancel), so that no worker outlives the test.
         await page.locator('.tabs-container .tab', { hasText: 'tiny.tune.json' }).first().click();
@@ -226,6 +236,21 @@ export const welcomeTests: UiTest[] = [
       await page.locator('.notifications-toasts .notification-toast').getByRole('button', { name: 'Open Results' }).first().waitFor({ timeout: 60_000 });
       await page.locator('.tabs-container .tab', { hasText: 'dialogues.jsonl' }).first().click();
       await screenshot(page, 'menus-03-editor-title', { keep: true });
+
+      // The editor's own context menu: the same submenu, with Preview Rewrite (an editor command) in it.
+      await runCommand(page, 'Notifications: Clear All Notifications');
+      await page.locator('.editor-group-container.active .monaco-editor .view-line').first().click({ button: 'right' });
+      const editorMenu = page.locator('.context-view .monaco-menu');
+      await editorMenu.first().locator('.action-label', { hasText: /^StyleTune$/ }).hover({ timeout: 15_000 });
+      await editorMenu.nth(1).waitFor({ timeout: 5_000 });
+      const inEditor = (await editorMenu.nth(1).locator('.action-label').allTextContents()).map((l) => l.trim()).filter(Boolean);
+      for (const want of ['Score Current File', 'Open Dataset Inspector', 'Preview Rewrite…']) {
+        if (!inEditor.includes(want)) throw new Error(`the editor's StyleTune menu lacks "${want}": ${inEditor.join(', ')}`);
+      }
+      if (inEditor.includes('Blind Human-likeness Vote')) throw new Error("the editor's StyleTune menu offers a vote on dialogues.jsonl");
+      await screenshot(page, 'menus-04-editor-submenu');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Escape');
       await runCommand(page, 'Notifications: Clear All Notifications');
       await runCommand(page, 'View: Close All Editors');
     },
