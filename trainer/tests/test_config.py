@@ -2,13 +2,12 @@
 problems at once with their place; pairs with identical sides; max_length too small; a dead worker's
 status.json repaired. The five bad job files of issue 16 run through the real CLI, as a user would."""
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO, job_config, run_cli, run_inprocess, shared_pairs
+from conftest import job_config, run_cli, run_inprocess
 from styletune_trainer.config import DPOConfig
 from styletune_trainer.events import WorkerError
 from styletune_trainer.jobdir import repair_status, write_status
