@@ -4,6 +4,7 @@
  * (by the trainer's rule), and the plan (settings, steps, rough time) the confirmation shows.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { jobFileProblems, parseJobFile, tuneSchema } from '../../src/core/jobs/j
 import { durationText, effectiveSettings, planJob, roughSeconds, tokensPerPair } from '../../src/core/jobs/plan';
 import { countTrainingPairs } from '../../src/core/jobs/trainingPairs';
 import { SchemaValidator } from '../../src/core/jsonSchema';
+import { venvPython } from '../../src/core/worker';
 import { repoRoot, requireShared } from './paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'styletune-jobstart-'));
@@ -123,6 +125,18 @@ describe('the plan the confirmation shows', () => {
     assert.deepEqual([two.globalBatch, two.stepsPerEpoch, two.steps], [12, 2, 2]);
     assert.equal(planJob(effectiveSettings({ max_steps: 60, max_train_samples: 5 }), 1000).steps, 60);
     assert.equal(planJob(effectiveSettings({ max_train_samples: 5 }), 1000).pairs, 5);
+  });
+
+  test('eval_split: the plan trains on the pairs the worker keeps after holding some out (its own split, compared)', () => {
+    const cases: [number, number][] = [[8, 0.25], [10, 0.05], [40, 0.2], [25, 0.1], [30, 0.05], [5, 0.5], [100, 0.125]];
+    const code = 'import json, sys, types; from styletune_trainer.watch import split_eval;'
+      + 'print(json.dumps([len(split_eval(types.SimpleNamespace(eval_file=None, eval_split=s, seed=42), [{}] * n)[0]) for n, s in json.loads(sys.argv[1])]))';
+    const kept = JSON.parse(execFileSync(venvPython(repoRoot), ['-c', code, JSON.stringify(cases)], {
+      env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, encoding: 'utf8',
+    })) as number[];
+    assert.deepEqual(cases.map(([n, split]) => planJob(effectiveSettings({ eval_split: split }), n).pairs), kept);
+    assert.equal(planJob(effectiveSettings({ eval_split: 0.25, max_train_samples: 8 }), 1000).pairs, 6, 'max_train_samples first, then the split');
+    assert.equal(planJob(effectiveSettings({ eval_file: 'held.jsonl' }), 8).pairs, 8, 'an eval file takes nothing from train_file');
   });
 
   test('a rough time: tiny models cost the per-step overhead, large ones their compute; the GPU is far faster', () => {

@@ -47,7 +47,10 @@ export interface JobPlan {
 export function planJob(settings: Record<string, unknown>, pairs: number, processes = 1): JobPlan {
   const num = (k: string, fallback: number) => (typeof settings[k] === 'number' ? (settings[k] as number) : fallback);
   const limit = typeof settings.max_train_samples === 'number' ? settings.max_train_samples : Infinity;
-  const used = Math.min(pairs, limit);
+  const read = Math.min(pairs, limit);
+  // eval_split holds max(1, round(n × split)) of them out, as the worker does (watch.py split_eval; Python rounds half to even).
+  const split = typeof settings.eval_split === 'number' && !settings.eval_file ? settings.eval_split : 0;
+  const used = split > 0 && split < 1 ? read - Math.max(1, roundHalfEven(read * split)) : read;
   const globalBatch = num('per_device_train_batch_size', 4) * num('gradient_accumulation_steps', 1) * Math.max(1, processes);
   const stepsPerEpoch = Math.ceil(used / globalBatch);
   const epochs = num('num_train_epochs', 1);
@@ -57,6 +60,12 @@ export function planJob(settings: Record<string, unknown>, pairs: number, proces
     steps: maxSteps > 0 ? maxSteps : Math.ceil(epochs * stepsPerEpoch),
     fromMaxSteps: maxSteps > 0,
   };
+}
+
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
 }
 
 /**
