@@ -49,6 +49,18 @@ describe('job file problems', () => {
     assert.match(problems[3]!.message, /"lora_target_modules\.0"/);
   });
 
+  test('settings fine alone but not together, as the trainer checks them (issue 16): all at once, each at its key', () => {
+    const problems = marked(job('  "max_length": 64,\n  "truncate_prompt_to": 64,\n  "label_smoothing": 0.1,\n  "max_steps": 0,\n  "learning_rate": true,\n  "max_prompt_length": 32'));
+    assert.deepEqual(problems.map((p) => p.at.split(':')[0]), ['"truncate_prompt_to"', '"label_smoothing"', '"max_steps"', 'true', '"max_prompt_length"']);
+    assert.match(problems[0]!.message, /"truncate_prompt_to" \(64\) must be smaller than max_length \(64\)/);
+    assert.match(problems[1]!.message, /"label_smoothing" 0\.1 has no effect on loss_type sigmoid .*"conservative"/);
+    assert.match(problems[2]!.message, /"max_steps" must be -1 .* or a positive number of steps, got 0/);
+    assert.match(problems[3]!.message, /"learning_rate" expected number, got boolean true/);
+    assert.match(problems[4]!.message, /unknown setting "max_prompt_length"/);
+    // A loss that uses label_smoothing, and a preset's max_length, are taken into account.
+    assert.deepEqual(marked(job('  "loss_type": "robust",\n  "label_smoothing": 0.1,\n  "truncate_prompt_to": 512')), []);
+  });
+
   test('missing required keys point at the object; JSON syntax errors at the character', () => {
     const missing = jobFileProblems('{"model": "m"}');
     assert.deepEqual(missing.map((p) => [p.start, p.end]), [[0, 1], [0, 1]]);
