@@ -175,3 +175,20 @@ def test_worker_repairs_a_dead_runs_status_and_refuses_a_live_one(tiny_model, pa
     died = next(e for e in events if e["event"] == "log" and e.get("code") == "previous_run_died")
     assert f"pid {live.pid}" in died["message"] and died["level"] == "warning"
     assert json.loads((job / "status.json").read_text())["state"] == "done"
+
+
+def test_an_internal_error_before_the_job_folder_exists_does_not_point_at_its_train_log(tmp_path):
+    from styletune_trainer.events import Emitter, classify
+
+    try:
+        {}["x"]
+    except KeyError as e:
+        bug = e
+    events: list[dict] = []
+    emit = Emitter(sink=events.append)
+    emit.error(classify(bug))
+    assert "train.log" not in events[-1]["hint"] and "stderr" in events[-1]["hint"] and events[-1]["detail"]
+    emit.attach_job(tmp_path / "job")  # once the folder is there, its train.log has the traceback
+    emit.error(classify(bug))
+    emit.close()
+    assert "train.log" in events[-1]["hint"] and "Traceback" in (tmp_path / "job" / "train.log").read_text()
