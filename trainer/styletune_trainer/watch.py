@@ -90,7 +90,10 @@ class Watch:
         self.prompts = load_probe_prompts(cfg)
         self.probe_ids = []
         for p in self.prompts:
-            template = use_chat_template(trainer.tok, cfg.apply_chat_template, isinstance(p, list))
+            # A text prompt is rendered as the training prompts were (raw for raw text pairs, as TRL; through the
+            # template for conversational pairs or apply_chat_template: on), so the probe asks what was trained.
+            template = use_chat_template(trainer.tok, cfg.apply_chat_template, True) if isinstance(p, list) \
+                else trainer.stats.chat_template
             self.probe_ids.append(render_prompt(trainer.tok, p, template, cfg.system_prompt))
         self.ref: tuple[torch.Tensor, torch.Tensor] | None = None
         self.skipped = False

@@ -119,3 +119,19 @@ def test_bad_watch_fields_are_config_errors(tiny_model, tmp_path, over, field):
     data = shared_pairs(8, tmp_path / "pairs.jsonl")
     _, err = run_inprocess(job_config(tiny_model, data, tmp_path / "job", max_steps=1, **over))
     assert isinstance(err, WorkerError) and err.kind == "config" and field in err.message, err
+
+
+def test_probe_renders_text_prompts_as_the_training_prompts_were(tiny_model, tmp_path):
+    """Text pairs train raw (TRL's default), so a text probe prompt is asked raw too; a message list goes
+    through the chat template."""
+    from styletune_trainer.config import DPOConfig
+    from styletune_trainer.dpo import DPOTrainer
+    from styletune_trainer.events import Emitter
+
+    data = shared_pairs(8, tmp_path / "pairs.jsonl")
+    t = DPOTrainer(DPOConfig.from_dict(job_config(tiny_model, data, tmp_path / "job", max_steps=1, probe_prompts=PROMPTS)),
+                   Emitter())
+    t.setup()
+    assert not t.stats.chat_template
+    assert t.watch.probe_ids[0] == t.tok(text=PROMPTS[0]).input_ids
+    assert "assistant" in t.tok.decode(t.watch.probe_ids[2]) and "assistant" not in t.tok.decode(t.watch.probe_ids[0])
