@@ -202,7 +202,12 @@ facts, timing or persona consistency, nor of how a dialogue unfolds, which is wh
 picks turn on. It was fitted on chat turns: on long-form answers (essays, forum answers) it is out of its
 domain, and StyleTune says so when a file's responses are far from the fitting data (the model file carries
 the range of words per turn and of every trait seen in fitting). Pairwise comparisons (σ of the score
-difference) are what it was fitted for; absolute scores carry no calibrated meaning. The Turing-game data
+difference) are what it was fitted for; absolute scores carry no calibrated meaning. Dense slang and laughter
+in a single short turn still cost: the Turing games' persona AIs overdo them over whole dialogues, and no
+source sets a person's slangy turn against a casual assistant one, so "ooh tough one. curious, chatty, kinda
+stubborn lol. you?" loses to "Precise. Professional. Knowledgeable." (samples/workspace/pairs.jsonl, line 2)
+and "meh. long. yours?" to a cheerful "It was great! I had a productive day…"; a reply saying it is an AI
+loses to them all (the 'As an AI' cost). The Turing-game data
 comes from one study's participants (US students and crowd workers); the casual-vs-formal pairs are
 synthetic. Refit on your own data with \`styletune fit\`.
 `;
