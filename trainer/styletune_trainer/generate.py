@@ -8,6 +8,11 @@ gen.json: {"model": "...", "adapter": "job/adapter", "prompts": ["Hi!", [{"role"
 Each response is a `sample` event (also written to `output` as JSON lines when set). Prompt i is
 sampled from seed + i for both sources, so base and adapter differ only by the adapter. With
 num_samples > 1 this also makes candidate sets for building pairs from reward-ranked responses.
+
+Message-list prompts always use the model's chat template. Text prompts, with apply_chat_template "auto",
+are asked as the adapter's job rendered its text pairs (raw by default, as TRL does; templated with
+`apply_chat_template: on` and in jobs from before that default), and with the template when there is no
+adapter or its job is unknown.
 """
 from __future__ import annotations
 
@@ -45,6 +50,32 @@ def load_prompts(cfg: GenerateConfig) -> list[Any]:
     return prompts
 
 
+def trained_with_template(adapter: str | None) -> bool | None:
+    """Whether the job that made `adapter` rendered its text prompts with the chat template (its `started`
+    event's dataset.chat_template), or None when that is not known (no adapter, or not from a job folder).
+    An adapter answers best when asked as it was trained: since TRL's default (raw text) became the
+    worker's, a job trained on text pairs saw no template, while earlier jobs and `apply_chat_template: on`
+    did."""
+    if not adapter:
+        return None
+    folder = Path(adapter)
+    for job in (folder.parent, folder.parent.parent):  # job/adapter or job/checkpoints/step-N
+        events = job / "events.jsonl"
+        if not events.is_file():
+            continue
+        templated = None
+        for line in events.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            data = e.get("dataset") if isinstance(e, dict) and e.get("event") == "started" else None
+            if isinstance(data, dict) and isinstance(data.get("chat_template"), bool):
+                templated = data["chat_template"]  # the newest run's counts
+        return templated
+    return None
+
+
 def run_generate(cfg: GenerateConfig, emit: Emitter, stop=None) -> dict:
     check_model_dir(cfg.model)
     device = torch.device("cuda" if cfg.device != "cpu" and torch.cuda.is_available() else "cpu")
@@ -68,9 +99,13 @@ def run_generate(cfg: GenerateConfig, emit: Emitter, stop=None) -> dict:
     eos = tok.eos_token_id
     eos_ids = torch.tensor(eos if isinstance(eos, list) else [] if eos is None else [eos], device=device)
     count = 0
+    # Text prompts, with `auto`, are rendered as the adapter's training rendered its text pairs.
+    trained = trained_with_template(cfg.adapter) if cfg.apply_chat_template == "auto" else None
     try:
         for i, prompt in enumerate(prompts):
-            template = use_chat_template(tok, cfg.apply_chat_template, isinstance(prompt, list))
+            conversational = isinstance(prompt, list)
+            template = trained if trained is not None and not conversational \
+                else use_chat_template(tok, cfg.apply_chat_template, conversational)
             ids = torch.tensor([render_prompt(tok, prompt, template, cfg.system_prompt)], device=device)
             for source in sources:
                 if stop is not None and stop.requested:

@@ -113,11 +113,18 @@ def test_generate_base_and_adapter_with_the_same_seeds(tiny_model, pairs32, tmp_
     assert len((tmp_path / "samples.jsonl").read_text().splitlines()) == 8
     # Cut-off answers are marked, so pair builders can drop them; one that stopped early never is.
     assert all(isinstance(s["truncated"], bool) and (s["tokens"] >= 12 or not s["truncated"]) for s in samples)
-    # Same seed, no adapter: the base samples must repeat exactly.
+    # The job trained on text pairs raw (TRL's default), so its text prompt is asked raw too; with no
+    # adapter, a text prompt gets the model's chat template. The conversational prompt is rendered the
+    # same either way: with the same seed and no adapter, its base samples must repeat exactly.
+    from styletune_trainer.generate import trained_with_template
+
+    assert trained_with_template(done["adapter"]) is False and trained_with_template(None) is None
+    _, on = run_inprocess(job_config(tiny_model, pairs32, tmp_path / "job-on", max_steps=1, apply_chat_template="on"))
+    assert trained_with_template(on["adapter"]) is True
     cfg2 = _write(tmp_path / "gen2.json", {**gen, "adapter": None, "output": None})
     _, again, _ = run_cli(["generate", "--config", str(cfg2)])
-    base = lambda evs: [(e["index"], e["sample"], e["text"]) for e in evs if e.get("source") == "base"]  # noqa: E731
-    assert base(again) == base(events)
+    base = lambda evs: [(e["index"], e["sample"], e["text"]) for e in evs if e.get("source") == "base" and e["index"] == 1]  # noqa: E731
+    assert base(again) == base(events) and base(events)
     by = {(s["index"], s["source"], s["sample"]): s["text"] for s in samples}
     assert any(by[(i, "base", k)] != by[(i, "adapter", k)] for i in range(2) for k in range(2))
 
