@@ -57,7 +57,7 @@ test('tune streams valid events as JSON lines and exits 0 on done', async () => 
 test('tune with probe_prompts and eval_split: valid probe and eval events, and one scored probe line per probe step on stderr', async () => {
   const probeJob = join(dir, 'probe.json');
   writeFileSync(probeJob, JSON.stringify({
-    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'probe-out', max_length: 64, max_prompt_length: 24,
+    model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'probe-out', max_length: 64, truncate_prompt_to: 24,
     per_device_train_batch_size: 2, max_steps: 2, device: 'cpu', eval_split: 0.25, eval_steps: 1,
     probe_prompts: ['How was your weekend?', 'Any plans tonight?'], probe_steps: 1, probe_max_new_tokens: 8,
   }));

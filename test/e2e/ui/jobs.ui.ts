@@ -142,7 +142,7 @@ export const jobsTests: UiTest[] = [
       const name = 'ui-probe';
       // A high learning rate, so the tiny model's replies visibly drift between probes.
       writeFileSync(join(tuning, `${name}.tune.json`), JSON.stringify({
-        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, max_prompt_length: 24,
+        model: 'models/tiny', train_file: 'style-pairs.jsonl', output_dir: `jobs/${name}`, max_length: 64, truncate_prompt_to: 24,
         per_device_train_batch_size: 2, learning_rate: 0.02, max_steps: 12, save_steps: 100, device: 'cpu',
         eval_split: 0.25, eval_steps: 4,
         probe_prompts: ['How was your weekend?', 'What do you think of pineapple on pizza?', 'Any plans for tonight?'],
