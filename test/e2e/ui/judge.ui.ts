@@ -52,6 +52,9 @@ export const judgeTests: UiTest[] = [
       if (server.authorizations.at(-1) !== 'Bearer sk-ui-test') throw new Error(`the key was not sent: ${server.authorizations.at(-1)}`);
       await page.keyboard.press('Control+Shift+M');
       await page.locator('.markers-panel .monaco-list-row', { hasText: /judge could not rate the dialogue.*\[Ln 3, Col 1\]/ }).waitFor();
+      // The Explorer lists every file earlier tests left, so the new one may be below its fold: reveal
+      // judge-me.jsonl, which the ratings file sits right under.
+      await runCommand(page, 'Reveal Active File in Explorer View');
       await explorerItem(page, 'judge-me.ratings.jsonl').waitFor();
       await screenshot(page, '40-judge-rate');
     },
