@@ -67,7 +67,8 @@ export const judgeTests: UiTest[] = [
       await openFromExplorer(page, 'casual.checklist.yaml');
       await runCommand(page, 'StyleTune: Run Checklist Evaluation…');
       const input = page.locator('.quick-input-widget input');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'tuned.jsonl' }).waitFor();
+      // The list holds every JSONL file earlier tests left: wait for the first, then filter to each name.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'base.jsonl' }).first().waitFor();
       for (const name of ['base.jsonl', 'tuned.jsonl']) {
         await input.fill(name);
         await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().locator('.monaco-checkbox, input[type="checkbox"]').first().click();
