@@ -77,6 +77,25 @@ class ReadReport:
         return f"{path.name}: " + "; ".join(parts) if parts else None
 
 
+def read_prompts_file(path: Path, text_lines: bool = False) -> list[Any]:
+    """The prompts of a file, one per non-blank line: a JSONL line's "prompt" or "messages" (or the value
+    itself), or with `text_lines` the line as plain text. Shapes are checked by the caller."""
+    prompts: list[Any] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        if text_lines:
+            prompts.append(line.strip())
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise WorkerError("data", f"{path}:{n}:{e.colno}: not valid JSON: {e.msg}",
+                              'Each line must be {"prompt": "..."} or {"messages": [...]}.') from None
+        prompts.append(rec.get("prompt", rec.get("messages")) if isinstance(rec, dict) else rec)
+    return prompts
+
+
 def _lines(numbers: list[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:10])
     return f"lines {shown}{', …' if len(numbers) > 10 else ''}"

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from .config import GenerateConfig
-from .data import _is_messages, render_prompt, use_chat_template
+from .data import _is_messages, read_prompts_file, render_prompt, use_chat_template
 from .events import Emitter, WorkerError
 from .modeling import check_model_dir, load_model, load_tokenizer
 
@@ -34,15 +34,7 @@ def load_prompts(cfg: GenerateConfig) -> list[Any]:
         path = Path(cfg.prompts_file)
         if not path.is_file():
             raise WorkerError("data", f"prompts file not found: {path}", "Set prompts_file to a JSONL file.")
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise WorkerError("data", f"{path}:{n}:{e.colno}: not valid JSON: {e.msg}",
-                                  'Each line must be {"prompt": "..."} or {"messages": [...]}.') from None
-            prompts.append(rec.get("prompt", rec.get("messages")) if isinstance(rec, dict) else rec)
+        prompts += read_prompts_file(path)
     for i, p in enumerate(prompts):
         if not (isinstance(p, str) or _is_messages(p)):
             raise WorkerError("data", f"prompt {i} must be a string or a list of {{role, content}} messages",

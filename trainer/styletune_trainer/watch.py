@@ -15,7 +15,6 @@ The training RNG is reseeded at every step, so neither changes what training com
 """
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 import torch
 
-from .data import _is_messages, collate, read_pairs, render_prompt, tokenize_pairs, use_chat_template
+from .data import _is_messages, collate, read_pairs, read_prompts_file, render_prompt, tokenize_pairs, use_chat_template
 from .events import WorkerError
 from .modeling import dpo_loss
 
@@ -57,19 +56,7 @@ def load_probe_prompts(cfg) -> list[Any]:
         if not path.is_file():
             raise WorkerError("config", f"probe_prompts file not found: {path}",
                               "Give a list of prompts, or a .jsonl / .txt file of them.")
-        prompts = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            if path.suffix != ".jsonl":
-                prompts.append(line.strip())
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise WorkerError("data", f"{path}:{n}:{e.colno}: not valid JSON: {e.msg}",
-                                  'Each line must be {"prompt": "..."} or {"messages": [...]}.') from None
-            prompts.append(rec.get("prompt", rec.get("messages")) if isinstance(rec, dict) else rec)
+        prompts = read_prompts_file(path, text_lines=path.suffix != ".jsonl")
     for i, p in enumerate(prompts):
         if not ((isinstance(p, str) and p.strip()) or _is_messages(p)):
             raise WorkerError("config", f"probe prompt {i} must be a non-empty string or a list of {{role, content}} messages",
