@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import time
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -433,6 +434,17 @@ class DPOTrainer:
         self.emit("log", level="warning", code="rank_gone",
                   message=f"another process ended while stopping ({first}); this process saves alone")
 
+    def end(self) -> None:
+        """Tears the process group down before the interpreter exits. Left to exit-time destructors, gloo's
+        threads could find the other rank's sockets closed first and abort the process ("terminate called
+        without an active exception", SIGABRT) after a run that had finished well: seen once in CI."""
+        acc = getattr(self, "acc", None)
+        if acc is not None and acc.num_processes > 1:
+            try:
+                acc.end_training()
+            except RuntimeError as e:  # a rank already gone: nothing left to tear down together
+                print(f"process group teardown: {e}", file=sys.stderr, flush=True)  # after `done`: no event
+
     # ---- checkpoints -------------------------------------------------------------------------
     def _save_adapter(self, dest: Path) -> None:
         """The LoRA weights in PEFT's layout; sharded weights are gathered first (every rank must call this)."""
@@ -613,3 +625,5 @@ def run_dpo(cfg: DPOConfig, emit: Emitter, stop: StopFlag | None = None,
             err = classify(e)
             write_status(Path(cfg.output_dir), "failed", kind=err.kind, message=err.message)
         raise
+    finally:
+        trainer.end()
