@@ -8,8 +8,9 @@
  *   const r = await w.result;  // { outcome: 'done' | 'error' | 'crashed', ... }
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { writeFileAtomic } from '../atomic';
 import type { DoneEvent, ErrorEvent, WorkerEvent } from './events';
 import { parseEventLine } from './schema';
 
@@ -115,7 +116,7 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
       if (exited) return;
       exited = true;
       process.off('exit', onParentExit);
-      resolveResult(finish(code, signal, err));
+      void finish(code, signal, err).then(resolveResult);
     };
     // A failed spawn (no such interpreter) may emit 'error' without 'close'.
     child.once('error', (err) => {
@@ -124,7 +125,7 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
     child.once('close', (code, signal) => settle(code, signal));
   });
 
-  const finish = (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: Error): WorkerResult => {
+  const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: Error): Promise<WorkerResult> => {
     const base = { exitCode, signal, lastLog: [...lastLog] };
     if (spawnError && !done && !error) {
       const err: ErrorEvent = {
@@ -141,7 +142,8 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
     const how = signal ? `was killed by ${signal}` : `exited with code ${exitCode}`;
     const message = `the trainer ${how} without reporting a result` +
       (lastLog.length ? `; last log lines:\n${lastLog.slice(-15).join('\n')}` : ' and wrote no log');
-    if (jobDir) markFailed(jobDir, how, lastLog);
+    // Written before the result is handed out: whoever reads the job folder next sees the failure.
+    if (jobDir) await markFailed(jobDir, how, lastLog);
     return { ...base, outcome: 'crashed', message };
   };
 
@@ -167,11 +169,15 @@ export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerH
   return { pid: child.pid, result, stop };
 }
 
-/** A worker that dies leaves its job folder saying so, with the log lines that explain it. */
-function markFailed(jobDir: string, how: string, lastLog: string[]): void {
+/**
+ * A worker that dies leaves its job folder saying so, with the log lines that explain it. Atomic like
+ * every other status.json write (jobState.ts): a reader never sees half a file, and a crash of ours
+ * mid-write leaves the trainer's last status rather than an unreadable one.
+ */
+async function markFailed(jobDir: string, how: string, lastLog: string[]): Promise<void> {
   if (!existsSync(jobDir)) return;
   try {
-    writeFileSync(join(jobDir, 'status.json'), JSON.stringify({
+    await writeFileAtomic(join(jobDir, 'status.json'), JSON.stringify({
       state: 'failed', kind: 'crashed', message: `the trainer ${how}`, time: Date.now() / 1000, last_log: lastLog,
     }, null, 2) + '\n');
   } catch {
