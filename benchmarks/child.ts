@@ -62,3 +62,27 @@ export function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
+
+/** The builds a benchmark compares, in the order each round runs them: another build's CLI with
+ * `--baseline FILE`, then this checkout's (`dist/cli.js`, or `--cli FILE`). */
+export function builds(): Array<['baseline' | 'current', string]> {
+  const current = resolve(option('cli') ?? join(repoRoot, 'dist', 'cli.js'));
+  const baseline = option('baseline');
+  return baseline ? [['baseline', resolve(baseline)], ['current', current]] : [['current', current]];
+}
+
+/** Runs a benchmark's body with its own temporary folder and child meter, removed afterwards however it
+ * ends; a failure is printed and sets the exit code. */
+export function runBenchmark(prefix: string, body: (dir: string, meter: ChildMeter) => Promise<void>): void {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const meter = new ChildMeter();
+  body(dir, meter)
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      meter.dispose();
+    });
+}

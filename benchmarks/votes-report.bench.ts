@@ -7,44 +7,29 @@
  *   node scripts/build.mjs --tests && node out/benchmarks/votes-report.bench.js --baseline /tmp/baseline-dist/cli.js
  *   node out/benchmarks/votes-report.bench.js --votes 200000 --rounds 3
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { generateVotes } from '../test/support/votesFile';
-import { ChildMeter, option, repoRoot } from './child';
+import { builds, option, repoRoot, runBenchmark } from './child';
 
-async function main(): Promise<void> {
+runBenchmark('styletune-bench-votes-', async (dir, meter) => {
   const count = Number(option('votes') ?? 1_500_000);
   const rounds = Math.max(1, Number(option('rounds') ?? 1));
-  const current = resolve(option('cli') ?? join(repoRoot, 'dist', 'cli.js'));
-  const baseline = option('baseline') && resolve(option('baseline')!);
-  const dir = mkdtempSync(join(tmpdir(), 'styletune-bench-votes-'));
-  const meter = new ChildMeter();
-  try {
-    const { votesFile, itemsFile } = await generateVotes(dir, count);
-    console.log(`node ${process.version}; ${count.toLocaleString('en')} votes, ${(statSync(votesFile).size / 1e6).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-    const builds = baseline ? [['baseline', baseline], ['current', current]] : [['current', current]];
-    for (const json of [false, true]) {
-      const shas = new Set<string>();
-      for (let round = 1; round <= rounds; round++) {
-        for (const [name, cli] of builds) {
-          const args = ['votes', 'report', votesFile, '--items', itemsFile, '--model', join(repoRoot, 'models', 'default.onnx'), ...(json ? ['--json'] : [])];
-          const m = await meter.run(cli, args, { stdout: 'pipe' });
-          if (m.code !== 0) throw new Error(`${name} exited with ${m.code}`);
-          shas.add(m.sha);
-          console.log(`${json ? '--json' : 'text  '}  round ${round}  ${name.padEnd(8)}  wall ${m.wall.toFixed(1)} s  CPU ${m.cpu.toFixed(1)} s  peak RSS ${m.maxRssMb.toFixed(0)} MB`);
-        }
+  const { votesFile, itemsFile } = await generateVotes(dir, count);
+  console.log(`node ${process.version}; ${count.toLocaleString('en')} votes, ${(statSync(votesFile).size / 1e6).toFixed(0)} MB; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  for (const json of [false, true]) {
+    const shas = new Set<string>();
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, cli] of builds()) {
+        const args = ['votes', 'report', votesFile, '--items', itemsFile, '--model', join(repoRoot, 'models', 'default.onnx'), ...(json ? ['--json'] : [])];
+        const m = await meter.run(cli, args, { stdout: 'pipe' });
+        if (m.code !== 0) throw new Error(`${name} exited with ${m.code}`);
+        shas.add(m.sha);
+        console.log(`${json ? '--json' : 'text  '}  round ${round}  ${name.padEnd(8)}  wall ${m.wall.toFixed(1)} s  CPU ${m.cpu.toFixed(1)} s  peak RSS ${m.maxRssMb.toFixed(0)} MB`);
       }
-      if (shas.size !== 1) throw new Error(`the builds printed different reports (${json ? 'json' : 'text'})`);
     }
-    if (baseline) console.log('reports identical');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    meter.dispose();
+    if (shas.size !== 1) throw new Error(`the builds printed different reports (${json ? 'json' : 'text'})`);
   }
-}
-
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
+  if (builds().length > 1) console.log('reports identical');
 });
