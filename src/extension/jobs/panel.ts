@@ -14,7 +14,7 @@ import { movedTraits, scoreProbes } from '../../core/jobs/probe';
 import type { ProbeEvent } from '../../core/worker/events';
 import { acquireActiveModel } from '../modelCommands/activeModel';
 import { isViewMessage, type HostMessage, type JobInfo, type Point, type ViewMessage } from '../../../webview/job/protocol';
-import { webviewPage, webviewRoots } from '../webviewPage';
+import { WebviewHost } from '../webviewHost';
 import type { JobManager } from './manager';
 
 export const JOB_VIEW_TYPE = 'styletune.job';
@@ -36,13 +36,12 @@ export interface JobViewSummary {
 export class JobPanel implements vscode.Disposable {
   private static readonly open = new Map<string, JobPanel>();
   private points: Point[] = [];
-  private ready = false;
   private rendered: { step: number; points: number; probes: number; probeStep?: number } = { step: 0, points: 0, probes: 0 };
   private probeEvents: ProbeEvent[] = [];
   private probesMessage: HostMessage | undefined;
   private scoring: Promise<void> = Promise.resolve();
   private readonly tail: FileTail;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost<ViewMessage, HostMessage>;
 
   static show(jobs: JobManager, extensionUri: vscode.Uri, dir: string): JobPanel {
     const existing = JobPanel.open.get(dir);
@@ -50,31 +49,37 @@ export class JobPanel implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(JOB_VIEW_TYPE, `Job: ${dir.split(/[\\/]/).pop()}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: webviewRoots(extensionUri),
-    });
-    return new JobPanel(jobs, extensionUri, panel, dir);
+    return new JobPanel(jobs, extensionUri, dir);
   }
 
   static revive(jobs: JobManager, extensionUri: vscode.Uri, panel: vscode.WebviewPanel, dir: string): JobPanel {
-    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
-    return new JobPanel(jobs, extensionUri, panel, dir);
+    return new JobPanel(jobs, extensionUri, dir, panel);
   }
 
   static get(dir: string): JobPanel | undefined {
     return JobPanel.open.get(dir);
   }
 
-  private constructor(private readonly jobs: JobManager, extensionUri: vscode.Uri, readonly panel: vscode.WebviewPanel, readonly dir: string) {
+  private constructor(private readonly jobs: JobManager, extensionUri: vscode.Uri, readonly dir: string, restored?: vscode.WebviewPanel) {
+    const options = {
+      name: `Job view ${dir}`,
+      errorTitle: 'StyleTune',
+      extensionUri,
+      log: jobs.s.log,
+      page: { bundle: 'job', title: 'StyleTune Job', bundleStylesheet: true, body: '<div id="app" aria-busy="true">Loading…</div>' },
+      validate: isViewMessage,
+      receive: (m: ViewMessage) => this.receive(m),
+      resendsOnReady: true,
+      onDispose: () => this.dispose(),
+    };
+    this.host = restored
+      ? WebviewHost.adopt(restored, options)
+      : WebviewHost.create(
+          // The probe panel's chosen step and the charts' zoom live only in the page: keep it in a background tab.
+          { viewType: JOB_VIEW_TYPE, title: `Job: ${dir.split(/[\\/]/).pop()}`, showOptions: vscode.ViewColumn.Active, retainContextWhenHidden: true },
+          options,
+        );
     JobPanel.open.set(dir, this);
-    panel.webview.html = webviewPage(panel.webview, extensionUri, {
-      bundle: 'job',
-      title: 'StyleTune Job',
-      bundleStylesheet: true,
-      body: '<div id="app" aria-busy="true">Loading…</div>',
-    });
     const events = join(dir, 'events.jsonl');
     this.tail = new FileTail(events, 0, (lines, first) => {
       const { events: parsed } = parseEventLines(events, lines, first);
@@ -89,13 +94,15 @@ export class JobPanel implements vscode.Disposable {
       if (rewritten) this.post({ type: 'points', points: this.points, reset: true });
       else if (this.points.length > before) this.post({ type: 'points', points: this.points.slice(before), reset: false });
     }, 500);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
+    this.host.register(
       jobs.onDidChange((snap) => {
         if (!snap || snap.dir === dir) this.sendJob();
       }),
     );
+  }
+
+  get panel(): vscode.WebviewPanel {
+    return this.host.panel;
   }
 
   summary(): JobViewSummary {
@@ -133,7 +140,7 @@ export class JobPanel implements vscode.Disposable {
   }
 
   private post(m: HostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(m);
+    this.host.post(m);
   }
 
   private sendJob(): void {
@@ -151,11 +158,8 @@ export class JobPanel implements vscode.Disposable {
     this.post({ type: 'job', job: info });
   }
 
-  private receive(m: unknown): void {
-    if (!isViewMessage(m)) return;
-    const msg: ViewMessage = m;
+  private receive(msg: ViewMessage): void {
     if (msg.type === 'ready') {
-      this.ready = true;
       this.sendJob();
       this.post({ type: 'points', points: this.points, reset: true });
       if (this.probesMessage) this.post(this.probesMessage);
@@ -180,7 +184,6 @@ export class JobPanel implements vscode.Disposable {
     this.disposed = true;
     JobPanel.open.delete(this.dir);
     this.tail.close();
-    for (const d of this.disposables) d.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }
