@@ -19,6 +19,7 @@
  * of the line is kept, in its place. Lines are rewritten with JSON.stringify, so their spacing becomes
  * compact and numbers take JavaScript's shortest form.
  */
+import type { Decision } from './shared';
 import type { Turns } from './types';
 
 export type Choice = '1' | '2' | 'tie' | 'skip' | 'rank';
@@ -37,8 +38,8 @@ export interface LabelItem {
   label?: Label;
 }
 
-/** What the annotator decided; `rank` only for three candidates or more, `1`/`2` only for two. */
-export type Decision = { choice: '1' | '2' | 'tie' | 'skip' } | { choice: 'rank'; ranking: number[] };
+/** What the annotator decided (declared in ./shared.ts with the other shapes the webviews share). */
+export type { Decision };
 
 export type ParsedLine = { item: LabelItem } | { error: string } | { blank: true };
 

@@ -3,11 +3,10 @@
  * Pure types: this folder (src/core) never imports `vscode`, so anything here runs in plain Node.
  */
 
-/** One turn of a conversation. Roles are free-form: user/assistant/system or speaker names (agent_1). */
-export interface Message {
-  role: string;
-  content: string;
-}
+import type { Message } from './shared';
+
+/** One turn of a conversation: declared in ./shared.ts, the type-only module the webviews import too. */
+export type { Message };
 
 /** A dialogue line: `{"messages": [...], ...other fields kept}`. */
 export interface Dialogue {

@@ -30,3 +30,22 @@ test('only webview/shared/toolkit.ts imports the deprecated webview UI toolkit',
     .map((f) => relative(repoRoot, f));
   assert.deepEqual(users, [join('webview', 'shared', 'toolkit.ts')]);
 });
+
+const importFrom = /(?:\bfrom\s+|\brequire\(\s*|\bimport\(\s*)['"]([^'"]+)['"]/g;
+
+test('src/core imports nothing from webview/: the shapes both use are in src/core/shared.ts', () => {
+  const offenders = sources(join(repoRoot, 'src', 'core')).flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(importFrom)]
+      .filter((m) => m[1].startsWith('.') && relative(repoRoot, join(f, '..', m[1])).split(/[\\/]/)[0] === 'webview')
+      .map((m) => `${relative(repoRoot, f)}: ${m[1]}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+test('src/core/shared.ts declares types only (a webview bundle that imports it gains no code)', () => {
+  const text = readFileSync(join(repoRoot, 'src', 'core', 'shared.ts'), 'utf8');
+  const statements = text.split('\n').filter((l) => /^export\s/.test(l));
+  assert.ok(statements.length >= 4, 'Message, Decision, TraitDiff and Point at least');
+  assert.deepEqual(statements.filter((l) => !/^export (interface|type) /.test(l)), []);
+  assert.doesNotMatch(text, /^(import|const|let|var|function|class|enum)\b/m);
+});

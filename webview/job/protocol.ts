@@ -2,28 +2,12 @@
  * The job view's messages, shared by the extension host (src/extension/jobs/panel.ts) and the webview
  * (webview/job/main.ts). Each side validates what it receives with the guards below.
  */
+import type { Point } from '../../src/core/shared';
 
 export type JobViewState = 'running' | 'stopping' | 'done' | 'stopped' | 'failed';
 
-/** One progress event, reduced to what the view draws. Metrics may be null (a diverged loss). */
-export interface Point {
-  step: number;
-  time: number;
-  loss: number | null;
-  'rewards/chosen': number | null;
-  'rewards/rejected': number | null;
-  'rewards/margins': number | null;
-  'rewards/accuracies': number | null;
-  'logps/chosen': number | null;
-  'logps/rejected': number | null;
-  learning_rate: number | null;
-  grad_norm: number | null;
-  tokens_per_s: number | null;
-  gpu_mem_bytes: number | null;
-  /** From the `eval` event of this step (held-out pairs); null at steps without one. */
-  'eval/loss': number | null;
-  'eval/rewards/accuracies': number | null;
-}
+/** One progress event, reduced to what the view draws (declared in src/core/shared.ts: core builds them). */
+export type { Point };
 
 export interface JobInfo {
   name: string;

@@ -8,15 +8,10 @@
  * Every message that crosses is checked with the guards below before it is used.
  */
 
-export interface TraitDiff {
-  id: string;
-  label: string;
-  description: string;
-  /** Measured trait value per candidate, in candidate order. */
-  values: number[];
-  /** The reward model's contribution (w·z) per candidate; absent for traits the model does not use. */
-  contributions?: number[];
-}
+import type { Message, TraitDiff } from '../../src/core/shared';
+
+/** Declared in src/core/shared.ts, with the other shapes core and the webviews share. */
+export type { Message, TraitDiff };
 
 export interface RewardHint {
   /** Reward score per candidate, in candidate order. */
@@ -24,11 +19,6 @@ export interface RewardHint {
   /** The candidate number (1-based) the model prefers. */
   preferred: number;
   model: string;
-}
-
-export interface Message {
-  role: string;
-  content: string;
 }
 
 export interface ItemView {

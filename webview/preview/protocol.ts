@@ -4,10 +4,10 @@
  * webview renders it and reports intents. Both sides check what they receive with the guards below.
  */
 
-export interface Message {
-  role: string;
-  content: string;
-}
+import type { Message } from '../../src/core/shared';
+
+/** Declared in src/core/shared.ts, with the other shapes core and the webviews share. */
+export type { Message };
 
 export interface SideView {
   text: string;

@@ -7,10 +7,10 @@
  * the reveal at the end and the report carry them. Every message is checked before it is used.
  */
 
-export interface Message {
-  role: string;
-  content: string;
-}
+import type { Message } from '../../src/core/shared';
+
+/** Declared in src/core/shared.ts, with the other shapes core and the webviews share. */
+export type { Message };
 
 export type Side = 'A' | 'B' | 'tie';
 export type Confidence = 'likely' | 'certainly' | null;

@@ -3,7 +3,7 @@
  * events.jsonl holds every run; a run that crashed after its last checkpoint is repeated from there by
  * the next one, so the later run's value of a step wins and the steps stay in order.
  */
-import type { Point } from '../../../webview/job/protocol';
+import type { Point } from '../shared';
 import type { WorkerEvent } from '../worker/events';
 
 export function progressPoint(e: Extract<WorkerEvent, { event: 'progress' }>): Point {
