@@ -18,8 +18,8 @@ import { RatingsTable, rateFile, ratedLineDiagnostics, ratedLineToJson } from '.
 import { HAL16, JUDGE_TRAIT_IDS, judgeTraitId, featureIndex } from '../core/judge/traits';
 import { TRAIT_IDS } from '../core/traits/catalog';
 import { formatDiagnostic, printable } from '../core/types';
-import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 import { startWorker } from '../core/worker/worker';
+import { workerPython } from './command';
 
 export const JUDGE_HELP = `Usage: styletune judge FILE.jsonl --out RATINGS.jsonl [options]
 
@@ -131,7 +131,7 @@ export async function runChecklistCommand(values: Values, positionals: string[],
   if (compare && (compare.length !== 2 || compare.some((m) => m === ''))) throw usage('--compare takes two model names: BASE,TUNED');
   let checker: Judge | ChecklistChecker;
   if (values['local-model']) {
-    const worker = await workerPython(values, 'checklist');
+    const worker = await workerPython('checklist', { explicit: values.python as string | undefined, env: process.env, cwd: process.cwd(), stderr: process.stderr });
     if (!worker) return 1;
     checker = localChecker({ ...worker, modelDir: resolve(values['local-model'] as string), cwd: process.cwd() });
   } else checker = judgeFromOptions(values, usage);
@@ -184,27 +184,9 @@ export async function loadRatingsForCli(files: string[] | undefined): Promise<Ra
   return table;
 }
 
-/** The interpreter and trainer for `--local-model` (`--python`, else the environment, else .venv); undefined after saying why not. */
-async function workerPython(values: Values, command: string): Promise<{ python: string; repoRoot: string } | undefined> {
-  const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(process.cwd());
-  if (!repoRoot) {
-    process.stderr.write(`styletune ${command}: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n`);
-    return undefined;
-  }
-  try {
-    return { python: (await resolvePython({ explicit: values.python ? resolve(values.python as string) : undefined, env: process.env, repoRoot })).path, repoRoot };
-  } catch (e) {
-    if (e instanceof PythonNotFoundError) {
-      process.stderr.write(`styletune ${command}: ${e.message}\n  ${e.hint}\n`);
-      return undefined;
-    }
-    throw e;
-  }
-}
-
 /** `--local-model`: the worker's `judge` command writes the ratings file; its events become diagnostics. */
 async function runLocalJudge(values: Values, file: string): Promise<number> {
-  const found = await workerPython(values, 'judge');
+  const found = await workerPython('judge', { explicit: values.python as string | undefined, env: process.env, cwd: process.cwd(), stderr: process.stderr });
   if (!found) return 1;
   const { python, repoRoot } = found;
   const args = ['judge', '--model', resolve(values['local-model'] as string), '--input', resolve(file), '--output', resolve(values.out as string), '--role', (values.role as string | undefined) ?? 'assistant'];

@@ -15,7 +15,7 @@ import { formatRankedSummary, type Rule } from '../core/pairs/select';
 import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
-import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
+import { workerPython } from './command';
 
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
   --model-dir DIR        local model folder (Hugging Face layout) that answers the prompts
@@ -113,10 +113,6 @@ export async function runPairs(argv: string[], io: Partial<PairsIO> = {}): Promi
       err.write(`styletune pairs: ${e instanceof Usage ? `${e.message}\n\n${PAIRS_HELP[helpKey]}` : printable(e.message)}\n`);
       return 2;
     }
-    if (e instanceof PythonNotFoundError) {
-      err.write(`styletune pairs: ${e.message}\n  ${e.hint}\n`);
-      return 1;
-    }
     err.write(`styletune pairs: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
@@ -181,9 +177,9 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   if (typeof values['model-dir'] === 'string') {
     const modelDir = resolve(io.cwd, values['model-dir']);
     if (!isDir(modelDir)) throw new Usage(`--model-dir is not a folder: ${modelDir}`);
-    const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(io.cwd);
-    if (!repoRoot) throw new Error('cannot find the trainer (a trainer/ folder next to the StyleTune install)');
-    const python = (await resolvePython({ explicit: str('python') && resolve(io.cwd, str('python')!), env: io.env, repoRoot })).path;
+    const found = await workerPython('pairs', { explicit: str('python'), env: io.env, cwd: io.cwd, stderr: io.stderr });
+    if (!found) return 1;
+    const { python, repoRoot } = found;
     generation = {
       python, repoRoot, model: modelDir, env: io.env,
       adapter: str('adapter') && resolve(io.cwd, str('adapter')!),

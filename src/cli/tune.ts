@@ -12,9 +12,9 @@ import { probeLine, scoreProbe, type ProbeStep } from '../core/jobs/probe';
 import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { printable } from '../core/types';
-import { findRepoRoot, PythonNotFoundError, resolvePython } from '../core/worker/python';
 import type { ProbeEvent } from '../core/worker/events';
 import { startWorker } from '../core/worker/worker';
+import { workerPython } from './command';
 import { Output } from './output';
 
 export const TUNE_HELP = `Usage: styletune tune JOB.json [--python PATH]
@@ -94,21 +94,9 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
       return 2;
     }
   }
-  const repoRoot = findRepoRoot(__dirname) ?? findRepoRoot(cwd);
-  if (!repoRoot) {
-    err.write('styletune tune: cannot find the trainer (a trainer/ folder next to the StyleTune install)\n');
-    return 1;
-  }
-  let interpreter: string;
-  try {
-    interpreter = (await resolvePython({ explicit: python && resolve(cwd, python), env, repoRoot })).path;
-  } catch (e) {
-    if (e instanceof PythonNotFoundError) {
-      err.write(`styletune tune: ${e.message}\n  ${e.hint}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const found = await workerPython('tune', { explicit: python, env, cwd, stderr: err });
+  if (!found) return 1;
+  const { python: interpreter, repoRoot } = found;
 
   // Through Output when writing to the process's own streams: a paused reader then pauses the worker.
   const paced = (s: TuneIO['stdout']): ((text: string) => void | Promise<void>) => {

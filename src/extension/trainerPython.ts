@@ -13,11 +13,10 @@
  *   const py = await trainerPython(services.extensionPath, folderUri);   // throws TrainerPythonError
  *   startWorker({ python: py.path, repoRoot: services.extensionPath, args: [...] }, ...)
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { venvPython } from '../core/worker/python';
+import { missingModules as missingIn, PythonRunError, REQUIRED_MODULES, venvPython } from '../core/worker/python';
 import { createTrainerEnv, findBasePython, MIN_PYTHON, runLogged, trainerEnvReady } from '../core/worker/pythonEnv';
 import { trustedSetting } from './settings';
 
@@ -46,8 +45,6 @@ export class TrainerPythonDeclined extends TrainerPythonError {
   }
 }
 
-/** Modules the worker imports; find_spec, because importing torch takes seconds. */
-const REQUIRED_MODULES = ['styletune_trainer', 'torch', 'transformers', 'peft', 'accelerate', 'safetensors'];
 export const SET_UP_PYTHON_COMMAND = 'styletune.setUpPython';
 
 interface PythonExtensionApi {
@@ -241,23 +238,13 @@ async function checked(path: string, source: TrainerPythonSource, describe: stri
 }
 
 /** Modules of REQUIRED_MODULES the interpreter cannot find (styletune_trainer counts as found via PYTHONPATH). */
-export function missingModules(python: string, extensionPath: string): Promise<string[]> {
-  const code = `import importlib.util as u, json; print(json.dumps([m for m in ${JSON.stringify(REQUIRED_MODULES)} if u.find_spec(m) is None]))`;
-  const env = { ...process.env, PYTHONPATH: join(extensionPath, 'trainer') + (process.env.PYTHONPATH ? `:${process.env.PYTHONPATH}` : '') };
-  return new Promise((resolveMissing, reject) => {
-    execFile(python, ['-c', code], { env, timeout: 30_000, windowsHide: true }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new TrainerPythonError(`${python} could not be run: ${(stderr || err.message).trim().split('\n').pop()}`,
-          'Pick a working Python 3.10+ interpreter.'));
-        return;
-      }
-      try {
-        resolveMissing(JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as string[]);
-      } catch {
-        resolveMissing([]);
-      }
-    });
-  });
+export async function missingModules(python: string, extensionPath: string): Promise<string[]> {
+  try {
+    return await missingIn(python, extensionPath);
+  } catch (e) {
+    if (e instanceof PythonRunError) throw new TrainerPythonError(e.message, 'Pick a working Python 3.10+ interpreter.');
+    throw e;
+  }
 }
 
 /** Shows a TrainerPythonError (or any error) as one notification with a copyable hint. */

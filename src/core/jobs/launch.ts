@@ -12,8 +12,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
+import { workerEnv } from '../worker/python';
 import { processStartToken } from './process';
 
 export const LAUNCH_FILE = 'launch.json';
@@ -69,9 +70,7 @@ export function workerArgs(configPath: string, processes = 1): string[] {
 
 export async function launchJob(o: LaunchOptions): Promise<{ child: ChildProcess; record: LaunchRecord }> {
   mkdirSync(o.jobDir, { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...(o.env ?? process.env), PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
-  const trainer = join(o.repoRoot, 'trainer');
-  env.PYTHONPATH = env.PYTHONPATH ? `${trainer}${delimiter}${env.PYTHONPATH}` : trainer;
+  const env = workerEnv({ repoRoot: o.repoRoot, env: o.env });
   const events = join(o.jobDir, 'events.jsonl');
   const eventsOffset = existsSync(events) ? statSync(events).size : 0;
   const out = openSync(join(o.jobDir, STDOUT_FILE), 'w');

@@ -8,12 +8,12 @@
  *   await createTrainerEnv({ dir, trainerDir, basePython: base.path, onLine, signal });
  *   trainerEnvReady(dir, trainerDir)                        // made, and with today's pins
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
-import { venvPython } from './python';
+import { pythonJson, venvPython } from './python';
 import { lines } from './worker';
 
 /** The oldest Python the trainer supports (trainer/pyproject.toml requires-python). */
@@ -64,19 +64,14 @@ const CANDIDATES: [string, string[]][] = process.platform === 'win32'
   ? [['py', ['-3']], ['python', []], ['python3', []]]
   : [['python3', []], ['python', []]];
 
-function probe(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ path: string; major: number; minor: number } | undefined> {
+async function probe(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ path: string; major: number; minor: number } | undefined> {
   const code = 'import sys, json; print(json.dumps([sys.executable, sys.version_info[0], sys.version_info[1]]))';
-  return new Promise((resolve) => {
-    execFile(command, [...args, '-c', code], { env, timeout: 20_000, windowsHide: true }, (err, stdout) => {
-      if (err) return resolve(undefined);
-      try {
-        const [path, major, minor] = JSON.parse(stdout.trim().split('\n').pop() ?? '') as [string, number, number];
-        resolve({ path, major, minor });
-      } catch {
-        resolve(undefined);
-      }
-    });
-  });
+  try {
+    const [path, major, minor] = await pythonJson<[string, number, number]>(command, [...args, '-c', code], { env, timeoutMs: 20_000 });
+    return { path, major, minor };
+  } catch {
+    return undefined;
+  }
 }
 
 /** A Python 3.10+ on PATH to make the venv with (python3, then python; on Windows the py launcher first). */

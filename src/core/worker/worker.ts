@@ -9,9 +9,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
 import type { DoneEvent, ErrorEvent, WorkerEvent } from './events';
+import { workerEnv } from './python';
 import { parseEventLine } from './schema';
 
 export interface WorkerSpec {
@@ -64,11 +65,7 @@ const LOG_TAIL = 40;
 export const DEFAULT_STOP_GRACE_MS = 60_000;
 
 export function startWorker(spec: WorkerSpec, cb: WorkerCallbacks = {}): WorkerHandle {
-  const env: NodeJS.ProcessEnv = { ...(spec.env ?? process.env), PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
-  if (spec.repoRoot) {
-    const trainer = join(spec.repoRoot, 'trainer');
-    env.PYTHONPATH = env.PYTHONPATH ? `${trainer}${delimiter}${env.PYTHONPATH}` : trainer;
-  }
+  const env = workerEnv({ repoRoot: spec.repoRoot, env: spec.env });
   const lastLog: string[] = [];
   const log = (line: string): unknown => {
     lastLog.push(line);

@@ -8,7 +8,6 @@
  * Nothing is preselected where one Enter would commit to a long run: the pairs and preset lists open
  * with no item active, and list only files that hold pairs the trainer would use, with their count.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import * as vscode from 'vscode';
@@ -18,6 +17,7 @@ import { durationText, effectiveSettings, modelParameters, planJob, roughSeconds
 import { countTrainingPairs, type TrainingPairsCount } from '../../core/jobs/trainingPairs';
 import { peekFile } from '../../core/pairs/peek';
 import { setting } from '../settings';
+import { pythonJson } from '../../core/worker/python';
 import { trainerPython } from '../trainerPython';
 
 const EXCLUDE = '**/{node_modules,.git,.venv,.cache,dist,out}/**';
@@ -203,19 +203,14 @@ export async function askQuickJob(): Promise<(QuickJob & { custom: boolean; pair
 }
 
 /** What torch will train on: "cuda" with the GPU's name, or "cpu". Seconds, as it imports torch. */
-function probeDevice(python: string): Promise<{ kind: DeviceKind; name: string; count: number }> {
+async function probeDevice(python: string): Promise<{ kind: DeviceKind; name: string; count: number }> {
   const code = 'import json, torch; c = torch.cuda.is_available(); print(json.dumps({"cuda": c, "count": torch.cuda.device_count() if c else 0, "name": torch.cuda.get_device_name(0) if c else ""}))';
-  return new Promise((resolveProbe) => {
-    execFile(python, ['-c', code], { timeout: 120_000, windowsHide: true }, (err, stdout) => {
-      try {
-        if (err) throw err;
-        const r = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { cuda: boolean; count: number; name: string };
-        resolveProbe(r.cuda ? { kind: 'cuda', name: r.name, count: r.count } : { kind: 'cpu', name: '', count: 0 });
-      } catch {
-        resolveProbe({ kind: 'cpu', name: '', count: 0 });
-      }
-    });
-  });
+  try {
+    const r = await pythonJson<{ cuda: boolean; count: number; name: string }>(python, ['-c', code], { timeoutMs: 120_000 });
+    return r.cuda ? { kind: 'cuda', name: r.name, count: r.count } : { kind: 'cpu', name: '', count: 0 };
+  } catch {
+    return { kind: 'cpu', name: '', count: 0 };
+  }
 }
 
 export type Confirmation = 'start' | 'edit' | undefined;
