@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { after, before, test, type TestContext } from 'node:test';
-import { lines } from '../../src/core/worker/worker';
+import { lines } from '../../src/core/lines';
 import { repoRoot, requireShared } from './paths';
 
 const CLI = join(repoRoot, 'dist', 'cli.js');

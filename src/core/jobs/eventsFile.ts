@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { completeLines } from '../lines';
 import type { WorkerEvent } from '../worker/events';
 import { parseEventLine } from '../worker/schema';
 
@@ -17,13 +18,6 @@ export interface EventProblem {
 export interface EventsChunk {
   events: WorkerEvent[];
   problems: EventProblem[];
-}
-
-/** Splits complete lines off `buf`; returns them and the unfinished rest. */
-export function completeLines(buf: string): { lines: string[]; rest: string } {
-  const end = buf.lastIndexOf('\n');
-  if (end < 0) return { lines: [], rest: buf };
-  return { lines: buf.slice(0, end).split('\n').map((l) => l.replace(/\r$/, '')), rest: buf.slice(end + 1) };
 }
 
 /** Parses event lines; `firstLine` is the 1-based number of lines[0] in `file`. */

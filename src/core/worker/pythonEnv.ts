@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
 import { pythonJson, venvPython } from './python';
-import { lines } from './worker';
+import { lines } from '../lines';
 
 /** The oldest Python the trainer supports (trainer/pyproject.toml requires-python). */
 export const MIN_PYTHON: readonly [number, number] = [3, 10];

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic';
+import { lines } from '../lines';
 import type { DoneEvent, ErrorEvent, WorkerEvent } from './events';
 import { workerEnv } from './python';
 import { parseEventLine } from './schema';
@@ -180,32 +181,4 @@ async function markFailed(jobDir: string, how: string, lastLog: string[]): Promi
   } catch {
     // The job folder may be read-only or gone; the crash is still reported to the caller.
   }
-}
-
-/**
- * Calls `onLine` with each line of a text stream (without its \n or \r\n), the last one too. While
- * promises it returned are pending, the stream is paused (not read on): a slow consumer holds the writer.
- */
-export function lines(stream: NodeJS.ReadableStream, onLine: (line: string) => unknown): void {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    const pending: Promise<unknown>[] = [];
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const wait = onLine(buf.slice(0, nl).replace(/\r$/, ''));
-      if (wait instanceof Promise) pending.push(wait);
-      buf = buf.slice(nl + 1);
-    }
-    if (pending.length > 0) {
-      stream.pause();
-      const resume = (): void => void stream.resume();
-      void Promise.all(pending).then(resume, resume);
-    }
-  });
-  stream.on('end', () => {
-    if (buf) onLine(buf);
-    buf = '';
-  });
 }
