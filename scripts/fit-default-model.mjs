@@ -205,9 +205,8 @@ the range of words per turn and of every trait seen in fitting). Pairwise compar
 difference) are what it was fitted for; absolute scores carry no calibrated meaning. Dense slang and laughter
 in a single short turn still cost: the Turing games' persona AIs overdo them over whole dialogues, and no
 source sets a person's slangy turn against a casual assistant one, so "ooh tough one. curious, chatty, kinda
-stubborn lol. you?" loses to "Precise. Professional. Knowledgeable." (samples/workspace/pairs.jsonl, line 2)
-and "meh. long. yours?" to a cheerful "It was great! I had a productive day…"; a reply saying it is an AI
-loses to them all (the 'As an AI' cost). The Turing-game data
+stubborn lol. you?" loses to "Precise. Professional. Knowledgeable." (samples/workspace/pairs.jsonl, line 2);
+a reply saying it is an AI loses to them all (the 'As an AI' cost). The Turing-game data
 comes from one study's participants (US students and crowd workers); the casual-vs-formal pairs are
 synthetic. Refit on your own data with \`styletune fit\`.
 `;

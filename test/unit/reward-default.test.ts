@@ -40,6 +40,19 @@ describe('the default model on the sample transcript', () => {
     for (const c of casual) for (const f of formal) assert.ok(c.score > f.score, `${JSON.stringify(c.content)} (${c.score.toFixed(2)}) should outscore ${JSON.stringify(f.content)} (${f.score.toFixed(2)})`);
   });
 
+  test('a terse human reply beats a cheerful generic assistant one, alone and after the question it answers', async () => {
+    // The issue's pair: "meh" is an interjection (not slang), "yours?" returns the question, and
+    // "productive ... tasks" is assistant register (far more common in the formal replies of the
+    // casual-vs-formal pairs than in their casual ones, absent from the Turing games' people).
+    const terse = 'meh. long. yours?';
+    const generic = 'It was great! I had a productive day and accomplished many tasks. How about you?';
+    for (const partner of [undefined, 'how was your day?']) {
+      const t = await score(terse, partner);
+      const g = await score(generic, partner);
+      assert.ok(t > g, `after ${JSON.stringify(partner)}: ${JSON.stringify(terse)} (${t.toFixed(2)}) should outscore ${JSON.stringify(generic)} (${g.toFixed(2)})`);
+    }
+  });
+
   test('the issue\'s single turns read right: a casual turn beats an assistant reply that says it is an AI', async () => {
     assert.ok((await score('honestly pretty chill lol, went hiking sat. you?')) > (await score('Certainly! I would be happy to share some recommendations. As an AI, I do not watch television myself; however, many viewers enjoy acclaimed series such as "Breaking Bad".')));
   });

@@ -188,13 +188,21 @@ describe('format 1 files (linear, before content hashes)', () => {
         assert.equal(r.kind, 'dialogue');
         if (r.kind === 'dialogue') got.push(r.result.score);
       }
-      // Printed by that version's `styletune score` (commit 6519c7b) on these four lines, except the
-      // second: "Certainly" now counts as assistant phrasing (one more hit than that version measured),
-      // and the model's own weight on it moves the score by exactly its weight per SD (checked below).
-      assert.deepEqual([got[0], got[2], got[3]], [-0.2706245352795448, -1.0366519557743743, 3.8979341022543164]);
-      const j = model.traitIds.indexOf('assistant_phrasing');
-      const perHit = model.spec.weights[j] / model.spec.std[j];
-      assert.ok(Math.abs(got[1] - (0.6540086616397215 + perHit)) < 1e-9, `${got[1]} vs ${0.6540086616397215 + perHit}`);
+      // Printed by that version's `styletune score` (commit 6519c7b) on these four lines, except where
+      // the word lists have changed since: the model's own contributions of the traits that now measure
+      // differently move the score by exactly their change (checked below).
+      //   line 2: "Certainly" counts as assistant phrasing (one more hit per turn than that version measured);
+      //   line 3: "meh" is an interjection, not slang (slang 1/3 -> 0), and "yours?" returns the question;
+      //   line 4: "productive" and "tasks" are assistant-register vocabulary (formal 0 -> 2 of 15 words).
+      assert.equal(got[0], -0.2706245352795448);
+      const moved = (changes: [string, number, number][]) =>
+        changes.reduce((s, [id, from, to]) => s + contribution(model.spec, model.traitIds.indexOf(id), to) - contribution(model.spec, model.traitIds.indexOf(id), from), 0);
+      const expected = [
+        0.6540086616397215 + moved([['assistant_phrasing', 1, 2]]),
+        -1.0366519557743743 + moved([['slang', 1 / 3, 0], ['question_back', 0, 1]]),
+        3.8979341022543164 + moved([['formal_vocabulary', 0, 2 / 15]]),
+      ];
+      got.slice(1).forEach((g, i) => assert.ok(Math.abs(g - expected[i]) < 1e-9, `line ${i + 2}: ${g} vs ${expected[i]}`));
       const rows = probeRows(20, 9);
       const { score, contributions } = await model.scoreRows(rows);
       rows.forEach((row, r) => {

@@ -33,7 +33,7 @@ const SLANG = words(`
   sorta lemme gimme dunno prolly thx thnx ty pls plz k kk ok okk sus lowkey highkey deadass bruh bro
   fam dude vibe vibes vibing chillin lit fomo yolo af asf istg ikr iirc irl nvm np jk tho thru ppl
   bday convo fave fav tmrw tmr 2day b4 gr8 w/e wtv whatev ig mb hella legit cray noob salty slay bet
-  based cap nocap rizz stan simp goat bussin sheesh yeet ded ayy ayo yass oof welp meh eh
+  based cap nocap rizz stan simp goat bussin sheesh yeet ded ayy ayo yass oof welp
   sup wassup whaddup tryna finna aint ain't gurl smth sth stg wut wat ye def obvs obv srsly ofc
   vids vid probs prob pic pics sesh gg tmi omw atm hbd nbd ftw fyi gf bf bff idgaf lmk wyd wya ru
   cya ttys xoxo kinda ya'll lol gud luv ur sry soz
@@ -60,7 +60,7 @@ const FORMAL = words(`
   potential potentially effectively efficient efficiently relevant regarding strategies strategy
   resources recommend recommendations emphasize crucially vast diverse ensure engage engaging
   continuously evolving artificial commitment committed furnish greetings acknowledge nuanced
-  numerous exceptional comprehensive
+  numerous exceptional comprehensive productive tasks activities precise professional knowledgeable
 `);
 
 const HEDGE = words(`maybe probably prolly perhaps possibly apparently somewhat presumably supposedly ish kinda sorta`);
@@ -135,7 +135,7 @@ export const PHRASES: Record<PhraseTrait, readonly string[]> = {
     'do not hesitate', "i'd be glad to", 'i would be glad to', 'it is important to', "it's important to",
     'it is worth noting', "it's worth noting", 'in conclusion', 'in summary', 'i understand your',
     'thank you for sharing', 'thank you for asking', 'i appreciate your', 'here are some', 'here is a',
-    'would you like me to', 'if you have any', 'good day', 'certainly',
+    'would you like me to', 'if you have any', 'good day', 'certainly', 'you would like', 'please proceed',
   ],
   hedging: [
     'i think', 'i guess', 'i believe', 'i suppose', 'i feel like', 'kind of', 'sort of', 'not sure',
@@ -192,7 +192,8 @@ export const PHRASES: Record<PhraseTrait, readonly string[]> = {
   ],
   question_back: [
     'and you', 'what about you', 'how about you', 'what about u', 'how about u', 'and u', 'you?', 'u?',
-    'wbu', 'hbu', 'you too?', 'u too?', 'yourself?',
+    'wbu', 'hbu', 'you too?', 'u too?', 'yourself?', 'yours?', 'urs?', 'and yours', 'what about yours',
+    'how about yours', 'how bout you', 'how bout u',
   ],
 };
 
