@@ -204,11 +204,18 @@ def fsdp_one_gpu(model: Path, data: Path, tmp: Path) -> None:
     (tmp / "fsdp1.yaml").write_text(text)
     try:
         rc, events, err = cli(job_file(tmp / "fsdp.json", model, data, tmp / "fsdp", accelerate_config=str(tmp / "fsdp1.yaml"),
-                                       max_steps=4), timeout=max(60.0, left()))
+                                       max_steps=4, eval_split=0.25, eval_steps=2, probe_steps=2, probe_max_new_tokens=16,
+                                       probe_prompts=["How was your weekend?", "Can you explain what DNS does?"]),
+                              timeout=max(60.0, left()))
         st = next((e for e in events if e["event"] == "started"), {})
         prog = [e for e in events if e["event"] == "progress"]
-        ok = rc == 0 and events and events[-1]["event"] == "done" and (tmp / "fsdp" / "adapter" / "adapter_model.safetensors").is_file()
-        note = (f"sharding {st.get('sharding')}, {len(prog)} steps, loss {prog[0]['loss']:.4f} → {prog[-1]['loss']:.4f}"
+        # Eval and the style probe run on the sharded model (every rank in lockstep): eval at 2, 4; probe at 0, 2, 4.
+        evals = [e["step"] for e in events if e["event"] == "eval"]
+        probes = [e["step"] for e in events if e["event"] == "probe"]
+        ok = rc == 0 and events and events[-1]["event"] == "done" and (tmp / "fsdp" / "adapter" / "adapter_model.safetensors").is_file() \
+            and evals == [2, 4] and probes == [0, 2, 4]
+        note = (f"sharding {st.get('sharding')}, {len(prog)} steps, loss {prog[0]['loss']:.4f} → {prog[-1]['loss']:.4f}, "
+                f"eval at {evals}, probe at {probes}"
                 if ok and prog else (events[-1].get("message", "") if events else err.strip()[-300:]))
         row("FSDP (accelerate_config)", "ok" if ok else "FAIL", prog[-1]["tokens_per_s"] if ok and prog else None,
             prog[-1].get("gpu_mem_bytes") if ok and prog else None, note)

@@ -76,3 +76,20 @@ test('a repeated step (resumed run) keeps the later probe', async () => {
   assert.equal(promptText([{ role: 'system', content: 's' }, { role: 'user', content: 'u' }]), 'u');
   await model.dispose();
 });
+
+test('a resumed job folder still compares with step 0: the baseline the resumed run gives again is the first one', async () => {
+  // events.jsonl of a job stopped at step 2 and resumed to 4 (trainer/tests/test_watch.py makes the same
+  // file): the resumed run's step-0 probe (baseline kept) repeats the first run's, then probes step 4.
+  const model = await RewardModel.load(join(repoRoot, 'models', 'default.onnx'));
+  const kept: ProbeEvent = { ...probe(0, FORMAL), time: 3000, baseline: 'kept' };
+  const steps = await scoreProbes([probe(0, FORMAL), probe(2, FORMAL), kept, probe(4, SLANG)], model);
+  assert.deepEqual(steps.map((s) => s.step), [0, 2, 4]);
+  assert.deepEqual(steps[0].replies.map((r) => r.text), FORMAL, 'step 0 is the base model\'s replies');
+  assert.ok(movedTraits(steps[0], steps[2], 6).some((m) => m.id === 'slang'));
+  // A first run without probe_prompts: the resumed run's recomputed step 0 is the only baseline, and the
+  // CLI line of step 4 is measured from it, not from step 4 itself.
+  const only = await scoreProbes([{ ...probe(0, FORMAL), baseline: 'recomputed' }, probe(4, SLANG)], model);
+  assert.deepEqual(only.map((s) => s.step), [0, 4]);
+  assert.match(probeLine(only[1], only[0]), /since step 0\) .* · moved: /);
+  await model.dispose();
+});

@@ -88,6 +88,8 @@ class DPOTrainer:
         self.deepspeed = self.acc.distributed_type == DistributedType.DEEPSPEED
         self.fsdp = self.acc.distributed_type == DistributedType.FSDP
         self.sharded = self.deepspeed or self.fsdp
+        # Weights sharded among the ranks (not just optimizer state): only whole inside the wrapper's forward.
+        self.zero3 = self.deepspeed and self.acc.state.deepspeed_plugin.zero_stage == 3
         self.main = self.acc.is_main_process
         self.emit.enabled = self.main
         self.device = self.acc.device
@@ -254,10 +256,16 @@ class DPOTrainer:
         self.model.eval()
         module = self.ddp_logps if self.sharded else self.logps  # sharded weights exist only inside the wrapper
         with torch.no_grad(), self.model.disable_adapter(), self._autocast(), self._oom(None):
-            for s in range(0, len(mine), bs):
+            # Every rank runs the same number of batches: a sharded forward gathers weights from all of them,
+            # so a rank with a shorter share (n not a multiple of the world) runs one more pass, discarded.
+            for s in range(0, max(per, 1), bs):
                 if self.stop.requested:
                     raise Stopped(self.stop.reason)
                 idx = mine[s: s + bs]
+                if not idx:
+                    if self.sharded:
+                        module(**self._to_device(collate([self.examples[0]], self.tok.pad_token_id, cfg.padding_free)))
+                    continue
                 batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id,
                                                 cfg.padding_free))
                 sums, _ = module(**batch)

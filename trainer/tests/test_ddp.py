@@ -23,7 +23,9 @@ def free_port() -> int:
 
 def test_two_process_ddp_trains_and_reports_once(tiny_model, pairs32, tmp_path):
     job = tmp_path / "job.json"
-    cfg = job_config(tiny_model, pairs32, tmp_path / "out", max_steps=3, gradient_accumulation_steps=1, per_device_train_batch_size=2)
+    # eval_split 0.25 of 32: 8 pairs held out, 4 evaluated by each rank; the probe runs on every rank, rank 0 reports.
+    cfg = job_config(tiny_model, pairs32, tmp_path / "out", max_steps=3, gradient_accumulation_steps=1, per_device_train_batch_size=2,
+                     eval_split=0.25, eval_steps=3, probe_prompts=["How was your weekend?"], probe_steps=3, probe_max_new_tokens=4)
     job.write_text(json.dumps(cfg))
     run = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
@@ -40,6 +42,8 @@ def test_two_process_ddp_trains_and_reports_once(tiny_model, pairs32, tmp_path):
     started = next(e for e in events if e["event"] == "started")
     assert started["num_processes"] == 2
     assert [e["step"] for e in events if e["event"] == "progress"] == [1, 2, 3]
+    assert [(e["step"], e["pairs"]) for e in events if e["event"] == "eval"] == [(3, 8)]
+    assert [e["step"] for e in events if e["event"] == "probe"] == [0, 3]
     done = next(e for e in events if e["event"] == "done")
     assert done["stopped"] is False
     from peft import PeftModel

@@ -135,3 +135,39 @@ def test_probe_renders_text_prompts_as_the_training_prompts_were(tiny_model, tmp
     assert not t.stats.chat_template
     assert t.watch.probe_ids[0] == t.tok(text=PROMPTS[0]).input_ids
     assert "assistant" in t.tok.decode(t.watch.probe_ids[2]) and "assistant" not in t.tok.decode(t.watch.probe_ids[0])
+
+
+def test_a_resumed_run_gives_the_step_zero_baseline_again(tiny_model, tmp_path):
+    """The job view and styletune tune compare every probe with step 0. A resumed run starts at step N, so it
+    gives the baseline again first: the first run's step-0 replies when it probed the same prompts (kept),
+    else answered with the adapter disabled, which is the step-0 model (recomputed), equal to a fresh step 0."""
+    data = shared_pairs(32, tmp_path / "pairs.jsonl")
+    cfg = job_config(tiny_model, data, tmp_path / "kept", max_steps=4, save_steps=2, probe_prompts=PROMPTS, probe_steps=2,
+                     probe_max_new_tokens=8, learning_rate=5e-2)
+    first, done = run_inprocess(cfg, stop_at=2)
+    assert done["stopped"] is True and done["step"] == 2
+    base = probes(first)[0]
+    assert base["step"] == 0 and "baseline" not in base
+    second, done = run_inprocess(cfg)
+    assert done["stopped"] is False and done["step"] == 4
+    pr = probes(second)
+    assert [e["step"] for e in pr] == [0, 4]
+    assert pr[0]["baseline"] == "kept" and pr[0]["replies"] == base["replies"]
+    order = [e["event"] for e in second if e["event"] in ("probe", "progress")]
+    assert order[:2] == ["probe", "progress"], "the baseline comes before the resumed run's first step"
+    # The job folder holds both runs; its readers take the last event of a step, the same replies.
+    on_disk = [json.loads(line) for line in (tmp_path / "kept" / "events.jsonl").read_text().splitlines()]
+    assert [(e["step"], e.get("baseline")) for e in on_disk if e["event"] == "probe"] == [(0, None), (2, None), (0, "kept"), (4, None)]
+
+    # The first run did not probe (probe_prompts may be added on resume): step 0 is answered again.
+    plain = {k: v for k, v in cfg.items() if not k.startswith("probe")} | {"output_dir": str(tmp_path / "recomputed")}
+    first, done = run_inprocess(plain, stop_at=2)
+    assert done["stopped"] is True and not probes(first)
+    second, done = run_inprocess({**cfg, "output_dir": plain["output_dir"]})
+    pr = probes(second)
+    assert [e["step"] for e in pr] == [0, 4] and pr[0]["baseline"] == "recomputed"
+    assert pr[0]["replies"] == base["replies"], "the adapter disabled is the step-0 model"
+    assert [r["text"] for r in pr[1]["replies"]] != [r["text"] for r in pr[0]["replies"]], "and not the trained one"
+    # Other probe settings than the first run's: answered again, not kept.
+    third, _ = run_inprocess({**cfg, "probe_max_new_tokens": 6, "max_steps": 4})
+    assert probes(third)[0]["baseline"] == "recomputed" and probes(third)[0]["max_new_tokens"] == 6

@@ -99,6 +99,8 @@ export interface ProbeEvent extends Base {
   max_new_tokens: number;
   seed?: number;
   runtime_s?: number;
+  /** A resumed run's step-0 probe: the first run's replies given again, or answered again with the adapter disabled. */
+  baseline?: 'kept' | 'recomputed';
   replies: ProbeReply[];
 }
 
