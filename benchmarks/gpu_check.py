@@ -136,23 +136,50 @@ def compare_row(label: str, spec: dict, rounds: int, trl_why: str | None, need_s
         f"over {n} steps; target ≥1.3x at ≤ TRL's peak: {'met' if ok else 'NOT met'}")
 
 
-def cli(job: Path, stop_at: int | None = None, timeout: float = 300) -> tuple[int, list[dict], str]:
+class OutOfBudget(Exception):
+    """A check's worker was killed because the script's budget ran out (a loaded machine): the row says skipped."""
+
+
+def cli(job: Path, stop_at: int | None = None, timeout: float | None = None) -> tuple[int, list[dict], str]:
+    """Runs the worker's CLI on a job file; killed (OutOfBudget) when the budget runs out, so the script always
+    ends with its table inside gpu-check.sh's hard stop, however loaded the machine is."""
+    import threading
+
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(REPO / "trainer"), os.environ.get("PYTHONPATH")) if p),
            "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    # A session of its own: out of budget, the worker and any ranks it launched are killed together.
     p = subprocess.Popen([sys.executable, "-m", "styletune_trainer", "dpo", "--config", str(job)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=env)
-    events, deadline = [], time.monotonic() + timeout
-    assert p.stdout is not None
-    for line in p.stdout:
-        e = json.loads(line)
-        events.append(e)
-        if stop_at is not None and e["event"] == "progress" and e["step"] == stop_at:
-            p.send_signal(signal.SIGTERM)
-        if time.monotonic() > deadline:
-            p.kill()
-            break
-    err = p.stderr.read() if p.stderr else ""
-    return p.wait(), events, err
+                         stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    limit = max(1.0, left() if timeout is None else min(timeout, left()))
+    fired = threading.Event()
+
+    def out_of_budget() -> None:
+        fired.set()
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    timer = threading.Timer(limit, out_of_budget)  # also when the worker prints nothing for a while
+    timer.start()
+    events = []
+    assert p.stdout is not None and p.stderr is not None
+    err_chunks: list[str] = []
+    reader = threading.Thread(target=lambda: err_chunks.append(p.stderr.read()), daemon=True)  # no pipe fills up
+    reader.start()
+    try:
+        for line in p.stdout:
+            e = json.loads(line)
+            events.append(e)
+            if stop_at is not None and e["event"] == "progress" and e["step"] == stop_at:
+                p.send_signal(signal.SIGTERM)
+        rc = p.wait()
+    finally:
+        timer.cancel()
+    reader.join(timeout=10)
+    if fired.is_set():
+        raise OutOfBudget(f"the budget ran out after {limit:.0f} s (load {os.getloadavg()[0]:.1f})")
+    return rc, events, "".join(err_chunks)
 
 
 def job_file(path: Path, model: Path, data: Path, out: Path, **over) -> Path:
@@ -189,6 +216,8 @@ def stop_and_resume(model: Path, data: Path, tmp: Path) -> None:
         status = "ok" if abs(lf - lr) <= tol and (tmp / "cut" / "adapter" / "adapter_model.safetensors").is_file() else "FAIL"
         row("stop + resume", status, note=f"SIGTERM at step 2, stopped at {done1['step']}, resumed from "
             f"{st['resumed_from_step']} to 6; step-6 loss {lr:.6f} vs uninterrupted {lf:.6f} (|diff| {abs(lf - lr):.1e}, tol {tol:g})")
+    except OutOfBudget as e:
+        row("stop + resume", "skipped", note=str(e))
     except Exception as e:  # noqa: BLE001
         row("stop + resume", "FAIL", note=str(e)[-300:])
 
@@ -205,8 +234,7 @@ def fsdp_one_gpu(model: Path, data: Path, tmp: Path) -> None:
     try:
         rc, events, err = cli(job_file(tmp / "fsdp.json", model, data, tmp / "fsdp", accelerate_config=str(tmp / "fsdp1.yaml"),
                                        max_steps=4, eval_split=0.25, eval_steps=2, probe_steps=2, probe_max_new_tokens=16,
-                                       probe_prompts=["How was your weekend?", "Can you explain what DNS does?"]),
-                              timeout=max(60.0, left()))
+                                       probe_prompts=["How was your weekend?", "Can you explain what DNS does?"]))
         st = next((e for e in events if e["event"] == "started"), {})
         prog = [e for e in events if e["event"] == "progress"]
         # Eval and the style probe run on the sharded model (every rank in lockstep): eval at 2, 4; probe at 0, 2, 4.
@@ -219,6 +247,8 @@ def fsdp_one_gpu(model: Path, data: Path, tmp: Path) -> None:
                 if ok and prog else (events[-1].get("message", "") if events else err.strip()[-300:]))
         row("FSDP (accelerate_config)", "ok" if ok else "FAIL", prog[-1]["tokens_per_s"] if ok and prog else None,
             prog[-1].get("gpu_mem_bytes") if ok and prog else None, note)
+    except OutOfBudget as e:
+        row("FSDP (accelerate_config)", "skipped", note=str(e))
     except Exception as e:  # noqa: BLE001
         row("FSDP (accelerate_config)", "FAIL", note=str(e)[-300:])
 

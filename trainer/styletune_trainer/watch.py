@@ -164,8 +164,9 @@ class Watch:
     def _logps(self, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         t = self.t
         batch = t._to_device(collate([self.eval_examples[i] for i in idx], t.tok.pad_token_id, t.cfg.padding_free))
-        # Sharded weights exist whole only inside the wrapper's forward; replicated ones are used directly.
-        module = t.ddp_logps if t.sharded else t.logps
+        # Sharded weights (FSDP) exist whole only inside the wrapper's forward; whole ones (one process, DDP,
+        # DeepSpeed ZeRO-1/2) are used directly, as in the probe.
+        module = t.ddp_logps if t.fsdp else t.logps
         with t._autocast():
             lp, counts = module(**batch)
         return lp.float(), counts

@@ -23,8 +23,7 @@ import { isViewMessage, type FileKind, type HostMessage, type Query, type RowDat
 import type { ModelCache } from '../modelCache';
 import { activeModelFile } from '../modelCommands/activeModel';
 import { affectsSetting, roleOverride } from '../settings';
-import { WebviewHost } from '../webviewHost';
-import { inspectorPage } from './html';
+import { inspectorHtml, localRoots } from './html';
 
 export const INSPECTOR_VIEW_TYPE = 'styletune.inspector';
 /** Trait columns shown by default: the ones with the largest |weight|. */
@@ -80,12 +79,13 @@ export class InspectorPanel {
   private source: LineSource = sourceFromText('');
   private total = 0;
   private done = 0;
+  private ready = false;
   private finished = false;
   private abort: AbortController | undefined;
   private run: Promise<InspectorSummary> | undefined;
   private rerun: ReturnType<typeof setTimeout> | undefined;
   private summary: InspectorSummary | undefined;
-  private readonly host: WebviewHost<ViewMessage, HostMessage>;
+  private readonly disposables: vscode.Disposable[] = [];
   private releaseModel: (() => void) | undefined;
   private modelFile = '';
   private modelGeneration = 0;
@@ -109,15 +109,20 @@ export class InspectorPanel {
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
     const existing = InspectorPanel.open.get(uri.toString());
     if (existing) {
-      existing.host.panel.reveal();
+      existing.panel.reveal();
       return existing.settled();
     }
-    return new InspectorPanel(s, uri).settled();
+    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, `Inspect ${basename(uri.path)}`, vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)),
+    });
+    return new InspectorPanel(s, panel, uri).settled();
   }
 
   /** The serializer's path: a panel VS Code kept across a reload, with the webview's last state. */
   static revive(s: InspectorServices, panel: vscode.WebviewPanel, state: ViewState): void {
-    const p = new InspectorPanel(s, vscode.Uri.parse(state.uri), panel);
+    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)) };
+    const p = new InspectorPanel(s, panel, vscode.Uri.parse(state.uri));
     p.query = state.query;
     p.shown = state.shown;
     p.selected = state.selected;
@@ -125,27 +130,17 @@ export class InspectorPanel {
 
   private constructor(
     private readonly s: InspectorServices,
+    private readonly panel: vscode.WebviewPanel,
     private readonly uri: vscode.Uri,
-    restored?: vscode.WebviewPanel,
   ) {
-    const options = {
-      name: 'Inspector',
-      extensionUri: vscode.Uri.file(s.extensionPath),
-      log: s.log,
-      page: inspectorPage(),
-      validate: isViewMessage,
-      receive: (m: ViewMessage) => this.receive(m),
-      resendsOnReady: true,
-      onDispose: () => this.dispose(),
-    };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: INSPECTOR_VIEW_TYPE, title: `Inspect ${basename(uri.path)}`, showOptions: vscode.ViewColumn.Active }, options);
     InspectorPanel.open.set(uri.toString(), this);
+    panel.webview.html = inspectorHtml(panel.webview, vscode.Uri.file(s.extensionPath));
     const later = () => this.scheduleRerun();
     const folder = vscode.Uri.joinPath(uri, '..');
     const watcher = uri.scheme === 'file' ? vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(uri.path))) : undefined;
-    this.register(
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsSetting(e, ['rewardModelPath', 'role'], uri)) return;
         // Another model may have other traits: the next run loads it and starts from its top traits.
@@ -158,26 +153,21 @@ export class InspectorPanel {
         if (e.document.uri.toString() === uri.toString() && e.contentChanges.length > 0) later();
       }),
     );
-    if (watcher) this.register(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+    if (watcher) this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
     // A judge model's scores follow where its ratings come from: the ratings file and the judge in settings.
     const judgeLater = () => {
       if (this.model?.usesJudge) later();
     };
-    this.register(
+    this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsSetting(e, ['judge.model'], uri)) judgeLater();
       }),
     );
     if (uri.scheme === 'file') {
       const ratings = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(ratingsFileFor(uri.fsPath))));
-      this.register(ratings, ratings.onDidChange(judgeLater), ratings.onDidCreate(judgeLater), ratings.onDidDelete(judgeLater));
+      this.disposables.push(ratings, ratings.onDidChange(judgeLater), ratings.onDidCreate(judgeLater), ratings.onDidDelete(judgeLater));
     }
     this.run = this.score();
-  }
-
-  /** Held until the panel closes. */
-  private register(...ds: vscode.Disposable[]): void {
-    for (const d of ds) this.host.register(d);
   }
 
   /** The summary once no scoring run is running or scheduled. */
@@ -207,7 +197,7 @@ export class InspectorPanel {
   }
 
   private post(m: HostMessage): void {
-    this.host.post(m);
+    if (this.ready) void this.panel.webview.postMessage(m);
   }
 
   /**
@@ -414,9 +404,15 @@ export class InspectorPanel {
     }
   }
 
-  private receive(m: ViewMessage): void {
+  private receive(raw: unknown): void {
+    if (!isViewMessage(raw)) {
+      this.s.log.warn(`Inspector: ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const m: ViewMessage = raw;
     switch (m.type) {
       case 'ready':
+        this.ready = true;
         this.sendInit();
         this.sendProgress(this.finished);
         if (this.finished) this.post({ type: 'notice', message: this.summary?.outOfDomain ?? '' });
@@ -496,7 +492,7 @@ export class InspectorPanel {
     if (this.rerun) clearTimeout(this.rerun);
     this.rerun = undefined;
     this.abort?.abort();
-    this.host.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
     this.forgetModel();
   }
 }

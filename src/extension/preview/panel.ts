@@ -4,9 +4,9 @@
  * (the serializer in index.ts) and the controller shows the last preview in it again.
  */
 import * as vscode from 'vscode';
-import { isViewMessage, type HostMessage, type PreviewView, type ViewMessage } from '../../../webview/preview/protocol';
-import { WebviewHost } from '../webviewHost';
-import { previewPage } from './html';
+import { isViewMessage, type PreviewView, type ViewMessage } from '../../../webview/preview/protocol';
+import { webviewRoots } from '../webviewPage';
+import { previewHtml } from './html';
 
 export const PREVIEW_VIEW_TYPE = 'styletune.preview';
 
@@ -20,6 +20,7 @@ export interface PanelIntents {
 
 export class PreviewPanel {
   private static current: PreviewPanel | undefined;
+  private ready = false;
   private state: PreviewView | undefined;
   /** The webview's last report of what it shows (tests read it through styletune.previewState). */
   rendered: Rendered | undefined;
@@ -44,35 +45,29 @@ export class PreviewPanel {
     return PreviewPanel.current;
   }
 
-  private readonly host: WebviewHost<ViewMessage, HostMessage>;
+  private readonly panel: vscode.WebviewPanel;
 
   private constructor(
-    s: { extensionPath: string; log: vscode.LogOutputChannel },
+    private readonly s: { extensionPath: string; log: vscode.LogOutputChannel },
     private intents: PanelIntents,
     restored?: vscode.WebviewPanel,
   ) {
-    // No retainContextWhenHidden: the page shows only what `update` last sent, and gets it again on `ready`
-    // when its tab comes back to the front (generation goes on in the host meanwhile).
+    const root = vscode.Uri.file(s.extensionPath);
     const options = {
-      name: 'Preview',
-      extensionUri: vscode.Uri.file(s.extensionPath),
-      log: s.log,
-      page: previewPage(),
-      validate: isViewMessage,
-      receive: (m: ViewMessage) => this.receive(m),
-      resendsOnReady: true,
-      onDispose: () => {
-        if (PreviewPanel.current === this) PreviewPanel.current = undefined;
-      },
+      enableScripts: true,
+      localResourceRoots: webviewRoots(root),
+      // Generation takes a while: keep the page (and what it shows) when its tab is in the background.
+      retainContextWhenHidden: true,
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: PREVIEW_VIEW_TYPE, title: 'StyleTune Preview', showOptions: { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } }, options);
+    if (restored) restored.webview.options = options;
+    this.panel = restored ?? vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'StyleTune Preview', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
+    this.panel.webview.html = previewHtml(this.panel.webview, root);
     PreviewPanel.current = this;
-  }
-
-  private get panel(): vscode.WebviewPanel {
-    return this.host.panel;
+    const sub = this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
+    this.panel.onDidDispose(() => {
+      sub.dispose();
+      if (PreviewPanel.current === this) PreviewPanel.current = undefined;
+    });
   }
 
   get view(): PreviewView | undefined {
@@ -81,13 +76,19 @@ export class PreviewPanel {
 
   update(state: PreviewView): void {
     this.state = state;
-    this.host.post({ type: 'state', state });
+    if (this.ready) void this.panel.webview.postMessage({ type: 'state', state });
   }
 
-  private receive(m: ViewMessage): void {
+  private receive(m: unknown): void {
+    // The webview is a page like any other: never trust what it sends.
+    if (!isViewMessage(m)) {
+      this.s.log.warn(`Preview: ignored an invalid message ${JSON.stringify(m)?.slice(0, 200)}`);
+      return;
+    }
     switch (m.type) {
       case 'ready':
-        if (this.state) this.host.post({ type: 'state', state: this.state });
+        this.ready = true;
+        if (this.state) void this.panel.webview.postMessage({ type: 'state', state: this.state });
         return;
       case 'rendered':
         this.rendered = m;

@@ -1,14 +1,15 @@
 /** The vote view's page (see ../webviewPage.ts for the CSP and resource rules): theme colours only. */
-import type { PageOptions } from '../webviewPage';
+import type * as vscode from 'vscode';
+import { webviewPage } from '../webviewPage';
 
-export function votesPage(title: string): PageOptions {
-  return {
+export function votesHtml(webview: vscode.Webview, extensionRoot: vscode.Uri, title: string): string {
+  return webviewPage(webview, extensionRoot, {
     bundle: 'votes',
     title,
     stylesheets: ['panel.css', 'keyboard-panel.css'],
     inlineCss: CSS,
     body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
-  };
+  });
 }
 
 const CSS = `
