@@ -206,7 +206,12 @@ difference) are what it was fitted for; absolute scores carry no calibrated mean
 in a single short turn still cost: the Turing games' persona AIs overdo them over whole dialogues, and no
 source sets a person's slangy turn against a casual assistant one, so "ooh tough one. curious, chatty, kinda
 stubborn lol. you?" loses to "Precise. Professional. Knowledgeable." (samples/workspace/pairs.jsonl, line 2);
-a reply saying it is an AI loses to them all (the 'As an AI' cost). The Turing-game data
+a reply saying it is an AI loses to them all (the 'As an AI' cost). The Turing games' weakest AI type is
+llama-405b_minimal: in the games it wins, the AI writes like a person texting (lowercase, no final
+punctuation, plausible local detail: a hike near Fountain Hills, the coffee cart by the student union)
+while the human witness writes full, punctuated sentences, at times playing the assistant on purpose ("Is
+there something more I can help with?"), or answers in one-word fragments ("bai", "tacos"); style traits
+cannot tell these apart, it takes knowing what a person would say. The Turing-game data
 comes from one study's participants (US students and crowd workers); the casual-vs-formal pairs are
 synthetic. Refit on your own data with \`styletune fit\`.
 `;

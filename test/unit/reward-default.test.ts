@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RewardModel } from '../../src/core/reward/model';
+import { scoreJsonlFile, type LineResult } from '../../src/core/score';
 import { TraitExtractor } from '../../src/core/traits/extract';
 import { parseTranscript } from '../../src/core/transcript';
 import type { Message } from '../../src/core/types';
@@ -55,6 +56,42 @@ describe('the default model on the sample transcript', () => {
 
   test('the issue\'s single turns read right: a casual turn beats an assistant reply that says it is an AI', async () => {
     assert.ok((await score('honestly pretty chill lol, went hiking sat. you?')) > (await score('Certainly! I would be happy to share some recommendations. As an AI, I do not watch television myself; however, many viewers enjoy acclaimed series such as "Breaking Bad".')));
+  });
+});
+
+describe('the default model on the sample pairs', () => {
+  async function lines(file: string, candidates: boolean): Promise<LineResult[]> {
+    const out: LineResult[] = [];
+    for await (const r of scoreJsonlFile(join(repoRoot, 'samples', 'workspace', file), model, { candidates })) out.push(r);
+    return out;
+  }
+
+  test('pairs.jsonl: the chosen reply wins where a person is sure (lines 1, 3, 4)', async () => {
+    const scored = await lines('pairs.jsonl', false);
+    assert.equal(scored.length, 4);
+    for (const r of scored) {
+      assert.equal(r.kind, 'pair');
+      if (r.kind !== 'pair' || r.line === 2) continue;
+      assert.ok(r.result.margin > 0, `line ${r.line}: margin ${r.result.margin.toFixed(2)}`);
+    }
+  });
+
+  // The model card's known limit: slang and laughter dense in one short turn cost (the Turing games'
+  // persona AIs overdo them), and three formal words are short enough to read as a person's fragment.
+  test('pairs.jsonl line 2: "ooh tough one. curious, chatty, kinda stubborn lol. you?" over "Precise. Professional. Knowledgeable."', { todo: 'the known limit of the model card' }, async () => {
+    const r = (await lines('pairs.jsonl', false))[1];
+    assert.ok(r.kind === 'pair' && r.result.margin > 0, JSON.stringify(r.kind === 'pair' ? r.result.margin : r));
+  });
+
+  test('demo.pairs.jsonl: the reply a person would pick is the best candidate (lunch, weekend, bot, rain)', async () => {
+    const scored = await lines('demo.pairs.jsonl', true);
+    // Candidate numbers (1-based) of the human reply on each line; three-words (line 3) is the limit above.
+    const human: Record<number, number> = { 1: 2, 2: 1, 4: 2, 5: 1 };
+    for (const r of scored) {
+      assert.equal(r.kind, 'candidates');
+      if (r.kind !== 'candidates' || human[r.line] === undefined) continue;
+      assert.equal(r.result.best, human[r.line], `line ${r.line}: ${r.result.candidates.map((c) => c.score.toFixed(2)).join(', ')}`);
+    }
   });
 });
 

@@ -1,79 +1,16 @@
 /**
  * The job view's messages, shared by the extension host (src/extension/jobs/panel.ts) and the webview
- * (webview/job/main.ts). Each side validates what it receives with the guards below.
+ * (webview/job/main.ts). Each message is a schema (webview/shared/schema.ts) that gives its type and
+ * the guard each side checks what it receives with.
  */
 import type { Point } from '../../src/core/shared';
+import * as v from 'valibot';
+import { anyNumber, bool, guard, num, optional, str } from '../shared/schema';
 
-export type JobViewState = 'running' | 'stopping' | 'done' | 'stopped' | 'failed';
-
-/** One progress event, reduced to what the view draws (declared in src/core/shared.ts: core builds them). */
 export type { Point };
 
-export interface JobInfo {
-  name: string;
-  dir: string;
-  state: JobViewState;
-  step: number;
-  totalSteps?: number;
-  etaS?: number;
-  device?: string;
-  preset?: string | null;
-  model?: string;
-  message?: string;
-  lastLog: string[];
-  adapter?: string;
-  /** While running: what the worker does now ("tokenizing 4948 pairs…", "step 3/60 · loss 0.68 · ETA 20 s"). */
-  activity?: string;
-  /** The newest checkpoint's step, where Resume continues; 0: Resume starts from scratch. */
-  resumeStep: number;
-}
-
-/** A probe reply as the view shows it: scored by the host with the active reward model. */
-export interface ProbeReplyView {
-  index: number;
-  prompt: string;
-  text: string;
-  tokens: number;
-  truncated: boolean;
-  reward: number;
-}
-
-/** A trait that moved since step 0 (src/core/jobs/probe.ts movedTraits). */
-export interface MovedTraitView {
-  id: string;
-  label: string;
-  from: number;
-  to: number;
-  delta: number;
-  /** Change of its contribution to the reward; absent for traits the model does not weigh. */
-  rewardDelta?: number;
-}
-
-/** One probe step: the replies to the probe prompts, their mean reward, and what moved since step 0. */
-export interface ProbeView {
-  step: number;
-  reward: number;
-  tokens: number;
-  truncated: number;
-  maxNewTokens: number;
-  moved: MovedTraitView[];
-  replies: ProbeReplyView[];
-}
-
-export type HostMessage =
-  | { type: 'job'; job: JobInfo }
-  /** Every probe step so far (always all: a few steps of a few replies), scored with `model`; `error` when they could not be. */
-  | { type: 'probes'; probes: ProbeView[]; model: string; error?: string }
-  /** `reset`: these are all points (first message, or the events file was rewritten). */
-  | { type: 'points'; points: Point[]; reset: boolean };
-
-export type JobAction = 'stop' | 'resume' | 'openFolder' | 'showLog' | 'previewRewrite';
-
-export type ViewMessage =
-  | { type: 'ready' }
-  /** The newest step the charts show, for tests and for the host's log. */
-  | { type: 'rendered'; step: number; points: number; probes?: number; probeStep?: number }
-  | { type: 'action'; action: JobAction };
+const jobViewState = v.picklist(['running', 'stopping', 'done', 'stopped', 'failed']);
+export type JobViewState = v.InferOutput<typeof jobViewState>;
 
 /** What each metric means (TRL's definitions). Read by the table in the view and by the README. */
 export const METRICS: { key: keyof Point; label: string; explain: string }[] = [
@@ -92,64 +29,96 @@ export const METRICS: { key: keyof Point; label: string; explain: string }[] = [
   { key: 'eval/rewards/accuracies', label: 'eval accuracy', explain: 'Reward accuracy on the held-out pairs: does the preference carry over to pairs it never trained on?' },
 ];
 
-const STATES = new Set(['running', 'stopping', 'done', 'stopped', 'failed']);
-const ACTIONS = new Set(['stop', 'resume', 'openFolder', 'showLog', 'previewRewrite']);
+const numOrNull = v.nullable(num);
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-const numOrNull = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v));
+const pointSchema: v.GenericSchema<Point> = v.object({
+  step: anyNumber,
+  time: anyNumber,
+  loss: numOrNull,
+  'rewards/chosen': numOrNull,
+  'rewards/rejected': numOrNull,
+  'rewards/margins': numOrNull,
+  'rewards/accuracies': numOrNull,
+  'logps/chosen': numOrNull,
+  'logps/rejected': numOrNull,
+  learning_rate: numOrNull,
+  grad_norm: numOrNull,
+  tokens_per_s: numOrNull,
+  gpu_mem_bytes: numOrNull,
+  'eval/loss': numOrNull,
+  'eval/rewards/accuracies': numOrNull,
+});
 
-export function isPoint(v: unknown): v is Point {
-  return isObj(v) && typeof v.step === 'number' && typeof v.time === 'number'
-    && METRICS.every((m) => numOrNull(v[m.key]));
-}
+const jobInfo = v.object({
+  name: str,
+  dir: str,
+  state: jobViewState,
+  step: anyNumber,
+  totalSteps: optional(anyNumber),
+  etaS: optional(anyNumber),
+  device: optional(str),
+  preset: v.nullish(str),
+  model: optional(str),
+  message: optional(str),
+  lastLog: v.array(str),
+  adapter: optional(str),
+  /** While running: what the worker does now ("tokenizing 4948 pairs…", "step 3/60 · loss 0.68 · ETA 20 s"). */
+  activity: optional(str),
+  /** The newest checkpoint's step, where Resume continues; 0: Resume starts from scratch. */
+  resumeStep: anyNumber,
+});
+export type JobInfo = v.InferOutput<typeof jobInfo>;
 
-export function isJobInfo(v: unknown): v is JobInfo {
-  return isObj(v) && typeof v.name === 'string' && typeof v.dir === 'string' && STATES.has(v.state as string)
-    && typeof v.step === 'number' && Array.isArray(v.lastLog) && v.lastLog.every((l) => typeof l === 'string')
-    && (v.totalSteps === undefined || typeof v.totalSteps === 'number')
-    && (v.etaS === undefined || typeof v.etaS === 'number')
-    && typeof v.resumeStep === 'number'
-    && ['device', 'model', 'message', 'adapter', 'activity'].every((k) => v[k] === undefined || typeof v[k] === 'string')
-    && (v.preset === undefined || v.preset === null || typeof v.preset === 'string');
-}
+/** A probe reply as the view shows it: scored by the host with the active reward model. */
+const probeReply = v.object({ index: num, prompt: str, text: str, tokens: num, truncated: bool, reward: num });
+export type ProbeReplyView = v.InferOutput<typeof probeReply>;
 
-const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+/** A trait that moved since step 0 (src/core/jobs/probe.ts movedTraits). */
+const movedTrait = v.object({
+  id: str,
+  label: str,
+  from: num,
+  to: num,
+  delta: num,
+  /** Change of its contribution to the reward; absent for traits the model does not weigh. */
+  rewardDelta: optional(num),
+});
+export type MovedTraitView = v.InferOutput<typeof movedTrait>;
 
-function isMoved(v: unknown): v is MovedTraitView {
-  return isObj(v) && typeof v.id === 'string' && typeof v.label === 'string' && num(v.from) && num(v.to) && num(v.delta)
-    && (v.rewardDelta === undefined || num(v.rewardDelta));
-}
+/** One probe step: the replies to the probe prompts, their mean reward, and what moved since step 0. */
+const probeView = v.object({
+  step: num,
+  reward: num,
+  tokens: num,
+  truncated: num,
+  maxNewTokens: num,
+  moved: v.array(movedTrait),
+  replies: v.array(probeReply),
+});
+export type ProbeView = v.InferOutput<typeof probeView>;
 
-function isReply(v: unknown): v is ProbeReplyView {
-  return isObj(v) && num(v.index) && typeof v.prompt === 'string' && typeof v.text === 'string' && num(v.tokens)
-    && typeof v.truncated === 'boolean' && num(v.reward);
-}
+const hostMessage = v.variant('type', [
+  v.object({ type: v.literal('job'), job: jobInfo }),
+  /** Every probe step so far (always all: a few steps of a few replies), scored with `model`; `error` when they could not be. */
+  v.object({ type: v.literal('probes'), probes: v.array(probeView), model: str, error: optional(str) }),
+  /** `reset`: these are all points (first message, or the events file was rewritten). */
+  v.object({ type: v.literal('points'), points: v.array(pointSchema), reset: bool }),
+]);
+export type HostMessage = v.InferOutput<typeof hostMessage>;
 
-export function isProbeView(v: unknown): v is ProbeView {
-  return isObj(v) && num(v.step) && num(v.reward) && num(v.tokens) && num(v.truncated) && num(v.maxNewTokens)
-    && Array.isArray(v.moved) && v.moved.every(isMoved) && Array.isArray(v.replies) && v.replies.every(isReply);
-}
+const jobAction = v.picklist(['stop', 'resume', 'openFolder', 'showLog', 'previewRewrite']);
+export type JobAction = v.InferOutput<typeof jobAction>;
 
-export function isHostMessage(v: unknown): v is HostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'probes') {
-    return Array.isArray(v.probes) && v.probes.every(isProbeView) && typeof v.model === 'string'
-      && (v.error === undefined || typeof v.error === 'string');
-  }
-  if (v.type === 'job') return isJobInfo(v.job);
-  if (v.type === 'points') return typeof v.reset === 'boolean' && Array.isArray(v.points) && v.points.every(isPoint);
-  return false;
-}
+const viewMessage = v.variant('type', [
+  v.object({ type: v.literal('ready') }),
+  /** The newest step the charts show, for tests and for the host's log. */
+  v.object({ type: v.literal('rendered'), step: anyNumber, points: anyNumber, probes: optional(anyNumber), probeStep: optional(anyNumber) }),
+  v.object({ type: v.literal('action'), action: jobAction }),
+]);
+export type ViewMessage = v.InferOutput<typeof viewMessage>;
 
-export function isViewMessage(v: unknown): v is ViewMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'ready') return true;
-  if (v.type === 'rendered') {
-    return typeof v.step === 'number' && typeof v.points === 'number'
-      && (v.probes === undefined || typeof v.probes === 'number') && (v.probeStep === undefined || typeof v.probeStep === 'number');
-  }
-  if (v.type === 'action') return ACTIONS.has(v.action as string);
-  return false;
-}
+export const isPoint = guard(pointSchema);
+export const isJobInfo = guard(jobInfo);
+export const isProbeView = guard(probeView);
+export const isHostMessage = guard(hostMessage);
+export const isViewMessage = guard(viewMessage);

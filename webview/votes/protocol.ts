@@ -4,160 +4,111 @@
  *
  * The host owns the session (which comparison is shown, the votes file); the webview renders what it
  * is sent and reports votes. System names never reach the webview while a comparison is shown: only
- * the reveal at the end and the report carry them. Every message is checked before it is used.
+ * the reveal at the end and the report carry them. Every message is checked before it is used, with
+ * the guards below made from the messages' schemas (webview/shared/schema.ts).
  */
 
 import type { Message } from '../../src/core/shared';
+import * as v from 'valibot';
+import { bool, guard, message, nat, num, optional, record, str } from '../shared/schema';
 
-/** Declared in src/core/shared.ts, with the other shapes core and the webviews share. */
 export type { Message };
 
-export type Side = 'A' | 'B' | 'tie';
-export type Confidence = 'likely' | 'certainly' | null;
+const side = v.picklist(['A', 'B', 'tie']);
+export type Side = v.InferOutput<typeof side>;
+const confidence = v.nullable(v.picklist(['likely', 'certainly']));
+export type Confidence = v.InferOutput<typeof confidence>;
 
 /** One comparison as shown: texts only, no system names. */
-export interface TaskView {
+const taskView = v.object({
   /** Opaque to the webview; sent back with the vote so a late key press cannot vote on the wrong item. */
-  key: string;
-  prompt: Message[];
-  a: string;
-  b: string;
-}
+  key: str,
+  prompt: v.array(message),
+  a: str,
+  b: str,
+});
+export type TaskView = v.InferOutput<typeof taskView>;
 
-export interface RevealRow {
-  item_id: string;
-  prompt: string;
-  a: string;
-  b: string;
+const revealRow = v.object({
+  item_id: str,
+  prompt: str,
+  a: str,
+  b: str,
   /** The system picked, or "tie". */
-  winner: string;
-  confidence: Confidence;
-}
+  winner: str,
+  confidence,
+});
+export type RevealRow = v.InferOutput<typeof revealRow>;
 
-export interface VoteState {
-  title: string;
-  votesFile: string;
-  annotator: string;
+const voteState = v.object({
+  title: str,
+  votesFile: str,
+  annotator: str,
   /** Comparisons this annotator has voted on, of all there are. */
-  done: number;
-  total: number;
+  done: nat,
+  total: nat,
   /** Absent once every comparison is voted. */
-  task?: TaskView;
+  task: optional(taskView),
   /** This session's votes so far, with identities: sent only when the session is finished. */
-  reveal?: RevealRow[];
-  canUndo: boolean;
+  reveal: optional(v.array(revealRow)),
+  canUndo: bool,
   /** Problems found in the items file(s) (listed in the Problems panel). */
-  problems: number;
-}
+  problems: nat,
+});
+export type VoteState = v.InferOutput<typeof voteState>;
 
-export interface Interval {
-  low: number;
-  high: number;
-}
+const interval = v.object({ low: num, high: num });
+export type Interval = v.InferOutput<typeof interval>;
 
 /** The report (src/core/votes/report.ts's VoteReport, which the host sends as is). */
-export interface ReportView {
-  title: string;
-  sources: string[];
-  votes: number;
-  duplicates: number;
-  ties: number;
-  annotators: Record<string, number>;
-  confidence: { likely: number; certainly: number; none: number };
-  systems: Array<{ system: string; votes: number; wins: number; ties: number; losses: number; rate: number; interval: Interval; certain: number; meanReward?: number }>;
-  prompts: Array<{ item_id: string; prompt?: string; votes: number; ties: number; picks: Record<string, number>; leader: string; rewards?: Record<string, number> }>;
-  ratings?: { rows: Array<{ system: string; strength: number; elo: number }>; regularized: boolean };
-  agreement?: { votes: number; agreed: number; rate: number; interval: Interval; model: string };
-  notes: string[];
-}
+const reportView = v.object({
+  title: str,
+  sources: v.array(str),
+  votes: nat,
+  duplicates: nat,
+  ties: nat,
+  annotators: record(num),
+  confidence: v.object({ likely: nat, certainly: nat, none: nat }),
+  systems: v.array(
+    v.object({ system: str, votes: nat, wins: nat, ties: nat, losses: nat, rate: num, interval, certain: nat, meanReward: optional(num) }),
+  ),
+  prompts: v.array(
+    v.object({ item_id: str, prompt: optional(str), votes: nat, ties: nat, picks: record(num), leader: str, rewards: optional(record(num)) }),
+  ),
+  ratings: optional(v.object({ rows: v.array(v.object({ system: str, strength: num, elo: num })), regularized: bool })),
+  agreement: optional(v.object({ votes: nat, agreed: num, rate: num, interval, model: str })),
+  notes: v.array(str),
+});
+export type ReportView = v.InferOutput<typeof reportView>;
 
+const nonEmpty = v.pipe(v.array(str), v.minLength(1));
 /** What the webview keeps (setState) so VS Code can bring the view back after a window reload. */
-export type RestoreState = { kind: 'vote'; items: string[] } | { kind: 'report'; votes: string[]; items: string[] };
+const restoreState = v.variant('kind', [
+  v.object({ kind: v.literal('vote'), items: nonEmpty }),
+  v.object({ kind: v.literal('report'), votes: nonEmpty, items: v.array(str) }),
+]);
+export type RestoreState = v.InferOutput<typeof restoreState>;
 
-export type HostMessage =
-  | { type: 'vote'; state: VoteState }
-  | { type: 'report'; report: ReportView }
-  | { type: 'error'; message: string }
-  | { type: 'restore'; state: RestoreState };
+const hostMessage = v.variant('type', [
+  v.object({ type: v.literal('vote'), state: voteState }),
+  v.object({ type: v.literal('report'), report: reportView }),
+  v.object({ type: v.literal('error'), message: str }),
+  v.object({ type: v.literal('restore'), state: restoreState }),
+]);
+export type HostMessage = v.InferOutput<typeof hostMessage>;
 
-export type WebviewMessage =
-  | { type: 'ready' }
-  | { type: 'vote'; key: string; side: Side; confidence: Confidence }
-  | { type: 'undo' }
-  | { type: 'openReport' };
+const webviewMessage = v.variant('type', [
+  v.object({ type: v.literal('ready') }),
+  // Keys are item ids plus two system names: a very long one is not ours.
+  v.object({ type: v.literal('vote'), key: v.pipe(str, v.maxLength(10_000)), side, confidence }),
+  v.object({ type: v.literal('undo') }),
+  v.object({ type: v.literal('openReport') }),
+]);
+export type WebviewMessage = v.InferOutput<typeof webviewMessage>;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNat = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isConfidence = (v: unknown): v is Confidence => v === null || v === 'likely' || v === 'certainly';
-const isInterval = (v: unknown): v is Interval => isObj(v) && isNum(v.low) && isNum(v.high);
-const isNumRecord = (v: unknown): v is Record<string, number> => isObj(v) && Object.values(v).every(isNum);
-const isArrayOf = <T>(v: unknown, f: (x: unknown) => x is T): v is T[] => Array.isArray(v) && v.every(f);
-
-export function isWebviewMessage(v: unknown): v is WebviewMessage {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-    case 'undo':
-    case 'openReport':
-      return true;
-    case 'vote':
-      // Keys are item ids plus two system names: a very long one is not ours.
-      return isStr(v.key) && v.key.length <= 10_000 && (v.side === 'A' || v.side === 'B' || v.side === 'tie') && isConfidence(v.confidence);
-    default:
-      return false;
-  }
-}
-
-function isTask(v: unknown): v is TaskView {
-  return isObj(v) && isStr(v.key) && isStr(v.a) && isStr(v.b) && isArrayOf(v.prompt, (m): m is Message => isObj(m) && isStr(m.role) && isStr(m.content));
-}
-
-function isRevealRow(v: unknown): v is RevealRow {
-  return isObj(v) && isStr(v.item_id) && isStr(v.prompt) && isStr(v.a) && isStr(v.b) && isStr(v.winner) && isConfidence(v.confidence);
-}
-
-export function isVoteState(v: unknown): v is VoteState {
-  if (!isObj(v)) return false;
-  if (!isStr(v.title) || !isStr(v.votesFile) || !isStr(v.annotator) || !isNat(v.done) || !isNat(v.total) || typeof v.canUndo !== 'boolean' || !isNat(v.problems)) return false;
-  return (v.task === undefined || isTask(v.task)) && (v.reveal === undefined || isArrayOf(v.reveal, isRevealRow));
-}
-
-function isSystemRow(v: unknown): boolean {
-  return isObj(v) && isStr(v.system) && [v.votes, v.wins, v.ties, v.losses, v.certain].every(isNat) && isNum(v.rate) && isInterval(v.interval) && (v.meanReward === undefined || isNum(v.meanReward));
-}
-
-function isPromptRow(v: unknown): boolean {
-  return isObj(v) && isStr(v.item_id) && (v.prompt === undefined || isStr(v.prompt)) && isNat(v.votes) && isNat(v.ties) && isNumRecord(v.picks) && isStr(v.leader) && (v.rewards === undefined || isNumRecord(v.rewards));
-}
-
-export function isReportView(v: unknown): v is ReportView {
-  if (!isObj(v) || !isStr(v.title) || !isArrayOf(v.sources, isStr) || !isNat(v.votes) || !isNat(v.duplicates) || !isNat(v.ties)) return false;
-  if (!isNumRecord(v.annotators) || !isObj(v.confidence) || ![v.confidence.likely, v.confidence.certainly, v.confidence.none].every(isNat)) return false;
-  if (!Array.isArray(v.systems) || !v.systems.every(isSystemRow) || !Array.isArray(v.prompts) || !v.prompts.every(isPromptRow) || !isArrayOf(v.notes, isStr)) return false;
-  if (v.ratings !== undefined) {
-    const r = v.ratings;
-    if (!isObj(r) || typeof r.regularized !== 'boolean' || !Array.isArray(r.rows) || !r.rows.every((x) => isObj(x) && isStr(x.system) && isNum(x.strength) && isNum(x.elo))) return false;
-  }
-  if (v.agreement !== undefined) {
-    const a = v.agreement;
-    if (!isObj(a) || !isNat(a.votes) || !isNum(a.agreed) || !isNum(a.rate) || !isInterval(a.interval) || !isStr(a.model)) return false;
-  }
-  return true;
-}
-
+export const isWebviewMessage = guard(webviewMessage);
+export const isVoteState = guard(voteState);
+export const isReportView = guard(reportView);
 /** Checked by the host too: after a reload the state comes back from the webview's storage. */
-export function isRestoreState(v: unknown): v is RestoreState {
-  if (!isObj(v) || !isArrayOf(v.items, isStr)) return false;
-  if (v.kind === 'vote') return v.items.length > 0;
-  return v.kind === 'report' && isArrayOf(v.votes, isStr) && v.votes.length > 0;
-}
-
-export function isHostMessage(v: unknown): v is HostMessage {
-  if (!isObj(v)) return false;
-  if (v.type === 'restore') return isRestoreState(v.state);
-  if (v.type === 'vote') return isVoteState(v.state);
-  if (v.type === 'report') return isReportView(v.report);
-  return v.type === 'error' && isStr(v.message);
-}
+export const isRestoreState = guard(restoreState);
+export const isHostMessage = guard(hostMessage);

@@ -23,7 +23,8 @@ import { isViewMessage, type FileKind, type HostMessage, type Query, type RowDat
 import type { ModelCache } from '../modelCache';
 import { activeModelFile } from '../modelCommands/activeModel';
 import { affectsSetting, roleOverride } from '../settings';
-import { inspectorHtml, localRoots } from './html';
+import { WebviewHost } from '../webviewHost';
+import { inspectorPage } from './html';
 
 export const INSPECTOR_VIEW_TYPE = 'styletune.inspector';
 /** Trait columns shown by default: the ones with the largest |weight|. */
@@ -79,13 +80,12 @@ export class InspectorPanel {
   private source: LineSource = sourceFromText('');
   private total = 0;
   private done = 0;
-  private ready = false;
   private finished = false;
   private abort: AbortController | undefined;
   private run: Promise<InspectorSummary> | undefined;
   private rerun: ReturnType<typeof setTimeout> | undefined;
   private summary: InspectorSummary | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost<ViewMessage, HostMessage>;
   private releaseModel: (() => void) | undefined;
   private modelFile = '';
   private modelGeneration = 0;
@@ -109,20 +109,15 @@ export class InspectorPanel {
   static async show(s: InspectorServices, uri: vscode.Uri): Promise<InspectorSummary | undefined> {
     const existing = InspectorPanel.open.get(uri.toString());
     if (existing) {
-      existing.panel.reveal();
+      existing.host.panel.reveal();
       return existing.settled();
     }
-    const panel = vscode.window.createWebviewPanel(INSPECTOR_VIEW_TYPE, `Inspect ${basename(uri.path)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)),
-    });
-    return new InspectorPanel(s, panel, uri).settled();
+    return new InspectorPanel(s, uri).settled();
   }
 
   /** The serializer's path: a panel VS Code kept across a reload, with the webview's last state. */
   static revive(s: InspectorServices, panel: vscode.WebviewPanel, state: ViewState): void {
-    panel.webview.options = { enableScripts: true, localResourceRoots: localRoots(vscode.Uri.file(s.extensionPath)) };
-    const p = new InspectorPanel(s, panel, vscode.Uri.parse(state.uri));
+    const p = new InspectorPanel(s, vscode.Uri.parse(state.uri), panel);
     p.query = state.query;
     p.shown = state.shown;
     p.selected = state.selected;
@@ -130,17 +125,27 @@ export class InspectorPanel {
 
   private constructor(
     private readonly s: InspectorServices,
-    private readonly panel: vscode.WebviewPanel,
     private readonly uri: vscode.Uri,
+    restored?: vscode.WebviewPanel,
   ) {
+    const options = {
+      name: 'Inspector',
+      extensionUri: vscode.Uri.file(s.extensionPath),
+      log: s.log,
+      page: inspectorPage(),
+      validate: isViewMessage,
+      receive: (m: ViewMessage) => this.receive(m),
+      resendsOnReady: true,
+      onDispose: () => this.dispose(),
+    };
+    this.host = restored
+      ? WebviewHost.adopt(restored, options)
+      : WebviewHost.create({ viewType: INSPECTOR_VIEW_TYPE, title: `Inspect ${basename(uri.path)}`, showOptions: vscode.ViewColumn.Active }, options);
     InspectorPanel.open.set(uri.toString(), this);
-    panel.webview.html = inspectorHtml(panel.webview, vscode.Uri.file(s.extensionPath));
     const later = () => this.scheduleRerun();
     const folder = vscode.Uri.joinPath(uri, '..');
     const watcher = uri.scheme === 'file' ? vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(uri.path))) : undefined;
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
+    this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsSetting(e, ['rewardModelPath', 'role'], uri)) return;
         // Another model may have other traits: the next run loads it and starts from its top traits.
@@ -153,21 +158,26 @@ export class InspectorPanel {
         if (e.document.uri.toString() === uri.toString() && e.contentChanges.length > 0) later();
       }),
     );
-    if (watcher) this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+    if (watcher) this.register(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
     // A judge model's scores follow where its ratings come from: the ratings file and the judge in settings.
     const judgeLater = () => {
       if (this.model?.usesJudge) later();
     };
-    this.disposables.push(
+    this.register(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsSetting(e, ['judge.model'], uri)) judgeLater();
       }),
     );
     if (uri.scheme === 'file') {
       const ratings = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, basename(ratingsFileFor(uri.fsPath))));
-      this.disposables.push(ratings, ratings.onDidChange(judgeLater), ratings.onDidCreate(judgeLater), ratings.onDidDelete(judgeLater));
+      this.register(ratings, ratings.onDidChange(judgeLater), ratings.onDidCreate(judgeLater), ratings.onDidDelete(judgeLater));
     }
     this.run = this.score();
+  }
+
+  /** Held until the panel closes. */
+  private register(...ds: vscode.Disposable[]): void {
+    for (const d of ds) this.host.register(d);
   }
 
   /** The summary once no scoring run is running or scheduled. */
@@ -197,7 +207,7 @@ export class InspectorPanel {
   }
 
   private post(m: HostMessage): void {
-    if (this.ready) void this.panel.webview.postMessage(m);
+    this.host.post(m);
   }
 
   /**
@@ -404,15 +414,9 @@ export class InspectorPanel {
     }
   }
 
-  private receive(raw: unknown): void {
-    if (!isViewMessage(raw)) {
-      this.s.log.warn(`Inspector: ignored an invalid message from the webview: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
-    const m: ViewMessage = raw;
+  private receive(m: ViewMessage): void {
     switch (m.type) {
       case 'ready':
-        this.ready = true;
         this.sendInit();
         this.sendProgress(this.finished);
         if (this.finished) this.post({ type: 'notice', message: this.summary?.outOfDomain ?? '' });
@@ -492,7 +496,7 @@ export class InspectorPanel {
     if (this.rerun) clearTimeout(this.rerun);
     this.rerun = undefined;
     this.abort?.abort();
-    for (const d of this.disposables.splice(0)) d.dispose();
+    this.host.dispose();
     this.forgetModel();
   }
 }

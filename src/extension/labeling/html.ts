@@ -1,16 +1,15 @@
 /** The labeler's page (see ../webviewPage.ts for the CSP and resource rules): theme colours only. */
-import type * as vscode from 'vscode';
-import { webviewPage } from '../webviewPage';
+import type { PageOptions } from '../webviewPage';
 
 /** `file`: shown while the page and the file load (a big file takes a moment before its first item). */
-export function labelerHtml(webview: vscode.Webview, extensionRoot: vscode.Uri, file: string): string {
-  return webviewPage(webview, extensionRoot, {
+export function labelerPage(file: string): PageOptions {
+  return {
     bundle: 'labeling',
     title: 'Pair Labeler',
     stylesheets: ['panel.css', 'keyboard-panel.css'],
     inlineCss: CSS,
     body: `<main id="app" tabindex="-1" aria-live="polite" aria-busy="true"><header><h1>${escapeHtml(file)}</h1><span id="position" class="muted">Opening…</span><div class="progress"><div class="bar-wrap loading" role="progressbar" aria-label="Opening the file"></div></div></header></main>`,
-  });
+  };
 }
 
 function escapeHtml(s: string): string {

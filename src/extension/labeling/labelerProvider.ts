@@ -19,13 +19,13 @@ import {
   type ParsedLine,
 } from '../../core/labeling';
 import type { RewardModel } from '../../core/reward/model';
-import { isLabelKey, isWebviewMessage, type HostMessage, type ItemView, type LabelKey, type ViewState } from '../../../webview/labeling/protocol';
+import { isLabelKey, isWebviewMessage, type HostMessage, type ItemView, type LabelKey, type ViewState, type WebviewMessage } from '../../../webview/labeling/protocol';
 import type { ModelCache } from '../modelCache';
 import { activeModelFile } from '../modelCommands/activeModel';
 import { annotator, scoredRole } from '../settings';
 import { analyze, promptMessages, type Analysis } from './analysis';
-import { webviewRoots } from '../webviewPage';
-import { labelerHtml } from './html';
+import { WebviewHost } from '../webviewHost';
+import { labelerPage } from './html';
 import { welcomeLabeled } from '../welcome';
 
 export const LABELER_VIEW_TYPE = 'styletune.pairLabeler';
@@ -42,38 +42,34 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
   constructor(private readonly s: LabelerServices) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
-    const webview = panel.webview;
-    const root = vscode.Uri.file(this.s.extensionPath);
-    webview.options = {
-      enableScripts: true,
-      localResourceRoots: webviewRoots(root),
-    };
-    webview.html = labelerHtml(webview, root, vscode.workspace.asRelativePath(document.uri));
-    const session = new LabelerSession(document, webview, this.s, () => this.syncRankingContext());
+    let session: LabelerSession | undefined;
+    const host = WebviewHost.adopt<WebviewMessage, HostMessage>(panel, {
+      name: 'Pair labeler',
+      extensionUri: vscode.Uri.file(this.s.extensionPath),
+      log: this.s.log,
+      page: labelerPage(vscode.workspace.asRelativePath(document.uri)),
+      validate: isWebviewMessage,
+      receive: (m: WebviewMessage) => (m.type === 'ready' ? session?.ready() : session?.key(m.key)),
+      // A hidden labeler is re-rendered from the document on `ready`: what it missed meanwhile needs no queue.
+      resendsOnReady: true,
+      onDispose: () => {
+        this.sessions.delete(panel);
+        this.syncRankingContext();
+      },
+    });
+    session = new LabelerSession(document, (m) => host.post(m), this.s, () => this.syncRankingContext());
     this.sessions.set(panel, session);
-    const subs = [
-      webview.onDidReceiveMessage((m: unknown) => {
-        // The webview is a page like any other: never trust what it sends.
-        if (!isWebviewMessage(m)) {
-          this.s.log.warn(`Pair labeler: ignored an invalid message ${JSON.stringify(m)?.slice(0, 200)}`);
-          return;
-        }
-        if (m.type === 'ready') session.ready();
-        else session.key(m.key);
-      }),
+    const live = session;
+    for (const d of [
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document.uri.toString() === document.uri.toString() && e.contentChanges.length > 0) session.documentChanged(e.contentChanges);
+        if (e.document.uri.toString() === document.uri.toString() && e.contentChanges.length > 0) live.documentChanged(e.contentChanges);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('styletune', document.uri)) session.configurationChanged();
+        if (e.affectsConfiguration('styletune', document.uri)) live.configurationChanged();
       }),
       panel.onDidChangeViewState(() => this.syncRankingContext()),
-    ];
-    panel.onDidDispose(() => {
-      this.sessions.delete(panel);
-      this.syncRankingContext();
-      subs.forEach((d) => d.dispose());
-    });
+    ])
+      host.register(d);
   }
 
   private rankingContext = false;
@@ -123,7 +119,7 @@ class LabelerSession {
 
   constructor(
     private readonly doc: vscode.TextDocument,
-    private readonly webview: vscode.Webview,
+    private readonly send: (m: HostMessage) => void,
     private readonly s: LabelerServices,
     private readonly rankingChanged: () => void,
   ) {
@@ -328,7 +324,7 @@ class LabelerSession {
     const item = parsed && 'item' in parsed ? parsed.item : undefined;
     const text = item ? this.doc.lineAt(this.current).text : '';
     const cached = this.analyses.get(text);
-    await this.post(this.state(item, cached));
+    this.post(this.state(item, cached));
     if (!item || cached) return;
     let analysis: Analysis;
     try {
@@ -337,7 +333,7 @@ class LabelerSession {
     } catch (err) {
       analysis = { traits: [], hintError: (err as Error).message };
     }
-    if (serial === this.renderSerial) await this.post(this.state(item, analysis));
+    if (serial === this.renderSerial) this.post(this.state(item, analysis));
   }
 
   private async analyze(item: LabelItem): Promise<Analysis> {
@@ -379,8 +375,7 @@ class LabelerSession {
     return state;
   }
 
-  private async post(state: ViewState): Promise<void> {
-    const message: HostMessage = { type: 'state', state };
-    await this.webview.postMessage(message);
+  private post(state: ViewState): void {
+    this.send({ type: 'state', state });
   }
 }

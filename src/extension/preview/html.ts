@@ -1,16 +1,14 @@
 /** The preview's page (see ../webviewPage.ts for the CSP and resource rules): theme colours only. */
-import type * as vscode from 'vscode';
-import { webviewPage } from '../webviewPage';
+import type { PageOptions } from '../webviewPage';
 
-export function previewHtml(webview: vscode.Webview, extensionRoot: vscode.Uri): string {
-  return webviewPage(webview, extensionRoot, {
-    bundle: 'preview',
-    title: 'StyleTune Preview',
-    stylesheets: ['panel.css'],
-    inlineCss: CSS,
-    body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
-  });
-}
+/** A getter: CSS is declared below it. */
+export const previewPage = (): PageOptions => ({
+  bundle: 'preview',
+  title: 'StyleTune Preview',
+  stylesheets: ['panel.css'],
+  inlineCss: CSS,
+  body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
+});
 
 const CSS = `
 .small { font-size: .85em; }

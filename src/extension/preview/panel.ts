@@ -4,9 +4,9 @@
  * (the serializer in index.ts) and the controller shows the last preview in it again.
  */
 import * as vscode from 'vscode';
-import { isViewMessage, type PreviewView, type ViewMessage } from '../../../webview/preview/protocol';
-import { webviewRoots } from '../webviewPage';
-import { previewHtml } from './html';
+import { isViewMessage, type HostMessage, type PreviewView, type ViewMessage } from '../../../webview/preview/protocol';
+import { WebviewHost } from '../webviewHost';
+import { previewPage } from './html';
 
 export const PREVIEW_VIEW_TYPE = 'styletune.preview';
 
@@ -20,7 +20,6 @@ export interface PanelIntents {
 
 export class PreviewPanel {
   private static current: PreviewPanel | undefined;
-  private ready = false;
   private state: PreviewView | undefined;
   /** The webview's last report of what it shows (tests read it through styletune.previewState). */
   rendered: Rendered | undefined;
@@ -45,29 +44,35 @@ export class PreviewPanel {
     return PreviewPanel.current;
   }
 
-  private readonly panel: vscode.WebviewPanel;
+  private readonly host: WebviewHost<ViewMessage, HostMessage>;
 
   private constructor(
-    private readonly s: { extensionPath: string; log: vscode.LogOutputChannel },
+    s: { extensionPath: string; log: vscode.LogOutputChannel },
     private intents: PanelIntents,
     restored?: vscode.WebviewPanel,
   ) {
-    const root = vscode.Uri.file(s.extensionPath);
+    // No retainContextWhenHidden: the page shows only what `update` last sent, and gets it again on `ready`
+    // when its tab comes back to the front (generation goes on in the host meanwhile).
     const options = {
-      enableScripts: true,
-      localResourceRoots: webviewRoots(root),
-      // Generation takes a while: keep the page (and what it shows) when its tab is in the background.
-      retainContextWhenHidden: true,
+      name: 'Preview',
+      extensionUri: vscode.Uri.file(s.extensionPath),
+      log: s.log,
+      page: previewPage(),
+      validate: isViewMessage,
+      receive: (m: ViewMessage) => this.receive(m),
+      resendsOnReady: true,
+      onDispose: () => {
+        if (PreviewPanel.current === this) PreviewPanel.current = undefined;
+      },
     };
-    if (restored) restored.webview.options = options;
-    this.panel = restored ?? vscode.window.createWebviewPanel(PREVIEW_VIEW_TYPE, 'StyleTune Preview', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, options);
-    this.panel.webview.html = previewHtml(this.panel.webview, root);
+    this.host = restored
+      ? WebviewHost.adopt(restored, options)
+      : WebviewHost.create({ viewType: PREVIEW_VIEW_TYPE, title: 'StyleTune Preview', showOptions: { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } }, options);
     PreviewPanel.current = this;
-    const sub = this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m));
-    this.panel.onDidDispose(() => {
-      sub.dispose();
-      if (PreviewPanel.current === this) PreviewPanel.current = undefined;
-    });
+  }
+
+  private get panel(): vscode.WebviewPanel {
+    return this.host.panel;
   }
 
   get view(): PreviewView | undefined {
@@ -76,19 +81,13 @@ export class PreviewPanel {
 
   update(state: PreviewView): void {
     this.state = state;
-    if (this.ready) void this.panel.webview.postMessage({ type: 'state', state });
+    this.host.post({ type: 'state', state });
   }
 
-  private receive(m: unknown): void {
-    // The webview is a page like any other: never trust what it sends.
-    if (!isViewMessage(m)) {
-      this.s.log.warn(`Preview: ignored an invalid message ${JSON.stringify(m)?.slice(0, 200)}`);
-      return;
-    }
+  private receive(m: ViewMessage): void {
     switch (m.type) {
       case 'ready':
-        this.ready = true;
-        if (this.state) void this.panel.webview.postMessage({ type: 'state', state: this.state });
+        if (this.state) this.host.post({ type: 'state', state: this.state });
         return;
       case 'rendered':
         this.rendered = m;

@@ -1,15 +1,14 @@
 /** The vote view's page (see ../webviewPage.ts for the CSP and resource rules): theme colours only. */
-import type * as vscode from 'vscode';
-import { webviewPage } from '../webviewPage';
+import type { PageOptions } from '../webviewPage';
 
-export function votesHtml(webview: vscode.Webview, extensionRoot: vscode.Uri, title: string): string {
-  return webviewPage(webview, extensionRoot, {
+export function votesPage(title: string): PageOptions {
+  return {
     bundle: 'votes',
     title,
     stylesheets: ['panel.css', 'keyboard-panel.css'],
     inlineCss: CSS,
     body: '<main id="app" tabindex="-1" aria-live="polite"><p class="muted">Loading…</p></main>',
-  });
+  };
 }
 
 const CSS = `

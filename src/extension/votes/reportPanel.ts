@@ -9,10 +9,10 @@ import * as vscode from 'vscode';
 import { scoreItems } from '../../core/votes/rewards';
 import { readVotes } from '../../core/votes/records';
 import { buildReport, type ReportInputs } from '../../core/votes/report';
-import { isWebviewMessage, type HostMessage, type ReportView } from '../../../webview/votes/protocol';
+import { isWebviewMessage, type HostMessage, type ReportView, type WebviewMessage } from '../../../webview/votes/protocol';
 import { acquireActiveModel, modelName } from '../modelCommands/activeModel';
-import { webviewRoots } from '../webviewPage';
-import { votesHtml } from './html';
+import { WebviewHost } from '../webviewHost';
+import { votesPage } from './html';
 import { loadItemsWithProblems, showProblems, type VotesServices } from './shared';
 
 export const REPORT_VIEW_TYPE = 'styletune.voteReport';
@@ -23,59 +23,62 @@ export class ReportPanel {
   private report: ReportView | undefined;
   private run: Promise<ReportView> | undefined;
   private rerun: ReturnType<typeof setTimeout> | undefined;
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost<WebviewMessage, HostMessage>;
 
   static async show(s: VotesServices, votes: vscode.Uri[], items: vscode.Uri[]): Promise<ReportView> {
     const key = [...votes, ...items].map((u) => u.toString()).join('\n');
     let p = ReportPanel.open.get(key);
     if (p) {
-      p.panel.reveal();
+      p.host.panel.reveal();
       return p.run ?? p.compute();
     }
-    const panel = vscode.window.createWebviewPanel(REPORT_VIEW_TYPE, `Vote report: ${basename(votes[0].fsPath)}`, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)),
-    });
-    p = new ReportPanel(s, panel, votes, items, key);
+    p = new ReportPanel(s, votes, items, key);
     ReportPanel.open.set(key, p);
     return p.compute();
   }
 
   /** The serializer's path: a panel VS Code kept across a window reload. */
   static revive(s: VotesServices, panel: vscode.WebviewPanel, votes: vscode.Uri[], items: vscode.Uri[]): void {
-    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)) };
     const key = [...votes, ...items].map((u) => u.toString()).join('\n');
-    const p = new ReportPanel(s, panel, votes, items, key);
+    const p = new ReportPanel(s, votes, items, key, panel);
     ReportPanel.open.set(key, p);
     void p.compute().catch(() => undefined);
   }
 
   private constructor(
     private readonly s: VotesServices,
-    private readonly panel: vscode.WebviewPanel,
     private readonly votes: vscode.Uri[],
     private readonly items: vscode.Uri[],
     private readonly key: string,
+    restored?: vscode.WebviewPanel,
   ) {
-    panel.webview.html = votesHtml(panel.webview, vscode.Uri.file(s.extensionPath), 'Vote report');
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => {
-        // The report only listens for `ready`; anything else (or malformed) is ignored.
-        if (!isWebviewMessage(m) || m.type !== 'ready') return;
+    const options = {
+      name: 'Vote report',
+      extensionUri: vscode.Uri.file(s.extensionPath),
+      log: s.log,
+      page: votesPage('Vote report'),
+      validate: isWebviewMessage,
+      receive: (m: WebviewMessage) => {
+        // The report only listens for `ready`; the page sends nothing else.
+        if (m.type !== 'ready') return;
         this.post({ type: 'restore', state: { kind: 'report', votes: this.votes.map((u) => u.toString()), items: this.items.map((u) => u.toString()) } });
         if (this.report) this.post({ type: 'report', report: this.report });
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+      },
+      onDispose: () => this.dispose(),
+    };
+    this.host = restored
+      ? WebviewHost.adopt(restored, options)
+      : WebviewHost.create({ viewType: REPORT_VIEW_TYPE, title: `Vote report: ${basename(votes[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
     for (const uri of votes) {
-      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.fsPath)));
+      const watcher = this.host.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.fsPath))));
       const later = () => this.scheduleRerun();
-      this.disposables.push(watcher, watcher.onDidChange(later), watcher.onDidCreate(later));
+      this.host.register(watcher.onDidChange(later));
+      this.host.register(watcher.onDidCreate(later));
     }
   }
 
   private post(m: HostMessage): void {
-    void this.panel.webview.postMessage(m);
+    this.host.post(m);
   }
 
   private compute(): Promise<ReportView> {
@@ -137,7 +140,6 @@ export class ReportPanel {
   private dispose(): void {
     ReportPanel.open.delete(this.key);
     if (this.rerun) clearTimeout(this.rerun);
-    for (const d of this.disposables) d.dispose();
   }
 }
 

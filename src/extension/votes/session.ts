@@ -11,8 +11,8 @@ import { turnsText } from '../../core/votes/items';
 import { appendVote, dedupeVotes, pairKey, readVotesIfAny, removeVote, type VoteRecord } from '../../core/votes/records';
 import { buildTasks, newSeed, remainingTasks, resumeSeed, type VoteTask } from '../../core/votes/session';
 import { isWebviewMessage, type HostMessage, type RevealRow, type VoteState, type WebviewMessage } from '../../../webview/votes/protocol';
-import { webviewRoots } from '../webviewPage';
-import { votesHtml } from './html';
+import { WebviewHost } from '../webviewHost';
+import { votesPage } from './html';
 import { annotator } from '../settings';
 import { loadItemsWithProblems, type VotesServices } from './shared';
 import { welcomeDone } from '../welcome';
@@ -43,7 +43,7 @@ export class VoteSession {
   private problems = 0;
   /** Votes-file operations run one after another: an undo must not race the append before it. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: WebviewHost<WebviewMessage, HostMessage>;
   private readonly session = randomBytes(6).toString('hex');
   private seed = 0;
   private annotator = '';
@@ -52,20 +52,16 @@ export class VoteSession {
   static async show(s: VotesServices, itemFiles: vscode.Uri[], openReport: (votes: vscode.Uri[], items: vscode.Uri[]) => Promise<unknown>): Promise<VoteSessionInfo> {
     const key = itemFiles.map((u) => u.toString()).join('\n');
     let session = VoteSession.open.get(key);
-    if (session) session.panel.reveal();
+    if (session) session.host.panel.reveal();
     else {
-      const panel = vscode.window.createWebviewPanel(VOTE_VIEW_TYPE, `Blind vote: ${basename(itemFiles[0].fsPath)}`, vscode.ViewColumn.Active, {
-        enableScripts: true,
-        localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)),
-      });
-      session = new VoteSession(s, panel, itemFiles, key, openReport);
+      session = new VoteSession(s, itemFiles, key, openReport);
       VoteSession.open.set(key, session);
     }
     try {
       await session.ready;
     } catch (err) {
       // Nothing to vote on: the notification says why, an empty panel would not help.
-      session.panel.dispose();
+      session.host.dispose();
       throw err;
     }
     return session.info();
@@ -73,23 +69,30 @@ export class VoteSession {
 
   /** The serializer's path: a panel VS Code kept across a window reload. */
   static revive(s: VotesServices, panel: vscode.WebviewPanel, itemFiles: vscode.Uri[], openReport: (votes: vscode.Uri[], items: vscode.Uri[]) => Promise<unknown>): void {
-    panel.webview.options = { enableScripts: true, localResourceRoots: webviewRoots(vscode.Uri.file(s.extensionPath)) };
     const key = itemFiles.map((u) => u.toString()).join('\n');
-    VoteSession.open.set(key, new VoteSession(s, panel, itemFiles, key, openReport));
+    VoteSession.open.set(key, new VoteSession(s, itemFiles, key, openReport, panel));
   }
 
   private constructor(
     private readonly s: VotesServices,
-    private readonly panel: vscode.WebviewPanel,
     private readonly itemFiles: vscode.Uri[],
     private readonly key: string,
     private readonly openReport: (votes: vscode.Uri[], items: vscode.Uri[]) => Promise<unknown>,
+    restored?: vscode.WebviewPanel,
   ) {
-    panel.webview.html = votesHtml(panel.webview, vscode.Uri.file(s.extensionPath), 'Blind vote');
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    const options = {
+      name: 'Blind vote',
+      extensionUri: vscode.Uri.file(s.extensionPath),
+      log: s.log,
+      page: votesPage('Blind vote'),
+      validate: isWebviewMessage,
+      receive: (m: WebviewMessage) => this.receive(m),
+      onError: (err: Error) => this.post({ type: 'error', message: err.message }),
+      onDispose: () => VoteSession.open.delete(this.key),
+    };
+    this.host = restored
+      ? WebviewHost.adopt(restored, options)
+      : WebviewHost.create({ viewType: VOTE_VIEW_TYPE, title: `Blind vote: ${basename(itemFiles[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
     this.ready = this.load();
     // A load failure is shown in the panel; the command reports it too (show awaits `ready`).
     this.ready.catch((err: Error) => this.post({ type: 'error', message: err.message }));
@@ -149,21 +152,14 @@ export class VoteSession {
   }
 
   private post(m: HostMessage): void {
-    void this.panel.webview.postMessage(m);
+    this.host.post(m);
   }
 
-  private receive(m: unknown): void {
-    if (!isWebviewMessage(m)) {
-      this.s.log.warn(`Blind vote: ignored a malformed message from the webview: ${JSON.stringify(m)?.slice(0, 200)}`);
-      return;
-    }
-    this.queue = this.queue
-      .then(() => this.handle(m))
-      .catch((err: Error) => {
-        this.s.log.error(`Blind vote: ${err.stack ?? err}`);
-        void vscode.window.showErrorMessage(`Blind vote: ${err.message}`);
-        this.post({ type: 'error', message: err.message });
-      });
+  /** One after another; a failure is the host's to report (onError shows it in the page) and the next goes on. */
+  private receive(m: WebviewMessage): Promise<void> {
+    const run = this.queue.then(() => this.handle(m));
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   private async handle(m: WebviewMessage): Promise<void> {
@@ -230,8 +226,4 @@ export class VoteSession {
       });
   }
 
-  private dispose(): void {
-    VoteSession.open.delete(this.key);
-    for (const d of this.disposables) d.dispose();
-  }
 }

@@ -3,7 +3,7 @@
  * Rewrite…", pick the job's adapter from the quick pick, watch both replies arrive side by side with their
  * rewards and the per-trait diff (screenshot for the README), see the diff beside the turn, append the
  * preview to a pairs file with the webview's button, regenerate and cancel it from the progress
- * notification, and open the pairs file in the Pair Labeler.
+ * notification, open the pairs file in the Pair Labeler, and bring the hidden preview back.
  *
  * The model is a tiny random one built here (make-tiny-model) with a one-step DPO adapter: its replies
  * are gibberish, which is expected; the pipeline around them is what is tested.
@@ -163,6 +163,16 @@ export const previewTests: UiTest[] = [
       await labeler.locator('#progress', { hasText: '0 labeled / 1' }).waitFor();
       const labelerShot = await screenshot(page, 'preview-labeler');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(labelerShot, join(repoRoot, 'media', 'screenshots', 'preview-labeler.png'));
+      // Hidden behind the labeler, the preview's page is let go (it has no retainContextWhenHidden) …
+      for (const end = Date.now() + 15_000; !view.isDetached(); await page.waitForTimeout(100)) {
+        if (Date.now() > end) throw new Error('the hidden preview kept its page');
+      }
+      // … and brought back, it shows the same preview again: the host sends it on the page's `ready`.
+      await page.locator('.tabs-container .tab', { hasText: 'StyleTune Preview' }).click();
+      view = await frameWith(page, 'header h1', 'Preview: base vs tuned');
+      await view.locator('#status', { hasText: 'Cancelled' }).waitFor();
+      await view.locator('header .meta', { hasText: 'seed 1' }).waitFor();
+      await screenshot(page, 'preview-shown-again');
       // Focus back in the workbench: a webview that takes focus while the palette is open closes it.
       await page.locator('.tabs-container .tab', { hasText: 'transcript.md' }).click();
       await page.waitForTimeout(500);
