@@ -10,9 +10,6 @@
  *   styletune pairs ranked|contrast FILE --out OUT.jsonl
  *   styletune judge FILE --out RATINGS.jsonl [--endpoint URL --model NAME] | checklist CHECKLIST.yaml DIALOGUES...
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { RewardModel, saveSpec } from '../core/reward/model';
 import { DEFAULT_FIT } from '../core/reward/fit';
 import { DEFAULT_SHAPE_FIT } from '../core/reward/fitShape';
@@ -25,14 +22,12 @@ import { fieldKey } from '../core/fieldKey';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
 import { JUDGE_TRAITS } from '../core/judge/traits';
+import { defaultModel, parseCommand, runCommand, usageFor, usageText, UsageError, writeHelp, type OptionSpecs } from './command';
 import { LineOutput, Output } from './output';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
-import { runVotes, VotesUsageError } from './votes';
+import { runVotes } from './votes';
 import { percent } from '../core/percent';
-
-/** Thrown for a usage mistake: printed without a stack trace, exit code 2. */
-class UsageError extends Error {}
 
 const HELP: Record<string, string> = {
   main: `styletune — measure and tune the human-likeness of dialogue data
@@ -112,29 +107,21 @@ where the direction is not in doubt, which way it moves the score (a fit keeps t
 --judge adds the LLM-judge traits judge.hal01…judge.hal32 (ratings from styletune judge).`,
 };
 
-function findDefaultModel(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const p = join(dir, DEFAULT_MODEL_RELATIVE_PATH);
-    if (existsSync(p)) return p;
-    if (dirname(dir) === dir) throw new Error(`default reward model not found (${DEFAULT_MODEL_RELATIVE_PATH}); pass --model`);
-  }
+/** A command's arguments, its usage mistakes followed by its help. */
+function parse(argv: string[], options: OptionSpecs, command: string) {
+  return parseCommand(argv, options, HELP[command]);
 }
 
-type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
-
-function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, command: string): Parsed {
-  try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as Parsed;
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${HELP[command]}`);
-  }
+/** A usage mistake of `command`, followed by its help. */
+function usage(command: string, message: string): UsageError {
+  return usageFor(HELP[command])(message);
 }
 
 async function score(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { model: { type: 'string' }, role: { type: 'string' }, 'judge-ratings': { type: 'string', multiple: true } }, 'score');
   if (values.help) return help('score');
-  if (positionals.length !== 1) throw new UsageError(`score takes one file\n\n${HELP.score}`);
-  const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
+  if (positionals.length !== 1) throw usage('score', `score takes one file`);
+  const model = await RewardModel.load((values.model as string | undefined) ?? defaultModel());
   let bad = 0;
   const out = new LineOutput(new Output(process.stdout));
   const err = new Output(process.stderr);
@@ -183,8 +170,8 @@ async function fit(argv: string[]): Promise<number> {
     'fit',
   );
   if (values.help) return help('fit');
-  if (positionals.length === 0) throw new UsageError(`fit needs at least one file\n\n${HELP.fit}`);
-  if (!values.out) throw new UsageError(`fit needs --out M.onnx\n\n${HELP.fit}`);
+  if (positionals.length === 0) throw usage('fit', `fit needs at least one file`);
+  if (!values.out) throw usage('fit', `fit needs --out M.onnx`);
   const num = (name: string, v: unknown) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -198,12 +185,12 @@ async function fit(argv: string[]): Promise<number> {
   if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be a whole number of at least 2, got ${String(values.folds)}`);
   const linear = values.linear === true;
   for (const [name, forLinear] of [['l1', true], ['l2', true], ['smoothing', false], ['ridge', false]] as const) {
-    if (values[name] !== undefined && forLinear !== linear) throw new UsageError(`--${name} applies to ${forLinear ? 'linear models (--linear)' : 'shapes (without --linear)'}\n\n${HELP.fit}`);
+    if (values[name] !== undefined && forLinear !== linear) throw usage('fit', `--${name} applies to ${forLinear ? 'linear models (--linear)' : 'shapes (without --linear)'}`);
   }
   const fields = (v: unknown) => (typeof v === 'string' ? v.split(',').map((f) => f.trim()).filter((f) => f !== '') : undefined);
   const role = values.role as string | undefined;
   const judgeRatings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
-  const traitIds = traitSelection(values.traits as string | undefined, judgeRatings !== undefined, (m) => new UsageError(`${m}\n\n${HELP.fit}`));
+  const traitIds = traitSelection(values.traits as string | undefined, judgeRatings !== undefined, (m) => usage('fit', m));
   const data = await collectComparisons(positionals, { role, by: fields(values.by), foldBy: fields(values['fold-by']), judgeRatings });
   for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (data.skippedDialogues > 0) {
@@ -256,8 +243,8 @@ function sparkline(values: readonly number[]): string {
 async function evaluate(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { model: { type: 'string' }, by: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' }, 'judge-ratings': { type: 'string', multiple: true } }, 'eval');
   if (values.help) return help('eval');
-  if (positionals.length === 0) throw new UsageError(`eval needs at least one file\n\n${HELP.eval}`);
-  const model = await RewardModel.load((values.model as string | undefined) ?? findDefaultModel());
+  if (positionals.length === 0) throw usage('eval', `eval needs at least one file`);
+  const model = await RewardModel.load((values.model as string | undefined) ?? defaultModel());
   const by = values.by as string | undefined;
   const ratings = await loadRatingsForCli(values['judge-ratings'] as string[] | undefined);
   const tally = new AccuracyTally();
@@ -322,11 +309,15 @@ function traits(argv: string[]): number {
 }
 
 function help(command: string): number {
-  process.stdout.write(HELP[command] + '\n');
-  return 0;
+  return writeHelp(process.stdout, HELP[command]);
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs a command; a usage mistake is written here (exit 2), anything else is left to the caller. */
+export function main(argv: string[]): Promise<number> {
+  return runCommand('styletune', process.stderr, () => dispatch(argv));
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'score':
@@ -340,9 +331,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'tune':
       return runTune(rest);
     case 'votes':
-      return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel: findDefaultModel }).catch((err: unknown) => {
-        throw err instanceof VotesUsageError ? new UsageError(err.message) : err;
-      });
+      return runVotes(rest, { stdout: process.stdout, stderr: process.stderr, defaultModel });
     case 'pairs':
       return runPairs(rest);
     case 'judge':
@@ -350,8 +339,8 @@ export async function main(argv: string[]): Promise<number> {
       const opts = command === 'judge' ? { ...JUDGE_OPTIONS, out: { type: 'string' as const }, 'local-model': { type: 'string' as const }, python: { type: 'string' as const } } : { ...JUDGE_OPTIONS, out: { type: 'string' as const }, json: { type: 'boolean' as const }, compare: { type: 'string' as const }, 'local-model': { type: 'string' as const }, python: { type: 'string' as const } };
       const { values, positionals } = parse(rest, opts, command);
       if (values.help) return help(command);
-      const usage = (m: string) => new UsageError(`${m}\n\n${HELP[command]}`);
-      return command === 'judge' ? runJudgeCommand(values, positionals, usage) : runChecklistCommand(values, positionals, usage);
+      const mistake = usageFor(HELP[command]);
+      return command === 'judge' ? runJudgeCommand(values, positionals, mistake) : runChecklistCommand(values, positionals, mistake);
     }
     case undefined:
     case '-h':
@@ -359,7 +348,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'help':
       return help('main');
     default:
-      throw new UsageError(`unknown command '${command}'\n\n${HELP.main}`);
+      throw usage('main', `unknown command '${command}'`);
   }
 }
 
@@ -379,7 +368,8 @@ if (require.main === module) {
       process.exitCode = lostOutput ? 1 : code;
     },
     (err: unknown) => {
-      process.stderr.write(`styletune: ${err instanceof Error ? err.message : String(err)}\n`);
+      // A usage mistake thrown past main (not expected) keeps its exit code 2.
+      process.stderr.write(err instanceof UsageError ? usageText('styletune', err) : `styletune: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = err instanceof UsageError ? 2 : 1;
     },
   );

@@ -4,8 +4,7 @@
  * atomically once the run is complete, so Ctrl-C (exit code 130) leaves no partial file behind.
  */
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_CONTRAST_MAX_NEW_TOKENS, DEFAULT_MARGIN, formatContrastSummary } from '../core/pairs/contrast';
 import { DEFAULT_MAX_NEW_TOKENS } from '../core/pairs/generate';
 import { PairsInputError } from '../core/pairs/candidates';
@@ -15,7 +14,7 @@ import { formatRankedSummary, type Rule } from '../core/pairs/select';
 import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
-import { workerPython } from './command';
+import { defaultModel, EXIT, parseCommand, runCommand, UsageError, usageFor, workerPython, writeHelp, type OptionSpecs, type Values } from './command';
 
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
   --model-dir DIR        local model folder (Hugging Face layout) that answers the prompts
@@ -94,81 +93,62 @@ export interface PairsIO {
   signal?: AbortSignal;
 }
 
-class Usage extends Error {}
-
 export async function runPairs(argv: string[], io: Partial<PairsIO> = {}): Promise<number> {
   const out = io.stdout ?? process.stdout;
   const err = io.stderr ?? process.stderr;
   const [sub, ...rest] = argv;
-  const helpKey = sub === 'ranked' || sub === 'contrast' ? sub : 'pairs';
-  try {
-    if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-      out.write(PAIRS_HELP.pairs + '\n');
-      return 0;
-    }
-    if (sub !== 'ranked' && sub !== 'contrast') throw new Usage(`unknown pairs command '${sub}'`);
+  return runCommand('styletune pairs', err, async () => {
+    if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') return writeHelp(out, PAIRS_HELP.pairs);
+    if (sub !== 'ranked' && sub !== 'contrast') throw usageFor(PAIRS_HELP.pairs)(`unknown pairs command '${sub}'`);
     return await pairsCommand(sub, rest, { stdout: out, stderr: err, env: io.env ?? process.env, cwd: io.cwd ?? process.cwd(), handleSignals: io.handleSignals ?? true, signal: io.signal });
-  } catch (e) {
-    if (e instanceof Usage || e instanceof PairsInputError) {
-      err.write(`styletune pairs: ${e instanceof Usage ? `${e.message}\n\n${PAIRS_HELP[helpKey]}` : printable(e.message)}\n`);
-      return 2;
-    }
-    err.write(`styletune pairs: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 1;
-  }
+  }, (e) => {
+    // A file that cannot be used is a usage mistake too, without the help; anything else failed the run.
+    err.write(`styletune pairs: ${e instanceof PairsInputError ? printable(e.message) : e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof PairsInputError ? EXIT.usage : EXIT.failed;
+  });
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
 async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: PairsIO): Promise<number> {
-  const common: NonNullable<ParseArgsConfig['options']> = {
+  const usage = usageFor(PAIRS_HELP[sub]);
+  const common: OptionSpecs = {
     out: { type: 'string' }, model: { type: 'string' }, role: { type: 'string' }, json: { type: 'boolean' },
     'model-dir': { type: 'string' }, adapter: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' },
-    temperature: { type: 'string' }, device: { type: 'string' }, python: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    temperature: { type: 'string' }, device: { type: 'string' }, python: { type: 'string' },
   };
-  const own: NonNullable<ParseArgsConfig['options']> = sub === 'ranked'
+  const own: OptionSpecs = sub === 'ranked'
     ? { k: { type: 'string' }, 'sd-scope': { type: 'string' }, 'best-worst': { type: 'boolean' }, 'group-by': { type: 'string' }, 'max-per-group': { type: 'string' }, 'num-samples': { type: 'string' }, 'system-prompt': { type: 'string' }, candidates: { type: 'string' } }
     : { margin: { type: 'string' }, dropped: { type: 'string' }, 'casual-system-prompt': { type: 'string' }, 'formal-system-prompt': { type: 'string' }, 'allow-truncated': { type: 'boolean' } };
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options: { ...common, ...own }, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] });
-  } catch (e) {
-    throw new Usage((e as Error).message);
-  }
-  if (values.help) {
-    io.stdout.write(PAIRS_HELP[sub] + '\n');
-    return 0;
-  }
-  if (positionals.length !== 1) throw new Usage(`${sub} takes one input file`);
+  const { values, positionals } = parseCommand(argv, { ...common, ...own }, PAIRS_HELP[sub]);
+  if (values.help) return writeHelp(io.stdout, PAIRS_HELP[sub]);
+  if (positionals.length !== 1) throw usage(`${sub} takes one input file`);
   const file = resolve(io.cwd, positionals[0]);
-  if (!existsSync(file)) throw new Usage(`input file not found: ${file}`);
-  if (typeof values.out !== 'string') throw new Usage(`${sub} needs --out OUT.jsonl`);
+  if (!existsSync(file)) throw usage(`input file not found: ${file}`);
+  if (typeof values.out !== 'string') throw usage(`${sub} needs --out OUT.jsonl`);
   const output = resolve(io.cwd, values.out);
   const dropped = typeof values.dropped === 'string' ? resolve(io.cwd, values.dropped) : undefined;
   const candidatesOut = typeof values.candidates === 'string' ? resolve(io.cwd, values.candidates) : undefined;
   for (const target of [output, dropped, candidatesOut]) {
     if (!target) continue;
-    if (target === file) throw new Usage(`--out/--dropped must not overwrite the input file ${file}`);
-    if (!isDir(dirname(target))) throw new Usage(`the folder for ${target} does not exist`);
+    if (target === file) throw usage(`--out/--dropped must not overwrite the input file ${file}`);
+    if (!isDir(dirname(target))) throw usage(`the folder for ${target} does not exist`);
   }
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const num = (name: string, check: (n: number) => boolean, what: string): number | undefined => {
     const v = str(name);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new Usage(`--${name} must be ${what}, got ${v}`);
+    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw usage(`--${name} must be ${what}, got ${v}`);
     return n;
   };
   const whole = (n: number) => Number.isInteger(n) && n >= 1;
   const generationWithout = ['adapter', 'max-new-tokens', 'seed', 'temperature', 'device', 'python', 'num-samples', 'system-prompt', 'candidates', 'casual-system-prompt', 'formal-system-prompt', 'allow-truncated'].filter((k) => values[k] !== undefined);
-  if (!values['model-dir'] && generationWithout.length) throw new Usage(`--${generationWithout[0]} needs --model-dir (generation)`);
+  if (!values['model-dir'] && generationWithout.length) throw usage(`--${generationWithout[0]} needs --model-dir (generation)`);
 
   // Every option is checked before the model loads and anything runs (a generation run can take hours).
-  const rule = sub === 'ranked' ? rankedRule(values, num) : undefined;
+  const rule = sub === 'ranked' ? rankedRule(values, num, usage) : undefined;
   const groupBy = str('group-by')?.split(',').map((f) => f.trim()).filter(Boolean);
-  if (str('group-by') !== undefined && !groupBy?.length) throw new Usage('--group-by needs at least one field name');
-  if (values['model-dir'] && groupBy) throw new Usage('--group-by applies to candidates from a file; generated candidates are grouped by prompt');
+  if (str('group-by') !== undefined && !groupBy?.length) throw usage('--group-by needs at least one field name');
+  if (values['model-dir'] && groupBy) throw usage('--group-by applies to candidates from a file; generated candidates are grouped by prompt');
   const numSamples = num('num-samples', (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2');
   const maxPerGroup = num('max-per-group', whole, 'a whole number ≥ 1');
   const margin = num('margin', (n) => n >= 0, 'a number ≥ 0') ?? DEFAULT_MARGIN;
@@ -176,9 +156,9 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   let generation: Generation | undefined;
   if (typeof values['model-dir'] === 'string') {
     const modelDir = resolve(io.cwd, values['model-dir']);
-    if (!isDir(modelDir)) throw new Usage(`--model-dir is not a folder: ${modelDir}`);
+    if (!isDir(modelDir)) throw usage(`--model-dir is not a folder: ${modelDir}`);
     const found = await workerPython('pairs', { explicit: str('python'), env: io.env, cwd: io.cwd, stderr: io.stderr });
-    if (!found) return 1;
+    if (!found) return EXIT.failed;
     const { python, repoRoot } = found;
     generation = {
       python, repoRoot, model: modelDir, env: io.env,
@@ -190,7 +170,7 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
     };
   }
 
-  const model = await RewardModel.load(str('model') ? resolve(io.cwd, str('model')!) : findDefaultModel());
+  const model = await RewardModel.load(str('model') ? resolve(io.cwd, str('model')!) : defaultModel());
   const abort = new AbortController();
   io.signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const onSignal = () => {
@@ -238,12 +218,12 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
   }
 }
 
-function rankedRule(values: Values, num: (name: string, check: (n: number) => boolean, what: string) => number | undefined): Rule {
+function rankedRule(values: Values, num: (name: string, check: (n: number) => boolean, what: string) => number | undefined, usage: (message: string) => UsageError): Rule {
   const k = num('k', (n) => n >= 0, 'a number ≥ 0');
   const scope = values['sd-scope'];
-  if (scope !== undefined && scope !== 'group' && scope !== 'all') throw new Usage(`--sd-scope must be group or all, got ${String(scope)}`);
+  if (scope !== undefined && scope !== 'group' && scope !== 'all') throw usage(`--sd-scope must be group or all, got ${String(scope)}`);
   if (values['best-worst']) {
-    if (k !== undefined || scope !== undefined) throw new Usage('--best-worst cannot be combined with --k or --sd-scope');
+    if (k !== undefined || scope !== undefined) throw usage('--best-worst cannot be combined with --k or --sd-scope');
     return { kind: 'best-worst' };
   }
   return { kind: 'sd', k: k ?? 0.5, scope: (scope as 'group' | 'all' | undefined) ?? 'group' };
@@ -260,7 +240,7 @@ function report(io: PairsIO, diagnostics: Diagnostic[], json: object | undefined
 
 function cancelled(io: PairsIO): number {
   io.stderr.write('styletune pairs: cancelled; nothing was written\n');
-  return 130;
+  return EXIT.cancelled;
 }
 
 const STAGE_WORDS: Record<Stage, string> = { reading: 'reading', generating: 'generating answers', scoring: 'scoring' };
@@ -301,13 +281,5 @@ function isDir(p: string): boolean {
     return statSync(p).isDirectory();
   } catch {
     return false;
-  }
-}
-
-function findDefaultModel(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    const p = join(dir, DEFAULT_MODEL_RELATIVE_PATH);
-    if (existsSync(p)) return p;
-    if (dirname(dir) === dir) throw new Error(`default reward model not found (${DEFAULT_MODEL_RELATIVE_PATH}); pass --model`);
   }
 }

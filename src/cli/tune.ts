@@ -14,7 +14,7 @@ import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { printable } from '../core/types';
 import type { ProbeEvent } from '../core/worker/events';
 import { startWorker } from '../core/worker/worker';
-import { workerPython } from './command';
+import { EXIT, parseCommand, runCommand, UsageError, usageFor, workerPython, writeHelp, type ParseError } from './command';
 import { Output } from './output';
 
 export const TUNE_HELP = `Usage: styletune tune JOB.json [--python PATH]
@@ -52,50 +52,36 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
   const cwd = io.cwd ?? process.cwd();
   const handleSignals = io.handleSignals ?? true;
 
-  let job: string | undefined;
-  let python: string | undefined;
-  let allowOutside = false;
-  let modelArg: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h' || a === '--help') {
-      out.write(TUNE_HELP);
-      return 0;
-    } else if (a === '--python') {
-      python = argv[++i];
-      if (!python) return usage(err, '--python needs a path');
-    } else if (a.startsWith('--python=')) {
-      python = a.slice('--python='.length);
-    } else if (a === '--model') {
-      modelArg = argv[++i];
-      if (!modelArg) return usage(err, '--model needs a path');
-    } else if (a.startsWith('--model=')) {
-      modelArg = a.slice('--model='.length);
-    } else if (a === '--allow-outside') {
-      allowOutside = true;
-    } else if (a.startsWith('-')) {
-      return usage(err, `unknown option ${a}`);
-    } else if (job === undefined) {
-      job = a;
-    } else {
-      return usage(err, `unexpected argument ${a}`);
-    }
-  }
-  if (!job) return usage(err, 'missing the job config (JOB.json)');
+  return runCommand('styletune tune', err, async () => {
+    const { values, positionals } = parseCommand(argv, { python: { type: 'string' }, model: { type: 'string' }, 'allow-outside': { type: 'boolean' } }, TUNE_HELP, reword);
+    if (values.help) return writeHelp(out, TUNE_HELP);
+    if (positionals.length === 0) throw usage('missing the job config (JOB.json)');
+    if (positionals.length > 1) throw usage(`unexpected argument ${positionals[1]}`);
+    return tune(positionals[0], { python: values.python as string | undefined, modelArg: values.model as string | undefined, allowOutside: values['allow-outside'] === true }, { stdout: out, stderr: err, env, cwd, handleSignals });
+  });
+}
+
+const usage = usageFor(TUNE_HELP);
+
+/** tune's own words for parseArgs' complaints (its tests and users know them). */
+function reword(e: ParseError): string {
+  const option = /'(-[^' ]+)/.exec(e.message)?.[1] ?? '';
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || /does not take an argument/.test(e.message)) return `unknown option ${option}`;
+  if (/argument missing/.test(e.message)) return `${option} needs a path`;
+  return e.message;
+}
+
+async function tune(job: string, opts: { python?: string; modelArg?: string; allowOutside: boolean }, io: TuneIO): Promise<number> {
+  const { stdout: out, stderr: err, env, cwd, handleSignals } = io;
+  const { python, modelArg, allowOutside } = opts;
   const jobPath = resolve(cwd, job);
-  if (!existsSync(jobPath)) {
-    err.write(`styletune tune: job config not found: ${jobPath}\n`);
-    return 2;
-  }
+  if (!existsSync(jobPath)) throw new UsageError(`job config not found: ${jobPath}`);
   if (!allowOutside) {
     const outside = writesOutside(jobPath, cwd);
-    if (outside) {
-      err.write(`styletune tune: ${outside} Pass --allow-outside to write there.\n`);
-      return 2;
-    }
+    if (outside) throw new UsageError(`${outside} Pass --allow-outside to write there.`);
   }
   const found = await workerPython('tune', { explicit: python, env, cwd, stderr: err });
-  if (!found) return 1;
+  if (!found) return EXIT.failed;
   const { python: interpreter, repoRoot } = found;
 
   // Through Output when writing to the process's own streams: a paused reader then pauses the worker.
@@ -145,9 +131,9 @@ export async function runTune(argv: string[], io: Partial<TuneIO> = {}): Promise
     const r = await worker.result;
     await probes;
     if (model) await (await model.catch(() => undefined))?.dispose();
-    if (r.outcome === 'done') return 0;
+    if (r.outcome === 'done') return EXIT.ok;
     err.write(`styletune tune: ${r.message}\n`);
-    return 1;
+    return EXIT.failed;
   } finally {
     if (handleSignals) {
       process.off('SIGINT', onSignal);
@@ -167,9 +153,4 @@ function writesOutside(jobPath: string, cwd: string): string | undefined {
   }
   const outside = pathsOutside(job, [cwd]).filter((o) => o.writes);
   return outside.length ? printable(describeOutside(outside, `${dirname(jobPath)} and the current folder`)) : undefined;
-}
-
-function usage(err: { write(s: string): unknown }, problem: string): number {
-  err.write(`styletune tune: ${problem}\n\n${TUNE_HELP}`);
-  return 2;
 }

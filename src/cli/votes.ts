@@ -2,13 +2,13 @@
  * `styletune votes report|merge`: the blind vote files (src/core/votes) from the command line.
  * Exit code: 0, 1 when a file had bad lines (everything valid is still used), 2 on usage errors.
  */
-import { parseArgs } from 'node:util';
 import { RewardModel } from '../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../core/types';
 import { loadItems, type LoadedItems } from '../core/votes/items';
 import { forEachVote, mergeVotes, readVotes, writeVotes } from '../core/votes/records';
 import { formatReport, VoteTally, type ReportInputs } from '../core/votes/report';
 import { scoreItems } from '../core/votes/rewards';
+import { parseCommand, UsageError, usageFor, writeHelp } from './command';
 
 export const VOTES_HELP = `Usage: styletune votes report VOTES.jsonl... [--items ITEMS.jsonl]... [--model M.onnx] [--role ROLE] [--json]
        styletune votes merge VOTES.jsonl... --out MERGED.jsonl
@@ -38,39 +38,21 @@ export interface VotesIO {
   defaultModel: () => string;
 }
 
-export class VotesUsageError extends Error {}
+const usage = usageFor(VOTES_HELP);
 
 export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-    io.stdout.write(VOTES_HELP + '\n');
-    return 0;
-  }
-  let parsed: { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        items: { type: 'string', multiple: true },
-        model: { type: 'string' },
-        role: { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new VotesUsageError(`${(err as Error).message}\n\n${VOTES_HELP}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(VOTES_HELP + '\n');
-    return 0;
-  }
-  if (sub !== 'report' && sub !== 'merge') throw new VotesUsageError(`unknown votes command '${sub}' (report or merge)\n\n${VOTES_HELP}`);
-  if (positionals.length === 0) throw new VotesUsageError(`votes ${sub} needs at least one votes file\n\n${VOTES_HELP}`);
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') return writeHelp(io.stdout, VOTES_HELP);
+  const { values, positionals } = parseCommand(rest, {
+    items: { type: 'string', multiple: true },
+    model: { type: 'string' },
+    role: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+  }, VOTES_HELP);
+  if (values.help) return writeHelp(io.stdout, VOTES_HELP);
+  if (sub !== 'report' && sub !== 'merge') throw usage(`unknown votes command '${sub}' (report or merge)`);
+  if (positionals.length === 0) throw usage(`votes ${sub} needs at least one votes file`);
   // Counted, not kept: a file of a million bad lines must not fill the memory with their diagnostics.
   let errors = 0;
   const report = (ds: Diagnostic[]) => {
@@ -82,8 +64,8 @@ export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
 
   if (sub === 'merge') {
     const out = values.out as string | undefined;
-    if (!out) throw new VotesUsageError(`votes merge needs --out FILE\n\n${VOTES_HELP}`);
-    if (values.items || values.model || values.json) throw new VotesUsageError('votes merge takes only votes files and --out');
+    if (!out) throw usage(`votes merge needs --out FILE`);
+    if (values.items || values.model || values.json) throw new UsageError('votes merge takes only votes files and --out');
     const read = await readVotes(positionals);
     report(read.diagnostics);
     const merged = mergeVotes(read.votes);
@@ -92,9 +74,9 @@ export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
     return errors ? 1 : 0;
   }
 
-  if (values.out) throw new VotesUsageError('--out is for votes merge');
+  if (values.out) throw new UsageError('--out is for votes merge');
   const itemFiles = (values.items as string[] | undefined) ?? [];
-  if (!itemFiles.length && (values.model || values.role)) throw new VotesUsageError('--model and --role need --items (the responses to score)');
+  if (!itemFiles.length && (values.model || values.role)) throw new UsageError('--model and --role need --items (the responses to score)');
   // Items first, so the votes can stream through the tally: millions of votes are never held as a list.
   let items: LoadedItems | undefined;
   let rewards: ReportInputs['rewards'];
