@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { TRAITS, TRAIT_IDS, traitIndex } from '../../src/core/traits/catalog';
+import { TRAITS, TRAIT_IDS, traitIndex, type TraitId } from '../../src/core/traits/catalog';
 import {
   TraitExtractor,
   measureDialogue,
@@ -16,6 +16,7 @@ import {
   type Evidence,
   type Measurement,
 } from '../../src/core/traits/extract';
+import { PHRASE_TRAIT_ID } from '../../src/core/traits/phraseIndex';
 import type { Message, Turns } from '../../src/core/types';
 
 const msg = (role: string, content: string): Message => ({ role, content });
@@ -358,6 +359,21 @@ describe('every trait: a reply where it fires and one where it does not', () => 
     const dup = covered.filter((id, i) => covered.indexOf(id) !== i);
     assert.deepEqual(dup, [], 'one row per trait');
     assert.equal(TRAITS.length, TRAIT_IDS.length);
+  });
+
+  test('trait ids are typed from the catalog: an evidence mark with a misspelt id does not compile', () => {
+    // Checked when the tests are built (scripts/build.mjs --tests type-checks test/): an @ts-expect-error
+    // with no error under it is itself an error, so these lines fail the build if TraitId widens to string.
+    // @ts-expect-error 'slagn' is not a catalog trait id
+    const misspelt: Evidence = { turn: 0, start: 0, end: 1, trait: 'slagn' };
+    // @ts-expect-error the scanner's marks take catalog ids only (never called: a type check of the private mark)
+    const markMisspelt = (x: TraitExtractor) => x['mark'](0, 0, 1, 'lowercse');
+    void markMisspelt;
+    const spelt: TraitId = 'lowercase';
+    assert.equal(traitIndex(misspelt.trait), -1);
+    assert.ok(traitIndex(spelt) >= 0);
+    // The phrase traits' evidence ids are typed the same way; at run time, each is in the catalog.
+    for (const id of Object.values(PHRASE_TRAIT_ID)) assert.ok(traitIndex(id) >= 0, id);
   });
 
   for (const row of ROWS) {

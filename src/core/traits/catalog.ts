@@ -7,7 +7,8 @@
  */
 import type { Counters } from './counters';
 
-export interface TraitDef {
+/** What each catalog entry is checked against; TraitDef is the same with `id` narrowed to TraitId. */
+interface TraitSpec {
   id: string;
   label: string;
   /** One line, shown in hovers and the model card. */
@@ -34,13 +35,20 @@ export interface TraitDef {
   compute(c: Counters): number;
 }
 
+/** A catalog entry: a TraitSpec whose id is one of the catalog's own. */
+export interface TraitDef extends TraitSpec {
+  id: TraitId;
+}
+
 /** Median words per turn of the human witnesses in the Turing games (shared/data/turing). */
 const TYPICAL_WORDS_PER_TURN = 10;
 
 const per = (n: number, d: number) => (d > 0 ? n / d : 0);
 const log2p = (x: number) => Math.log2(1 + x);
 
-export const TRAITS: readonly TraitDef[] = [
+// `as const` keeps each id a string literal, so TraitId is exactly the catalog's ids (evidence marks
+// and PHRASE_TRAIT_ID are checked against it); `satisfies` still checks every entry's shape.
+const CATALOG = [
   {
     id: 'length',
     label: 'Reply length',
@@ -475,13 +483,16 @@ export const TRAITS: readonly TraitDef[] = [
     range: [0, 1],
     compute: (c) => per(c.parrotedWords, c.contentWords),
   },
-];
+] as const satisfies readonly TraitSpec[];
 
-export type TraitId = string;
+/** A trait id of this catalog ('length', 'slang', ...): a misspelt id does not compile. */
+export type TraitId = (typeof CATALOG)[number]['id'];
+
+export const TRAITS: readonly TraitDef[] = CATALOG;
 
 export const TRAIT_IDS: readonly string[] = TRAITS.map((t) => t.id);
 
-const indexById = new Map(TRAITS.map((t, i) => [t.id, i]));
+const indexById = new Map<string, number>(TRAITS.map((t, i) => [t.id, i]));
 
 /** Position of a trait in the catalog, or -1 for an id this engine does not know. */
 export function traitIndex(id: string): number {

@@ -5,7 +5,7 @@
  * (the phrase index). extract.ts is the entry point (a shared, warmed-up extractor).
  */
 import type { Message, Turns } from '../types';
-import { TRAITS } from './catalog';
+import { TRAITS, type TraitId } from './catalog';
 import { Counters } from './counters';
 import { W } from './lexicon';
 import { codeAt, emoticonAt, isDigit, isLetter, isSpace, isUpper, isWordChar, lastNonSpace, markdownLineStart, nextNonSpace, SHAPE_LOWER, SHAPE_UPPER, shapeOfSpan } from './lexing';
@@ -17,7 +17,7 @@ export interface Evidence {
   turn: number;
   start: number;
   end: number;
-  trait: string;
+  trait: TraitId;
 }
 
 export interface Measurement {
@@ -173,7 +173,7 @@ export class TraitExtractor {
     return c.turns;
   }
 
-  private mark(turn: number, start: number, end: number, trait: string): void {
+  private mark(turn: number, start: number, end: number, trait: TraitId): void {
     this.evidence!.push({ turn, start, end, trait });
   }
 

@@ -4,11 +4,12 @@
  * or continue a phrase in their vocabulary flags (V.phraseSingle, V.phraseFirst, V.phraseSecond), which
  * the scanner reads to find where a phrase may start without a lookup per word.
  */
+import type { TraitId } from './catalog';
 import { PHRASES_BY_FIRST_WORD, type PhraseTrait } from './lexicon';
 import { V, vocabulary } from './vocabulary';
 
 /** The trait id each phrase trait's hits count toward in evidence. */
-export const PHRASE_TRAIT_ID: Record<PhraseTrait, string> = {
+export const PHRASE_TRAIT_ID: Record<PhraseTrait, TraitId> = {
   ai_meta: 'ai_meta',
   assistant_phrasing: 'assistant_phrasing',
   hedging: 'hedging',
@@ -33,7 +34,7 @@ export interface PhraseMatcher {
   /** Position of the trait in PHRASE_TRAITS. */
   bit: number;
   /** The trait's id in evidence. */
-  evidenceTrait: string;
+  evidenceTrait: TraitId;
   questionBack: boolean;
   needsQuestionMark: boolean;
 }
