@@ -44,33 +44,32 @@ interface Scored {
   summary: { rows: number; problems: number; lines: number; aborted: boolean };
 }
 
-async function sequential(text: string, file: string, role?: string): Promise<Scored> {
+/** An empty Scored and the onChunk that fills it, for any of the scoring paths (they report chunks alike). */
+function collector(): { out: Scored; onChunk: (c: { rows: InspectRow[]; problems: Diagnostic[]; linesDone: number }) => void } {
   const out: Scored = { rows: [], problems: [], chunks: 0, linesDone: [], summary: undefined! };
-  out.summary = await scoreTextInChunks(text, file, model, {
-    role,
-    onChunk: (c) => {
-      out.rows.push(...c.rows);
-      out.problems.push(...c.problems);
-      out.linesDone.push(c.linesDone);
-      out.chunks++;
-    },
-  });
+  const onChunk = (c: { rows: InspectRow[]; problems: Diagnostic[]; linesDone: number }) => {
+    out.rows.push(...c.rows);
+    out.problems.push(...c.problems);
+    out.linesDone.push(c.linesDone);
+    out.chunks++;
+  };
+  return { out, onChunk };
+}
+
+async function sequential(text: string, file: string, role?: string): Promise<Scored> {
+  const { out, onChunk } = collector();
+  out.summary = await scoreTextInChunks(text, file, model, { role, onChunk });
   return out;
 }
 
 async function pooled(source: LineSource, file: string, opts: { role?: string; chunkLines?: number; firstChunkLines?: number; pool?: InspectPool } = {}): Promise<Scored> {
-  const out: Scored = { rows: [], problems: [], chunks: 0, linesDone: [], summary: undefined! };
+  const { out, onChunk } = collector();
   out.summary = await (opts.pool ?? pool).score(source, file, model, {
     role: opts.role,
     chunkLines: opts.chunkLines ?? 400,
     // Small first chunks (the host's, while the threads start) a quarter of the others.
     firstChunkLines: opts.firstChunkLines ?? Math.max(5, Math.floor((opts.chunkLines ?? 400) / 4)),
-    onChunk: (c) => {
-      out.rows.push(...c.rows);
-      out.problems.push(...c.problems);
-      out.linesDone.push(c.linesDone);
-      out.chunks++;
-    },
+    onChunk,
   });
   return out;
 }
@@ -228,17 +227,8 @@ test('threads that cannot start (a missing worker bundle): the host scores every
   const lost: string[] = [];
   try {
     const source = await readSource(path);
-    const out: Scored = { rows: [], problems: [], chunks: 0, linesDone: [], summary: undefined! };
-    out.summary = await broken.score(source, path, model, {
-      chunkLines: 60,
-      onWorkerLost: (err) => lost.push(err.message),
-      onChunk: (c) => {
-        out.rows.push(...c.rows);
-        out.problems.push(...c.problems);
-        out.linesDone.push(c.linesDone);
-        out.chunks++;
-      },
-    });
+    const { out, onChunk } = collector();
+    out.summary = await broken.score(source, path, model, { chunkLines: 60, onWorkerLost: (err) => lost.push(err.message), onChunk });
     assertSame(out, await sequential(readFileSync(path, 'utf8'), path));
     assert.equal(broken.workers, 0);
   } finally {

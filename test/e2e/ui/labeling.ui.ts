@@ -9,21 +9,14 @@ import { dirname, join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { repoRoot, screenshotsDir, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { runCommand, screenshot } from './workbench';
+import { frameWith, runCommand, screenshot } from './workbench';
 
 const FILE = 'demo.pairs.jsonl';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'labeling.png');
 
 /** The labeler's page: the innermost frame of the webview whose header names the file. */
-async function labelerFrame(page: Page, timeoutMs = 30_000, file = FILE): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator('header h1', { hasText: file }).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no pair labeler webview for ${file}`);
-    await page.waitForTimeout(250);
-  }
+function labelerFrame(page: Page, timeoutMs = 30_000, file = FILE): Promise<Frame> {
+  return frameWith(page, 'header h1', file, timeoutMs);
 }
 
 /**

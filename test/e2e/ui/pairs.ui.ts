@@ -5,23 +5,11 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
+import { explorerItem, frameWith, openFromExplorer, runCommand, screenshot } from './workbench';
 
 const OUTPUT = 'pairs.contrast.pairs.jsonl';
-
-async function frameWith(page: Page, selector: string, text: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} "${text}"`);
-    await page.waitForTimeout(250);
-  }
-}
 
 export const pairsTests: UiTest[] = [
   {

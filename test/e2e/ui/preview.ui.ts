@@ -11,24 +11,12 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { runCommand, screenshot } from './workbench';
+import { frameWith, runCommand, screenshot } from './workbench';
 
 const PAIRS = 'previews.pairs.jsonl';
-
-/** The innermost frame of the webview whose page shows `text` in `selector`. */
-async function frameWith(page: Page, selector: string, text: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview showing "${text}" in ${selector}`);
-    await page.waitForTimeout(250);
-  }
-}
 
 /** The after-line texts of the editor (CSS generated content, so read from computed styles). */
 function inlineTexts(page: Page): Promise<string[]> {

@@ -11,7 +11,7 @@ import type { Frame, Locator, Page } from 'playwright-core';
 import { loadItems } from '../../../src/core/votes/items';
 import { repoRoot, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand } from './workbench';
+import { explorerItem, frameWith, runCommand } from './workbench';
 
 const ITEMS = 'votes/items.jsonl';
 
@@ -40,15 +40,8 @@ const PLAN: Record<string, { pick: string; how: 'likely' | 'shift' | 'enter' | '
 };
 
 /** The vote page or the report page: the frame whose header starts with `title`. */
-async function viewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator('header h1', { hasText: title }).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview showing "${title}"`);
-    await page.waitForTimeout(250);
-  }
+function viewFrame(page: Page, title: string, timeoutMs = 30_000): Promise<Frame> {
+  return frameWith(page, 'header h1', title, timeoutMs);
 }
 
 async function waitText(l: Locator, text: string | RegExp): Promise<void> {

@@ -12,29 +12,18 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
+import { explorerItem, frameWith, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
 
 const TITLE = 'Get Started with StyleTune';
 
 const walkthrough = (page: Page): Locator => page.locator('.gettingStartedContainer', { hasText: TITLE });
 /** A step's row in the walkthrough; `aria-checked` is VS Code's own "done" mark. */
 const step = (page: Page, id: string): Locator => walkthrough(page).locator(`button.getting-started-step[data-step-id$="${id}"]`);
-
-async function frameWith(page: Page, selector: string, text: string, timeoutMs = 30_000): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no webview shows ${selector} "${text}"`);
-    await page.waitForTimeout(250);
-  }
-}
 
 async function checked(row: Locator): Promise<boolean> {
   return (await row.getAttribute('aria-checked')) === 'true';

@@ -1,7 +1,7 @@
 /** Driving the web workbench from Playwright: what every UI test does the same way. */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 import { repoRoot, screenshotsDir } from '../paths';
 
 /** A file or folder row of the Explorer. */
@@ -126,5 +126,20 @@ export async function runFromStyleTuneMenu(page: Page, name: string, entry: stri
   for (let i = 0; i < 5 && (await item.isVisible()); i++) {
     await page.waitForTimeout(300);
     if (await item.isVisible()) await item.click().catch(() => undefined);
+  }
+}
+
+/**
+ * The innermost frame of the webview whose page shows `text` in `selector` (a webview is an iframe in
+ * an iframe; its page is the frame that has the element). Waits for it up to `timeoutMs`.
+ */
+export async function frameWith(page: Page, selector: string, text: string, timeoutMs = 30_000): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (await frame.locator(selector, { hasText: text }).count().catch(() => 0)) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no webview shows "${text}" in ${selector}`);
+    await page.waitForTimeout(250);
   }
 }
