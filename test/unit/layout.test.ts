@@ -50,3 +50,11 @@ test('src/core/shared.ts declares types only (a webview bundle that imports it g
   assert.deepEqual(statements.filter((l) => !/^export (interface|type) /.test(l)), []);
   assert.doesNotMatch(text, /^(import|const|let|var|function|class|enum)\b/m);
 });
+
+test('the webviews build elements with one el() (webview/shared/dom.ts) and take acquireVsCodeApi from @types/vscode-webview', () => {
+  const files = sources(join(repoRoot, 'webview'));
+  const copies = files.filter((f) => /\bfunction el\s*</.test(readFileSync(f, 'utf8'))).map((f) => relative(repoRoot, f));
+  assert.deepEqual(copies, [join('webview', 'shared', 'dom.ts')]);
+  const declarations = files.filter((f) => /declare\s+function\s+acquireVsCodeApi/.test(readFileSync(f, 'utf8'))).map((f) => relative(repoRoot, f));
+  assert.deepEqual(declarations, []);
+});

@@ -10,8 +10,6 @@ import { custom, h } from './dom';
 import { isHostMessage, isViewState, type FileKind, type HostMessage, type Query, type TraitInfo, type ViewMessage, type ViewState } from './protocol';
 import { baseColumns, VirtualTable, type Column } from './table';
 
-declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
-
 registerToolkit();
 const vscode = acquireVsCodeApi();
 const send = (m: ViewMessage) => vscode.postMessage(m);

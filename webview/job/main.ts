@@ -9,8 +9,7 @@ import { Chart, CHARTS } from './charts';
 import { ProbePanel } from './probe';
 import { isHostMessage, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
 import { percent } from '../../src/core/percent';
-
-declare function acquireVsCodeApi(): { postMessage(m: unknown): void; getState(): unknown; setState(s: unknown): void };
+import { el } from '../shared/dom';
 
 const vscode = acquireVsCodeApi();
 const post = (m: ViewMessage): void => vscode.postMessage(m);
@@ -20,22 +19,16 @@ let points: Point[] = [];
 let scheduled = false;
 
 const app = document.getElementById('app')!;
-const header = el('header', 'job-header');
-const failure = el('section', 'failure');
-const table = el('table', 'metrics');
-const grid = el('section', 'charts');
+const header = el('header', { class: 'job-header' });
+const failure = el('section', { class: 'failure' });
+const table = el('table', { class: 'metrics' });
+const grid = el('section', { class: 'charts' });
 const charts = CHARTS.map((spec) => new Chart(spec));
 grid.append(...charts.map((c) => c.root));
 const probe = new ProbePanel(() => schedule());
-app.replaceChildren(header, failure, el('h2', '', 'Training curves'), grid, probe.root, el('h2', '', 'Latest metrics'), table);
+app.replaceChildren(header, failure, el('h2', {}, 'Training curves'), grid, probe.root, el('h2', {}, 'Latest metrics'), table);
 app.removeAttribute('aria-busy');
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function duration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
@@ -45,7 +38,7 @@ function duration(seconds: number): string {
 }
 
 function button(label: string, action: JobAction, primary = false): HTMLButtonElement {
-  const b = el('button', primary ? 'primary' : 'secondary', label);
+  const b = el('button', { class: primary ? 'primary' : 'secondary' }, label);
   b.dataset.action = action;
   b.addEventListener('click', () => post({ type: 'action', action }));
   return b;
@@ -54,8 +47,8 @@ function button(label: string, action: JobAction, primary = false): HTMLButtonEl
 function renderHeader(): void {
   if (!job) return;
   const j = job;
-  const title = el('h1', '', j.name);
-  const badge = el('span', `badge state-${j.state}`, j.state);
+  const title = el('h1', {}, j.name);
+  const badge = el('span', { class: `badge state-${j.state}` }, j.state);
   badge.setAttribute('role', 'status');
   title.append(' ', badge);
   const facts: string[] = [];
@@ -64,15 +57,15 @@ function renderHeader(): void {
   if ((j.state === 'running') && j.etaS !== undefined && points.length) facts.push(`about ${duration(j.etaS)} left`);
   if (j.device) facts.push(j.device);
   if (j.preset) facts.push(`preset ${j.preset}`);
-  const line = el('p', 'facts', facts.join(' · '));
-  const activity = el('p', 'activity', j.activity ?? '');
+  const line = el('p', { class: 'facts' }, facts.join(' · '));
+  const activity = el('p', { class: 'activity' }, j.activity ?? '');
   activity.hidden = !j.activity || (j.state === 'running' && !!j.totalSteps && points.length > 0);
-  const where = el('p', 'where', j.dir);
+  const where = el('p', { class: 'where' }, j.dir);
   const progress = el('progress');
   progress.max = j.totalSteps || 1;
   progress.value = j.totalSteps ? j.step : 0;
   progress.hidden = !j.totalSteps;
-  const actions = el('div', 'actions');
+  const actions = el('div', { class: 'actions' });
   if (j.state === 'running') actions.append(button('Stop', 'stop', true));
   if (j.state === 'stopped' || j.state === 'failed') {
     actions.append(button(j.resumeStep > 0 ? `Resume from step ${j.resumeStep}` : 'Resume (from scratch)', 'resume', true));
@@ -83,10 +76,10 @@ function renderHeader(): void {
 
   failure.hidden = j.state !== 'failed' && !(j.state === 'stopped' && j.message);
   failure.className = j.state === 'failed' ? 'failure' : 'notice';
-  if (j.state === 'stopped') failure.replaceChildren(el('p', 'message', j.message ?? ''));
+  if (j.state === 'stopped') failure.replaceChildren(el('p', { class: 'message' }, j.message ?? ''));
   if (j.state === 'failed') {
-    const pre = el('pre', 'log-tail', j.lastLog.join('\n') || '(no log lines)');
-    failure.replaceChildren(el('p', 'message', j.message ?? 'The job failed.'), el('p', 'hint', 'Last log lines:'), pre);
+    const pre = el('pre', { class: 'log-tail' }, j.lastLog.join('\n') || '(no log lines)');
+    failure.replaceChildren(el('p', { class: 'message' }, j.message ?? 'The job failed.'), el('p', { class: 'hint' }, 'Last log lines:'), pre);
   }
 }
 
@@ -102,7 +95,7 @@ function value(key: keyof Point, v: number | null): string {
 function renderTable(): void {
   const last = points[points.length - 1];
   const head = el('tr');
-  head.append(el('th', '', 'metric'), el('th', 'num', last ? `step ${last.step}` : 'latest'), el('th', '', 'what it means'));
+  head.append(el('th', {}, 'metric'), el('th', { class: 'num' }, last ? `step ${last.step}` : 'latest'), el('th', {}, 'what it means'));
   const rows = METRICS.map((m) => {
     const tr = el('tr');
     tr.dataset.metric = m.key;
@@ -110,7 +103,7 @@ function renderTable(): void {
     const from = m.key.startsWith('eval/') ? [...points].reverse().find((p) => p[m.key] !== null) : last;
     if (m.key.startsWith('eval/') && !from) tr.hidden = true;
     const shown = from ? value(m.key, from[m.key] as number | null) + (from !== last ? ` (step ${from.step})` : '') : '…';
-    tr.append(el('td', 'name', m.label), el('td', 'num', shown), el('td', 'explain', m.explain));
+    tr.append(el('td', { class: 'name' }, m.label), el('td', { class: 'num' }, shown), el('td', { class: 'explain' }, m.explain));
     return tr;
   });
   table.replaceChildren(el('thead'), el('tbody'));

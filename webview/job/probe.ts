@@ -7,13 +7,8 @@
 import uPlot from 'uplot';
 import type { MovedTraitView, ProbeView } from './protocol';
 import { plainNumber } from '../../src/core/plainNumber';
+import { el } from '../shared/dom';
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls = '', text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
@@ -22,12 +17,12 @@ function cssVar(name: string, fallback: string): string {
 const signed = (v: number, digits = 2): string => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(digits)}`;
 
 export class ProbePanel {
-  readonly root = el('section', 'probe');
-  private readonly note = el('p', 'probe-note');
-  private readonly steps = el('div', 'probe-steps');
-  private readonly chartBody = el('div', 'chart-body');
-  private readonly moved = el('div', 'probe-moved');
-  private readonly replies = el('div', 'probe-replies');
+  readonly root = el('section', { class: 'probe' });
+  private readonly note = el('p', { class: 'probe-note' });
+  private readonly steps = el('div', { class: 'probe-steps' });
+  private readonly chartBody = el('div', { class: 'chart-body' });
+  private readonly moved = el('div', { class: 'probe-moved' });
+  private readonly replies = el('div', { class: 'probe-replies' });
   private plot: uPlot | undefined;
   private probes: ProbeView[] = [];
   /** The step whose replies are shown; undefined: follow the newest. */
@@ -36,17 +31,17 @@ export class ProbePanel {
   constructor(private readonly onChange: () => void) {
     this.root.hidden = true;
     this.root.dataset.probes = '0';
-    const chart = el('figure', 'chart probe-chart');
-    const caption = el('figcaption', '', 'Probe reward by step');
-    caption.append(el('span', 'probe-hint', ' · click a point to read its replies'));
+    const chart = el('figure', { class: 'chart probe-chart' });
+    const caption = el('figcaption', {}, 'Probe reward by step');
+    caption.append(el('span', { class: 'probe-hint' }, ' · click a point to read its replies'));
     chart.append(caption, this.chartBody, this.steps);
-    const left = el('div', 'probe-left');
-    left.append(chart, el('h3', '', 'Moved most since step 0'), this.moved);
-    const right = el('div', 'probe-right');
+    const left = el('div', { class: 'probe-left' });
+    left.append(chart, el('h3', {}, 'Moved most since step 0'), this.moved);
+    const right = el('div', { class: 'probe-right' });
     right.append(this.replies);
-    const body = el('div', 'probe-body');
+    const body = el('div', { class: 'probe-body' });
     body.append(left, right);
-    this.root.append(el('h2', '', 'Style probe'), this.note, body);
+    this.root.append(el('h2', {}, 'Style probe'), this.note, body);
   }
 
   get count(): number {
@@ -98,7 +93,7 @@ export class ProbePanel {
     this.plot?.destroy();
     this.plot = this.create(data);
     this.steps.replaceChildren(...this.probes.map((p) => {
-      const b = el('button', p.step === cur.step ? 'primary' : 'secondary', `step ${p.step}`);
+      const b = el('button', { class: p.step === cur.step ? 'primary' : 'secondary' }, `step ${p.step}`);
       b.dataset.step = String(p.step);
       b.setAttribute('aria-pressed', String(p.step === cur.step));
       b.title = `reward ${p.reward.toFixed(2)} · ${Math.round(p.tokens)} tokens`;
@@ -112,33 +107,32 @@ export class ProbePanel {
   private renderMoved(cur: ProbeView): void {
     const base = this.probes[0];
     if (cur === base) {
-      this.moved.replaceChildren(el('p', 'probe-note', `Step ${base.step} is the baseline: pick a later step.`));
+      this.moved.replaceChildren(el('p', { class: 'probe-note' }, `Step ${base.step} is the baseline: pick a later step.`));
       return;
     }
-    const head = el('p', 'probe-summary',
-      `Step ${cur.step}: reward ${cur.reward.toFixed(2)} (${signed(cur.reward - base.reward)}), `
+    const head = el('p', { class: 'probe-summary' }, `Step ${cur.step}: reward ${cur.reward.toFixed(2)} (${signed(cur.reward - base.reward)}), `
       + `${Math.round(cur.tokens)} tokens per reply (${signed(cur.tokens - base.tokens, 0)})`
       + (cur.truncated ? `, ${cur.truncated} of ${cur.replies.length} cut off at ${cur.maxNewTokens}` : ''));
-    const list = el('ul', 'moved-list');
-    list.append(...(cur.moved.length ? cur.moved.map((m) => movedItem(m)) : [el('li', '', 'No trait moved.')]));
+    const list = el('ul', { class: 'moved-list' });
+    list.append(...(cur.moved.length ? cur.moved.map((m) => movedItem(m)) : [el('li', {}, 'No trait moved.')]));
     this.moved.replaceChildren(head, list);
   }
 
   private renderReplies(cur: ProbeView): void {
     const base = this.probes[0];
-    const title = el('h3', '', `Replies at step ${cur.step}`);
+    const title = el('h3', {}, `Replies at step ${cur.step}`);
     const items = cur.replies.map((r) => {
       const before = base.replies.find((b) => b.index === r.index);
-      const card = el('article', 'reply');
+      const card = el('article', { class: 'reply' });
       card.dataset.index = String(r.index);
-      const meta = el('div', 'reply-meta');
-      meta.append(el('span', 'reward', `reward ${r.reward.toFixed(2)}`
+      const meta = el('div', { class: 'reply-meta' });
+      meta.append(el('span', { class: 'reward' }, `reward ${r.reward.toFixed(2)}`
         + (before && cur !== base ? ` (${signed(r.reward - before.reward)})` : '')),
-        el('span', '', `${r.tokens} tokens${r.truncated ? ' · cut off' : ''}`));
-      card.append(el('div', 'reply-prompt', r.prompt), el('div', 'reply-text', r.text || '(empty reply)'), meta);
+        el('span', {}, `${r.tokens} tokens${r.truncated ? ' · cut off' : ''}`));
+      card.append(el('div', { class: 'reply-prompt' }, r.prompt), el('div', { class: 'reply-text' }, r.text || '(empty reply)'), meta);
       if (before && cur !== base) {
-        const was = el('details', 'reply-before');
-        was.append(el('summary', '', `step ${base.step} said`), el('div', 'reply-text', before.text || '(empty reply)'));
+        const was = el('details', { class: 'reply-before' });
+        was.append(el('summary', {}, `step ${base.step} said`), el('div', { class: 'reply-text' }, before.text || '(empty reply)'));
         card.append(was);
       }
       return card;
@@ -196,7 +190,7 @@ export class ProbePanel {
 function movedItem(m: MovedTraitView): HTMLLIElement {
   const li = el('li');
   li.dataset.trait = m.id;
-  li.append(el('span', 'trait', m.label), el('span', 'num', ` ${plainNumber(m.from)} → ${plainNumber(m.to)}`));
-  if (m.rewardDelta !== undefined) li.append(el('span', 'effect', ` (reward ${signed(m.rewardDelta)})`));
+  li.append(el('span', { class: 'trait' }, m.label), el('span', { class: 'num' }, ` ${plainNumber(m.from)} → ${plainNumber(m.to)}`));
+  if (m.rewardDelta !== undefined) li.append(el('span', { class: 'effect' }, ` (reward ${signed(m.rewardDelta)})`));
   return li;
 }

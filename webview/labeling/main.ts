@@ -4,8 +4,7 @@
  */
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, isLabelKey, type ItemView, type LabelKey, type ViewState, type WebviewMessage } from './protocol';
-
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+import { el } from '../shared/dom';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -63,13 +62,6 @@ window.addEventListener('blur', () => {
 });
 showFocus(true);
 if (!document.hasFocus()) blurTimer = setTimeout(() => showFocus(document.hasFocus()), 300);
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, key: LabelKey, appearance = 'secondary'): HTMLElement {
   // A toolkit element: not in the DOM's tag map, so made by hand.

@@ -5,8 +5,7 @@
  */
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Message, type PreviewView, type SideView, type TraitRow, type ViewMessage } from './protocol';
-
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void };
+import { el } from '../shared/dom';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -44,13 +43,6 @@ document.addEventListener('keydown', (e) => {
   else return;
   e.preventDefault();
 });
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 function button(label: string, key: string, onClick: () => void, opts: { appearance?: string; disabled?: boolean; id: string }): HTMLElement {
   const b = document.createElement('vscode-button');

@@ -8,8 +8,7 @@
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Confidence, type ReportView, type RevealRow, type Side, type VoteState, type WebviewMessage } from './protocol';
 import { percent as pct } from '../../src/core/percent';
-
-declare function acquireVsCodeApi(): { postMessage(message: unknown): void; setState(state: unknown): void };
+import { el } from '../shared/dom';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -87,13 +86,6 @@ document.addEventListener('keydown', (e) => {
   } else handled = false;
   if (handled) e.preventDefault();
 });
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  node.append(...children);
-  return node;
-}
 
 const key = (k: string) => el('span', { class: 'key' }, k);
 
