@@ -26,6 +26,18 @@ def kinds(events, kind):
     return [e for e in events if e["event"] == kind]
 
 
+def run_fsdp(job: Path) -> list[dict]:
+    run = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
+         "--master_port", str(free_port()), str(Path(__file__).with_name("fsdp_cpu_rank.py")), "dpo", "--config", str(job)],
+        capture_output=True, text=True, timeout=900, env={**os.environ, **FSDP_ENV})
+    assert run.returncode == 0, run.stderr[-3000:]
+    events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    for e in events:
+        validate_event(e)
+    return events
+
+
 def test_fsdp_runs_eval_and_probe_on_sharded_weights_as_one_process_does(tiny_model, tmp_path):
     # 33 train pairs (ranks of 17 and 16: the reference pass pads the short one) and 9 eval pairs (5 and 4).
     lines = shared_pairs(42, tmp_path / "all.jsonl").read_text().splitlines()
@@ -37,14 +49,7 @@ def test_fsdp_runs_eval_and_probe_on_sharded_weights_as_one_process_does(tiny_mo
     job = tmp_path / "fsdp.json"
     job.write_text(json.dumps(job_config(tiny_model, tmp_path / "train.jsonl", tmp_path / "fsdp", per_device_train_batch_size=2,
                                          **common)))
-    run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
-         "--master_port", str(free_port()), str(Path(__file__).with_name("fsdp_cpu_rank.py")), "dpo", "--config", str(job)],
-        capture_output=True, text=True, timeout=900, env={**os.environ, **FSDP_ENV})
-    assert run.returncode == 0, run.stderr[-3000:]
-    events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
-    for e in events:
-        validate_event(e)
+    events = run_fsdp(job)
     started = kinds(events, "started")[0]
     assert started["sharding"] == "fsdp" and started["num_processes"] == 2
     assert not [e for e in events if e.get("code") == "watch_skipped"], "nothing is skipped under FSDP"
@@ -67,3 +72,10 @@ def test_fsdp_runs_eval_and_probe_on_sharded_weights_as_one_process_does(tiny_mo
     for f, o in zip(pr_f, pr_1):
         assert f["replies"] == o["replies"], (f["step"], f["replies"], o["replies"])
     assert [r["text"] for r in pr_f[-1]["replies"]] != [r["text"] for r in pr_f[0]["replies"]], "the probe saw training"
+
+    # Run again: the finished job resumes at step 3 with nothing left to train, and still gives the step-0
+    # baseline first (the ranks agree it is kept, so none of them generates).
+    again = run_fsdp(job)
+    assert kinds(again, "started")[0]["resumed_from_step"] == 3
+    base = kinds(again, "probe")
+    assert [(e["step"], e.get("baseline")) for e in base] == [(0, "kept")] and base[0]["replies"] == pr_f[0]["replies"]
