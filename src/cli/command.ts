@@ -39,6 +39,21 @@ export function usageFor(help: string): (message: string) => UsageError {
   return (message) => new UsageError(message, help);
 }
 
+/**
+ * A number option: undefined when not given; the usage mistake `--<name> must be <what>, got <value>`
+ * when it is not a finite number that passes `check`. An empty value is refused, except with
+ * `blankIsZero`, where it reads as 0 (Number('')), as fit and judge have always taken it.
+ */
+export function numberOption(
+  values: Values, name: string, check: (n: number) => boolean, what: string, usage: (message: string) => Error, o: { blankIsZero?: boolean } = {},
+): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if ((!o.blankIsZero && String(v).trim() === '') || !Number.isFinite(n) || !check(n)) throw usage(`--${name} must be ${what}, got ${String(v)}`);
+  return n;
+}
+
 /** node:util's parseArgs, as every command calls it: strict, positionals allowed, -h/--help added. */
 export interface ParseError {
   code?: string;

@@ -19,7 +19,7 @@ import { HAL16, JUDGE_TRAIT_IDS, judgeTraitId, featureIndex } from '../core/judg
 import { TRAIT_IDS } from '../core/traits/catalog';
 import { formatDiagnostic, printable } from '../core/types';
 import { startWorker } from '../core/worker/worker';
-import { workerPython } from './command';
+import { numberOption, workerPython, type Values } from './command';
 
 export const JUDGE_HELP = `Usage: styletune judge FILE.jsonl --out RATINGS.jsonl [options]
 
@@ -74,21 +74,14 @@ export const JUDGE_OPTIONS = {
   retries: { type: 'string' },
 } as const;
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-
 /** Builds the judge from CLI options and the environment; `usage` wraps a usage mistake. */
 export function judgeFromOptions(values: Values, usage: (message: string) => Error): Judge {
   const endpoint = (values.endpoint as string | undefined) ?? process.env.STYLETUNE_JUDGE_ENDPOINT;
   const model = (values.model as string | undefined) ?? process.env.STYLETUNE_JUDGE_MODEL;
   if (!endpoint) throw usage('no judge endpoint: pass --endpoint URL (e.g. http://127.0.0.1:8000/v1) or set STYLETUNE_JUDGE_ENDPOINT');
   if (!model) throw usage('no judge model: pass --model NAME or set STYLETUNE_JUDGE_MODEL');
-  const positive = (name: string, integer: boolean, min: number): number | undefined => {
-    const v = values[name];
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw usage(`--${name} must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${String(v)}`);
-    return n;
-  };
+  const positive = (name: string, integer: boolean, min: number) =>
+    numberOption(values, name, (n) => n >= min && (!integer || Number.isInteger(n)), `${integer ? 'a whole number' : 'a number'} of at least ${min}`, usage, { blankIsZero: true });
   const timeout = positive('timeout', false, 0.001);
   const client = new ChatClient({
     baseUrl: endpoint,

@@ -22,7 +22,7 @@ import { fieldKey } from '../core/fieldKey';
 import { CHECKLIST_HELP, JUDGE_HELP, JUDGE_OPTIONS, loadRatingsForCli, runChecklistCommand, runJudgeCommand, traitSelection } from './judge';
 import { scoreWithJudgeRatings } from '../core/judge/score';
 import { JUDGE_TRAITS } from '../core/judge/traits';
-import { defaultModel, parseCommand, runCommand, usageFor, usageText, UsageError, writeHelp, type OptionSpecs } from './command';
+import { defaultModel, numberOption, parseCommand, runCommand, usageFor, usageText, UsageError, writeHelp, type OptionSpecs } from './command';
 import { LineOutput, Output } from './output';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
@@ -172,16 +172,11 @@ async function fit(argv: string[]): Promise<number> {
   if (values.help) return help('fit');
   if (positionals.length === 0) throw usage('fit', `fit needs at least one file`);
   if (!values.out) throw usage('fit', `fit needs --out M.onnx`);
-  const num = (name: string, v: unknown) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got ${String(v)}`);
-    return n;
-  };
+  const num = (name: string) => numberOption(values, name, (n) => n >= 0, 'a non-negative number', (m) => new UsageError(m), { blankIsZero: true });
   const balance = values.balance as string | undefined;
   if (balance !== undefined && balance !== 'sources' && balance !== 'none') throw new UsageError(`--balance must be sources or none`);
   // Options are checked before the (possibly long) measuring pass over the data.
-  const folds = num('folds', values.folds);
+  const folds = num('folds');
   if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError(`--folds must be a whole number of at least 2, got ${String(values.folds)}`);
   const linear = values.linear === true;
   for (const [name, forLinear] of [['l1', true], ['l2', true], ['smoothing', false], ['ridge', false]] as const) {
@@ -200,10 +195,10 @@ async function fit(argv: string[]): Promise<number> {
   const { spec, report } = fitReward(data, {
     family: linear ? 'linear' : 'shape',
     folds,
-    l1: num('l1', values.l1),
-    l2: num('l2', values.l2),
-    smoothing: num('smoothing', values.smoothing),
-    ridge: num('ridge', values.ridge),
+    l1: num('l1'),
+    l2: num('l2'),
+    smoothing: num('smoothing'),
+    ridge: num('ridge'),
     role,
     balance: balance as 'sources' | 'none' | undefined,
     name: values.name as string | undefined,

@@ -14,7 +14,7 @@ import { formatRankedSummary, type Rule } from '../core/pairs/select';
 import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
-import { defaultModel, EXIT, parseCommand, runCommand, UsageError, usageFor, workerPython, writeHelp, type OptionSpecs, type Values } from './command';
+import { defaultModel, EXIT, numberOption, parseCommand, runCommand, UsageError, usageFor, workerPython, writeHelp, type OptionSpecs, type Values } from './command';
 
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
   --model-dir DIR        local model folder (Hugging Face layout) that answers the prompts
@@ -133,13 +133,7 @@ async function pairsCommand(sub: 'ranked' | 'contrast', argv: string[], io: Pair
     if (!isDir(dirname(target))) throw usage(`the folder for ${target} does not exist`);
   }
   const str = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  const num = (name: string, check: (n: number) => boolean, what: string): number | undefined => {
-    const v = str(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw usage(`--${name} must be ${what}, got ${v}`);
-    return n;
-  };
+  const num = (name: string, check: (n: number) => boolean, what: string) => numberOption(values, name, check, what, usage);
   const whole = (n: number) => Number.isInteger(n) && n >= 1;
   const generationWithout = ['adapter', 'max-new-tokens', 'seed', 'temperature', 'device', 'python', 'num-samples', 'system-prompt', 'candidates', 'casual-system-prompt', 'formal-system-prompt', 'allow-truncated'].filter((k) => values[k] !== undefined);
   if (!values['model-dir'] && generationWithout.length) throw usage(`--${generationWithout[0]} needs --model-dir (generation)`);
