@@ -50,7 +50,8 @@ class DataStats:
         return dict(self.__dict__)
 
 
-def _is_messages(x: Any) -> bool:
+def is_messages(x: Any) -> bool:
+    """A chat message list: dicts with a string role and string content (the worker's readers share it)."""
     return isinstance(x, list) and all(
         isinstance(m, dict) and isinstance(m.get("role"), str) and isinstance(m.get("content"), str) for m in x)
 
@@ -172,7 +173,7 @@ def _check_pair(rec: Any, where: str) -> dict[str, Any]:
         if k not in rec:
             raise WorkerError("data", f"{where}: `{k}` is missing", FORMAT_HINT)
     keys = [k for k in ("prompt", "chosen", "rejected") if k in rec]
-    kinds = {k: "text" if isinstance(rec[k], str) else "messages" if _is_messages(rec[k]) else None for k in keys}
+    kinds = {k: "text" if isinstance(rec[k], str) else "messages" if is_messages(rec[k]) else None for k in keys}
     for k, kind in kinds.items():
         if kind is None:
             raise WorkerError("data", f"{where}: `{k}` must be a string or a list of messages, got "

@@ -24,6 +24,7 @@ import os
 import shutil
 import time
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Callable
 
@@ -368,7 +369,7 @@ class DPOTrainer:
             batch = self._to_device(collate([self.examples[i] for i in idx], self.tok.pad_token_id, cfg.padding_free))
             tokens += int((batch["seq"] >= 0).sum())
             sync = k == len(micro) - 1 or self.world == 1 or self.deepspeed
-            ctx = self.acc.no_sync(self.ddp_logps) if not sync else _nullcontext()
+            ctx = self.acc.no_sync(self.ddp_logps) if not sync else nullcontext()
             with ctx:
                 with self._autocast():
                     lp, counts = self.ddp_logps(**batch)
@@ -517,7 +518,7 @@ class DPOTrainer:
                                            load_optimizer_states=True, load_lr_scheduler_states=False)
 
     def _autocast(self):
-        return torch.autocast("cuda", dtype=self.dtype) if self.prec.autocast else _nullcontext()
+        return torch.autocast("cuda", dtype=self.dtype) if self.prec.autocast else nullcontext()
 
     def _oom(self, step: int | None):
         """Turns a CUDA out-of-memory error into one that names what to change, with numbers."""
@@ -589,14 +590,6 @@ def differs_from_trl(cfg: DPOConfig, stats: Any) -> dict[str, Any]:
     if stats.identical_skipped:
         out["identical_pairs_skipped"] = stats.identical_skipped
     return out
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *a: Any) -> None:
-        return None
 
 
 # torch.OutOfMemoryError is torch >= 2.5's name; a GPU image may carry an older torch.

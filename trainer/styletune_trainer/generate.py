@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from .config import GenerateConfig
-from .data import _is_messages, read_prompts_file, render_prompt, use_chat_template
+from .data import is_messages, read_prompts_file, render_prompt, use_chat_template
 from .events import Emitter, WorkerError
 from .modeling import check_model_dir, load_model, load_tokenizer
 
@@ -36,7 +36,7 @@ def load_prompts(cfg: GenerateConfig) -> list[Any]:
             raise WorkerError("data", f"prompts file not found: {path}", "Set prompts_file to a JSONL file.")
         prompts += read_prompts_file(path)
     for i, p in enumerate(prompts):
-        if not (isinstance(p, str) or _is_messages(p)):
+        if not (isinstance(p, str) or is_messages(p)):
             raise WorkerError("data", f"prompt {i} must be a string or a list of {{role, content}} messages",
                               'e.g. "prompts": ["Hi!", [{"role": "user", "content": "Hello"}]]')
     return prompts

@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from .data import is_messages
 from .events import Emitter, WorkerError
 from .modeling import check_model_dir, load_model, load_tokenizer
 
@@ -79,11 +80,6 @@ def _turns(turns: Any, role: str) -> list[dict]:
     return [{"role": role, "content": turns}] if isinstance(turns, str) else turns
 
 
-def _is_messages(x: Any) -> bool:
-    return isinstance(x, list) and all(isinstance(m, dict) and isinstance(m.get("role"), str)
-                                       and isinstance(m.get("content"), str) for m in x)
-
-
 def record_sides(rec: Any, role: str) -> list[tuple[str, list[dict]]]:
     """(side name, messages) as recordSides in src/core/judge/ratings.ts; ValueError for a bad line."""
     if not isinstance(rec, dict):
@@ -92,7 +88,7 @@ def record_sides(rec: Any, role: str) -> list[tuple[str, list[dict]]]:
         sides = []
         for name in ("human", "ai"):
             msgs = rec[name].get("messages") if isinstance(rec[name], dict) else None
-            if not _is_messages(msgs):
+            if not is_messages(msgs):
                 raise ValueError(f"`{name}.messages` must be a list of {{role, content}} messages")
             sides.append((name, msgs))
         return sides
@@ -102,17 +98,17 @@ def record_sides(rec: Any, role: str) -> list[tuple[str, list[dict]]]:
         if isinstance(prompt, str):
             before = [{"role": "partner" if role == "user" else "user", "content": prompt}]
         elif prompt is not None:
-            if not _is_messages(prompt):
+            if not is_messages(prompt):
                 raise ValueError("`prompt` must be a string or a list of messages")
             before = prompt
         sides = []
         for name in ("chosen", "rejected"):
             v = rec.get(name)
-            if not (isinstance(v, str) or _is_messages(v)):
+            if not (isinstance(v, str) or is_messages(v)):
                 raise ValueError(f"`{name}` must be a string or a list of messages")
             sides.append((name, before + _turns(v, role)))
         return sides
-    if _is_messages(rec.get("messages")):
+    if is_messages(rec.get("messages")):
         return [("dialogue", rec["messages"])]
     raise ValueError("expected an object with `messages`, `chosen`/`rejected`, or `human`/`ai`")
 
@@ -252,7 +248,7 @@ def run_judge(model: str, input_path: str, output: str, emit: Emitter, role: str
 def _check_request(rec: Any) -> tuple[list[dict], str, list[str]]:
     if not isinstance(rec, dict):
         raise ValueError("a request must be a JSON object")
-    if not _is_messages(rec.get("messages")):
+    if not is_messages(rec.get("messages")):
         raise ValueError("`messages` must be a list of {role, content} messages")
     statements = rec.get("statements")
     if not (isinstance(statements, list) and statements and all(isinstance(x, str) for x in statements)):

@@ -35,7 +35,7 @@ from typing import Any
 
 import torch
 
-from .data import _is_messages, collate, read_pairs, read_prompts_file, render_prompt, tokenize_pairs, use_chat_template
+from .data import is_messages, collate, read_pairs, read_prompts_file, render_prompt, tokenize_pairs, use_chat_template
 from .events import WorkerError
 from .modeling import dpo_loss
 
@@ -73,7 +73,7 @@ def load_probe_prompts(cfg) -> list[Any]:
                               "Give a list of prompts, or a .jsonl / .txt file of them.")
         prompts = read_prompts_file(path, text_lines=path.suffix != ".jsonl")
     for i, p in enumerate(prompts):
-        if not ((isinstance(p, str) and p.strip()) or _is_messages(p)):
+        if not ((isinstance(p, str) and p.strip()) or is_messages(p)):
             raise WorkerError("config", f"probe prompt {i} must be a non-empty string or a list of {{role, content}} messages",
                               'e.g. "probe_prompts": ["How was your weekend?", "Explain DNS briefly."]')
     if not prompts:
