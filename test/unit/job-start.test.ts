@@ -13,7 +13,7 @@ import { jobFileProblems, parseJobFile, tuneSchema } from '../../src/core/jobs/j
 import { durationText, effectiveSettings, planJob, roughSeconds, tokensPerPair } from '../../src/core/jobs/plan';
 import { countTrainingPairs } from '../../src/core/jobs/trainingPairs';
 import { SchemaValidator } from '../../src/core/jsonSchema';
-import { venvPython } from '../../src/core/worker';
+import { venvPython, workerEnv } from '../../src/core/worker';
 import { repoRoot, requireShared } from './paths';
 
 const dir = mkdtempSync(join(tmpdir(), 'styletune-jobstart-'));
@@ -144,7 +144,7 @@ describe('the plan the confirmation shows', () => {
     const code = 'import json, sys, types; from styletune_trainer.watch import split_eval;'
       + 'print(json.dumps([len(split_eval(types.SimpleNamespace(eval_file=None, eval_split=s, seed=42), [{}] * n)[0]) for n, s in json.loads(sys.argv[1])]))';
     const kept = JSON.parse(execFileSync(venvPython(repoRoot), ['-c', code, JSON.stringify(cases)], {
-      env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, encoding: 'utf8',
+      env: workerEnv({ repoRoot }), encoding: 'utf8',
     })) as number[];
     assert.deepEqual(cases.map(([n, split]) => planJob(effectiveSettings({ eval_split: split }), n).pairs), kept);
     assert.equal(planJob(effectiveSettings({ eval_split: 0.25, max_train_samples: 8 }), 1000).pairs, 6, 'max_train_samples first, then the split');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readJob, type JobSnapshot } from '../../src/core/jobs/jobState';
 import { launchJob, readLaunch, workerArgs } from '../../src/core/jobs/launch';
-import { venvPython } from '../../src/core/worker';
+import { venvPython, workerEnv } from '../../src/core/worker';
 import { repoRoot, requireShared } from './paths';
 
 const python = venvPython(repoRoot);
@@ -21,7 +21,7 @@ let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'styletune-jobs-launch-'));
   execFileSync(python, ['-m', 'styletune_trainer', 'make-tiny-model', join(dir, 'tiny')], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') },
+    stdio: ['ignore', 'ignore', 'pipe'], env: workerEnv({ repoRoot }),
   });
   const lines = readFileSync(requireShared('human-like-dpo/pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 8);
   writeFileSync(join(dir, 'pairs.jsonl'), lines.join('\n') + '\n');

@@ -14,7 +14,7 @@ import { writeLaunch, type LaunchRecord } from '../../src/core/jobs/launch';
 import { mergePoints } from '../../src/core/jobs/points';
 import { plainNumber } from '../../src/core/plainNumber';
 import { isProcessAlive, processStartToken } from '../../src/core/jobs/process';
-import { venvPython } from '../../src/core/worker';
+import { venvPython, workerEnv } from '../../src/core/worker';
 import type { Point } from '../../webview/job/protocol';
 import { isHostMessage, isViewMessage, METRICS } from '../../webview/job/protocol';
 import { repoRoot } from './paths';
@@ -51,7 +51,7 @@ test('the *.tune.json schema lists exactly the keys of DPOConfig, with its defau
   const python = venvPython(repoRoot);
   const code = 'import dataclasses, json; from styletune_trainer.config import DPOConfig, PRESETS, LOSS_TYPES, SCHEDULERS;'
     + 'print(json.dumps({"fields": {f.name: f.default for f in dataclasses.fields(DPOConfig)}, "presets": list(PRESETS), "presetSettings": PRESETS, "loss": list(LOSS_TYPES), "sched": list(SCHEDULERS)}))';
-  const py = JSON.parse(execFileSync(python, ['-c', code], { env: { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') }, encoding: 'utf8' })) as {
+  const py = JSON.parse(execFileSync(python, ['-c', code], { env: workerEnv({ repoRoot }), encoding: 'utf8' })) as {
     fields: Record<string, unknown>; presets: string[]; presetSettings: Record<string, unknown>; loss: string[]; sched: string[];
   };
   const schema = JSON.parse(readFileSync(join(repoRoot, 'schemas', 'tune.schema.json'), 'utf8'));

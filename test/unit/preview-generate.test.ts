@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildGenConfig, generatePreview } from '../../src/core/preview';
-import { venvPython } from '../../src/core/worker';
+import { venvPython, workerEnv } from '../../src/core/worker';
 import { repoRoot } from './paths';
 
 const python = venvPython(repoRoot);
@@ -32,7 +32,7 @@ describe('generatePreview (real worker, tiny model)', () => {
     dir = mkdtempSync(join(tmpdir(), 'styletune-preview-gen-'));
     tiny = join(dir, 'tiny');
     adapter = join(dir, 'adapter');
-    const env = { ...process.env, PYTHONPATH: join(repoRoot, 'trainer') };
+    const env = workerEnv({ repoRoot });
     execFileSync(python, ['-m', 'styletune_trainer', 'make-tiny-model', tiny], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     execFileSync(python, ['-c', MAKE_ADAPTER, tiny, adapter], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   });
