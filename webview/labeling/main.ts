@@ -23,7 +23,9 @@ window.addEventListener('message', (e: MessageEvent<unknown>) => {
   if (!isHostMessage(e.data)) return;
   state = e.data.state;
   // How much of the file had been read when the first item showed (tests check a big file shows it early).
-  if (state.item && !app.dataset.firstItem) app.dataset.firstItem = state.reading ? `${state.reading.lines} of ${state.reading.of} lines` : 'after reading every line';
+  if (state.item && !app.dataset.firstItem) {
+    app.dataset.firstItem = state.reading ? `${state.reading.lines} of ${state.reading.of} lines` : state.readBeforePage ? 'read before the page was up' : 'after reading every line';
+  }
   render();
 });
 

@@ -52,6 +52,8 @@ const viewState = v.object({
   progress: v.object({ total: nat, labeled: nat, skipped: nat, invalid: nat }),
   /** While the file is still being read: a big file shows its first item before the rest is parsed. */
   reading: optional(v.object({ lines: nat, of: nat })),
+  /** The whole file was read before the page first said ready (so its first item could not show sooner). */
+  readBeforePage: optional(v.literal(true)),
   /** Candidate numbers pressed so far on an item with three candidates or more, best first. */
   ranking: v.array(nat),
   /** Absent when the file has no item to label, or none has been read yet. */

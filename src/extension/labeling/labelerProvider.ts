@@ -110,6 +110,9 @@ class LabelerSession {
   /** Candidate numbers pressed so far on an item with three candidates or more. */
   ranking: number[] = [];
   private readDone = false;
+  /** Whether the whole file was read before the page first said ready (then its first item could not
+   * have shown earlier: the page was not there). Undefined until that first ready. */
+  private readBeforePage: boolean | undefined;
   private queue: Promise<void> = Promise.resolve();
   /** The line a decision was just written to: when its change arrives, move on to the next item. */
   private advanceFrom: number | undefined;
@@ -128,6 +131,7 @@ class LabelerSession {
 
   /** The webview (re)loaded: show what there is, even before the file is read to its end. */
   ready(): void {
+    this.readBeforePage ??= this.readDone;
     void this.render();
   }
 
@@ -358,6 +362,7 @@ class LabelerSession {
   private state(item: LabelItem | undefined, analysis: Analysis | undefined): ViewState {
     const state: ViewState = { file: vscode.workspace.asRelativePath(this.doc.uri), version: this.doc.version, progress: progressOf(this.items), ranking: [...this.ranking] };
     if (!this.readDone) state.reading = { lines: this.parsed, of: this.doc.lineCount };
+    if (this.readBeforePage) state.readBeforePage = true;
     if (!item) return state;
     let position = 0;
     for (let i = 0; i <= this.current; i++) if ('item' in this.items[i]) position++;

@@ -251,9 +251,10 @@ export const labelingTests: UiTest[] = [
     name: 'labeler: a 19,792-pair file shows its first pair before the rest is read, then counts them all',
     async run(page, ctx) {
       const file = 'human-like.pairs.jsonl';
-      // The real pairs four times over (31 MB): 4,948 lines are sometimes read before the webview itself
-      // is up (then the first item rightly shows with everything read, and this test could not tell a
-      // labeler that waits for the whole file); four times as many are read well after it.
+      // The real pairs four times over (31 MB, near the 50 MB VS Code syncs to extensions). On a quiet
+      // machine even these can be read before the webview itself is up; the page then says so, and the
+      // first item rightly shows with everything read. Whenever the page was up first, the first item
+      // must show while the rest is still read: a labeler that waits for the whole file fails here.
       const pairs = readFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), 'utf8');
       writeFileSync(join(ctx.workspace, file), pairs.repeat(4));
       await runCommand(page, 'View: Close All Editors');
@@ -263,7 +264,10 @@ export const labelingTests: UiTest[] = [
       // The first pair was painted from the first lines read, not after all 4,949 were parsed.
       const first = await view.locator('main').getAttribute('data-first-item');
       const read = /^(\d+) of (\d+) lines$/.exec(first ?? '');
-      if (!read || Number(read[1]) >= Number(read[2])) throw new Error(`the first item showed ${first ?? 'never'}; expected while the file was still being read`);
+      if (first === 'read before the page was up') console.log('[ui]   (the whole file was read before the labeler\'s page was up)');
+      else if (!read || Number(read[1]) >= Number(read[2])) {
+        throw new Error(`the first item showed ${first ?? 'never'}; expected while the file was still being read`);
+      }
       // A key pressed while the rest is read waits for it, then labels the item shown.
       await page.locator('.tabs-container .tab.active', { hasText: file }).click();
       await page.keyboard.press('1');
