@@ -7,20 +7,9 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { promptHash } from '../../src/core/votes/items';
+import { mulberry32 } from '../../src/core/random';
 
 const SYSTEMS = ['base', 'tuned-a', 'tuned-b', 'tuned-c'];
-
-/** A small deterministic generator (mulberry32), so every run votes the same way. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function generateVotes(dir: string, votes: number): Promise<{ votesFile: string; itemsFile: string }> {
   const items = 2000;
@@ -30,7 +19,7 @@ export async function generateVotes(dir: string, votes: number): Promise<{ votes
   const hashes = prompts.map((p) => promptHash(p));
   const votesFile = join(dir, 'big.votes.jsonl');
   const out = createWriteStream(votesFile);
-  const next = random(17);
+  const next = mulberry32(17);
   const pairs = SYSTEMS.flatMap((a, i) => SYSTEMS.slice(i + 1).map((b) => [a, b]));
   // Comparisons run through (annotator, item, pair) in order, so they are unique but for the repeats.
   for (let n = 0, k = 0; n < votes; n++) {

@@ -17,21 +17,11 @@ import { scoreJsonlText } from '../../src/core/score';
 import { TRAITS, traitIndex } from '../../src/core/traits/catalog';
 import { fixtures, requireShared } from './paths';
 import { formula } from '../support/rewardFormula';
-
-/** mulberry32: the same damage on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/random';
 
 /** Rows across each trait's whole range, so every segment of every shape is read. */
 function probeRows(n: number, seed: number): Float64Array[] {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   return Array.from({ length: n }, () => Float64Array.from(TRAITS, (t) => t.range[0] + rand() ** 3 * (t.range[1] - t.range[0])));
 }
 
@@ -64,7 +54,7 @@ describe('a damaged model file is refused or scores bit-identically', () => {
       const intact = await RewardModel.fromBytes(bytes, 'intact.onnx');
       const want = await scores(intact, rows);
       await intact.dispose();
-      const rand = prng(family === 'shape' ? 17 : 18);
+      const rand = mulberry32(family === 'shape' ? 17 : 18);
       let refused = 0;
       let same = 0;
       for (let v = 0; v < 200; v++) {

@@ -14,16 +14,7 @@ import { collectComparisons, ComparisonTable, fitReward, type Comparison } from 
 import { TRAITS, traitIndex } from '../../src/core/traits/catalog';
 import { assertMatchesFormula } from '../support/rewardFormula';
 import { requireShared } from './paths';
-
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/random';
 
 const rowOf = (rand: () => number) => Float64Array.from(TRAITS, (t) => t.range[0] + rand() * Math.min(t.range[1] - t.range[0], 10) * 0.1);
 const set = (comparisons: Comparison[]) => ({ table: ComparisonTable.from(comparisons), diagnostics: [], skippedDialogues: 0 });
@@ -40,7 +31,7 @@ describe('shape models through ONNX', () => {
     assert.ok(spec.shapes.traits.some((s) => s.knots.length >= 6), 'some traits have many knots');
     const model = await RewardModel.fromSpec(spec);
     try {
-      const rand = prng(4);
+      const rand = mulberry32(4);
       // Values across each trait's range, cubed toward the low end where most data is, plus both ends.
       const rows = Array.from({ length: 300 }, () => Float64Array.from(TRAITS, (t) => t.range[0] + rand() ** 3 * (t.range[1] - t.range[0])));
       rows.push(Float64Array.from(TRAITS, (t) => t.range[0]), Float64Array.from(TRAITS, (t) => t.range[1]));
@@ -63,7 +54,7 @@ describe('shape models through ONNX', () => {
 
 describe('fitting shapes', () => {
   test('some slang is human, a wall of it is not: a shape rises and falls, a weight cannot', () => {
-    const rand = prng(21);
+    const rand = mulberry32(21);
     const slang = traitIndex('slang');
     const comparisons: Comparison[] = [];
     for (let i = 0; i < 400; i++) {
@@ -84,7 +75,7 @@ describe('fitting shapes', () => {
   });
 
   test("a declared direction holds even when the data says the opposite ('As an AI' talk can only cost)", async () => {
-    const rand = prng(22);
+    const rand = mulberry32(22);
     const aiMeta = traitIndex('ai_meta');
     const slang = traitIndex('slang');
     const numbers = traitIndex('numbers');

@@ -19,17 +19,7 @@ import { collectComparisons, ComparisonTable, fitReward, type Comparison, type C
 import { TRAITS, TRAIT_IDS, traitIndex } from '../../src/core/traits/catalog';
 import { requireShared } from './paths';
 import { assertMatchesFormula, formula } from '../support/rewardFormula';
-
-/** Small seedable PRNG (mulberry32) so every run sees the same synthetic data. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/core/random';
 
 /** A plausible engine-order trait row: every value inside its trait's range. */
 function randomRow(rand: () => number): Float64Array {
@@ -43,7 +33,7 @@ const SLANG = traitIndex('slang');
  * [0.5, 1] vs [0, 0.5]) and every other trait is noise; otherwise winner and loser are both pure noise.
  */
 function synthetic(n: number, separable: boolean, seed = 7): ComparisonSet {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const comparisons: Comparison[] = [];
   for (let i = 0; i < n; i++) {
     const winner = randomRow(rand);
@@ -92,7 +82,7 @@ describe('ONNX round trip', () => {
       assert.deepEqual(model.traitIds, TRAIT_IDS);
       assert.equal(model.file, file);
       assert.equal(model.summary, `synthetic (${TRAIT_IDS.length} traits)`);
-      const rand = prng(99);
+      const rand = mulberry32(99);
       const rows = Array.from({ length: 25 }, () => randomRow(rand));
       // Extreme rows: far beyond ±zClip standard deviations, so clipping is exercised.
       rows.push(Float64Array.from(TRAITS, (t) => t.range[1]), Float64Array.from(TRAITS, (t) => t.range[0]));
@@ -115,7 +105,7 @@ describe('ONNX round trip', () => {
     try {
       assert.equal(model.bias, 0.75);
       assert.equal(model.spec.role, 'agent_1');
-      const rand = prng(3);
+      const rand = mulberry32(3);
       const rows = Array.from({ length: 10 }, () => randomRow(rand));
       await assertMatchesFormula(model, spec, rows);
       // At the mean every z is 0: the score is the bias.
@@ -136,7 +126,7 @@ describe('ONNX round trip', () => {
     const spec = handSpec();
     const model = await RewardModel.fromSpec(spec);
     try {
-      const rand = prng(5);
+      const rand = mulberry32(5);
       const rows = Array.from({ length: 4096 + 7 }, () => randomRow(rand));
       const { score } = await model.scoreRows(rows);
       for (const r of [0, 4095, 4096, 4102]) assert.ok(Math.abs(score[r] - formula(spec, rows[r]).score) < 1e-6, `row ${r}`);
@@ -222,7 +212,7 @@ describe('column remapping', () => {
     const model = await RewardModel.load(file);
     try {
       assert.deepEqual(model.traitIds, ids);
-      const rand = prng(12);
+      const rand = mulberry32(12);
       const rows = Array.from({ length: 20 }, () => randomRow(rand));
       await assertMatchesFormula(model, spec, rows);
       // Traits the model does not use do not move its score.

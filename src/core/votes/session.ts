@@ -9,6 +9,7 @@
 import { randomInt } from 'node:crypto';
 import type { VoteItem } from './items';
 import { pairKey, type VoteRecord } from './records';
+import { mulberry32 } from '../random';
 
 export interface VoteTask {
   item: VoteItem;
@@ -62,17 +63,6 @@ export function shuffle<T>(values: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function fnv1a(s: string): number {
