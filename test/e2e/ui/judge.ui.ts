@@ -128,6 +128,10 @@ export const judgeTests: UiTest[] = [
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) copyFileSync(shot, join(repoRoot, 'media', 'screenshots', 'judge-inline.png'));
       await page.mouse.move(700, 820);
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      // Back to the default model (the judge's settings were this file's only content): a later test that
+      // scores would otherwise wait for judge ratings from a closed server.
+      writeFileSync(join(workspace, '.vscode', 'settings.json'), '{}\n');
+      await page.locator('.statusbar-item', { hasText: 'StyleTune default human-likeness reward' }).waitFor({ timeout: 30_000 });
       await server?.close();
       server = undefined;
     },
