@@ -73,8 +73,9 @@ export interface CreateOptions {
 export class WebviewHost<In extends TypedMessage, Out> extends Disposable {
   private readonly channel: WebviewChannel<In, Out>;
 
-  /** A new panel with our page. */
-  static create<In extends TypedMessage, Out>(create: CreateOptions, o: WebviewHostOptions<In>): WebviewHost<In, Out> {
+  /** The panel VS Code restored after a reload when there is one (adopted), else a new panel with our page. */
+  static open<In extends TypedMessage, Out>(restored: vscode.WebviewPanel | undefined, create: CreateOptions, o: WebviewHostOptions<In>): WebviewHost<In, Out> {
+    if (restored) return WebviewHost.adopt(restored, o);
     const panel = vscode.window.createWebviewPanel(create.viewType, create.title, create.showOptions, {
       enableScripts: true,
       localResourceRoots: webviewRoots(o.extensionUri),

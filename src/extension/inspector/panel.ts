@@ -138,9 +138,7 @@ export class InspectorPanel {
       resendsOnReady: true,
       onDispose: () => this.dispose(),
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: INSPECTOR_VIEW_TYPE, title: `Inspect ${basename(uri.path)}`, showOptions: vscode.ViewColumn.Active }, options);
+    this.host = WebviewHost.open(restored, { viewType: INSPECTOR_VIEW_TYPE, title: `Inspect ${basename(uri.path)}`, showOptions: vscode.ViewColumn.Active }, options);
     InspectorPanel.open.set(uri.toString(), this);
     const later = () => this.scheduleRerun();
     const folder = vscode.Uri.joinPath(uri, '..');

@@ -72,13 +72,12 @@ export class JobPanel implements vscode.Disposable {
       resendsOnReady: true,
       onDispose: () => this.dispose(),
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create(
-          // The probe panel's chosen step and the charts' zoom live only in the page: keep it in a background tab.
-          { viewType: JOB_VIEW_TYPE, title: `Job: ${dir.split(/[\\/]/).pop()}`, showOptions: vscode.ViewColumn.Active, retainContextWhenHidden: true },
-          options,
-        );
+    this.host = WebviewHost.open(
+      restored,
+      // The probe panel's chosen step and the charts' zoom live only in the page: keep it in a background tab.
+      { viewType: JOB_VIEW_TYPE, title: `Job: ${dir.split(/[\\/]/).pop()}`, showOptions: vscode.ViewColumn.Active, retainContextWhenHidden: true },
+      options,
+    );
     JobPanel.open.set(dir, this);
     const events = join(dir, 'events.jsonl');
     this.tail = new FileTail(events, 0, (lines, first) => {

@@ -65,9 +65,7 @@ export class PreviewPanel {
         if (PreviewPanel.current === this) PreviewPanel.current = undefined;
       },
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: PREVIEW_VIEW_TYPE, title: 'StyleTune Preview', showOptions: { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } }, options);
+    this.host = WebviewHost.open(restored, { viewType: PREVIEW_VIEW_TYPE, title: 'StyleTune Preview', showOptions: { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } }, options);
     PreviewPanel.current = this;
   }
 

@@ -66,9 +66,7 @@ export class ReportPanel {
       },
       onDispose: () => this.dispose(),
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: REPORT_VIEW_TYPE, title: `Vote report: ${basename(votes[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
+    this.host = WebviewHost.open(restored, { viewType: REPORT_VIEW_TYPE, title: `Vote report: ${basename(votes[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
     for (const uri of votes) {
       const watcher = this.host.register(vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), basename(uri.fsPath))));
       const later = () => this.scheduleRerun();

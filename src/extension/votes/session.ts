@@ -90,9 +90,7 @@ export class VoteSession {
       onError: (err: Error) => this.post({ type: 'error', message: err.message }),
       onDispose: () => VoteSession.open.delete(this.key),
     };
-    this.host = restored
-      ? WebviewHost.adopt(restored, options)
-      : WebviewHost.create({ viewType: VOTE_VIEW_TYPE, title: `Blind vote: ${basename(itemFiles[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
+    this.host = WebviewHost.open(restored, { viewType: VOTE_VIEW_TYPE, title: `Blind vote: ${basename(itemFiles[0].fsPath)}`, showOptions: vscode.ViewColumn.Active }, options);
     this.ready = this.load();
     // A load failure is shown in the panel; the command reports it too (show awaits `ready`).
     this.ready.catch((err: Error) => this.post({ type: 'error', message: err.message }));
