@@ -197,12 +197,20 @@ export const inspectorTests: UiTest[] = [
       await frame.locator('#filter-max').fill('');
       await frame.locator('#filter-min').pressSequentially('7.5');
       // Each key applies at once ("7", "7.", "7.5"), and until the first one does, the status still reads
-      // the disagreements' "N of 4,948": wait for the rows of the whole bound, not for any "N of" text.
+      // the disagreements' "N of 4,948": wait for the rows of the whole bound, not for any "N of" text. The
+      // status, busy flag and row count are read in one go, before and after the rows, so that a view
+      // arriving between two reads cannot pair the old count with the new rows.
+      const settled = () =>
+        frame.locator('body').evaluate((body) => {
+          const table = body.querySelector('.table');
+          const count = /^([\d,]+) of 4,948 pairs$/.exec(body.querySelector('.topbar .status')?.textContent ?? '')?.[1]?.replace(/,/g, '');
+          return count !== undefined && table?.getAttribute('aria-busy') === 'false' && table.getAttribute('aria-rowcount') === count ? Number(count) : 0;
+        });
       const narrowed = await until(async () => {
-        const count = /^([\d,]+) of 4,948 pairs$/.exec((await status.textContent()) ?? '')?.[1];
-        if (count === undefined || (await frame.locator('.table').getAttribute('aria-busy')) !== 'false') return 0;
+        const before = await settled();
+        if (before === 0) return 0;
         const values = (await readColumn(frame, 'score')).values;
-        return values.length > 0 && values.every((v) => v >= 7.5) ? Number(count.replace(/,/g, '')) : 0;
+        return values.length > 0 && values.every((v) => v >= 7.5) && (await settled()) === before ? before : 0;
       }, (n) => n > 0, 'the rows with a margin of 7.5 or more');
       assert.ok(narrowed < 4948, `${narrowed} pairs with a margin of 7.5 or more`);
       assert.equal(await frame.locator('.table').getAttribute('aria-rowcount'), String(narrowed));
