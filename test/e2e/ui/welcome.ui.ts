@@ -17,7 +17,7 @@ import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, frameWith, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
+import { closeAllEditors, explorerItem, frameWith, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
 
 const TITLE = 'Get Started with StyleTune';
 
@@ -80,10 +80,9 @@ export const welcomeTests: UiTest[] = [
         await screenshot(page, 'welcome-02-score-done', { keep: true });
 
         // Once: after a reload (editors closed, so none is restored) it stays shut.
-        await runCommand(page, 'View: Close All Editors');
         // Closed before the reload: a reload that comes first restores the Welcome tab it had open, and
         // that is not the walkthrough opening again (seen once in a full run).
-        await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 15_000 });
+        await closeAllEditors(page);
         // The workbench's own reload: its storage is flushed on the way out, as when a user reloads.
         await runCommand(page, 'Developer: Reload Window');
         await page.waitForEvent('load', { timeout: 30_000 });

@@ -51,6 +51,23 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 }
 
 /**
+ * Closes every editor and waits until no tab is left. The palette's Enter was seen once to run nothing
+ * (every tab still open 15 s later, no dialog), so a command that changed nothing is run again.
+ */
+export async function closeAllEditors(page: Page, attempts = 3): Promise<void> {
+  const tab = page.locator('.tabs-container .tab').first();
+  for (let i = 1; ; i++) {
+    await runCommand(page, 'View: Close All Editors');
+    try {
+      await tab.waitFor({ state: 'detached', timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
+  }
+}
+
+/**
  * Opens a workspace file by its path with Go to File (Ctrl+P), as a keyboard user does: unlike a click in
  * the Explorer it does not depend on which folders are expanded, or on a new file having reached the tree.
  */
