@@ -76,7 +76,7 @@ describe('every field of every webview message is checked', () => {
     const host: Json[] = [
       { type: 'init', file: 'a.jsonl', uri: 'file:///a.jsonl', kind: 'mixed', traits: [{ id: 'emoji', label: 'Emoji', description: 'd', weight: 0.5 }], shown: ['emoji'], query, selected: 3 },
       { type: 'progress', done: 5, total: 10, rows: 4, problems: 1, finished: false },
-      { type: 'view', version: 2, total: 10 },
+      { type: 'view', version: 2, total: 10, seq: 3 },
       { type: 'rows', version: 2, start: 0, rows: [{ line: 1, kind: 'candidates', score: 0.5, a: 1, b: 0.5, candidates: { n: 3, best: 1, worst: 3, rankedFirst: 2 }, values: [0.1], contributions: [0.2] }] },
       { type: 'stats', traits: { emoji: histogram }, scores: histogram, agreement: { agree: 3, of: 4 }, ranked: { agree: 0, of: 0 } },
       { type: 'detail', line: 2, kind: 'pair', sides: [{ label: 'chosen', context: conversation, messages: conversation, score: 1, traits: [{ id: 'emoji', value: 0, contribution: 0, shape: '▁▂●' }], evidence: [{ turn: 0, start: 0, end: 3, trait: 'emoji' }] }] },
@@ -84,7 +84,7 @@ describe('every field of every webview message is checked', () => {
       { type: 'notice', message: '' },
     ];
     for (const m of host) checkAll(inspector.isHostMessage, m, opt);
-    const view: Json[] = [{ type: 'ready' }, { type: 'query', query }, { type: 'getRows', version: 1, start: 0, end: 80 }, { type: 'select', line: 1 }, { type: 'reveal', line: 2 }];
+    const view: Json[] = [{ type: 'ready' }, { type: 'query', query, seq: 3 }, { type: 'getRows', version: 1, start: 0, end: 80 }, { type: 'select', line: 1 }, { type: 'reveal', line: 2 }];
     for (const m of view) checkAll(inspector.isViewMessage, m, opt);
     checkAll(inspector.isViewState, { uri: 'file:///a.jsonl', query, shown: ['emoji'], selected: 3 }, opt);
     // Rules beyond types: more agreeing than there are, a negative count.

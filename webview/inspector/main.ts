@@ -25,6 +25,20 @@ let started = false;
 let lastProgress: Extract<HostMessage, { type: 'progress' }> | undefined;
 /** Rows that pass the current search and filter (the host's latest order). */
 let shownRows = 0;
+/**
+ * Queries are numbered (`seq`) and each view says which one it answers: typing "7.5" sends "7" first, and
+ * the view of "7" can arrive after "7.5" was sent. Until the view of the last one sent is in, the table
+ * is busy, and the status counts for the query the rows shown answer, not for the one typed since.
+ */
+let sentSeq = 0;
+/** Queries sent and not yet answered, by number; 0 is the host's own (from init), before the page's first. */
+const sentQueries = new Map<number, Query>();
+/** The query the rows shown answer. */
+let viewQuery: Query = query;
+let answeredSeq = 0;
+/** The search and the min/max bounds apply 200 ms after the last key: pending, the rows are about to change. */
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+let filterTimer: ReturnType<typeof setTimeout> | undefined;
 
 const table = new VirtualTable({
   requestRows: (version, start, end) => send({ type: 'getRows', version, start, end }),
@@ -146,8 +160,19 @@ function applyQuery(): void {
   table.setColumns(columns(), { key: query.sort, desc: query.desc });
   syncControls();
   saveState();
-  table.expectView();
-  send({ type: 'query', query });
+  sendQuery();
+}
+
+function sendQuery(): void {
+  sentSeq++;
+  sentQueries.set(sentSeq, query);
+  send({ type: 'query', query, seq: sentSeq });
+  syncBusy();
+}
+
+/** Busy while typed input waits for its debounce or the last query sent has no view yet. */
+function syncBusy(): void {
+  table.setAwaiting(searchTimer !== undefined || filterTimer !== undefined || answeredSeq !== sentSeq);
 }
 
 function select(line: number): void {
@@ -165,7 +190,7 @@ function renderStatus(): void {
   if (!m) return;
   const count = (n: number) => n.toLocaleString('en-US');
   const noun = NOUNS[kind];
-  const narrowed = query.search.trim() !== '' || query.filter?.min !== undefined || query.filter?.max !== undefined;
+  const narrowed = viewQuery.search.trim() !== '' || viewQuery.filter?.min !== undefined || viewQuery.filter?.max !== undefined;
   const problems = m.problems ? ` · ${count(m.problems)} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
   const rows = narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;
   statusLabel.textContent = m.finished ? `${rows}${problems}` : `Scoring… ${count(m.done)} of ${count(m.total)} lines${narrowed ? ` · ${rows} so far` : ''}${problems}`;
@@ -173,13 +198,14 @@ function renderStatus(): void {
 
 // ---- controls -------------------------------------------------------------------------------------
 
-let searchTimer: ReturnType<typeof setTimeout> | undefined;
 search.addEventListener('input', () => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => {
+    searchTimer = undefined;
     query = { ...query, search: search.value ?? '' };
     applyQuery();
   }, 200);
+  syncBusy();
 });
 sortSelect.addEventListener('change', () => {
   query = { ...query, sort: sortSelect.value, desc: sortSelect.value !== 'line' };
@@ -191,19 +217,22 @@ dirButton.addEventListener('click', () => {
 });
 // The range applies as you type, like the search. A half-typed number ("-", "1e") is not a bound yet:
 // the last complete one stays until it is.
-let filterTimer: ReturnType<typeof setTimeout> | undefined;
 const onFilter = (delayMs: number) => {
   clearTimeout(filterTimer);
   filterTimer = setTimeout(() => {
-    if (filterMin.validity.badInput || filterMax.validity.badInput) return;
+    filterTimer = undefined;
     const num = (s: string) => (s.trim() === '' || !Number.isFinite(Number(s)) ? undefined : Number(s));
     const min = num(filterMin.value);
     const max = num(filterMax.value);
     const filter = min === undefined && max === undefined ? undefined : { key: filterKey.value, min, max };
-    if (JSON.stringify(filter) === JSON.stringify(query.filter)) return;
+    if (filterMin.validity.badInput || filterMax.validity.badInput || JSON.stringify(filter) === JSON.stringify(query.filter)) {
+      syncBusy();
+      return;
+    }
     query = { ...query, filter };
     applyQuery();
   }, delayMs);
+  syncBusy();
 };
 filterKey.addEventListener('change', () => onFilter(0));
 for (const input of [filterMin, filterMax]) {
@@ -250,6 +279,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       traits = m.traits;
       fileLabel.textContent = m.file;
       shown = mine?.shown ?? m.shown;
+      // What the host orders by until it has the page's first query.
+      sentQueries.set(0, m.query);
       query = mine?.query ?? m.query;
       selected = mine?.selected ?? m.selected;
       errorBox.textContent = '';
@@ -258,7 +289,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       saveState();
       // The host's query may be older than ours (a hidden panel comes back): tell it what we show.
       if (firstInit) {
-        send({ type: 'query', query });
+        sendQuery();
         if (selected !== undefined) select(selected);
       }
       break;
@@ -272,11 +303,18 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       renderStatus();
       break;
     }
-    case 'view':
+    case 'view': {
+      // A later view of the same query (rows still arriving from the scoring) answers it as well.
+      const answers = sentQueries.get(m.seq);
+      if (answers) viewQuery = answers;
+      for (const seq of sentQueries.keys()) if (seq < m.seq) sentQueries.delete(seq);
+      answeredSeq = m.seq;
+      syncBusy();
       table.setView(m.version, m.total);
       shownRows = m.total;
       renderStatus();
       break;
+    }
     case 'rows':
       table.addRows(m.version, m.start, m.rows);
       break;

@@ -78,7 +78,8 @@ export type Agreement = v.InferOutput<typeof agreement>;
 const hostMessage = v.variant('type', [
   v.object({ type: v.literal('init'), file: str, uri: str, kind: fileKind, traits: v.array(traitInfo), shown: v.array(str), query, selected: optional(nat) }),
   v.object({ type: v.literal('progress'), done: nat, total: nat, rows: nat, problems: nat, finished: bool }),
-  v.object({ type: v.literal('view'), version: nat, total: nat }),
+  /** seq: the number of the page's query this order answers (0: the host's own, before the page's first). */
+  v.object({ type: v.literal('view'), version: nat, total: nat, seq: nat }),
   v.object({ type: v.literal('rows'), version: nat, start: nat, rows: v.array(row) }),
   v.object({ type: v.literal('stats'), traits: record(histogram), scores: histogram, agreement: optional(agreement), ranked: optional(agreement) }),
   v.object({ type: v.literal('detail'), line: nat, kind, sides: v.array(detailSide) }),
@@ -92,7 +93,8 @@ const line = v.pipe(nat, v.minValue(1));
 const viewMessage = v.pipe(
   v.variant('type', [
     v.object({ type: v.literal('ready') }),
-    v.object({ type: v.literal('query'), query }),
+    /** seq: numbers the page's queries (from 1, per page load), so that a view says which one it answers. */
+    v.object({ type: v.literal('query'), query, seq: nat }),
     v.object({ type: v.literal('getRows'), version: nat, start: nat, end: nat }),
     v.object({ type: v.literal('select'), line }),
     v.object({ type: v.literal('reveal'), line }),

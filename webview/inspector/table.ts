@@ -46,7 +46,7 @@ export class VirtualTable {
   private sort = { key: 'line', desc: false };
   private scales: Record<string, HistogramData> = {};
   private frame = 0;
-  /** A query was sent and its order has not come back: what shows is the old order. */
+  /** The order asked for has not come back yet (setAwaiting): what shows is an older one. */
   private awaitingView = false;
 
   constructor(private readonly host: TableHost) {
@@ -99,15 +99,17 @@ export class VirtualTable {
     this.render();
   }
 
-  /** The rows shown are about to be replaced (a new query is on its way to the host). */
-  expectView(): void {
-    this.awaitingView = true;
-    this.grid.setAttribute('aria-busy', 'true');
+  /**
+   * Whether the order shown is still not the one asked for: a query is on its way, or a view of an older
+   * query came first, or typed input waits for its debounce. The page knows which; the table shows it.
+   */
+  setAwaiting(awaiting: boolean): void {
+    this.awaitingView = awaiting;
+    this.grid.setAttribute('aria-busy', String(awaiting || [...this.spacer.children].some((c) => !(c as HTMLElement).dataset.line)));
   }
 
   /** A new order: everything cached belongs to the old one. */
   setView(version: number, total: number): void {
-    this.awaitingView = false;
     this.version = version;
     this.total = total;
     this.cache.clear();

@@ -72,6 +72,8 @@ export class InspectorPanel {
   private order: Int32Array = new Int32Array(0);
   private version = 0;
   private query: Query = DEFAULT_QUERY;
+  /** Which of the page's queries `query` is (the page numbers them from 1 on each load; 0 before its first). */
+  private querySeq = 0;
   private shown: string[] = [];
   private selected: number | undefined;
   private cols: TraitColumns | undefined;
@@ -405,7 +407,7 @@ export class InspectorPanel {
     if (!this.cols) return;
     this.order = queryRows(this.rows, this.cols, this.query);
     this.version++;
-    this.post({ type: 'view', version: this.version, total: this.order.length });
+    this.post({ type: 'view', version: this.version, total: this.order.length, seq: this.querySeq });
     if (withStats && this.rows.length > 0) {
       const stats = inspectStats(this.rows, this.cols);
       this.post({ type: 'stats', traits: stats.traits, scores: stats.scores, agreement: stats.agreement, ranked: stats.ranked });
@@ -415,6 +417,8 @@ export class InspectorPanel {
   private receive(m: ViewMessage): void {
     switch (m.type) {
       case 'ready':
+        // A new page numbers its queries from 1 again.
+        this.querySeq = 0;
         this.sendInit();
         this.sendProgress(this.finished);
         if (this.finished) this.post({ type: 'notice', message: this.summary?.outOfDomain ?? '' });
@@ -423,6 +427,7 @@ export class InspectorPanel {
         break;
       case 'query':
         this.query = m.query;
+        this.querySeq = m.seq;
         this.refresh(false);
         break;
       case 'getRows':

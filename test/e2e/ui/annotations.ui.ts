@@ -6,7 +6,7 @@
  * offers the models to choose from.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
@@ -79,7 +79,17 @@ export const annotationsTests: UiTest[] = [
   },
   {
     name: 'turning inline annotations off in the settings removes them',
-    async run(page) {
+    async run(page, { workspace }) {
+      // The user settings of the harness's code-server (codeServer.ts: <sandbox>/user-data), where the
+      // settings editor writes; a setting not there has its default (true, package.json).
+      const userSettings = join(dirname(workspace), 'user-data', 'User', 'settings.json');
+      const written = (): unknown => {
+        try {
+          return (JSON.parse(readFileSync(userSettings, 'utf8')) as Record<string, unknown>)['styletune.inlineAnnotations'] ?? true;
+        } catch {
+          return undefined; // not there yet, or caught mid-write
+        }
+      };
       const toggle = async () => {
         await runCommand(page, 'Preferences: Open User Settings');
         // The settings editor opens (as a modal here) with its search box focused.
@@ -92,8 +102,12 @@ export const annotationsTests: UiTest[] = [
         const before = await checkbox.getAttribute('aria-checked');
         await checkbox.click();
         await settings.locator(`.setting-value-checkbox[aria-checked="${before === 'true' ? 'false' : 'true'}"]`).waitFor();
-        // The settings editor writes a change after a short delay; closing it sooner drops the change.
-        await page.waitForTimeout(1_500);
+        // The settings editor writes a change after a short delay; closing it sooner drops the change. So
+        // wait for the file to hold it (a fixed pause assumed the machine's speed).
+        const want = before !== 'true';
+        for (const end = Date.now() + 15_000; written() !== want; await page.waitForTimeout(100)) {
+          if (Date.now() > end) throw new Error(`the settings editor did not write styletune.inlineAnnotations: ${want} to ${userSettings}`);
+        }
         // Escape clears the search first, then closes the editor.
         for (let i = 0; i < 5 && (await settings.isVisible()); i++) {
           await page.keyboard.press('Escape');
@@ -141,6 +155,8 @@ export const annotationsTests: UiTest[] = [
         if (i > 60) throw new Error('lines on screen still say there are no turns to score');
         await page.waitForTimeout(250);
       }
+      // Gutter marks are decorations, drawn apart from the CodeLenses: wait for them too, not one look.
+      await page.locator('.monaco-editor .cgmr').nth(4).waitFor({ timeout: 15_000 }).catch(() => undefined);
       const marks = await page.locator('.monaco-editor .cgmr').count();
       if (marks < 5) throw new Error(`expected a gutter mark on each scored line on screen, saw ${marks}`);
       // A JSONL line ends far off screen: nothing of the annotation may sit after it any more.
@@ -182,6 +198,7 @@ export const annotationsTests: UiTest[] = [
       await lenses.nth(4).waitFor({ timeout: 30_000 });
       const three = await lenses.nth(2).innerText();
       if (!/\(#1 [+−]\d+\.\d\d, #2 [+−]\d+\.\d\d, #3 [+−]\d+\.\d\d\) · /.test(three)) throw new Error(`the three-candidate line should list three rewards: ${three}`);
+      await page.locator('.monaco-editor .cgmr').nth(4).waitFor({ timeout: 15_000 }).catch(() => undefined);
       const marks = await page.locator('.monaco-editor .cgmr').count();
       if (marks < 5) throw new Error(`expected a gutter mark on each candidate line, saw ${marks}`);
       await lenses.nth(2).locator('a').first().click();

@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
 import { repoRoot, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, runCommand, runFromStyleTuneMenu, screenshot } from './workbench';
+import { explorerItem, reloadWindow, runCommand, runFromStyleTuneMenu, screenshot } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
@@ -28,9 +28,11 @@ function inspector(page: Page): FrameLocator {
   return page.locator('iframe.webview.ready').filter({ visible: true }).contentFrame().locator('iframe#active-frame').contentFrame();
 }
 
+/** The file named exactly: "pairs.jsonl" must not match the page of "long-answers.pairs.jsonl" on its way out. */
 async function openedInspector(page: Page, file: string): Promise<FrameLocator> {
   const frame = inspector(page);
-  await frame.locator('.topbar .file', { hasText: file }).waitFor({ timeout: 30_000 });
+  const exactly = new RegExp(`^${file.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&')}$`);
+  await frame.locator('.topbar .file', { hasText: exactly }).waitFor({ timeout: 30_000 });
   return frame;
 }
 
@@ -107,7 +109,8 @@ export const inspectorTests: UiTest[] = [
       await frame.locator('.row[data-line="2"]').click();
       await frame.locator('.detail-body[data-line="2"]').waitFor();
 
-      await runCommand(page, 'Developer: Reload Window');
+      // Waited for the old page to go: it shows the same sort and selection, and would pass every check below.
+      await reloadWindow(page);
       const again = await openedInspector(page, 'dialogues.jsonl');
       await again.locator('.row[data-line]').nth(4).waitFor({ timeout: 60_000 });
       // The sort chosen before the reload (score, high first) is still applied.
@@ -199,7 +202,9 @@ export const inspectorTests: UiTest[] = [
       // Each key applies at once ("7", "7.", "7.5"), and until the first one does, the status still reads
       // the disagreements' "N of 4,948": wait for the rows of the whole bound, not for any "N of" text. The
       // status, busy flag and row count are read in one go, before and after the rows, so that a view
-      // arriving between two reads cannot pair the old count with the new rows.
+      // arriving between two reads cannot pair the old count with the new rows. The table stays busy while
+      // a typed bound waits to apply and until the view of the last one sent is in: the view of "7" (whose
+      // visible rows may all happen to be 7.5 or more) is never taken for that of "7.5".
       const settled = () =>
         frame.locator('body').evaluate((body) => {
           const table = body.querySelector('.table');

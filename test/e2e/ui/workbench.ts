@@ -51,6 +51,31 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 }
 
 /**
+ * Developer: Reload Window, back once the new workbench is up. Until the old page is gone it still answers
+ * every locator (an inspector's rows, a job view's step), so a wait for what a view shows after the
+ * reload could pass on the old page, or fail when the page goes mid-read: a mark set on the old window
+ * tells them apart. (Strings, not functions: this file is type-checked without the DOM library.)
+ */
+export async function reloadWindow(page: Page, timeoutMs = 60_000): Promise<void> {
+  const mark = `styletune-reload-${Date.now()}`;
+  await page.evaluate(`window.styletuneReloadMark = ${JSON.stringify(mark)}`);
+  await runCommand(page, 'Developer: Reload Window');
+  const deadline = Date.now() + timeoutMs;
+  // The palette's Enter can run nothing (closeAllEditors): still the old page 20 s later, ask again.
+  let again = Date.now() + 20_000;
+  // While the page navigates, evaluate can fail: that is still the old page as far as this wait goes.
+  while ((await page.evaluate('window.styletuneReloadMark').catch(() => mark)) === mark) {
+    if (Date.now() > deadline) throw new Error('the window did not reload');
+    if (Date.now() > again) {
+      again = Date.now() + 20_000;
+      await runCommand(page, 'Developer: Reload Window').catch(() => undefined);
+    }
+    await page.waitForTimeout(100);
+  }
+  await page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+}
+
+/**
  * Closes every editor and waits until no tab is left. The palette's Enter was seen once to run nothing
  * (every tab still open 15 s later, no dialog), so a command that changed nothing is run again.
  */
