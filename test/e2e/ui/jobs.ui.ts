@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openByPath, runCommand, screenshot, showExplorer } from './workbench';
+import { explorerItem, openByPath, reloadWindow, runCommand, screenshot, showExplorer } from './workbench';
 import { requireShared } from '../../unit/paths';
 
 const JOB = 'ui-job';
@@ -106,8 +106,8 @@ export const jobsTests: UiTest[] = [
     name: 'jobs: after Developer: Reload Window the running job is reattached and finishes in the job view',
     async run(page) {
       const before = await shownStep(jobView(page));
-      await runCommand(page, 'Developer: Reload Window');
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      // Waited for the old page to go: its job view shows the same job, running and growing.
+      await reloadWindow(page);
       // The job view comes back (its serializer) and the worker was never interrupted.
       const frame = jobView(page);
       await frame.locator('h1', { hasText: JOB }).waitFor({ timeout: 60_000 });

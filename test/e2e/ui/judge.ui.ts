@@ -97,10 +97,12 @@ export const judgeTests: UiTest[] = [
         JSON.stringify({ 'styletune.judge.baseUrl': server!.url, 'styletune.judge.model': 'ui-judge', 'styletune.judge.maxRetries': 0, 'styletune.rewardModelPath': model }, null, 2),
       );
       await runCommand(page, 'Notifications: Clear All Notifications');
-      // The checklist report of the test before is an unsaved editor: let it go without saving.
+      // The checklist report of the test before is an unsaved editor: let it go without saving. When a tab
+      // says it is unsaved, the dialog will come, however long it takes; run alone, there may be none.
+      const unsaved = (await page.locator('.tabs-container .tab.dirty').count()) > 0;
       await runCommand(page, 'View: Close All Editors');
       const dontSave = page.getByRole('button', { name: "Don't Save" });
-      if (await dontSave.waitFor({ timeout: 3_000 }).then(() => true, () => false)) await dontSave.click();
+      if (await dontSave.waitFor({ timeout: unsaved ? 30_000 : 3_000 }).then(() => true, () => false)) await dontSave.click();
       if (await page.locator('.part.panel').isVisible()) await runCommand(page, 'View: Hide Panel');
       await openFromExplorer(page, 'transcript.md');
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');

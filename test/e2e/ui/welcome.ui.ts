@@ -17,7 +17,7 @@ import { openWorkbench, type Workbench } from '../browser';
 import { sandboxEnv, settingsFromEnv, startCodeServer, type CodeServer } from '../codeServer';
 import { repoRoot, sampleWorkspace, screenshotsDir } from '../paths';
 import type { UiTest } from './run';
-import { closeAllEditors, explorerItem, frameWith, openByPath, openFromExplorer, openStyleTuneMenu, runCommand, screenshot } from './workbench';
+import { closeAllEditors, explorerItem, frameWith, openByPath, openFromExplorer, openStyleTuneMenu, reloadWindow, runCommand, screenshot } from './workbench';
 
 const TITLE = 'Get Started with StyleTune';
 
@@ -84,9 +84,7 @@ export const welcomeTests: UiTest[] = [
         // that is not the walkthrough opening again (seen once in a full run).
         await closeAllEditors(page);
         // The workbench's own reload: its storage is flushed on the way out, as when a user reloads.
-        await runCommand(page, 'Developer: Reload Window');
-        await page.waitForEvent('load', { timeout: 30_000 });
-        await page.locator('.monaco-workbench').waitFor();
+        await reloadWindow(page);
         await page.locator('.explorer-folders-view').waitFor({ timeout: 60_000 });
         await page.waitForTimeout(8_000);
         if (await walkthrough(page).count()) throw new Error('the walkthrough opened again after a reload');
@@ -207,7 +205,10 @@ export const welcomeTests: UiTest[] = [
       await page.keyboard.press('Escape');
       await page.keyboard.press('Escape');
 
-      if (!(await explorerItem(page, 'items.jsonl').isVisible())) await explorerItem(page, 'votes').click();
+      // Expanded unless it says it is not: items.jsonl can be out of view (the tree renders only rows on
+      // screen) in an expanded folder, and a click would then fold it.
+      const votes = explorerItem(page, 'votes');
+      if ((await votes.getAttribute('aria-expanded')) !== 'true') await votes.click();
       const onItems = await openStyleTuneMenu(page, 'items.jsonl');
       for (const want of ['Blind Human-likeness Vote', 'Show Vote Report']) {
         if (!onItems.includes(want)) throw new Error(`the StyleTune menu of votes/items.jsonl lacks "${want}": ${onItems.join(', ')}`);
