@@ -28,7 +28,10 @@ export async function chooseLabel(rewards: [number, number]): Promise<PairChoice
     { label: 'The tuned reply is more human', description: hint('tuned'), detail: 'Written labeled: tuned chosen, base rejected.', choice: 'tuned' },
     { label: 'The base reply is more human', description: hint('base'), detail: 'Written labeled: base chosen, tuned rejected.', choice: 'base' },
   ];
-  return (await vscode.window.showQuickPick(picks, { title: 'Append the preview as a pair: label it now?' }))?.choice;
+  // The second step after the pairs file: as that pick closes, focus goes back to the preview's webview
+  // (whose button started it) and can arrive after this pick opened; without ignoreFocusOut that closed
+  // it as if dismissed, and nothing was appended (seen once in a UI test run).
+  return (await vscode.window.showQuickPick(picks, { title: 'Append the preview as a pair: label it now?', ignoreFocusOut: true }))?.choice;
 }
 
 async function readTarget(uri: vscode.Uri, open: vscode.TextDocument | undefined): Promise<string> {

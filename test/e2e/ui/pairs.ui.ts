@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, frameWith, openFromExplorer, runCommand, screenshot } from './workbench';
+import { closeAllEditors, explorerItem, frameWith, openFromExplorer, runCommand, screenshot } from './workbench';
 
 const OUTPUT = 'pairs.contrast.pairs.jsonl';
 
@@ -57,9 +57,10 @@ export const pairsTests: UiTest[] = [
       const labeler = await frameWith(page, 'header h1', OUTPUT);
       await labeler.locator('#position', { hasText: `of ${kept}` }).waitFor();
       await screenshot(page, 'pairs-03-labeler');
+      // Focus back in the workbench, and the tabs gone for the next test: a webview taking focus while the
+      // palette is open closes it, and closeAllEditors asks again instead of waiting a fixed time first.
       await page.locator('.tabs-container .tab', { hasText: 'pairs.jsonl' }).first().click();
-      await page.waitForTimeout(500);
-      await runCommand(page, 'View: Close All Editors');
+      await closeAllEditors(page);
     },
   },
 ];

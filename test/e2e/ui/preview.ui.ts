@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { frameWith, runCommand, screenshot } from './workbench';
+import { closeAllEditors, frameWith, runCommand, screenshot } from './workbench';
 
 const PAIRS = 'previews.pairs.jsonl';
 
@@ -112,7 +112,8 @@ export const previewTests: UiTest[] = [
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget', { hasText: 'label it now?' }).waitFor();
       await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Leave unlabeled' }).waitFor();
-      await page.keyboard.press('Enter');
+      // Into the pick's own input: focus can be back in the webview by now (the pick stays open for that).
+      await input.press('Enter');
       await view.locator('#appended', { hasText: `${PAIRS}, line 1` }).waitFor({ timeout: 15_000 });
       const lines = readFileSync(join(ctx.workspace, PAIRS), 'utf8').trimEnd().split('\n');
       const pair = JSON.parse(lines[0]) as { responses: unknown[]; chosen?: unknown; preview?: { sources: string[] } };
@@ -161,10 +162,10 @@ export const previewTests: UiTest[] = [
       await view.locator('#status', { hasText: 'Cancelled' }).waitFor();
       await view.locator('header .meta', { hasText: 'seed 1' }).waitFor();
       await screenshot(page, 'preview-shown-again');
-      // Focus back in the workbench: a webview that takes focus while the palette is open closes it.
+      // Focus back in the workbench: a webview that takes focus while the palette is open closes it, and
+      // closeAllEditors asks again until the tabs are gone (instead of a fixed wait first).
       await page.locator('.tabs-container .tab', { hasText: 'transcript.md' }).click();
-      await page.waitForTimeout(500);
-      await runCommand(page, 'View: Close All Editors');
+      await closeAllEditors(page);
       await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
     },
   },
