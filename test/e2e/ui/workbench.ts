@@ -41,6 +41,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
       // input, and pressing F1 again once it is gone works.
       await input.fill(`>${title}`, { timeout: 5_000 });
       await row.waitFor({ timeout: 2_000 });
+      // Enter goes where the focus is: something that took it meanwhile (a webview loading) got the key and
+      // the command was lost (a full run: Close All Editors left every tab open). So only while the focus is
+      // in the palette (its input, or its list, which takes Enter too).
+      const focused = await input.evaluate((el) => !!el.closest('.quick-input-widget')?.contains(el.ownerDocument.activeElement));
+      if (!focused) throw new Error(`the palette lost the focus before "${title}" ran`);
       break;
     } catch (err) {
       await page.keyboard.press('Escape');
