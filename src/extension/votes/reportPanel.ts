@@ -7,8 +7,10 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { scoreItems } from '../../core/votes/rewards';
-import { readVotes } from '../../core/votes/records';
-import { buildReport, type ReportInputs } from '../../core/votes/report';
+import type { Diagnostic } from '../../core/types';
+import type { VoteItem } from '../../core/votes/items';
+import { forEachVote } from '../../core/votes/records';
+import { VoteTally } from '../../core/votes/report';
 import { isWebviewMessage, type HostMessage, type ReportView, type WebviewMessage } from '../../../webview/votes/protocol';
 import { acquireActiveModel, modelName } from '../modelCommands/activeModel';
 import { WebviewHost } from '../webviewHost';
@@ -105,20 +107,18 @@ export class ReportPanel {
   }
 
   private async build(): Promise<ReportView> {
-    const read = await readVotes(this.votes.map((u) => u.fsPath));
-    await showProblems(this.s, this.votes, read.diagnostics);
-    const inputs: ReportInputs = { votes: read.votes };
     const notes: string[] = [];
-    if (read.diagnostics.length) notes.push(`${read.diagnostics.length} line(s) of the votes file(s) are not votes (see the Problems panel).`);
+    let items: VoteItem[] | undefined;
+    let rewards: { scores: Map<string, Record<string, number>>; model: string } | undefined;
     if (this.items.length) {
       const loaded = await loadItemsWithProblems(this.s, this.items);
-      inputs.items = loaded.items;
+      items = loaded.items;
       try {
         const lease = await acquireActiveModel(this.s, this.items[0]);
         try {
           const scored = await scoreItems(loaded.items, lease.model);
           for (const p of scored.problems) this.s.log.warn(p);
-          inputs.rewards = { scores: scored.scores, model: modelName(lease.model.spec, lease.file) };
+          rewards = { scores: scored.scores, model: modelName(lease.model.spec, lease.file) };
         } finally {
           lease.release();
         }
@@ -126,7 +126,14 @@ export class ReportPanel {
         notes.push(`The reward model could not score the responses: ${(err as Error).message}`);
       }
     }
-    const report = buildReport(inputs);
+    // Streamed into the tally as `styletune votes report` does: memory grows with the comparisons kept,
+    // not with the lines of the votes files.
+    const tally = new VoteTally(items);
+    const problems: Diagnostic[] = [];
+    await forEachVote(this.votes.map((u) => u.fsPath), (v) => tally.add(v), (d) => problems.push(d));
+    await showProblems(this.s, this.votes, problems);
+    if (problems.length) notes.unshift(`${problems.length} line(s) of the votes file(s) are not votes (see the Problems panel).`);
+    const report = tally.report(rewards);
     return {
       ...report,
       notes: [...notes, ...report.notes],

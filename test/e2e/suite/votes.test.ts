@@ -95,7 +95,7 @@ describe('StyleTune: Blind votes', () => {
     const bo = sample('votes/bo.votes.jsonl');
     // ana: tuned wins coffee and rain, base wins movie, tired a tie; bo: tuned wins coffee, base wins movie and plans.
     await writeFile(ana.fsPath, jsonl([line(h, 'ana', 'coffee', 'base', 'tuned', 1), line(h, 'ana', 'rain', 'base', 'tuned', 2), line(h, 'ana', 'movie', 'tuned', 'base', 3), line(h, 'ana', 'tired', 'base', 'tie', 4)]));
-    await writeFile(bo.fsPath, jsonl([line(h, 'bo', 'coffee', 'tuned', 'tuned', 5), line(h, 'bo', 'movie', 'base', 'base', 6), line(h, 'bo', 'plans', 'tuned', 'base', 7)]));
+    await writeFile(bo.fsPath, jsonl([line(h, 'bo', 'coffee', 'tuned', 'tuned', 5), line(h, 'bo', 'movie', 'base', 'base', 6), line(h, 'bo', 'plans', 'tuned', 'base', 7)]) + '{"annotator": "bo", "winner": \n');
     // As the Explorer passes a multi-selection: the clicked file, then all selected ones. No items file is
     // beside ana.votes.jsonl, so the items are selected too.
     const report = await voteReport(ana, [ana, bo, sample(ITEMS)]);
@@ -113,6 +113,9 @@ describe('StyleTune: Blind votes', () => {
     assert.equal(report.agreement?.votes, 6);
     assert.equal(report.agreement?.agreed, 5);
     assert.equal(report.ratings, undefined);
+    // bo's cut-off last line counts nowhere, and the report and the Problems panel both say so.
+    assert.equal(report.notes[0], '1 line(s) of the votes file(s) are not votes (see the Problems panel).');
+    assert.deepEqual(vscode.languages.getDiagnostics(bo).map((d) => d.range.start.line), [3]);
     const tab = await webviewTab('styletune.voteReport');
     assert.equal(tab.label, 'Vote report: ana.votes.jsonl');
   });
