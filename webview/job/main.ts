@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './job.css';
 import { Chart, CHARTS } from './charts';
 import { ProbePanel } from './probe';
-import { isHostMessage, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
+import { isHostMessage, isPageState, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
 import { percent } from '../../src/core/percent';
 import { el } from '../shared/dom';
 
@@ -26,6 +26,25 @@ const grid = el('section', { class: 'charts' });
 const charts = CHARTS.map((spec) => new Chart(spec));
 grid.append(...charts.map((c) => c.root));
 const probe = new ProbePanel(() => schedule());
+// The page is made again each time its tab is shown (no retainContextWhenHidden): the host sends the job,
+// its points and probes again on `ready`, and the page state brings back what the user chose.
+const saved = vscode.getState();
+const restored = isPageState(saved) ? saved : undefined;
+probe.restore(restored?.probeStep);
+/** Where to scroll once the page is tall enough (the charts and the probe arrive after the first paint). */
+let pendingScroll = restored?.scrollY;
+
+/** Scrolls where the page was once it is tall enough: its parts (charts, probe) come in over several paints. */
+function restoreScroll(): void {
+  if (pendingScroll === undefined || document.documentElement.scrollHeight - window.innerHeight < pendingScroll) return;
+  window.scrollTo(0, pendingScroll);
+  pendingScroll = undefined;
+}
+
+function saveState(): void {
+  if (!job) return;
+  vscode.setState({ dir: job.dir, probeStep: probe.pickedStep, scrollY: pendingScroll ?? Math.round(window.scrollY) });
+}
 app.replaceChildren(header, failure, el('h2', {}, 'Training curves'), grid, probe.root, el('h2', {}, 'Latest metrics'), table);
 app.removeAttribute('aria-busy');
 
@@ -116,6 +135,8 @@ function render(): void {
   renderHeader();
   renderTable();
   for (const c of charts) c.update(points);
+  restoreScroll();
+  saveState();
   const last = points[points.length - 1];
   post({ type: 'rendered', step: last?.step ?? 0, points: points.length, probes: probe.count, probeStep: probe.selectedStep });
 }
@@ -131,7 +152,6 @@ window.addEventListener('message', (e: MessageEvent) => {
   if (!isHostMessage(m)) return; // only data, and only the shapes we know
   if (m.type === 'job') {
     job = m.job;
-    vscode.setState({ dir: m.job.dir });
   } else if (m.type === 'probes') {
     probe.update(m.probes, m.model, m.error);
   } else {
@@ -147,6 +167,14 @@ function mergeSorted(old: Point[], add: Point[]): Point[] {
   return [...byStep.values()].sort((a, b) => a.step - b.step);
 }
 
+let scrollSave: ReturnType<typeof setTimeout> | undefined;
+window.addEventListener('scroll', () => {
+  // The user scrolled before the page grew tall enough: their scroll wins over the saved one.
+  pendingScroll = undefined;
+  clearTimeout(scrollSave);
+  scrollSave = setTimeout(saveState, 200);
+});
+new ResizeObserver(() => restoreScroll()).observe(app);
 new ResizeObserver(() => charts.forEach((c) => c.resize())).observe(grid);
 new ResizeObserver(() => probe.resize()).observe(probe.root);
 post({ type: 'ready' });

@@ -52,6 +52,16 @@ export class ProbePanel {
     return this.current()?.step;
   }
 
+  /** The step the user picked; undefined while the panel follows the newest. */
+  get pickedStep(): number | undefined {
+    return this.chosen;
+  }
+
+  /** The step picked before the page was made again (it shows once that step's probe is in). */
+  restore(step: number | undefined): void {
+    this.chosen = step;
+  }
+
   update(probes: ProbeView[], model: string, error?: string): void {
     this.probes = probes;
     this.root.hidden = probes.length === 0 && !error;

@@ -5,7 +5,7 @@
  */
 import type { Point } from '../../src/core/shared';
 import * as v from 'valibot';
-import { anyNumber, bool, guard, num, optional, str } from '../shared/schema';
+import { anyNumber, bool, guard, nat, num, optional, str } from '../shared/schema';
 
 export type { Point };
 
@@ -117,6 +117,15 @@ const viewMessage = v.variant('type', [
 ]);
 export type ViewMessage = v.InferOutput<typeof viewMessage>;
 
+/**
+ * What the page keeps across being hidden and shown again (it is not kept alive in a background tab):
+ * the job (the serializer reopens it after a window reload), the probe step picked (none: follow the
+ * newest) and how far the page was scrolled.
+ */
+const pageState = v.object({ dir: str, probeStep: optional(nat), scrollY: optional(nat) });
+export type PageState = v.InferOutput<typeof pageState>;
+
+export const isPageState = guard(pageState);
 export const isPoint = guard(pointSchema);
 export const isJobInfo = guard(jobInfo);
 export const isProbeView = guard(probeView);

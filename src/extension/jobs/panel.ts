@@ -74,8 +74,9 @@ export class JobPanel implements vscode.Disposable {
     };
     this.host = WebviewHost.open(
       restored,
-      // The probe panel's chosen step and the charts' zoom live only in the page: keep it in a background tab.
-      { viewType: JOB_VIEW_TYPE, title: `Job: ${dir.split(/[\\/]/).pop()}`, showOptions: vscode.ViewColumn.Active, retainContextWhenHidden: true },
+      // No retainContextWhenHidden: shown again, the page gets the job, points and probes on `ready`, and
+      // keeps the probe step picked and its scroll in its state.
+      { viewType: JOB_VIEW_TYPE, title: `Job: ${dir.split(/[\\/]/).pop()}`, showOptions: vscode.ViewColumn.Active },
       options,
     );
     JobPanel.open.set(dir, this);

@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
 import { repoRoot, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, reloadWindow, runCommand, runFromStyleTuneMenu, screenshot } from './workbench';
+import { explorerItem, reloadWindow, runCommand, runFromStyleTuneMenu, screenshot, until } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
@@ -46,17 +46,6 @@ async function readColumn(frame: FrameLocator, key: string): Promise<{ lines: nu
       values: rows.map((r) => Number(r.querySelector(`.td[data-key="${k}"]`)?.getAttribute('data-value'))),
     };
   }, key);
-}
-
-/** Reads until `ok` holds (the webview updates asynchronously), then returns what it read. */
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 export const inspectorTests: UiTest[] = [

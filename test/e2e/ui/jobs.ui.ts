@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { repoRoot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openByPath, reloadWindow, runCommand, screenshot, showExplorer } from './workbench';
+import { explorerItem, openByPath, reloadWindow, runCommand, screenshot, showExplorer, until } from './workbench';
 import { requireShared } from '../../unit/paths';
 
 const JOB = 'ui-job';
@@ -179,6 +179,24 @@ export const jobsTests: UiTest[] = [
       await over.click({ position: { x: box.width * 0.36, y: box.height / 2 } });
       await section.locator('.probe-replies h3', { hasText: 'Replies at step 4' }).waitFor();
       await section.locator('.reply .reply-meta .reward', { hasText: /\([+−]\d+\.\d\d\)/ }).first().waitFor();
+
+      // Another tab in front, then the job view again: its page is made anew (it is not kept alive in the
+      // background) and brings back the step picked and how far it was scrolled.
+      await section.locator('h2').scrollIntoViewIfNeeded();
+      const body = frame.locator('body');
+      const scrolled = await body.evaluate((b) => {
+        b.dataset.sameDocument = 'yes';
+        return Math.round(b.ownerDocument.documentElement.scrollTop);
+      });
+      assert.ok(scrolled > 0, 'the probe is below the fold');
+      await page.waitForTimeout(400); // the page saves its scroll 200 ms after the last scroll event
+      await page.locator('.tabs-container .tab', { hasText: `${name}.tune.json` }).first().click();
+      await page.locator('.tabs-container .tab.active', { hasText: `${name}.tune.json` }).waitFor();
+      await page.locator('.tabs-container .tab', { hasText: `Job: ${name}` }).first().click();
+      await frame.locator('section.probe[data-probes="4"][data-step="4"] .probe-replies h3', { hasText: 'Replies at step 4' }).waitFor({ timeout: 30_000 });
+      assert.equal(await body.evaluate((b) => b.dataset.sameDocument ?? 'new'), 'new', 'the hidden job view was kept alive');
+      const back = await until(() => body.evaluate((b) => Math.round(b.ownerDocument.documentElement.scrollTop)), (y) => Math.abs(y - scrolled) <= 2, 'the scroll to come back');
+      assert.ok(Math.abs(back - scrolled) <= 2, `scrolled ${back}, was ${scrolled}`);
       await runCommand(page, 'Notifications: Clear All Notifications');
       await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
       await section.locator('h2').scrollIntoViewIfNeeded();
