@@ -106,6 +106,9 @@ describe('every field of every webview message is checked', () => {
     for (const m of [{ type: 'ready' }, { type: 'rendered', step: 3, points: 3, probes: 1, probeStep: 3 }, { type: 'action', action: 'resume' }] as Json[]) {
       checkAll(job.isViewMessage, m, ['probes', 'probeStep']);
     }
+    checkAll(job.isPageState, { dir: '/w/run', probeStep: 4, scrollY: 452 }, ['probeStep', 'scrollY']);
+    assert.ok(job.isPageState({ dir: '/w/run' }), 'the state before the page kept a step or scroll');
+    assert.equal(job.isPageState({ dir: '/w/run', scrollY: -1 }), false);
   });
 
   test('pair labeler', () => {
