@@ -20,6 +20,12 @@ let scheduled = false;
 
 const app = document.getElementById('app')!;
 const header = el('header', { class: 'job-header' });
+const summary = el('div', { class: 'summary' });
+// The buttons outlive the header's re-renders (one per step, many a second on a fast run): a button
+// replaced between a click's mousedown and mouseup gets no click, and Stop was lost that way.
+const actions = el('div', { class: 'actions' });
+let actionsKey = '';
+header.append(summary, actions);
 const failure = el('section', { class: 'failure' });
 const table = el('table', { class: 'metrics' });
 const grid = el('section', { class: 'charts' });
@@ -84,14 +90,19 @@ function renderHeader(): void {
   progress.max = j.totalSteps || 1;
   progress.value = j.totalSteps ? j.step : 0;
   progress.hidden = !j.totalSteps;
-  const actions = el('div', { class: 'actions' });
-  if (j.state === 'running') actions.append(button('Stop', 'stop', true));
+  const wanted: [string, JobAction, boolean][] = [];
+  if (j.state === 'running') wanted.push(['Stop', 'stop', true]);
   if (j.state === 'stopped' || j.state === 'failed') {
-    actions.append(button(j.resumeStep > 0 ? `Resume from step ${j.resumeStep}` : 'Resume (from scratch)', 'resume', true));
+    wanted.push([j.resumeStep > 0 ? `Resume from step ${j.resumeStep}` : 'Resume (from scratch)', 'resume', true]);
   }
-  if ((j.state === 'done' || j.state === 'stopped') && j.adapter) actions.append(button('Preview Rewrite', 'previewRewrite'));
-  actions.append(button('Show Log', 'showLog'), button('Open Folder', 'openFolder'));
-  header.replaceChildren(title, line, activity, progress, where, actions);
+  if ((j.state === 'done' || j.state === 'stopped') && j.adapter) wanted.push(['Preview Rewrite', 'previewRewrite', false]);
+  wanted.push(['Show Log', 'showLog', false], ['Open Folder', 'openFolder', false]);
+  const key = JSON.stringify(wanted);
+  if (key !== actionsKey) {
+    actionsKey = key;
+    actions.replaceChildren(...wanted.map(([label, action, primary]) => button(label, action, primary)));
+  }
+  summary.replaceChildren(title, line, activity, progress, where);
 
   failure.hidden = j.state !== 'failed' && !(j.state === 'stopped' && j.message);
   failure.className = j.state === 'failed' ? 'failure' : 'notice';

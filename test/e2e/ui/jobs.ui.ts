@@ -330,7 +330,15 @@ export const jobsTests: UiTest[] = [
       await frame.locator('button[data-action="resume"]').click();
       await frame.locator('.badge.state-running').waitFor({ timeout: 30_000 });
       const step = await waitForStep(frame, 2, 180_000);
-      await frame.locator('button[data-action="stop"]').click();
+      // The Stop button is the same element from step to step: one made anew between a click's mousedown
+      // and mouseup gets no click (a full run lost its Stop that way and the job ran to its end).
+      const stop = frame.locator('button[data-action="stop"]');
+      await stop.evaluate((b) => {
+        b.dataset.sameButton = 'yes';
+      });
+      await waitForStep(frame, step + 2, 60_000);
+      assert.equal(await stop.getAttribute('data-same-button'), 'yes', 'a step made the Stop button anew');
+      await stop.click();
       await frame.locator('.badge.state-stopped').waitFor({ timeout: 60_000 });
       const resume = frame.locator('button[data-action="resume"]', { hasText: /^Resume from step \d+$/ });
       await resume.waitFor();
