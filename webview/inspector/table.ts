@@ -105,7 +105,12 @@ export class VirtualTable {
    */
   setAwaiting(awaiting: boolean): void {
     this.awaitingView = awaiting;
-    this.grid.setAttribute('aria-busy', String(awaiting || [...this.spacer.children].some((c) => !(c as HTMLElement).dataset.line)));
+    this.syncBusy();
+  }
+
+  /** Busy until the order asked for is in and every row in view belongs to it (tests and screen readers wait on it). */
+  private syncBusy(): void {
+    this.grid.setAttribute('aria-busy', String(this.awaitingView || [...this.spacer.children].some((c) => !(c as HTMLElement).dataset.line)));
   }
 
   /** A new order: everything cached belongs to the old one. */
@@ -175,8 +180,7 @@ export class VirtualTable {
       } else children.push(this.rowElement(p, row));
     }
     this.spacer.replaceChildren(...children);
-    // Busy until every row in view belongs to the current order (tests and screen readers wait on it).
-    this.grid.setAttribute('aria-busy', String(this.awaitingView || children.some((c) => !c.dataset.line)));
+    this.syncBusy();
     if (missingFrom >= 0) {
       for (let p = missingFrom; p < missingTo; p++) this.requested.add(p);
       this.host.requestRows(this.version, missingFrom, missingTo);

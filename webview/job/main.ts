@@ -31,7 +31,10 @@ const table = el('table', { class: 'metrics' });
 const grid = el('section', { class: 'charts' });
 const charts = CHARTS.map((spec) => new Chart(spec));
 grid.append(...charts.map((c) => c.root));
-const probe = new ProbePanel(() => schedule());
+const probe = new ProbePanel(() => {
+  saveState();
+  schedule();
+});
 // The page is made again each time its tab is shown (no retainContextWhenHidden): the host sends the job,
 // its points and probes again on `ready`, and the page state brings back what the user chose.
 const saved = vscode.getState();
@@ -146,8 +149,6 @@ function render(): void {
   renderHeader();
   renderTable();
   for (const c of charts) c.update(points);
-  restoreScroll();
-  saveState();
   const last = points[points.length - 1];
   post({ type: 'rendered', step: last?.step ?? 0, points: points.length, probes: probe.count, probeStep: probe.selectedStep });
 }
@@ -162,7 +163,10 @@ window.addEventListener('message', (e: MessageEvent) => {
   const m: unknown = e.data;
   if (!isHostMessage(m)) return; // only data, and only the shapes we know
   if (m.type === 'job') {
+    const first = !job;
     job = m.job;
+    // Once: the state changes with a probe step picked or a scroll, not with every step.
+    if (first) saveState();
   } else if (m.type === 'probes') {
     probe.update(m.probes, m.model, m.error);
   } else {
@@ -185,6 +189,7 @@ window.addEventListener('scroll', () => {
   clearTimeout(scrollSave);
   scrollSave = setTimeout(saveState, 200);
 });
+// Every growth of the page (a render, the probe arriving, charts laid out) may make the saved scroll reachable.
 new ResizeObserver(() => restoreScroll()).observe(app);
 new ResizeObserver(() => charts.forEach((c) => c.resize())).observe(grid);
 new ResizeObserver(() => probe.resize()).observe(probe.root);
