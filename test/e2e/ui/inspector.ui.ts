@@ -295,7 +295,22 @@ export const inspectorTests: UiTest[] = [
         assert.equal(await more.getAttribute('data-hidden'), String(cols.total - cols.visible));
         assert.match((await more.textContent()) ?? '', /^\d+ more columns? →$/);
         await screenshot(page, 'inspector-10-very-narrow', { keep: true });
-        for (let i = 0; i < 10 && (await more.isVisible()); i++) await more.click();
+        // Each click scrolls the table; the button recounts on the next frame, so a read right after a
+        // click still sees the old count (CI's run at 1be14ed clicked a button hidden meanwhile and waited
+        // 30 s). Wait for the scroll to settle and the count to match it before the next click.
+        const settled = () =>
+          frame.locator('.table').evaluate(async (grid) => {
+            const frameDone = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            const before = grid.scrollLeft;
+            await frameDone();
+            const btn = grid.parentElement!.querySelector<HTMLButtonElement>('.more-cols')!;
+            return { still: grid.scrollLeft === before, shown: !btn.hidden };
+          });
+        for (let i = 0; i < 10; i++) {
+          const s = await until(settled, (v) => v.still, 'the table to stop scrolling');
+          if (!s.shown) break;
+          await more.click();
+        }
         const last = await frame.locator('.th.trait').last().evaluate((th) => {
           const grid = th.closest('.table')!.getBoundingClientRect();
           const b = th.getBoundingClientRect();
