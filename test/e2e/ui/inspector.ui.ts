@@ -300,11 +300,12 @@ export const inspectorTests: UiTest[] = [
         // 30 s). Wait for the scroll to settle and the count to match it before the next click.
         const settled = () =>
           frame.locator('.table').evaluate(async (grid) => {
-            const frameDone = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+            const win = grid.ownerDocument.defaultView!;
+            const frameDone = () => new Promise((r) => win.requestAnimationFrame(() => win.requestAnimationFrame(r)));
             const before = grid.scrollLeft;
             await frameDone();
-            const btn = grid.parentElement!.querySelector<HTMLButtonElement>('.more-cols')!;
-            return { still: grid.scrollLeft === before, shown: !btn.hidden };
+            const btn = grid.parentElement!.querySelector('.more-cols')!;
+            return { still: grid.scrollLeft === before, shown: !btn.hasAttribute('hidden') };
           });
         for (let i = 0; i < 10; i++) {
           const s = await until(settled, (v) => v.still, 'the table to stop scrolling');
