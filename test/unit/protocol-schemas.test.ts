@@ -106,9 +106,11 @@ describe('every field of every webview message is checked', () => {
     for (const m of [{ type: 'ready' }, { type: 'rendered', step: 3, points: 3, probes: 1, probeStep: 3 }, { type: 'action', action: 'resume' }] as Json[]) {
       checkAll(job.isViewMessage, m, ['probes', 'probeStep']);
     }
-    checkAll(job.isPageState, { dir: '/w/run', probeStep: 4, scrollY: 452 }, ['probeStep', 'scrollY']);
-    assert.ok(job.isPageState({ dir: '/w/run' }), 'the state before the page kept a step or scroll');
+    checkAll(job.isPageState, { dir: '/w/run', probeStep: 4, scrollY: 452, zoom: { min: 2.5, max: 9 } }, ['probeStep', 'scrollY', 'zoom']);
+    assert.ok(job.isPageState({ dir: '/w/run' }), 'the state before the page kept a step, scroll or zoom');
     assert.equal(job.isPageState({ dir: '/w/run', scrollY: -1 }), false);
+    assert.equal(job.isPageState({ dir: '/w/run', zoom: { min: 9, max: 2.5 } }), false, 'an empty range');
+    assert.equal(job.isPageState({ dir: '/w/run', zoom: { min: 0, max: Infinity } }), false);
   });
 
   test('pair labeler', () => {

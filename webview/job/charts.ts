@@ -1,6 +1,6 @@
 /** The job's live charts, drawn with uPlot (canvas; small, no dependencies). Colours follow the VS Code theme. */
 import uPlot from 'uplot';
-import type { Point } from './protocol';
+import type { Point, StepRange } from './protocol';
 import { plainNumber } from '../../src/core/plainNumber';
 
 type Key = Exclude<keyof Point, 'step' | 'time'>;
@@ -54,7 +54,11 @@ export class Chart {
   private readonly body: HTMLElement;
   private readonly note: HTMLElement;
 
-  constructor(private readonly spec: ChartSpec) {
+  /**
+   * `zoom`: the steps to show (none: all). `onZoom`: the user dragged across this chart (a range) or
+   * double-clicked it (undefined); the page applies it to every chart, so all show the same steps.
+   */
+  constructor(private readonly spec: ChartSpec, private zoom: StepRange | undefined, private readonly onZoom: (r: StepRange | undefined) => void) {
     this.root = document.createElement('figure');
     this.root.className = 'chart';
     this.root.dataset.chart = spec.id;
@@ -102,6 +106,16 @@ export class Chart {
     const data = [xs, ...cols] as uPlot.AlignedData;
     if (!this.plot) this.plot = this.create(data);
     else this.plot.setData(data);
+    // setData fits the x axis to every step; a zoomed chart keeps its steps while new ones arrive.
+    if (this.zoom) this.plot.setScale('x', this.zoom);
+  }
+
+  /** Shows these steps (undefined: all), as another chart was zoomed or the page asked. */
+  setZoom(r: StepRange | undefined): void {
+    this.zoom = r;
+    if (!this.plot) return;
+    if (r) this.plot.setScale('x', r);
+    else this.plot.setData(this.plot.data);
   }
 
   resize(): void {
@@ -138,9 +152,27 @@ export class Chart {
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
         })),
       ],
-      hooks: this.spec.zero ? { drawAxes: [(u: uPlot) => drawZero(u, grid)] } : undefined,
+      hooks: {
+        ...(this.spec.zero ? { drawAxes: [(u: uPlot) => drawZero(u, grid)] } : {}),
+        // uPlot zooms the chart dragged across (the selection, fired on mouseup before the scale is set).
+        setSelect: [(u: uPlot) => {
+          if (u.select.width <= 0) return;
+          this.onZoom({ min: u.posToVal(u.select.left, 'x'), max: u.posToVal(u.select.left + u.select.width, 'x') });
+        }],
+        // The steps shown, for tests and for whoever reads the page.
+        setScale: [(u: uPlot, key: string) => {
+          if (key !== 'x') return;
+          this.root.dataset.xMin = String(u.scales.x.min);
+          this.root.dataset.xMax = String(u.scales.x.max);
+        }],
+      },
     };
-    return new uPlot(opts, data, this.body);
+    const plot = new uPlot(opts, data, this.body);
+    // uPlot's double-click shows every step again in this chart; the others follow.
+    plot.over.addEventListener('dblclick', () => this.onZoom(undefined));
+    plot.over.title = 'Drag across to zoom into steps; double-click to see all';
+    if (this.zoom) plot.setScale('x', this.zoom);
+    return plot;
   }
 }
 

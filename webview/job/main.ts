@@ -7,7 +7,7 @@ import 'uplot/dist/uPlot.min.css';
 import './job.css';
 import { Chart, CHARTS } from './charts';
 import { ProbePanel } from './probe';
-import { isHostMessage, isPageState, METRICS, type JobAction, type JobInfo, type Point, type ViewMessage } from './protocol';
+import { isHostMessage, isPageState, METRICS, type JobAction, type JobInfo, type Point, type StepRange, type ViewMessage } from './protocol';
 import { percent } from '../../src/core/percent';
 import { el } from '../shared/dom';
 
@@ -28,18 +28,44 @@ let actionsKey = '';
 header.append(summary, actions);
 const failure = el('section', { class: 'failure' });
 const table = el('table', { class: 'metrics' });
-const grid = el('section', { class: 'charts' });
-const charts = CHARTS.map((spec) => new Chart(spec));
-grid.append(...charts.map((c) => c.root));
-const probe = new ProbePanel(() => {
-  saveState();
-  schedule();
-});
 // The page is made again each time its tab is shown (no retainContextWhenHidden): the host sends the job,
 // its points and probes again on `ready`, and the page state brings back what the user chose.
 const saved = vscode.getState();
 const restored = isPageState(saved) ? saved : undefined;
+/** The steps every training curve shows (a drag across any of them), kept while new steps arrive. */
+let zoom: StepRange | undefined = restored?.zoom;
+const grid = el('section', { class: 'charts' });
+const charts = CHARTS.map((spec) => new Chart(spec, zoom, zoomTo));
+grid.append(...charts.map((c) => c.root));
+const showAll = el('button', { class: 'secondary show-all' }, 'Show all steps');
+showAll.addEventListener('click', () => zoomTo(undefined));
+const zoomHint = el('span', { class: 'zoom-hint' });
+const curvesHeading = el('h2', {}, 'Training curves');
+curvesHeading.append(' ', zoomHint, showAll);
+syncZoomControls();
+const probe = new ProbePanel(() => {
+  saveState();
+  schedule();
+});
 probe.restore(restored?.probeStep);
+
+function zoomTo(r: StepRange | undefined): void {
+  zoom = r;
+  for (const c of charts) c.setZoom(r);
+  syncZoomControls();
+  saveState();
+}
+
+function syncZoomControls(): void {
+  showAll.hidden = !zoom;
+  if (!zoom) {
+    zoomHint.textContent = 'drag across a chart to zoom into steps';
+    return;
+  }
+  const [first, last] = [Math.ceil(zoom.min), Math.floor(zoom.max)];
+  zoomHint.textContent = first <= last ? `steps ${first}–${last}` : `between steps ${last} and ${first}`;
+}
+
 /** Where to scroll once the page is tall enough (the charts and the probe arrive after the first paint). */
 let pendingScroll = restored?.scrollY;
 
@@ -52,9 +78,9 @@ function restoreScroll(): void {
 
 function saveState(): void {
   if (!job) return;
-  vscode.setState({ dir: job.dir, probeStep: probe.pickedStep, scrollY: pendingScroll ?? Math.round(window.scrollY) });
+  vscode.setState({ dir: job.dir, probeStep: probe.pickedStep, scrollY: pendingScroll ?? Math.round(window.scrollY), zoom });
 }
-app.replaceChildren(header, failure, el('h2', {}, 'Training curves'), grid, probe.root, el('h2', {}, 'Latest metrics'), table);
+app.replaceChildren(header, failure, curvesHeading, grid, probe.root, el('h2', {}, 'Latest metrics'), table);
 app.removeAttribute('aria-busy');
 
 

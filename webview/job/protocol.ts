@@ -117,12 +117,16 @@ const viewMessage = v.variant('type', [
 ]);
 export type ViewMessage = v.InferOutput<typeof viewMessage>;
 
+/** The steps the training curves are zoomed into (a drag across a chart); absent: every step. */
+const stepRange = v.pipe(v.object({ min: num, max: num }), v.check((r) => r.min < r.max, 'min must be below max'));
+export type StepRange = v.InferOutput<typeof stepRange>;
+
 /**
  * What the page keeps across being hidden and shown again (it is not kept alive in a background tab):
  * the job (the serializer reopens it after a window reload), the probe step picked (none: follow the
- * newest) and how far the page was scrolled.
+ * newest), how far the page was scrolled and the steps the curves are zoomed into.
  */
-const pageState = v.object({ dir: str, probeStep: optional(nat), scrollY: optional(nat) });
+const pageState = v.object({ dir: str, probeStep: optional(nat), scrollY: optional(nat), zoom: optional(stepRange) });
 export type PageState = v.InferOutput<typeof pageState>;
 
 export const isPageState = guard(pageState);

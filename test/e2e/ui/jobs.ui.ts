@@ -180,9 +180,26 @@ export const jobsTests: UiTest[] = [
       await section.locator('.probe-replies h3', { hasText: 'Replies at step 4' }).waitFor();
       await section.locator('.reply .reply-meta .reward', { hasText: /\([+−]\d+\.\d\d\)/ }).first().waitFor();
 
+      // A drag across one training curve zooms every curve into those steps.
+      const curve = (id: string) => frame.locator(`figure[data-chart="${id}"]`);
+      const steps = (id: string) => curve(id).evaluate((f) => [Number(f.dataset.xMin), Number(f.dataset.xMax)]);
+      const lossOver = curve('loss').locator('.u-over');
+      await lossOver.scrollIntoViewIfNeeded();
+      const all = await steps('loss');
+      const lb = (await lossOver.boundingBox())!;
+      await page.mouse.move(lb.x + lb.width * 0.25, lb.y + lb.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(lb.x + lb.width * 0.6, lb.y + lb.height / 2, { steps: 5 });
+      await page.mouse.up();
+      const zoomed = await until(() => steps('loss'), ([min, max]) => min > all[0] && max < all[1], 'the loss curve to zoom');
+      assert.deepEqual(await until(() => steps('rewards'), (r) => r[1] === zoomed[1], 'the rewards curve to follow'), zoomed);
+      await frame.locator('h2 .zoom-hint', { hasText: /^steps \d+–\d+$/ }).waitFor();
+      const showAll = frame.locator('h2 button.show-all');
+      assert.ok(await showAll.isVisible(), 'Show all steps is offered');
+
       // Another tab in front, then the job view again: its page is made anew (it is not kept alive in the
-      // background) and brings back the step picked and how far it was scrolled.
-      await section.locator('h2').scrollIntoViewIfNeeded();
+      // background) and brings back the step picked, how far it was scrolled and the zoom.
+      await section.locator('h2').evaluate((h) => h.scrollIntoView({ block: 'start' }));
       const body = frame.locator('body');
       const scrolled = await body.evaluate((b) => {
         b.dataset.sameDocument = 'yes';
@@ -197,6 +214,13 @@ export const jobsTests: UiTest[] = [
       assert.equal(await body.evaluate((b) => b.dataset.sameDocument ?? 'new'), 'new', 'the hidden job view was kept alive');
       const back = await until(() => body.evaluate((b) => Math.round(b.ownerDocument.documentElement.scrollTop)), (y) => Math.abs(y - scrolled) <= 2, 'the scroll to come back');
       assert.ok(Math.abs(back - scrolled) <= 2, `scrolled ${back}, was ${scrolled}`);
+      assert.deepEqual(await until(() => steps('loss'), (r) => r[1] === zoomed[1], 'the zoom to come back'), zoomed);
+      assert.deepEqual(await steps('accuracies'), zoomed);
+      // Show all steps undoes it on every curve.
+      await showAll.click();
+      assert.deepEqual(await until(() => steps('rewards'), (r) => r[1] === all[1], 'every step again'), all);
+      assert.deepEqual(await steps('loss'), all);
+      await showAll.waitFor({ state: 'hidden' });
       await runCommand(page, 'Notifications: Clear All Notifications');
       await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
       await section.locator('h2').scrollIntoViewIfNeeded();
