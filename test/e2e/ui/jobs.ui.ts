@@ -40,6 +40,22 @@ async function waitForStep(frame: FrameLocator, atLeast: number, timeoutMs = 90_
 }
 
 /** A row of the Jobs view, by its accessible label "<name>, <state text>". */
+/** The steps a training curve shows: [min, max] of its x axis. */
+function curveSteps(frame: FrameLocator, id: string): Promise<number[]> {
+  return frame.locator(`figure[data-chart="${id}"]`).evaluate((f) => [Number(f.dataset.xMin), Number(f.dataset.xMax)]);
+}
+
+/** Drags across a training curve from `from` to `to` (shares of its width), as a user zooms into steps. */
+async function dragAcross(page: Page, frame: FrameLocator, id: string, from: number, to: number): Promise<void> {
+  const over = frame.locator(`figure[data-chart="${id}"] .u-over`);
+  await over.scrollIntoViewIfNeeded();
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width * from, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * to, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
+
 function jobRow(page: Page, name: string, state: string) {
   return page.locator(`.monaco-list-row[role="treeitem"][aria-label^="${name}, ${state}"]`);
 }
@@ -120,6 +136,15 @@ export const jobsTests: UiTest[] = [
       await screenshot(page, 'jobs-02-reattached');
       console.log(`[ui]   step ${before} before the reload, ${after} after it`);
 
+      // Zoomed into early steps while the job runs: new steps arrive and the curves keep showing those.
+      await dragAcross(page, frame, 'loss', 0.1, 0.5);
+      const zoomed = await until(() => curveSteps(frame, 'loss'), ([, max]) => max < after, 'the loss curve to zoom');
+      const later = await waitForStep(frame, after + 3);
+      assert.deepEqual(await curveSteps(frame, 'loss'), zoomed, `zoom kept at step ${later}`);
+      assert.deepEqual(await curveSteps(frame, 'rewards'), zoomed);
+      await frame.locator('h2 button.show-all').click();
+      await until(() => curveSteps(frame, 'loss'), ([, max]) => max >= later, 'every step again');
+
       await frame.locator('.badge.state-done').waitFor({ timeout: 300_000 });
       assert.equal(await shownStep(frame), 100);
       await jobRow(page, JOB, 'done').waitFor();
@@ -181,16 +206,9 @@ export const jobsTests: UiTest[] = [
       await section.locator('.reply .reply-meta .reward', { hasText: /\([+−]\d+\.\d\d\)/ }).first().waitFor();
 
       // A drag across one training curve zooms every curve into those steps.
-      const curve = (id: string) => frame.locator(`figure[data-chart="${id}"]`);
-      const steps = (id: string) => curve(id).evaluate((f) => [Number(f.dataset.xMin), Number(f.dataset.xMax)]);
-      const lossOver = curve('loss').locator('.u-over');
-      await lossOver.scrollIntoViewIfNeeded();
+      const steps = (id: string) => curveSteps(frame, id);
       const all = await steps('loss');
-      const lb = (await lossOver.boundingBox())!;
-      await page.mouse.move(lb.x + lb.width * 0.25, lb.y + lb.height / 2);
-      await page.mouse.down();
-      await page.mouse.move(lb.x + lb.width * 0.6, lb.y + lb.height / 2, { steps: 5 });
-      await page.mouse.up();
+      await dragAcross(page, frame, 'loss', 0.25, 0.6);
       const zoomed = await until(() => steps('loss'), ([min, max]) => min > all[0] && max < all[1], 'the loss curve to zoom');
       assert.deepEqual(await until(() => steps('rewards'), (r) => r[1] === zoomed[1], 'the rewards curve to follow'), zoomed);
       await frame.locator('h2 .zoom-hint', { hasText: /^steps \d+–\d+$/ }).waitFor();
