@@ -27,6 +27,7 @@ import { LineOutput, Output } from './output';
 import { runPairs } from './pairs';
 import { runTune } from './tune';
 import { runVotes } from './votes';
+import { RoleMisses } from './roleMisses';
 import { percent } from '../core/percent';
 
 const HELP: Record<string, string> = {
@@ -57,6 +58,8 @@ Prints one JSON line per input line, in order:
                     every candidate scored; best/worst are candidate numbers, spread = best - worst)
   bad line          {"line", "column", "error"}   (and a diagnostic on stderr)
 score = bias + sum of contributions. Exit code 1 if any line was bad; every valid line is still scored.
+Lines with no turns by the role scored: the first 10 on stderr, then how many more and the roles the
+lines have instead (a file whose speakers are agent_1 and agent_2 needs --role agent_1).
 When the file's responses are far from what the model was fitted on (median words per turn outside the
 range seen in fitting, or most responses with several traits beyond it), a note on stderr says so once.
 
@@ -129,10 +132,11 @@ async function score(argv: string[]): Promise<number> {
   if (model.usesJudge && !ratings) throw new UsageError(`${model.file} weighs LLM-judge ratings: rate the file first (styletune judge FILE --out R.jsonl) and pass --judge-ratings R.jsonl`);
   const results = model.usesJudge ? scoreWithJudgeRatings(positionals[0], model, ratings!, { role: values.role as string | undefined }) : scoreJsonlFile(positionals[0], model, { role: values.role as string | undefined, candidates: true });
   const domain = new DomainCheck(model.traitIds, model.spec.domain);
+  const misses = new RoleMisses(true);
   for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
-      await err.write(formatDiagnostic(r.diagnostic) + '\n');
+      if (!r.missingRole || misses.add(r.missingRole)) await err.write(formatDiagnostic(r.diagnostic) + '\n');
     } else domain.addLine(r);
     await out.line(lineResultToJsonText(r));
     if (out.closed) break;
@@ -142,7 +146,10 @@ async function score(argv: string[]): Promise<number> {
   const notice = out.closed ? undefined : domain.verdict()?.notice;
   if (notice) await err.write(`${printable(positionals[0])}: note: ${notice}\n`);
   await model.dispose();
-  if (bad > 0) process.stderr.write(`${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
+  if (bad > 0) {
+    const why = misses.summary(positionals[0]);
+    process.stderr.write(`${why ? `${why}\n` : ''}${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
+  }
   return bad > 0 ? 1 : 0;
 }
 
@@ -245,26 +252,36 @@ async function evaluate(argv: string[]): Promise<number> {
   const tally = new AccuracyTally();
   const err = new Output(process.stderr);
   let bad = 0;
+  // Dialogue lines say nothing about which side should win: counted and said once, not errors.
+  let dialogues = 0;
   for (const file of positionals) {
+    const misses = new RoleMisses();
     // The breakdown field lives in the raw line, so read records alongside the scores.
     const groups = by ? await fieldValues(file, by) : undefined;
     const role = values.role as string | undefined;
     for await (const r of model.usesJudge && ratings ? scoreWithJudgeRatings(file, model, ratings, { role }) : scoreJsonlFile(file, model, { role })) {
       const g = groups?.get(r.line);
+      if (r.kind === 'dialogue' || (r.kind === 'diagnostic' && r.missingRole?.dialogue)) {
+        dialogues++;
+        continue;
+      }
       const problem = r.kind === 'diagnostic' ? r.diagnostic : typeof g === 'object' ? g : undefined;
       if (problem) {
         bad++;
-        await err.write(formatDiagnostic(problem) + '\n');
+        if (r.kind !== 'diagnostic' || !r.missingRole || misses.add(r.missingRole)) await err.write(formatDiagnostic(problem) + '\n');
         continue;
       }
       // Only decided pairs say which side should win (candidates stay diagnostics here: no `candidates` option).
-      if (r.kind === 'dialogue' || r.kind === 'candidates' || r.kind === 'diagnostic') continue;
+      if (r.kind === 'candidates' || r.kind === 'diagnostic') continue;
       const right = r.result.margin > 0 ? 1 : r.result.margin === 0 ? 0.5 : 0;
       tally.add('all', right);
       tally.add(file, right);
       if (g !== undefined) tally.add(`${file} ${by}=${g}`, right);
     }
+    const why = misses.summary(file);
+    if (why) await err.write(why + '\n');
   }
+  if (dialogues > 0) await err.write(dialogues > 1 ? `${dialogues} dialogue lines carry no preference and were not counted\n` : '1 dialogue line carries no preference and was not counted\n');
   await model.dispose();
   const rows = tally.rows();
   if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');

@@ -27,7 +27,15 @@ export type LineResult =
   | { line: number; kind: 'pair'; result: { chosen: TraitScore; rejected: TraitScore; margin: number } }
   | { line: number; kind: 'contrastive'; result: { human: TraitScore; ai: TraitScore; margin: number } }
   | { line: number; kind: 'candidates'; result: CandidatesResult }
-  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic; missingRole?: MissingRole };
+
+/** A line with no turns by the role scored: which role, and the roles the line has instead. */
+export interface MissingRole {
+  role: string;
+  roles: string[];
+  /** A dialogue line (no preference in it: commands that compare sides skip it anyway). */
+  dialogue: boolean;
+}
 
 /** Every candidate of a set scored, and how far apart the reward puts them. */
 export interface CandidatesResult {
@@ -122,7 +130,7 @@ class Batch {
 type Pending =
   | { line: number; kind: 'dialogue' | 'pair' | 'contrastive'; row: number }
   | { line: number; kind: 'candidates'; row: number; n: number; ranking?: number[] }
-  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
+  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic; missingRole?: MissingRole };
 
 function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: string, file: string): Pending {
   if ('diagnostic' in item) return { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
@@ -132,7 +140,7 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
   const out = batch.values;
   switch (record.kind) {
     case 'dialogue': {
-      if (x.measureDialogueInto(out, row * L, record.dialogue.messages, role) === 0) return missing(file, line, role, 'dialogue ', record.dialogue.messages);
+      if (x.measureDialogueInto(out, row * L, record.dialogue.messages, role) === 0) return missing(file, line, role, 'dialogue ', record.dialogue.messages, true);
       batch.rows += 1;
       return { line, kind: 'dialogue', row };
     }
@@ -169,8 +177,8 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
 
 const messagesOf = (t: Turns): readonly Message[] => (typeof t === 'string' ? [] : t);
 
-function missing(file: string, line: number, role: string, side: string, messages: readonly Message[]): Pending {
-  const roles = [...new Set(messages.map((msg) => msg.role))].join(', ') || 'none';
+function missing(file: string, line: number, role: string, side: string, messages: readonly Message[], dialogue = false): Pending {
+  const roles = [...new Set(messages.map((msg) => msg.role))];
   return {
     line,
     kind: 'diagnostic',
@@ -179,8 +187,9 @@ function missing(file: string, line: number, role: string, side: string, message
       line,
       column: 1,
       severity: 'error',
-      message: `${side}has no turns by \`${role}\` to score (roles here: ${roles}); choose the role to score (--role / styletune.role)`,
+      message: `${side}has no turns by \`${role}\` to score (roles here: ${roles.join(', ') || 'none'}); choose the role to score (--role / styletune.role)`,
     },
+    missingRole: { role, roles, dialogue },
   };
 }
 

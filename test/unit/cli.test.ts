@@ -163,7 +163,7 @@ describe('styletune score', () => {
     }
   });
 
-  test('a dialogue file without --role: every line gets an error naming its roles, exit code 1', () => {
+  test('a dialogue file without --role: every line gets an error naming its roles; stderr lists the first 10, counts the rest and names the roles; exit code 1', () => {
     const r = styletune('score', topical.file, '--model', model);
     assert.equal(r.code, 1);
     const out = jsonLines(r);
@@ -174,10 +174,31 @@ describe('styletune score', () => {
       assert.match(o.error, /no turns by `assistant` to score \(roles here: agent_1, agent_2\); choose the role to score \(--role/);
       assert.equal(o.score, undefined);
     });
-    const diags = r.stderr.split('\n').filter((l) => l.startsWith(topical.file));
-    assert.equal(diags.length, 20);
+    const diags = r.stderr.split('\n').filter((l) => l.startsWith(`${topical.file}:`) && /^\d/.test(l.slice(topical.file.length + 1)));
+    assert.equal(diags.length, 10);
     diags.forEach((d, i) => assert.ok(d.startsWith(`${topical.file}:${i + 1}:1: error: dialogue has no turns`), d));
-    assert.match(r.stderr, /20 lines could not be scored\n$/);
+    assert.ok(r.stderr.endsWith([
+      `${topical.file}: … and 10 more lines without turns by \`assistant\` (the output has an error line for each)`,
+      '20 lines have no turns by `assistant`; roles found instead: agent_1, agent_2. Choose one with --role agent_1',
+      '20 lines could not be scored\n',
+    ].join('\n')), r.stderr);
+  });
+
+  test('past the first 10 lines without the role, other problems are still listed; a role with a space is quoted for the shell', () => {
+    const both = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'the bot', content: 'hey there' }] });
+    const lines = [...Array<string>(11).fill(both), '{oops', JSON.stringify({ messages: [{ role: 'the bot', content: 'hello?' }] })];
+    const file = join(dir, 'the-bot.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const r = styletune('score', file, '--model', model);
+    assert.equal(r.code, 1);
+    assert.equal(jsonLines(r).length, 13, 'an error line on stdout for every line');
+    const diags = r.stderr.split('\n').filter((l) => l.startsWith(`${file}:`) && /^\d/.test(l.slice(file.length + 1)));
+    assert.deepEqual(diags.map((d) => Number(d.split(':')[1])), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12], 'misses 1-10, then the malformed line 12');
+    assert.ok(r.stderr.endsWith([
+      `${file}: … and 2 more lines without turns by \`assistant\` (the output has an error line for each)`,
+      "12 lines have no turns by `assistant`; roles found instead: the bot, user. Choose one with --role 'the bot'",
+      '13 lines could not be scored\n',
+    ].join('\n')), r.stderr);
   });
 
   test('a pairs file: chosen and rejected scored, margin = chosen − rejected', () => {
@@ -320,10 +341,31 @@ describe('styletune eval', () => {
     }
   });
 
-  test('dialogue-only files have no pairs to evaluate', () => {
-    const r = styletune('eval', topical.file, '--model', model, '--role', 'agent_1');
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /no pair or human\/ai lines found/);
+  test('dialogue-only files have no pairs to evaluate: said once, with or without turns by the role', () => {
+    for (const role of [['--role', 'agent_1'], []]) {
+      const r = styletune('eval', topical.file, '--model', model, ...role);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /no pair or human\/ai lines found/);
+      assert.equal(r.stderr, '20 dialogue lines carry no preference and were not counted\n', `role ${role[1] ?? 'assistant'}`);
+    }
+  });
+
+  test('pairs whose sides have no turns by the role: the first 10 listed, the rest counted, the roles named; dialogue lines counted apart', () => {
+    const pair = (i: number) => JSON.stringify({ prompt: [{ role: 'human', content: `hi ${i}` }], chosen: [{ role: 'bot', content: 'hey lol' }], rejected: [{ role: 'bot', content: 'Hello. How may I assist you?' }] });
+    const file = join(dir, 'bot-pairs.jsonl');
+    writeFileSync(file, [...Array.from({ length: 12 }, (_, i) => pair(i)), topical.lines[0]].join('\n') + '\n');
+    const r = styletune('eval', file, '--model', model);
+    assert.equal(r.code, 1);
+    const diags = r.stderr.split('\n').filter((l) => l.startsWith(`${file}:`) && /^\d/.test(l.slice(file.length + 1)));
+    assert.deepEqual(diags.map((d) => Number(d.split(':')[1])), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.ok(r.stderr.endsWith([
+      `${file}: … and 2 more lines without turns by \`assistant\``,
+      '12 lines have no turns by `assistant`; roles found instead: bot. Choose one with --role bot',
+      '1 dialogue line carries no preference and was not counted\n',
+    ].join('\n')), r.stderr);
+    const fixed = styletune('eval', file, '--model', model, '--role', 'bot');
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stdout, /\(n=12\)/);
   });
 });
 
