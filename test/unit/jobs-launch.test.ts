@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { readJob, type JobSnapshot } from '../../src/core/jobs/jobState';
 import { launchJob, readLaunch, workerArgs } from '../../src/core/jobs/launch';
 import { venvPython, workerEnv } from '../../src/core/worker';
+import { until } from '../support/until';
 import { repoRoot, requireShared } from './paths';
 
 const python = venvPython(repoRoot);
@@ -37,14 +38,9 @@ function jobFile(name: string, steps: number): string {
   return file;
 }
 
-async function until(what: string, dirPath: string, ok: (s: JobSnapshot) => boolean, timeoutMs = 90_000): Promise<JobSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = readJob(dirPath);
-    if (ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ state: s.state, step: s.step, message: s.message, lastLog: s.lastLog })}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The job folder's state once `ok` holds, as any window or the CLI would read it. */
+function untilJob(what: string, dirPath: string, ok: (s: JobSnapshot) => boolean, timeoutMs = 90_000): Promise<JobSnapshot> {
+  return until(() => readJob(dirPath), ok, what, { timeoutMs, intervalMs: 200, show: (s) => ({ state: s.state, step: s.step, message: s.message, lastLog: s.lastLog }) });
 }
 
 test('launch → running with progress → SIGTERM → stopped with an adapter → run again → done', async () => {
@@ -53,17 +49,17 @@ test('launch → running with progress → SIGTERM → stopped with an adapter �
   const { child, record } = await launchJob({ python, repoRoot, configPath: config, jobDir });
   child.removeAllListeners(); // followed through the folder only, like a window that did not start it
   assert.deepEqual(readLaunch(jobDir), record);
-  const running = await until('progress', jobDir, (s) => s.state === 'running' && s.step >= 2);
+  const running = await untilJob('progress', jobDir, (s) => s.state === 'running' && s.step >= 2);
   assert.equal(running.totalSteps, 40);
   process.kill(record.pid, 'SIGTERM');
-  const stopped = await until('stopped', jobDir, (s) => s.state !== 'running');
+  const stopped = await untilJob('stopped', jobDir, (s) => s.state !== 'running');
   assert.equal(stopped.state, 'stopped', stopped.message);
   assert.ok(stopped.step >= 2 && stopped.step < 40, `stopped at ${stopped.step}`);
   assert.ok(existsSync(join(jobDir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
 
   await launchJob({ python, repoRoot, configPath: config, jobDir });
   // The rerun's 38 steps take ~30 s on a quiet machine and several times that at load 20: a wide limit.
-  const doneSnap = await until('done', jobDir, (s) => s.state === 'done' || s.state === 'failed', 300_000);
+  const doneSnap = await untilJob('done', jobDir, (s) => s.state === 'done' || s.state === 'failed', 300_000);
   assert.equal(doneSnap.state, 'done', `${doneSnap.message}\n${doneSnap.lastLog.join('\n')}`);
   assert.equal(doneSnap.step, 40);
   const events = readFileSync(join(jobDir, 'events.jsonl'), 'utf8');
@@ -74,9 +70,9 @@ test('a worker killed outright is failed, with the end of its log; a bad config 
   const config = jobFile('killed', 400);
   const jobDir = join(dir, 'jobs', 'killed');
   const { record } = await launchJob({ python, repoRoot, configPath: config, jobDir });
-  await until('progress', jobDir, (s) => s.step >= 1);
+  await untilJob('progress', jobDir, (s) => s.step >= 1);
   process.kill(record.pid, 'SIGKILL');
-  const failed = await until('failed', jobDir, (s) => s.state !== 'running');
+  const failed = await untilJob('failed', jobDir, (s) => s.state !== 'running');
   assert.equal(failed.state, 'failed');
   assert.match(failed.message!, /ended without reporting a result/);
   assert.match(failed.lastLog.join('\n'), /step \d+\/400/);
@@ -85,7 +81,7 @@ test('a worker killed outright is failed, with the end of its log; a bad config 
   const badText = JSON.stringify({ model: 'tiny', train_file: 'pairs.jsonl', output_dir: 'jobs/bad', betta: 0.2 });
   writeFileSync(bad, badText);
   await launchJob({ python, repoRoot, configPath: bad, jobDir: join(dir, 'jobs', 'bad') });
-  const refused = await until('the config error', join(dir, 'jobs', 'bad'), (s) => s.state !== 'running');
+  const refused = await untilJob('the config error', join(dir, 'jobs', 'bad'), (s) => s.state !== 'running');
   assert.equal(refused.state, 'failed');
   // The trainer names the file, the line and column of the key, and the key it most likely meant.
   assert.equal(refused.message, `config error: ${bad}:1:${badText.indexOf('"betta"') + 1}: unknown config key \`betta\` Did you mean \`beta\`?`);
@@ -105,10 +101,10 @@ test('two data-parallel ranks under accelerate launch: one report, SIGTERM to th
   const { child, record } = await launchJob({ python, repoRoot, configPath: config, jobDir, processes: 2 });
   child.removeAllListeners();
   assert.equal(readLaunch(jobDir)?.processes, 2);
-  const running = await until('progress', jobDir, (s) => s.state === 'running' && s.step >= 2, 180_000);
+  const running = await untilJob('progress', jobDir, (s) => s.state === 'running' && s.step >= 2, 180_000);
   assert.equal(running.totalSteps, 400);
   process.kill(record.pid, 'SIGTERM');
-  const stopped = await until('stopped', jobDir, (s) => s.state !== 'running');
+  const stopped = await untilJob('stopped', jobDir, (s) => s.state !== 'running');
   assert.equal(stopped.state, 'stopped', `${stopped.message}\n${stopped.lastLog.join('\n')}`);
   assert.ok(existsSync(join(jobDir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
   const events = readFileSync(join(jobDir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; num_processes?: number; step?: number });

@@ -12,6 +12,7 @@ import { HAL16, judgeTraitId } from '../../../src/core/judge/traits';
 import { saveSpec } from '../../../src/core/reward/model';
 import { collectComparisons, fitReward } from '../../../src/core/reward/train';
 import { TRAIT_IDS } from '../../../src/core/traits/catalog';
+import { until } from '../../support/until';
 import { closeAllEditorsWithoutSaving, copyFixture, nonBlankLines, sample, styleTuneDiagnostics } from './helpers';
 
 async function inspect(uri: vscode.Uri): Promise<InspectorSummary> {
@@ -48,7 +49,7 @@ describe('StyleTune: Open Dataset Inspector', () => {
       assert.deepEqual(summary.order, Array.from({ length: summary.rows }, (_, i) => i + 1), 'file order by default');
       assert.equal(summary.outOfDomain, undefined, 'chat like the fitting data: no out-of-domain notice');
       // The workbench reports tabs asynchronously.
-      assert.ok(await until(async () => inspectorTabs().length === 1, 5000), `one inspector tab among ${tabList()}`);
+      await until(() => inspectorTabs().length, (n) => n === 1, `one inspector tab (tabs: ${tabList()})`, { timeoutMs: 5000 });
     });
   }
 
@@ -75,7 +76,7 @@ describe('StyleTune: Open Dataset Inspector', () => {
     const first = await vscode.commands.executeCommand<InspectorSummary>('styletune.openInspector');
     assert.equal(first?.file, sample('pairs.jsonl').fsPath);
     await inspect(sample('pairs.jsonl'));
-    assert.ok(await until(async () => inspectorTabs().length === 1, 5000), `one inspector tab among ${tabList()}`);
+    await until(() => inspectorTabs().length, (n) => n === 1, `one inspector tab (tabs: ${tabList()})`, { timeoutMs: 5000 });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(inspectorTabs().length, 1, 'still one');
   });
@@ -87,16 +88,14 @@ describe('StyleTune: Open Dataset Inspector', () => {
     assert.equal((await inspect(uri)).rows, 2);
 
     await write(uri, lines.join('\n') + '\n{"broken": \n');
-    const changed = await until(async () => (await inspect(uri)).rows === lines.length);
-    assert.ok(changed, 'the rows follow the file on disk');
+    await until(() => inspect(uri), (v) => v.rows === lines.length, 'the rows to follow the file on disk');
     assert.equal((await inspect(uri)).problems, 1);
     assert.equal(styleTuneDiagnostics(uri).length, 1);
 
     // An unsaved edit counts too: the view shows what the editor shows.
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.Beside);
     await editor.edit((e) => e.delete(editor.document.lineAt(editor.document.lineCount - 2).rangeIncludingLineBreak));
-    const edited = await until(async () => (await inspect(uri)).problems === 0);
-    assert.ok(edited, 'the malformed line was deleted in the editor');
+    await until(() => inspect(uri), (v) => v.problems === 0, 'the malformed line deleted in the editor to count');
     assert.equal((await inspect(uri)).rows, lines.length);
   });
 
@@ -178,8 +177,7 @@ describe('StyleTune: Open Dataset Inspector', () => {
       assert.equal(without, undefined, 'no rows are made up without the ratings');
       // The panel stays open; the ratings file coming back scores it again, untouched.
       await write(ratingsFile, ratingsLines.join('\n') + '\n');
-      const rescored = await until(async () => (await vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data))?.rows === lines.length);
-      assert.ok(rescored, 'the open inspector scored the file once its ratings file appeared');
+      await until(() => vscode.commands.executeCommand<InspectorSummary | undefined>('styletune.openInspector', data), (v) => v?.rows === lines.length, 'the open inspector to score the file once its ratings file appeared');
       await vscode.workspace.fs.delete(ratingsFile);
 
       // No ratings file, but the judge in settings rated these conversations before: its cache answers,
@@ -211,11 +209,3 @@ describe('StyleTune: Open Dataset Inspector', () => {
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return false;
-}

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { until } from '../../support/until';
 import { closeAllEditorsWithoutSaving, sample } from './helpers';
 
 interface JobRow { dir: string; state: string; step: number; totalSteps?: number; message?: string; pid?: number }
@@ -18,16 +19,9 @@ const listJobs = async () => (await vscode.commands.executeCommand<JobRow[]>('st
 const job = async (dir: string) => (await listJobs()).find((j) => j.dir === dir);
 const openJob = async (dir: string) => vscode.commands.executeCommand<ViewSummary | undefined>('styletune.openJob', dir);
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    // A failure will not turn into what we wait for: say so now, with the reason.
-    if ((v as { state?: string } | undefined)?.state === 'failed') throw new Error(`the job failed while waiting for ${what}: ${JSON.stringify(v)}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Waits for a job (or its view) to reach `ok`; a job that failed will not, so that ends the wait with its reason. */
+function untilJob<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  return until(get, ok, what, { timeoutMs, intervalMs: 250, hopeless: (v) => (v as { state?: string } | undefined)?.state === 'failed' });
 }
 
 function writeJob(name: string, settings: Record<string, unknown>): vscode.Uri {
@@ -68,22 +62,22 @@ describe('StyleTune: Tuning jobs', function () {
     assert.equal(dir, sample('tuning/jobs/e2e-stop').fsPath);
     assert.ok(existsSync(join(dir, 'launch.json')), 'the launch is recorded in the job folder');
 
-    const view = await until('steps drawn in the job view', () => openJob(dir), (v) => (v?.renderedStep ?? 0) >= 3);
+    const view = await untilJob('steps drawn in the job view', () => openJob(dir), (v) => (v?.renderedStep ?? 0) >= 3);
     assert.equal(view!.totalSteps, 60);
     assert.equal((await job(dir))?.state, 'running');
 
     await vscode.commands.executeCommand('styletune.stopJob', dir);
-    const stopped = await until('stopped', () => job(dir), (j) => j?.state === 'stopped' || j?.state === 'failed');
+    const stopped = await untilJob('stopped', () => job(dir), (j) => j?.state === 'stopped' || j?.state === 'failed');
     assert.equal(stopped!.state, 'stopped', stopped!.message);
     assert.ok(stopped!.step >= 3 && stopped!.step < 60, `stopped at step ${stopped!.step}`);
     assert.ok(existsSync(join(dir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
     assert.equal(JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).state, 'stopped');
 
     await vscode.commands.executeCommand('styletune.resumeJob', dir);
-    const done = await until('done', () => job(dir), (j) => j?.state === 'done' || j?.state === 'failed');
+    const done = await untilJob('done', () => job(dir), (j) => j?.state === 'done' || j?.state === 'failed');
     assert.equal(done!.state, 'done', done!.message);
     assert.equal(done!.step, 60);
-    const final = await until('the last step drawn', () => openJob(dir), (v) => v?.renderedStep === 60);
+    const final = await untilJob('the last step drawn', () => openJob(dir), (v) => v?.renderedStep === 60);
     assert.equal(final!.renderedPoints, 60, 'one point per step across both runs');
     assert.match(readFileSync(join(dir, 'events.jsonl'), 'utf8'), new RegExp(`"resumed from [^"]*step-0*${stopped!.step}`));
   });
@@ -97,11 +91,11 @@ describe('StyleTune: Tuning jobs', function () {
       assert.ok(result);
       const dir = result.jobDir;
       assert.equal(JSON.parse(readFileSync(join(dir, 'launch.json'), 'utf8')).processes, 2);
-      await until('steps', () => job(dir), (j) => (j?.step ?? 0) >= 2, 180_000);
+      await untilJob('steps', () => job(dir), (j) => (j?.step ?? 0) >= 2, 180_000);
       const events = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; num_processes?: number });
       assert.deepEqual(events.filter((e) => e.event === 'started').map((e) => e.num_processes), [2], 'one report, from rank 0 of 2');
       await vscode.commands.executeCommand('styletune.stopJob', dir);
-      const stopped = await until('stopped', () => job(dir), (j) => j?.state === 'stopped' || j?.state === 'failed');
+      const stopped = await untilJob('stopped', () => job(dir), (j) => j?.state === 'stopped' || j?.state === 'failed');
       assert.equal(stopped!.state, 'stopped', stopped!.message);
       assert.ok(existsSync(join(dir, 'adapter', 'adapter_model.safetensors')), 'the adapter is saved on stop');
     } finally {
@@ -118,7 +112,7 @@ describe('StyleTune: Tuning jobs', function () {
     assert.deepEqual(JSON.parse(readFileSync(result.configFile, 'utf8')), {
       model: sample('tuning/models/tiny').fsPath, train_file: sample('tuning/style-pairs.jsonl').fsPath, output_dir: '.', preset: 'human-like-dpo',
     });
-    const done = await until('done', () => job(dir), (j) => j?.state === 'done' || j?.state === 'failed');
+    const done = await untilJob('done', () => job(dir), (j) => j?.state === 'done' || j?.state === 'failed');
     assert.equal(done!.state, 'done', done!.message);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.equal(config.preset, 'human-like-dpo');
@@ -147,10 +141,10 @@ describe('StyleTune: Tuning jobs', function () {
     const uri = writeJob('e2e-killed', { max_steps: 400 });
     const result = await vscode.commands.executeCommand<{ jobDir: string } | undefined>('styletune.startTuning', uri);
     const dir = result!.jobDir;
-    const running = await until('progress', () => job(dir), (j) => (j?.step ?? 0) >= 1);
+    const running = await untilJob('progress', () => job(dir), (j) => (j?.step ?? 0) >= 1);
     assert.ok(running?.pid);
     process.kill(running.pid, 'SIGKILL');
-    const failed = await until('failed', () => job(dir), (j) => j?.state !== 'running');
+    const failed = await untilJob('failed', () => job(dir), (j) => j?.state !== 'running');
     assert.equal(failed!.state, 'failed');
     assert.match(failed!.message!, /ended without reporting a result/);
     const status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
@@ -164,7 +158,7 @@ describe('StyleTune: Tuning jobs', function () {
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
     const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'StyleTune');
-    const errors = await until('StyleTune errors', async () => ours(), (d) => d.length >= 2, 60_000);
+    const errors = await untilJob('StyleTune errors', async () => ours(), (d) => d.length >= 2, 60_000);
     assert.deepEqual(errors.map((d) => [d.severity, doc.getText(d.range)]), [
       [vscode.DiagnosticSeverity.Error, '"fast"'],
       [vscode.DiagnosticSeverity.Error, '"num_train_epoch"'],
@@ -191,7 +185,7 @@ describe('StyleTune: Tuning jobs', function () {
     edit.replace(uri, errors[0]!.range, '0.001');
     edit.replace(uri, errors[1]!.range, '"num_train_epochs"');
     assert.ok(await vscode.workspace.applyEdit(edit));
-    await until('no StyleTune errors', async () => ours(), (d) => d.length === 0, 30_000);
+    await untilJob('no StyleTune errors', async () => ours(), (d) => d.length === 0, 30_000);
     assert.deepEqual(await lensTitles(), ['▶ Start DPO Tuning']);
   });
 });

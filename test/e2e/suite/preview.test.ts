@@ -18,21 +18,13 @@ import type { InlineInfo } from '../../../src/extension/preview/inline';
 import type { AppendResult } from '../../../src/extension/preview/append';
 import type { PreviewView, ViewMessage } from '../../../webview/preview/protocol';
 import { startJudgeServer } from '../../support/judgeServer';
+import { until } from '../../support/until';
 import { closeAllEditorsWithoutSaving, openSample, sample, saveJudgeRewardModel } from './helpers';
 
 const run = promisify(execFile);
 
 type Rendered = Extract<ViewMessage, { type: 'rendered' }>;
 
-async function until<T>(f: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const preview = (args: object) => vscode.commands.executeCommand<PreviewResult | { error: string } | undefined>('styletune.previewRewrite', args);
 
@@ -44,14 +36,12 @@ function ok(r: PreviewResult | { error: string } | undefined): PreviewResult {
 
 /** The webview's own report of the state it rendered, once it has rendered run `id` to the end. */
 async function renderedDone(): Promise<{ view: PreviewView; rendered: Rendered }> {
-  return until(
-    async () => {
-      const s = await vscode.commands.executeCommand<{ view?: PreviewView; rendered?: Rendered }>('styletune.previewState');
-      return s.view && s.rendered && s.rendered.id === s.view.id && s.rendered.status === 'done' ? { view: s.view, rendered: s.rendered } : undefined;
-    },
-    15_000,
+  const s = await until(
+    () => vscode.commands.executeCommand<{ view?: PreviewView; rendered?: Rendered }>('styletune.previewState'),
+    (s) => !!s.view && !!s.rendered && s.rendered.id === s.view.id && s.rendered.status === 'done',
     'the preview webview to render the finished preview',
   );
+  return { view: s.view!, rendered: s.rendered! };
 }
 
 function checkScored(r: PreviewResult): void {

@@ -191,13 +191,5 @@ export async function frameWith(page: Page, selector: string, text: string, time
   }
 }
 
-/** Reads until `ok` holds (the webview updates asynchronously), then returns what it read. */
-export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await read();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last read ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The UI tests wait as every test does: for the state they need (webviews update asynchronously). */
+export { until } from '../../support/until';
