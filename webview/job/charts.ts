@@ -13,6 +13,8 @@ interface ChartSpec {
   format?: (v: number) => string;
   /** Draw the y = 0 line: for rewards, the sign matters. */
   zero?: boolean;
+  /** A fixed y range: a share stays on 0-100 % (uPlot pads a flat line of 1.0 out to 0-2). */
+  range?: [number, number];
 }
 
 const GIB = 1024 ** 3;
@@ -32,7 +34,7 @@ export const CHARTS: ChartSpec[] = [
     ],
   },
   {
-    id: 'accuracies', title: 'Reward accuracy', series: [
+    id: 'accuracies', title: 'Reward accuracy', range: [0, 1], format: (v) => `${Math.round(v * 100)} %`, series: [
       { key: 'rewards/accuracies', label: 'train', color: '--vscode-charts-purple' },
       { key: 'eval/rewards/accuracies', label: 'eval (held out)', color: '--vscode-charts-orange', dash: true },
     ],
@@ -133,7 +135,7 @@ export class Chart {
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       ...this.size(),
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, ...(this.spec.range ? { y: { range: this.spec.range } } : {}) },
       legend: { show: false },
       axes: [
         // Steps are whole numbers: no 2.5 ticks.

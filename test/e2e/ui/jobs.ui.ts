@@ -214,6 +214,7 @@ export const jobsTests: UiTest[] = [
       await frame.locator('h2 .zoom-hint', { hasText: /^steps \d+–\d+$/ }).waitFor();
       const showAll = frame.locator('h2 button.show-all');
       assert.ok(await showAll.isVisible(), 'Show all steps is offered');
+      await screenshot(page, 'job-zoomed');
 
       // Another tab in front, then the job view again: its page is made anew (it is not kept alive in the
       // background) and brings back the step picked, how far it was scrolled and the zoom.
