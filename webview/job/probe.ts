@@ -106,7 +106,7 @@ export class ProbePanel {
       const b = el('button', { class: p.step === cur.step ? 'primary' : 'secondary' }, `step ${p.step}`);
       b.dataset.step = String(p.step);
       b.setAttribute('aria-pressed', String(p.step === cur.step));
-      b.title = `reward ${p.reward.toFixed(2)} · ${Math.round(p.tokens)} tokens`;
+      b.title = `reward ${p.reward.toFixed(2)} · ${tokens(Math.round(p.tokens))} per reply`;
       b.addEventListener('click', () => this.select(p.step));
       return b;
     }));
@@ -121,7 +121,7 @@ export class ProbePanel {
       return;
     }
     const head = el('p', { class: 'probe-summary' }, `Step ${cur.step}: reward ${cur.reward.toFixed(2)} (${signed(cur.reward - base.reward)}), `
-      + `${Math.round(cur.tokens)} tokens per reply (${signed(cur.tokens - base.tokens, 0)})`
+      + `${tokens(Math.round(cur.tokens))} per reply (${signed(cur.tokens - base.tokens, 0)})`
       + (cur.truncated ? `, ${cur.truncated} of ${cur.replies.length} cut off at ${cur.maxNewTokens}` : ''));
     const list = el('ul', { class: 'moved-list' });
     list.append(...(cur.moved.length ? cur.moved.map((m) => movedItem(m)) : [el('li', {}, 'No trait moved.')]));
@@ -138,7 +138,7 @@ export class ProbePanel {
       const meta = el('div', { class: 'reply-meta' });
       meta.append(el('span', { class: 'reward' }, `reward ${r.reward.toFixed(2)}`
         + (before && cur !== base ? ` (${signed(r.reward - before.reward)})` : '')),
-        el('span', {}, `${r.tokens} tokens${r.truncated ? ' · cut off' : ''}`));
+        el('span', {}, `${tokens(r.tokens)}${r.truncated ? ' · cut off' : ''}`));
       card.append(el('div', { class: 'reply-prompt' }, r.prompt), el('div', { class: 'reply-text' }, r.text || '(empty reply)'), meta);
       if (before && cur !== base) {
         const was = el('details', { class: 'reply-before' });
@@ -203,4 +203,8 @@ function movedItem(m: MovedTraitView): HTMLLIElement {
   li.append(el('span', { class: 'trait' }, m.label), el('span', { class: 'num' }, ` ${plainNumber(m.from)} → ${plainNumber(m.to)}`));
   if (m.rewardDelta !== undefined) li.append(el('span', { class: 'effect' }, ` (reward ${signed(m.rewardDelta)})`));
   return li;
+}
+
+function tokens(n: number): string {
+  return `${n} token${n === 1 ? '' : 's'}`;
 }

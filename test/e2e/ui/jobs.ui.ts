@@ -185,7 +185,7 @@ export const jobsTests: UiTest[] = [
       assert.deepEqual(await section.locator('.probe-steps button').allTextContents(), ['step 0', 'step 4', 'step 8', 'step 12']);
       await section.locator('.probe-replies h3', { hasText: 'Replies at step 12' }).waitFor();
       assert.equal(await section.locator('.probe-replies .reply').count(), 3);
-      await section.locator('.probe-summary', { hasText: /^Step 12: reward -?\d+\.\d\d \([+−]\d+\.\d\d\), \d+ tokens per reply/ }).waitFor();
+      await section.locator('.probe-summary', { hasText: /^Step 12: reward -?\d+\.\d\d \([+−]\d+\.\d\d\), \d+ tokens? per reply/ }).waitFor();
       assert.ok(await section.locator('.moved-list li[data-trait]').count() >= 1, 'the traits that moved are named');
       await section.locator('.probe-note', { hasText: 'scored with' }).waitFor();
       // Eval loss is drawn beside the training loss (its key shows only when there are eval points).
