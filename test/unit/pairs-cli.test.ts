@@ -119,6 +119,27 @@ test('cancel during generation writes nothing and exits 130', async () => {
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [], 'no temp file left behind');
 });
 
+test('ranked on dialogues whose speakers are not the scored role: each line names its roles, the summary the roles to choose from', async () => {
+  const lines = readFileSync(requireShared('topical-chat/dialogues.jsonl'), 'utf8').split('\n').slice(0, 6);
+  writeFileSync(join(dir, 'topical.jsonl'), lines.join('\n') + '\n');
+  const run = async (...extra: string[]) => {
+    const out = capture();
+    const err = capture();
+    const code = await runPairs(['ranked', 'topical.jsonl', '--group-by', 'source', '--out', 'topical-pairs.jsonl', ...extra], { stdout: out, stderr: err, cwd: dir, handleSignals: false });
+    return { code, err: err.text() };
+  };
+  const wrong = await run();
+  assert.equal(wrong.code, 0, wrong.err);
+  assert.match(wrong.err, /topical\.jsonl:1:1: warning: has no turn by `assistant` to score \(roles here: agent_1, agent_2; choose the role with --role \/ styletune\.role\); left out/);
+  assert.match(wrong.err, /\n {2}6 candidates left out: no turn by the scored role; roles found instead: agent_1, agent_2 \(choose one with --role \/ styletune\.role\)\n/);
+  assert.match(wrong.err, /groups? skipped: fewer than two candidates to compare/);
+  assert.equal(readJsonl(join(dir, 'topical-pairs.jsonl')).length, 0);
+  const right = await run('--role', 'agent_1');
+  assert.equal(right.code, 0, right.err);
+  assert.doesNotMatch(right.err, /left out/);
+  assert.match(right.err, /\(6 candidates\)/);
+});
+
 test('usage errors exit 2 and say what to do', async () => {
   const cases: [string[], RegExp][] = [
     [['ranked', 'prompts.jsonl'], /ranked needs --out/],

@@ -84,13 +84,23 @@ export async function runRanked(run: RankedRun, cb: RunCallbacks = {}): Promise<
   if (!scores) return stoppedRanked(diagnostics);
   const result = buildRankedPairs(candidates, scores, { rule: run.rule, maxPerGroup: run.maxPerGroup, groupField });
   const role = run.role ?? run.model.spec.role;
+  // A file whose speakers have other names fails on every candidate: the summary names the roles it has.
+  const found = new Map<string, number>();
+  for (const e of result.excluded) {
+    if (e.reason !== 'unscorable') continue;
+    for (const r of rolesOf(e.candidate.response)) found.set(r, (found.get(r) ?? 0) + 1);
+  }
+  if (found.size) result.summary.unscorableRoles = [...found].sort((a, b) => b[1] - a[1]).map(([r]) => r);
   // Candidates from a file that took no part are that file's problems; generated ones only count.
   if (!run.generation) {
     for (const e of result.excluded) {
       const which = e.candidate.index !== undefined ? `\`responses[${e.candidate.index}]\` ` : '';
+      const here = rolesOf(e.candidate.response);
       diagnostics.push({
         file: run.file, line: e.candidate.line, column: 1, severity: 'warning',
-        message: e.reason === 'empty' ? `${which}is empty; left out` : `${which}has no turn by \`${role}\` to score (choose the role with --role / styletune.role); left out`,
+        message: e.reason === 'empty'
+          ? `${which}is empty; left out`
+          : `${which}has no turn by \`${role}\` to score (${here.length ? `roles here: ${here.join(', ')}; ` : ''}choose the role with --role / styletune.role); left out`,
       });
     }
   }
@@ -199,4 +209,9 @@ export async function runContrast(run: ContrastRun, cb: RunCallbacks = {}): Prom
     else dropped.push(droppedRecord(c, v, cs, fs));
   });
   return { pairs, dropped, summary: summarizeContrast(verdicts, run.margin), diagnostics, stopped: false };
+}
+
+/** The speakers of a reply or dialogue, in order of first turn (none for plain text). */
+function rolesOf(t: Turns): string[] {
+  return typeof t === 'string' ? [] : [...new Set(t.map((m) => m.role))];
 }

@@ -9,6 +9,7 @@
  * default) measures the spread within each prompt or persona, so groups whose answers hardly differ
  * give no pairs while a noisy group does not set the bar for a quiet one.
  */
+import { printable } from '../types';
 
 export type Rule = { kind: 'best-worst' } | { kind: 'sd'; k: number; scope: 'group' | 'all' };
 
@@ -93,6 +94,8 @@ export interface RankedSummary {
   /** Candidates left out: empty text, or no turn by the scored role. */
   empty: number;
   unscorable: number;
+  /** The roles the unscorable candidates have instead, most common first (none for plain-text replies). */
+  unscorableRoles?: string[];
   /** SD over all candidates (sample), and the gap threshold when it is one number for the run. */
   sdAll: number;
   threshold?: number;
@@ -110,11 +113,14 @@ export function formatRankedSummary(s: RankedSummary): string[] {
   ];
   if (s.threshold !== undefined) lines.push(`  gap threshold ${s.threshold.toFixed(4)} (SD over all candidates ${s.sdAll.toFixed(4)})`);
   const sk = s.skipped;
-  if (sk.single) lines.push(`  ${sk.single} group${sk.single === 1 ? '' : 's'} skipped: only one candidate`);
+  if (sk.single) lines.push(`  ${sk.single} group${sk.single === 1 ? '' : 's'} skipped: fewer than two candidates to compare`);
   if (sk.tied) lines.push(`  ${sk.tied} group${sk.tied === 1 ? '' : 's'} skipped: every candidate scored the same`);
   if (sk['below-threshold']) lines.push(`  ${sk['below-threshold']} group${sk['below-threshold'] === 1 ? '' : 's'} skipped: no gap above the threshold`);
   if (s.empty) lines.push(`  ${s.empty} empty candidate${s.empty === 1 ? '' : 's'} left out`);
-  if (s.unscorable) lines.push(`  ${s.unscorable} candidate${s.unscorable === 1 ? '' : 's'} left out: no turn by the scored role`);
+  if (s.unscorable) {
+    const roles = s.unscorableRoles?.length ? `; roles found instead: ${s.unscorableRoles.map(printable).join(', ')} (choose one with --role / styletune.role)` : '';
+    lines.push(`  ${s.unscorable} candidate${s.unscorable === 1 ? '' : 's'} left out: no turn by the scored role${roles}`);
+  }
   if (s.capped) lines.push(`  ${s.capped} pair${s.capped === 1 ? '' : 's'} above the threshold left out by --max-per-group`);
   return lines;
 }
