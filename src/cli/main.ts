@@ -136,7 +136,7 @@ async function score(argv: string[]): Promise<number> {
   for await (const r of results) {
     if (r.kind === 'diagnostic') {
       bad++;
-      if (!r.missingRole || misses.add(r.missingRole)) await err.write(formatDiagnostic(r.diagnostic) + '\n');
+      if (!r.diagnostic.missingRole || misses.add(r.diagnostic.missingRole)) await err.write(formatDiagnostic(r.diagnostic) + '\n');
     } else domain.addLine(r);
     await out.line(lineResultToJsonText(r));
     if (out.closed) break;
@@ -261,14 +261,14 @@ async function evaluate(argv: string[]): Promise<number> {
     const role = values.role as string | undefined;
     for await (const r of model.usesJudge && ratings ? scoreWithJudgeRatings(file, model, ratings, { role }) : scoreJsonlFile(file, model, { role })) {
       const g = groups?.get(r.line);
-      if (r.kind === 'dialogue' || (r.kind === 'diagnostic' && r.missingRole?.dialogue)) {
+      if (r.kind === 'dialogue' || (r.kind === 'diagnostic' && r.diagnostic.missingRole?.dialogue)) {
         dialogues++;
         continue;
       }
       const problem = r.kind === 'diagnostic' ? r.diagnostic : typeof g === 'object' ? g : undefined;
       if (problem) {
         bad++;
-        if (r.kind !== 'diagnostic' || !r.missingRole || misses.add(r.missingRole)) await err.write(formatDiagnostic(problem) + '\n');
+        if (!problem.missingRole || misses.add(problem.missingRole)) await err.write(formatDiagnostic(problem) + '\n');
         continue;
       }
       // Only decided pairs say which side should win (candidates stay diagnostics here: no `candidates` option).

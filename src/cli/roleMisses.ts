@@ -4,15 +4,15 @@
  * copies of one error bury the way out. The first few are printed line by line, the rest counted (stdout
  * of `score` keeps an error line for every one of them), and the end names the roles the lines have instead.
  */
-import type { MissingRole } from '../core/score';
-import { printable } from '../core/types';
+import { SpeakerTally } from '../core/speakers';
+import { printable, type MissingRole } from '../core/types';
 
 export class RoleMisses {
   /** Printed in full before the rest are only counted. */
   static readonly SHOWN = 10;
   private count = 0;
   private role = '';
-  private readonly found = new Map<string, number>();
+  private readonly found = new SpeakerTally();
 
   /** `echoed`: the command's output has an error line for every line (score), so say so. */
   constructor(private readonly echoed = false) {}
@@ -21,7 +21,7 @@ export class RoleMisses {
   add(miss: MissingRole): boolean {
     this.count++;
     this.role = miss.role;
-    for (const r of miss.roles) this.found.set(r, (this.found.get(r) ?? 0) + 1);
+    this.found.add(miss.roles);
     return this.count <= RoleMisses.SHOWN;
   }
 
@@ -35,8 +35,7 @@ export class RoleMisses {
       const more = `${printable(file)}: … and ${hidden} more line${hidden > 1 ? 's' : ''} without turns by ${role}`;
       lines.push(this.echoed ? `${more} (the output has an error line for each)` : more);
     }
-    // The most common roles first: in a two-speaker file both come up on every line.
-    const roles = [...this.found].sort((a, b) => b[1] - a[1]).map(([r]) => r);
+    const roles = this.found.ranked();
     const what = `${this.count} line${this.count > 1 ? 's have' : ' has'} no turns by ${role}`;
     lines.push(roles.length === 0 ? `${what}, nor any other turns.` : `${what}; roles found instead: ${roles.map(printable).join(', ')}. Choose one with --role ${shellWord(roles[0])}`);
     return lines.join('\n');

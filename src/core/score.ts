@@ -27,15 +27,7 @@ export type LineResult =
   | { line: number; kind: 'pair'; result: { chosen: TraitScore; rejected: TraitScore; margin: number } }
   | { line: number; kind: 'contrastive'; result: { human: TraitScore; ai: TraitScore; margin: number } }
   | { line: number; kind: 'candidates'; result: CandidatesResult }
-  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic; missingRole?: MissingRole };
-
-/** A line with no turns by the role scored: which role, and the roles the line has instead. */
-export interface MissingRole {
-  role: string;
-  roles: string[];
-  /** A dialogue line (no preference in it: commands that compare sides skip it anyway). */
-  dialogue: boolean;
-}
+  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
 
 /** Every candidate of a set scored, and how far apart the reward puts them. */
 export interface CandidatesResult {
@@ -130,7 +122,7 @@ class Batch {
 type Pending =
   | { line: number; kind: 'dialogue' | 'pair' | 'contrastive'; row: number }
   | { line: number; kind: 'candidates'; row: number; n: number; ranking?: number[] }
-  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic; missingRole?: MissingRole };
+  | { line: number; kind: 'diagnostic'; diagnostic: Diagnostic };
 
 function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: string, file: string): Pending {
   if ('diagnostic' in item) return { line: item.line, kind: 'diagnostic', diagnostic: item.diagnostic };
@@ -188,8 +180,8 @@ function missing(file: string, line: number, role: string, side: string, message
       column: 1,
       severity: 'error',
       message: `${side}has no turns by \`${role}\` to score (roles here: ${roles.join(', ') || 'none'}); choose the role to score (--role / styletune.role)`,
+      missingRole: { role, roles, dialogue },
     },
-    missingRole: { role, roles, dialogue },
   };
 }
 

@@ -60,6 +60,16 @@ export interface Diagnostic {
   severity: 'error' | 'warning';
   /** Plain words, without the location: "`chosen` must be a string or a list of messages, got number". */
   message: string;
+  /** Set when the line has no turns by the role scored: a file whose speakers have other names fails on every line, and the CLI and the inspector say so once, naming them. */
+  missingRole?: MissingRole;
+}
+
+/** A line with no turns by the role scored: which role, and the roles the line has instead. */
+export interface MissingRole {
+  role: string;
+  roles: string[];
+  /** A dialogue line (no preference in it: commands that compare sides skip it anyway). */
+  dialogue: boolean;
 }
 
 /**

@@ -58,6 +58,16 @@ export function roleOverride(scope?: vscode.Uri): string | undefined {
   return setting('role', scope) || undefined;
 }
 
+/**
+ * Makes `role` the scored role (`styletune.role`): in the workspace's settings, or the user's when no
+ * folder is open. Says which. Every view that scores follows the setting.
+ */
+export async function chooseScoredRole(role: string, scope?: vscode.Uri): Promise<'workspace' | 'user'> {
+  const workspace = (vscode.workspace.workspaceFolders?.length ?? 0) > 0;
+  await updateSetting('role', role, workspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global, scope);
+  return workspace ? 'workspace' : 'user';
+}
+
 /** Whose turns are scored with `model`: the setting, else the role the model was fitted on. */
 export function scoredRole(scope: vscode.Uri | undefined, model: { spec: { role: string } } | undefined): string {
   return effectiveRole(setting('role', scope), model?.spec.role);

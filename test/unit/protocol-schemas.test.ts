@@ -72,7 +72,7 @@ const conversation = [{ role: 'user', content: 'hi' }];
 
 describe('every field of every webview message is checked', () => {
   test('inspector', () => {
-    const opt = ['query.filter', 'query.filter.min', 'query.filter.max', 'selected', 'rows.a', 'rows.b', 'rows.candidates', 'rows.candidates.rankedFirst', 'agreement', 'ranked', 'sides.traits.shape', 'traits.emoji'];
+    const opt = ['query.filter', 'query.filter.min', 'query.filter.max', 'selected', 'rows.a', 'rows.b', 'rows.candidates', 'rows.candidates.rankedFirst', 'agreement', 'ranked', 'sides.traits.shape', 'traits.emoji', 'speakers'];
     const host: Json[] = [
       { type: 'init', file: 'a.jsonl', uri: 'file:///a.jsonl', kind: 'mixed', traits: [{ id: 'emoji', label: 'Emoji', description: 'd', weight: 0.5 }], shown: ['emoji'], query, selected: 3 },
       { type: 'progress', done: 5, total: 10, rows: 4, problems: 1, finished: false },
@@ -82,9 +82,10 @@ describe('every field of every webview message is checked', () => {
       { type: 'detail', line: 2, kind: 'pair', sides: [{ label: 'chosen', context: conversation, messages: conversation, score: 1, traits: [{ id: 'emoji', value: 0, contribution: 0, shape: '▁▂●' }], evidence: [{ turn: 0, start: 0, end: 3, trait: 'emoji' }] }] },
       { type: 'error', message: 'x' },
       { type: 'notice', message: '' },
+      { type: 'notice', message: 'no turns by assistant', speakers: ['agent_1', 'agent_2'] },
     ];
     for (const m of host) checkAll(inspector.isHostMessage, m, opt);
-    const view: Json[] = [{ type: 'ready' }, { type: 'query', query, seq: 3 }, { type: 'getRows', version: 1, start: 0, end: 80 }, { type: 'select', line: 1 }, { type: 'reveal', line: 2 }];
+    const view: Json[] = [{ type: 'ready' }, { type: 'query', query, seq: 3 }, { type: 'getRows', version: 1, start: 0, end: 80 }, { type: 'select', line: 1 }, { type: 'reveal', line: 2 }, { type: 'chooseRole', role: 'agent_1' }];
     for (const m of view) checkAll(inspector.isViewMessage, m, opt);
     checkAll(inspector.isViewState, { uri: 'file:///a.jsonl', query, shown: ['emoji'], selected: 3 }, opt);
     // Rules beyond types: more agreeing than there are, a negative count.

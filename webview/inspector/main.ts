@@ -68,7 +68,7 @@ const chooser = h('details', { class: 'chooser' }, [h('summary', { text: 'Trait 
 const charts = h('section', { class: 'charts', attrs: { 'aria-label': 'Histograms of the whole file' } });
 const detail = h('section', { class: 'detail', attrs: { 'aria-label': 'Selected line', tabindex: '-1' } }, [h('p', { class: 'hint', text: 'Select a row to see its conversation with each trait’s evidence highlighted.' })]);
 const errorBox = h('div', { class: 'error', attrs: { role: 'alert' } });
-/** The reward model's out-of-domain notice for this file (empty when it is within the model's domain). */
+/** What to know before reading the table: most lines lack the scored role (with a button per speaker), or the file is out of the reward model's domain; empty otherwise. */
 const noticeBox = h('div', { class: 'notice', attrs: { role: 'status' } });
 const tooltip = h('div', { class: 'tooltip', attrs: { role: 'tooltip' } });
 
@@ -192,7 +192,8 @@ function renderStatus(): void {
   const noun = NOUNS[kind];
   const narrowed = viewQuery.search.trim() !== '' || viewQuery.filter?.min !== undefined || viewQuery.filter?.max !== undefined;
   const problems = m.problems ? ` · ${count(m.problems)} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
-  const rows = narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;
+  // Every line a problem (most often: no turns by the scored role, which the notice explains): not "0 lines".
+  const rows = m.rows === 0 && m.problems > 0 ? 'nothing scored' : narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;
   statusLabel.textContent = m.finished ? `${rows}${problems}` : `Scoring… ${count(m.done)} of ${count(m.total)} lines${narrowed ? ` · ${rows} so far` : ''}${problems}`;
 }
 
@@ -333,7 +334,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       errorBox.textContent = m.message;
       break;
     case 'notice':
-      noticeBox.textContent = m.message;
+      noticeBox.replaceChildren(m.message, ...(m.speakers ?? []).map((role) => {
+        const b = custom('vscode-button', { appearance: 'secondary', class: 'role-choice' });
+        b.textContent = `Score ${role}`;
+        b.dataset.role = role;
+        b.addEventListener('click', () => send({ type: 'chooseRole', role }));
+        return b;
+      }));
       break;
   }
 });

@@ -84,8 +84,12 @@ const hostMessage = v.variant('type', [
   v.object({ type: v.literal('stats'), traits: record(histogram), scores: histogram, agreement: optional(agreement), ranked: optional(agreement) }),
   v.object({ type: v.literal('detail'), line: nat, kind, sides: v.array(detailSide) }),
   v.object({ type: v.literal('error'), message: str }),
-  /** Once per scoring run: the reward model's out-of-domain notice for this file, or '' for none. */
-  v.object({ type: v.literal('notice'), message: str }),
+  /**
+   * Once per scoring run: what to know before reading the table, or '' for nothing. Most lines without
+   * turns by the scored role (`speakers`: the roles they have, each offered as the one to score), else
+   * the reward model's out-of-domain notice.
+   */
+  v.object({ type: v.literal('notice'), message: str, speakers: optional(v.array(str)) }),
 ]);
 export type HostMessage = v.InferOutput<typeof hostMessage>;
 
@@ -98,6 +102,8 @@ const viewMessage = v.pipe(
     v.object({ type: v.literal('getRows'), version: nat, start: nat, end: nat }),
     v.object({ type: v.literal('select'), line }),
     v.object({ type: v.literal('reveal'), line }),
+    /** One of the notice's speakers, to make the scored role (styletune.role). */
+    v.object({ type: v.literal('chooseRole'), role: str }),
   ]),
   // A window the webview can show: never backwards, never more than 1000 rows at once.
   v.check((m) => m.type !== 'getRows' || (m.end >= m.start && m.end - m.start <= 1000)),

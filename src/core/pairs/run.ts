@@ -14,6 +14,7 @@ import {
 import { generateAnswers, readPrompts, type GenerateRequest } from './generate';
 import { buildRankedPairs, type RankedOptions } from './ranked';
 import { scoreCandidates } from './score';
+import { rankSpeakers } from '../speakers';
 import type { RankedSummary } from './select';
 import { readRecords } from '../formats';
 
@@ -85,12 +86,8 @@ export async function runRanked(run: RankedRun, cb: RunCallbacks = {}): Promise<
   const result = buildRankedPairs(candidates, scores, { rule: run.rule, maxPerGroup: run.maxPerGroup, groupField });
   const role = run.role ?? run.model.spec.role;
   // A file whose speakers have other names fails on every candidate: the summary names the roles it has.
-  const found = new Map<string, number>();
-  for (const e of result.excluded) {
-    if (e.reason !== 'unscorable') continue;
-    for (const r of rolesOf(e.candidate.response)) found.set(r, (found.get(r) ?? 0) + 1);
-  }
-  if (found.size) result.summary.unscorableRoles = [...found].sort((a, b) => b[1] - a[1]).map(([r]) => r);
+  const found = rankSpeakers(result.excluded.filter((e) => e.reason === 'unscorable').map((e) => rolesOf(e.candidate.response)));
+  if (found.length) result.summary.unscorableRoles = found;
   // Candidates from a file that took no part are that file's problems; generated ones only count.
   if (!run.generation) {
     for (const e of result.excluded) {

@@ -23,10 +23,11 @@ import { stat } from 'node:fs/promises';
 import * as vscode from 'vscode';
 import { KnownRatings, type RatingsSource } from '../../core/judge/known';
 import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
+import { rankSpeakers } from '../../core/speakers';
 import { formatDiagnostic } from '../../core/types';
 import { cachedJudgeAnswers, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
-import { affectsSetting, roleOverride, scoredRole, setting, updateSetting } from '../settings';
+import { affectsSetting, chooseScoredRole, roleOverride, scoredRole, setting } from '../settings';
 import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange, type Unmatched } from './engine';
 
 /** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
@@ -204,7 +205,7 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
     const key = doc.uri.toString();
     if (this.toldUnmatched.has(key)) return;
     this.toldUnmatched.add(key);
-    const speakers = rankSpeakers(unmatched);
+    const speakers = rankSpeakers(unmatched.map((u) => u.speakers));
     const why = roleOverride(doc.uri) ? 'the speaker `styletune.role` names' : "the reward model's role";
     const name = doc.uri.path.split('/').pop();
     this.s.log.info(`Inline annotations: ${name} has no turns by ${role}; its speakers: ${speakers.join(', ')}`);
@@ -218,9 +219,8 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
   async chooseRole(uri: vscode.Uri, speakers: readonly string[]): Promise<string | undefined> {
     const role = speakers.length === 1 ? speakers[0] : (await vscode.window.showQuickPick([...speakers], { title: 'StyleTune: whose turns to score (styletune.role)' }));
     if (!role) return undefined;
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await updateSetting('role', role, target, uri);
-    this.s.log.info(`styletune.role = ${role} (${target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user'} settings)`);
+    const where = await chooseScoredRole(role, uri);
+    this.s.log.info(`styletune.role = ${role} (${where} settings)`);
     return role;
   }
 
@@ -400,12 +400,6 @@ function lensKey(shown: Shown | undefined): string {
 }
 
 /** The speakers of the unmatched items, most items first (ties: first seen first). */
-function rankSpeakers(unmatched: readonly Unmatched[]): string[] {
-  const counts = new Map<string, number>();
-  for (const u of unmatched) for (const sp of u.speakers) counts.set(sp, (counts.get(sp) ?? 0) + 1);
-  return [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
-}
-
 export function registerAnnotations(context: vscode.ExtensionContext, s: ModelServices): void {
   const a = new Annotations(context, s);
   const ratingsWatcher = vscode.workspace.createFileSystemWatcher('**/*.ratings.jsonl');

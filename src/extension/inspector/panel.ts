@@ -18,11 +18,12 @@ import { RatingsTable, ratingsFileFor } from '../../core/judge/ratings';
 import { featureInfo } from '../../core/judge/traits';
 import { DomainCheck } from '../../core/reward/domain';
 import type { RewardModel } from '../../core/reward/model';
+import { rankSpeakers } from '../../core/speakers';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { isViewMessage, type FileKind, type HostMessage, type Query, type RowData, type ViewMessage, type ViewState } from '../../../webview/inspector/protocol';
 import type { ModelCache } from '../modelCache';
 import { activeModelFile } from '../modelCommands/activeModel';
-import { affectsSetting, roleOverride } from '../settings';
+import { affectsSetting, chooseScoredRole, roleOverride } from '../settings';
 import { WebviewHost } from '../webviewHost';
 import { inspectorPage } from './html';
 
@@ -60,6 +61,8 @@ export interface InspectorSummary {
   abortedRuns: number;
   /** The reward model's out-of-domain notice for this file, shown above the table; absent when within its domain. */
   outOfDomain?: string;
+  /** Most lines have no turns by `role`: the speakers they have instead, offered above the table as the role to score. */
+  missingRole?: { role: string; lines: number; speakers: string[] };
 }
 
 export class InspectorPanel {
@@ -93,6 +96,8 @@ export class InspectorPanel {
   private modelGeneration = 0;
   private judge: KnownRatings | undefined;
   private abortedRuns = 0;
+  /** What the page shows above the table after the latest run (sent again when the page is made anew). */
+  private notice: Extract<HostMessage, { type: 'notice' }> = { type: 'notice', message: '' };
 
   private static sharedPool: InspectPool | undefined;
 
@@ -307,6 +312,7 @@ export class InspectorPanel {
     this.finished = false;
     let firstRowsMs = -1;
     let notice: string | undefined;
+    let missing: InspectorSummary['missingRole'];
     // Fed chunk by chunk (not once at the end: a 100,000-pair file would block the host ~0.2 s there).
     const domain = new DomainCheck(model.traitIds, model.spec.domain);
     const k = model.traitIds.length;
@@ -357,7 +363,13 @@ export class InspectorPanel {
       this.sendProgress(true);
       notice = domain.verdict()?.notice;
       if (notice) this.s.log.warn(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${notice}`);
-      this.post({ type: 'notice', message: notice ?? '' });
+      missing = missingRoleOf(problems, result.lines);
+      // The role first: with it wrong there are few rows, and the rows the domain check saw are not the file's.
+      this.notice = missing
+        ? { type: 'notice', message: missingRoleText(missing, !!role), speakers: missing.speakers.slice(0, 3) }
+        : { type: 'notice', message: notice ?? '' };
+      if (missing) this.s.log.info(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${missing.lines} lines have no turns by ${missing.role}; speakers: ${missing.speakers.join(', ')}`);
+      this.post(this.notice);
       this.s.log.info(`Inspector: ${vscode.workspace.asRelativePath(this.uri)}: ${rows.length} rows, ${problems.length} problems in ${Math.round(performance.now() - t0)} ms`);
     }
     this.summary = {
@@ -372,6 +384,7 @@ export class InspectorPanel {
       model: this.modelFile,
       abortedRuns: this.abortedRuns,
       ...(notice ? { outOfDomain: notice } : {}),
+      ...(missing ? { missingRole: missing } : {}),
     };
     return this.summary;
   }
@@ -421,7 +434,7 @@ export class InspectorPanel {
         this.querySeq = 0;
         this.sendInit();
         this.sendProgress(this.finished);
-        if (this.finished) this.post({ type: 'notice', message: this.summary?.outOfDomain ?? '' });
+        if (this.finished) this.post(this.notice);
         this.refresh(true);
         if (this.selected !== undefined) void this.select(this.selected);
         break;
@@ -435,6 +448,14 @@ export class InspectorPanel {
         break;
       case 'select':
         void this.select(m.line);
+        break;
+      case 'chooseRole':
+        // Only a speaker the notice offered: the page does not get to write any setting it likes.
+        if (!this.notice.speakers?.includes(m.role)) {
+          this.s.log.warn(`Inspector: ignored a role the notice did not offer (${JSON.stringify(m.role)})`);
+          break;
+        }
+        void chooseScoredRole(m.role, this.uri).then((where) => this.s.log.info(`styletune.role = ${m.role} (${where} settings), chosen in the inspector`));
         break;
       case 'reveal':
         void vscode.window.showTextDocument(this.uri, { selection: new vscode.Range(m.line - 1, 0, m.line - 1, 0), viewColumn: vscode.ViewColumn.Beside });
@@ -502,4 +523,22 @@ export class InspectorPanel {
     this.host.dispose();
     this.forgetModel();
   }
+}
+
+/**
+ * Most lines without turns by the scored role (a file whose speakers have other names, topical-chat's
+ * agent_1 and agent_2): which role, how many lines, and the speakers they have, the commonest first.
+ * A few such lines in a file that mostly scores are left to Problems.
+ */
+function missingRoleOf(problems: readonly Diagnostic[], lines: number): InspectorSummary['missingRole'] {
+  const misses = problems.filter((p) => p.missingRole);
+  if (misses.length === 0 || misses.length * 2 < lines) return undefined;
+  return { role: misses[0].missingRole!.role, lines: misses.length, speakers: rankSpeakers(misses.map((p) => p.missingRole!.roles)) };
+}
+
+function missingRoleText(m: NonNullable<InspectorSummary['missingRole']>, fromSetting: boolean): string {
+  const n = m.lines.toLocaleString('en-US');
+  const why = fromSetting ? 'the speaker styletune.role names' : "the reward model's role";
+  const found = m.speakers.length ? ` Speakers found: ${m.speakers.join(', ')}. Whose turns should be scored?` : '';
+  return `${n} line${m.lines === 1 ? ' has' : 's have'} no turns by "${m.role}" (${why}) to score.${found}`;
 }

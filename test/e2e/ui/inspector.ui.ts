@@ -4,7 +4,7 @@
  * from inside the webview's iframe.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
@@ -377,6 +377,42 @@ export const inspectorTests: UiTest[] = [
       await chat.locator('.status', { hasText: /pairs/ }).waitFor({ timeout: 30_000 });
       await until(() => chat.locator('.progress.done').count(), (n) => n > 0, 'scoring to finish');
       assert.equal((await chat.locator('.notice').textContent()) ?? '', '', 'no notice for chat');
+    },
+  },
+  {
+    name: 'inspector: a file whose speakers are not the scored role says so once above the table and offers each speaker; a click scores their turns',
+    async run(page, ctx) {
+      await runCommand(page, 'View: Close All Editors');
+      // Real topical-chat dialogues: speakers agent_1 and agent_2, none of them `assistant`.
+      const lines = readFileSync(join(sharedData, 'topical-chat', 'dialogues.jsonl'), 'utf8').split('\n').slice(0, 30);
+      writeFileSync(join(ctx.workspace, 'topical-chat.jsonl'), `${lines.join('\n')}\n`);
+      await page.locator('.explorer-folders-view').hover();
+      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await explorerItem(page, 'topical-chat.jsonl').waitFor();
+      await openFromExplorerMenu(page, 'topical-chat.jsonl');
+      const frame = await openedInspector(page, 'topical-chat.jsonl');
+      const notice = frame.locator('.notice[role="status"]');
+      await notice.filter({ hasText: '30 lines have no turns by "assistant" (the reward model\'s role) to score. Speakers found: agent_1, agent_2. Whose turns should be scored?' }).waitFor({ timeout: 30_000 });
+      assert.deepEqual(await notice.locator('.role-choice').allTextContents(), ['Score agent_1', 'Score agent_2']);
+      await frame.locator('.status', { hasText: 'nothing scored · 30 lines with problems (see Problems)' }).waitFor();
+      await screenshot(page, 'inspector-13-other-speakers', { keep: true });
+
+      // One click: styletune.role = agent_1 for the workspace; the table scores their turns and the notice goes.
+      await notice.locator('.role-choice[data-role="agent_1"]').click();
+      await frame.locator('.status', { hasText: /^30 dialogues$/ }).waitFor({ timeout: 30_000 });
+      await until(async () => (await notice.textContent()) ?? '', (t) => t === '', 'the notice to go');
+      const settingsFile = join(ctx.workspace, '.vscode', 'settings.json');
+      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      assert.equal(settings['styletune.role'], 'agent_1');
+      await screenshot(page, 'inspector-14-other-speakers-scored');
+
+      // The next tests see the sample workspace as it was, and score assistant turns again.
+      await runCommand(page, 'View: Close All Editors');
+      rmSync(join(ctx.workspace, 'topical-chat.jsonl'));
+      if (existsSync(settingsFile)) {
+        delete settings['styletune.role'];
+        writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+      }
     },
   },
   {

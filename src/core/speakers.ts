@@ -1,0 +1,26 @@
+/**
+ * The speakers of lines that have no turns by the role scored, ranked by how many lines they appear in,
+ * most first: a file whose speakers have other names (topical-chat's agent_1 and agent_2) is told once
+ * which roles it has, the likeliest first (CLI summaries, the inspector's notice, inline annotations).
+ * Counts, not lines, are kept, so a CLI streaming a million such lines holds a few numbers.
+ */
+export class SpeakerTally {
+  private readonly counts = new Map<string, number>();
+
+  /** One line's (or candidate's) speakers. */
+  add(speakers: readonly string[]): void {
+    for (const s of speakers) this.counts.set(s, (this.counts.get(s) ?? 0) + 1);
+  }
+
+  /** Most common first; equally common ones in the order they were first seen (sort is stable). */
+  ranked(): string[] {
+    return [...this.counts.keys()].sort((a, b) => this.counts.get(b)! - this.counts.get(a)!);
+  }
+}
+
+/** The speakers of these lines, ranked as SpeakerTally does. */
+export function rankSpeakers(perLine: Iterable<readonly string[]>): string[] {
+  const tally = new SpeakerTally();
+  for (const speakers of perLine) tally.add(speakers);
+  return tally.ranked();
+}
