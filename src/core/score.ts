@@ -11,6 +11,7 @@ import type { ReadOptions } from './jsonl';
 import type { RewardModel } from './reward/model';
 import { TRAITS } from './traits/catalog';
 import { TraitExtractor } from './traits/extract';
+import { rolesIn, speakersOf } from './speakers';
 import type { Diagnostic, Message, Turns } from './types';
 
 export interface TraitScore {
@@ -170,7 +171,7 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
 const messagesOf = (t: Turns): readonly Message[] => (typeof t === 'string' ? [] : t);
 
 function missing(file: string, line: number, role: string, side: string, messages: readonly Message[], dialogue = false): Pending {
-  const roles = [...new Set(messages.map((msg) => msg.role))];
+  const roles = rolesIn(messages);
   return {
     line,
     kind: 'diagnostic',
@@ -180,7 +181,7 @@ function missing(file: string, line: number, role: string, side: string, message
       column: 1,
       severity: 'error',
       message: `${side}has no turns by \`${role}\` to score (roles here: ${roles.join(', ') || 'none'}); choose the role to score (--role / styletune.role)`,
-      missingRole: { role, roles, dialogue },
+      missingRole: { role, roles: speakersOf(messages), dialogue },
     },
   };
 }

@@ -1,3 +1,13 @@
+/** The distinct roles of some turns, in order of first appearance (plain text has none). */
+export function rolesIn(turns: string | readonly { role: string }[]): string[] {
+  return typeof turns === 'string' ? [] : [...new Set(turns.map((t) => t.role))];
+}
+
+/** The roles whose turns could be scored: `system` is nobody's turn. What a file is offered as the role to score. */
+export function speakersOf(turns: string | readonly { role: string }[]): string[] {
+  return rolesIn(turns).filter((r) => r !== 'system');
+}
+
 /**
  * The speakers of lines that have no turns by the role scored, ranked by how many lines they appear in,
  * most first: a file whose speakers have other names (topical-chat's agent_1 and agent_2) is told once

@@ -184,8 +184,8 @@ describe('styletune score', () => {
     ].join('\n')), r.stderr);
   });
 
-  test('past the first 10 lines without the role, other problems are still listed; a role with a space is quoted for the shell', () => {
-    const both = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'the bot', content: 'hey there' }] });
+  test('past the first 10 lines without the role, other problems are still listed; a role with a space is quoted for the shell; a system prompt is not offered', () => {
+    const both = JSON.stringify({ messages: [{ role: 'system', content: 'be nice' }, { role: 'user', content: 'hi' }, { role: 'the bot', content: 'hey there' }] });
     const lines = [...Array<string>(11).fill(both), '{oops', JSON.stringify({ messages: [{ role: 'the bot', content: 'hello?' }] })];
     const file = join(dir, 'the-bot.jsonl');
     writeFileSync(file, lines.join('\n') + '\n');

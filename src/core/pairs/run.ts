@@ -14,7 +14,7 @@ import {
 import { generateAnswers, readPrompts, type GenerateRequest } from './generate';
 import { buildRankedPairs, type RankedOptions } from './ranked';
 import { scoreCandidates } from './score';
-import { rankSpeakers } from '../speakers';
+import { rankSpeakers, rolesIn, speakersOf } from '../speakers';
 import type { RankedSummary } from './select';
 import { readRecords } from '../formats';
 
@@ -86,13 +86,13 @@ export async function runRanked(run: RankedRun, cb: RunCallbacks = {}): Promise<
   const result = buildRankedPairs(candidates, scores, { rule: run.rule, maxPerGroup: run.maxPerGroup, groupField });
   const role = run.role ?? run.model.spec.role;
   // A file whose speakers have other names fails on every candidate: the summary names the roles it has.
-  const found = rankSpeakers(result.excluded.filter((e) => e.reason === 'unscorable').map((e) => rolesOf(e.candidate.response)));
+  const found = rankSpeakers(result.excluded.filter((e) => e.reason === 'unscorable').map((e) => speakersOf(e.candidate.response)));
   if (found.length) result.summary.unscorableRoles = found;
   // Candidates from a file that took no part are that file's problems; generated ones only count.
   if (!run.generation) {
     for (const e of result.excluded) {
       const which = e.candidate.index !== undefined ? `\`responses[${e.candidate.index}]\` ` : '';
-      const here = rolesOf(e.candidate.response);
+      const here = rolesIn(e.candidate.response);
       diagnostics.push({
         file: run.file, line: e.candidate.line, column: 1, severity: 'warning',
         message: e.reason === 'empty'
@@ -206,9 +206,4 @@ export async function runContrast(run: ContrastRun, cb: RunCallbacks = {}): Prom
     else dropped.push(droppedRecord(c, v, cs, fs));
   });
   return { pairs, dropped, summary: summarizeContrast(verdicts, run.margin), diagnostics, stopped: false };
-}
-
-/** The speakers of a reply or dialogue, in order of first turn (none for plain text). */
-function rolesOf(t: Turns): string[] {
-  return typeof t === 'string' ? [] : [...new Set(t.map((m) => m.role))];
 }

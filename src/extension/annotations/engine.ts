@@ -28,6 +28,7 @@ import { featureIndex, featureInfo, withRatings } from '../../core/judge/traits'
 import type { RewardModel } from '../../core/reward/model';
 import { shapeSparkline } from '../../core/reward/shape';
 import { bestAndWorst } from '../../core/score';
+import { speakersOf } from '../../core/speakers';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
 import type { CandidateSet, Message, Turns } from '../../core/types';
@@ -274,11 +275,6 @@ function unmatchedTranscript(turns: readonly TranscriptTurn[], ranges: readonly 
   const first = turns.find((t) => ranges.some((r) => r.start <= t.line && t.line <= r.end));
   if (!first || speakers.length === 0) return [];
   return [{ line: first.line, endLine: first.endLine, textLine: first.line, key: hash(`speakers\0${speakers.join('\0')}`), measure: () => ({ speakers }) }];
-}
-
-/** The speakers of some messages, in order of first appearance; `system` is nobody's turn to score. */
-function speakersOf(messages: readonly Message[]): string[] {
-  return [...new Set(messages.map((m) => m.role))].filter((r) => r !== 'system');
 }
 
 /**
