@@ -10,7 +10,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { share } from '../../../src/core/percent';
 import { repoRoot, sharedData } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, reloadWindow, runCommand, runFromStyleTuneMenu, screenshot, until } from './workbench';
+import { explorerItem, refreshExplorerFor, reloadWindow, runCommand, runFromStyleTuneMenu, screenshot, until } from './workbench';
 
 const COMMAND = 'StyleTune: Open Dataset Inspector';
 const readmeShot = join(repoRoot, 'media', 'screenshots', 'inspector.png');
@@ -158,8 +158,7 @@ export const inspectorTests: UiTest[] = [
     async run(page, ctx) {
       await runCommand(page, 'View: Close All Editors');
       copyFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), join(ctx.workspace, 'human-like-dpo.jsonl'));
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await refreshExplorerFor(page, 'human-like-dpo.jsonl');
       await openFromExplorerMenu(page, 'human-like-dpo.jsonl');
       const frame = await openedInspector(page, 'human-like-dpo.jsonl');
       const status = frame.locator('.topbar .status');
@@ -226,8 +225,7 @@ export const inspectorTests: UiTest[] = [
       // Real pairs whose replies are long: "Long turns" fires on the whole of both replies of line 2.
       const lines = readFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 40);
       writeFileSync(join(ctx.workspace, 'long-replies.jsonl'), `${lines.join('\n')}\n`);
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await refreshExplorerFor(page, 'long-replies.jsonl');
       await openFromExplorerMenu(page, 'long-replies.jsonl');
       const frame = await openedInspector(page, 'long-replies.jsonl');
       await frame.locator('.topbar .status', { hasText: /^40 pairs$/ }).waitFor({ timeout: 30_000 });
@@ -357,9 +355,7 @@ export const inspectorTests: UiTest[] = [
     async run(page, ctx) {
       await runCommand(page, 'View: Close All Editors');
       copyFileSync(join(repoRoot, 'test', 'fixtures', 'domain', 'long-answers.pairs.jsonl'), join(ctx.workspace, 'long-answers.pairs.jsonl'));
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
-      await explorerItem(page, 'long-answers.pairs.jsonl').waitFor();
+      await refreshExplorerFor(page, 'long-answers.pairs.jsonl');
       await openFromExplorerMenu(page, 'long-answers.pairs.jsonl');
       const frame = await openedInspector(page, 'long-answers.pairs.jsonl');
       const notice = frame.locator('.notice[role="status"]', { hasText: 'These responses are far from what the reward model was fitted on' });
@@ -386,9 +382,7 @@ export const inspectorTests: UiTest[] = [
       // Real topical-chat dialogues: speakers agent_1 and agent_2, none of them `assistant`.
       const lines = readFileSync(join(sharedData, 'topical-chat', 'dialogues.jsonl'), 'utf8').split('\n').slice(0, 30);
       writeFileSync(join(ctx.workspace, 'topical-chat.jsonl'), `${lines.join('\n')}\n`);
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
-      await explorerItem(page, 'topical-chat.jsonl').waitFor();
+      await refreshExplorerFor(page, 'topical-chat.jsonl');
       await openFromExplorerMenu(page, 'topical-chat.jsonl');
       const frame = await openedInspector(page, 'topical-chat.jsonl');
       const notice = frame.locator('.notice[role="status"]');
@@ -435,9 +429,7 @@ export const inspectorTests: UiTest[] = [
       await page.keyboard.press('Control+Shift+M'); // the Problems panel closes: more room for the table
       const lines = readFileSync(join(ctx.workspace, 'dialogues.jsonl'), 'utf8').trim().split('\n');
       writeFileSync(join(ctx.workspace, 'inspect-100k.jsonl'), Array.from({ length: 100_000 }, (_, i) => lines[i % lines.length]).join('\n') + '\n');
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
-      await explorerItem(page, 'inspect-100k.jsonl').waitFor();
+      await refreshExplorerFor(page, 'inspect-100k.jsonl');
       const t0 = Date.now();
       await openFromExplorerMenu(page, 'inspect-100k.jsonl');
       const menu = Date.now() - t0;

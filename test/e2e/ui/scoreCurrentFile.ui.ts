@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { readmeScreenshot } from '../paths';
 import type { UiTest } from './run';
-import { explorerItem, openFromExplorer, runCommand, screenshot } from './workbench';
+import { explorerItem, openFromExplorer, refreshExplorerFor, runCommand, screenshot } from './workbench';
 
 const COMMAND = 'StyleTune: Score Current File';
 
@@ -88,8 +88,7 @@ export const scoreCurrentFileTests: UiTest[] = [
       // 60,000 preference pairs: several seconds of scoring, made by the test so the repository keeps small samples.
       const lines = readFileSync(join(ctx.workspace, 'pairs.jsonl'), 'utf8').trim().split('\n');
       writeFileSync(join(ctx.workspace, 'big.jsonl'), Array.from({ length: 60_000 }, (_, i) => lines[i % lines.length]).join('\n') + '\n');
-      await page.locator('.explorer-folders-view').hover();
-      await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+      await refreshExplorerFor(page, 'big.jsonl');
       await openFromExplorer(page, 'big.jsonl');
       await runCommand(page, COMMAND);
       const progress = toast(page, /Scoring big\.jsonl/);

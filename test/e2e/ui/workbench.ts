@@ -9,6 +9,13 @@ export function explorerItem(page: Page, name: string): Locator {
   return page.locator('.explorer-folders-view').getByRole('treeitem', { name, exact: true });
 }
 
+/** Shows a file the test has just written: the Explorer's Refresh, then its row (the file watcher may lag). */
+export async function refreshExplorerFor(page: Page, name: string): Promise<void> {
+  await page.locator('.explorer-folders-view').hover();
+  await page.getByRole('button', { name: 'Refresh Explorer' }).click();
+  await explorerItem(page, name).waitFor();
+}
+
 /** Brings the Explorer into the side bar when another view (the Jobs view, search…) holds it. */
 export async function showExplorer(page: Page): Promise<void> {
   if (await page.locator('.explorer-folders-view').isVisible()) return;
