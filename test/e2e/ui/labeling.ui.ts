@@ -22,21 +22,28 @@ function labelerFrame(page: Page, timeoutMs = 30_000, file = FILE): Promise<Fram
 /**
  * Opens the file from the Explorer. Until the extension host has reported the extension's contributions
  * (a few seconds after the window shows), the workbench does not know the labeler yet and opens the file
- * as text: then close that tab and try again.
+ * as text: then close that tab and try again. A labeler that is on its way is waited for, however long a
+ * big file takes to reach the extension host (CI's loaded machine took over 5 s for 31 MB, and closing
+ * that tab to retry only started the wait over).
  */
 async function openLabeler(page: Page, file = FILE): Promise<Frame> {
   const tab = page.locator('.tabs-container .tab', { hasText: file });
+  const asText = page.locator('.editor-group-container.active .monaco-editor').filter({ visible: true });
   for (let attempt = 0; ; attempt++) {
     await page.locator('.explorer-folders-view').getByRole('treeitem', { name: file, exact: true }).click();
     await page.locator('.tabs-container .tab.active', { hasText: file }).waitFor();
-    try {
-      return await labelerFrame(page, 5_000, file);
-    } catch (err) {
-      if (attempt >= 5) throw err;
-      await tab.getByRole('button', { name: /^Close/ }).click();
-      await tab.waitFor({ state: 'detached' });
-      await page.waitForTimeout(1_000);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const frame = await labelerFrame(page, 0, file).catch(() => undefined);
+      if (frame) return frame;
+      if (await asText.count()) break;
+      if (Date.now() > deadline) throw new Error(`${file}'s tab opened but no labeler showed it within 60 s`);
+      await page.waitForTimeout(250);
     }
+    if (attempt >= 5) throw new Error(`${file} still opened as text after ${attempt + 1} tries: the workbench does not know the labeler`);
+    await tab.getByRole('button', { name: /^Close/ }).click();
+    await tab.waitFor({ state: 'detached' });
+    await page.waitForTimeout(1_000);
   }
 }
 
