@@ -29,6 +29,7 @@ import { runTune } from './tune';
 import { runVotes } from './votes';
 import { RoleMisses } from './roleMisses';
 import { percent } from '../core/percent';
+import { counted } from '../core/counted';
 
 const HELP: Record<string, string> = {
   main: `styletune — measure and tune the human-likeness of dialogue data
@@ -148,7 +149,7 @@ async function score(argv: string[]): Promise<number> {
   await model.dispose();
   if (bad > 0) {
     const why = misses.summary(positionals[0]);
-    process.stderr.write(`${why ? `${why}\n` : ''}${bad} line${bad > 1 ? 's' : ''} could not be scored\n`);
+    process.stderr.write(`${why ? `${why}\n` : ''}${counted(bad, 'line')} could not be scored\n`);
   }
   return bad > 0 ? 1 : 0;
 }
@@ -281,7 +282,7 @@ async function evaluate(argv: string[]): Promise<number> {
     const why = misses.summary(file);
     if (why) await err.write(why + '\n');
   }
-  if (dialogues > 0) await err.write(dialogues > 1 ? `${dialogues} dialogue lines carry no preference and were not counted\n` : '1 dialogue line carries no preference and was not counted\n');
+  if (dialogues > 0) await err.write(`${counted(dialogues, 'dialogue line carries', 'dialogue lines carry')} no preference and ${dialogues === 1 ? 'was' : 'were'} not counted\n`);
   await model.dispose();
   const rows = tally.rows();
   if (values.json) process.stdout.write(JSON.stringify({ model: model.file, accuracy: rows }) + '\n');

@@ -6,6 +6,7 @@
  */
 import { SpeakerTally } from '../core/speakers';
 import { printable, type MissingRole } from '../core/types';
+import { counted } from '../core/counted';
 
 export class RoleMisses {
   /** Printed in full before the rest are only counted. */
@@ -32,11 +33,11 @@ export class RoleMisses {
     const hidden = this.count - RoleMisses.SHOWN;
     const lines: string[] = [];
     if (hidden > 0) {
-      const more = `${printable(file)}: … and ${hidden} more line${hidden > 1 ? 's' : ''} without turns by ${role}`;
+      const more = `${printable(file)}: … and ${counted(hidden, 'more line')} without turns by ${role}`;
       lines.push(this.echoed ? `${more} (the output has an error line for each)` : more);
     }
     const roles = this.found.ranked();
-    const what = `${this.count} line${this.count > 1 ? 's have' : ' has'} no turns by ${role}`;
+    const what = `${counted(this.count, 'line has', 'lines have')} no turns by ${role}`;
     lines.push(roles.length === 0 ? `${what}, nor any other turns.` : `${what}; roles found instead: ${roles.map(printable).join(', ')}. Choose one with --role ${shellWord(roles[0])}`);
     return lines.join('\n');
   }

@@ -9,6 +9,7 @@ import { forEachVote, mergeVotes, readVotes, writeVotes } from '../core/votes/re
 import { formatReport, VoteTally, type ReportInputs } from '../core/votes/report';
 import { scoreItems } from '../core/votes/rewards';
 import { parseCommand, UsageError, usageFor, writeHelp } from './command';
+import { counted } from '../core/counted';
 
 export const VOTES_HELP = `Usage: styletune votes report VOTES.jsonl... [--items ITEMS.jsonl]... [--model M.onnx] [--role ROLE] [--json]
        styletune votes merge VOTES.jsonl... --out MERGED.jsonl
@@ -70,7 +71,7 @@ export async function runVotes(argv: string[], io: VotesIO): Promise<number> {
     report(read.diagnostics);
     const merged = mergeVotes(read.votes);
     await writeVotes(out, merged);
-    io.stdout.write(`Wrote ${merged.length} vote${merged.length === 1 ? '' : 's'} to ${out} (${read.votes.length - merged.length} older duplicate${read.votes.length - merged.length === 1 ? '' : 's'} dropped)\n`);
+    io.stdout.write(`Wrote ${counted(merged.length, 'vote')} to ${out} (${counted(read.votes.length - merged.length, 'older duplicate')} dropped)\n`);
     return errors ? 1 : 0;
   }
 

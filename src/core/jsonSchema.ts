@@ -4,6 +4,7 @@
  * other keyword throws when the schema is loaded, so a schema cannot grow a rule this code would
  * silently ignore. Problems carry the JSON path of the value they are about, so an editor can point at it.
  */
+import { counted } from './counted';
 
 export type Schema = { [k: string]: unknown };
 
@@ -90,8 +91,8 @@ export class SchemaValidator {
       if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(v)) problem(`must match ${s.pattern}`);
     }
     if (Array.isArray(v)) {
-      if (typeof s.minItems === 'number' && v.length < s.minItems) problem(`must have at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}`);
-      if (typeof s.maxItems === 'number' && v.length > s.maxItems) problem(`must have at most ${s.maxItems} items`);
+      if (typeof s.minItems === 'number' && v.length < s.minItems) problem(`must have at least ${counted(s.minItems, 'item')}`);
+      if (typeof s.maxItems === 'number' && v.length > s.maxItems) problem(`must have at most ${counted(s.maxItems, 'item')}`);
       if (s.uniqueItems === true && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) problem('must not repeat an item');
       if (s.items && typeof s.items === 'object') v.forEach((item, i) => this.check(s.items as Schema, item, [...path, i], out));
     }

@@ -16,7 +16,8 @@ import { activeModelFile } from './modelCommands/activeModel';
 import { roleOverride, setting } from './settings';
 import { commandTarget } from './targets';
 import { RESULTS_SCHEME, renderResults, resultsUriFor, type ResultsProvider } from './results';
-import { count, summaryMessage, Tally, type ScoreSummary } from './summary';
+import { count } from '../core/counted';
+import { summaryMessage, Tally, type ScoreSummary } from './summary';
 
 export interface Services {
   extensionPath: string;

@@ -3,6 +3,7 @@
  * Pure (no `vscode`).
  */
 import type { LineResult } from '../core/score';
+import { counted } from '../core/counted';
 
 export type ScoredKind = Exclude<LineResult['kind'], 'diagnostic'>;
 
@@ -66,10 +67,6 @@ const nouns: Record<ScoredKind, [string, string, string]> = {
   candidates: ['candidate set', 'candidate sets', 'spread'],
 };
 
-/** 21504 → "21,504": a fixed locale, so messages read the same on every machine (and in tests). */
-export const count = (n: number) => n.toLocaleString('en-US');
-
-const plural = (n: number, one: string, many: string) => `${count(n)} ${n === 1 ? one : many}`;
 
 /** "Scored 120 dialogues (mean reward 0.63) · 2 lines with problems". */
 export function summaryMessage(s: Pick<ScoreSummary, 'scored' | 'problems' | 'meanScore' | 'kinds' | 'cancelled'>): string {
@@ -80,9 +77,9 @@ export function summaryMessage(s: Pick<ScoreSummary, 'scored' | 'problems' | 'me
   } else {
     // One kind: name it and its measure; a mixed file gets the neutral wording.
     const [one, many, measure] = present.length === 1 ? nouns[present[0]!] : ['line', 'lines', 'score'];
-    text = `Scored ${plural(s.scored, one, many)} (mean ${measure} ${s.meanScore!.toFixed(2)})`;
+    text = `Scored ${counted(s.scored, one, many)} (mean ${measure} ${s.meanScore!.toFixed(2)})`;
   }
   if (s.cancelled) text = `Cancelled · ${text}`;
-  if (s.problems) text += ` · ${plural(s.problems, 'line', 'lines')} with problems`;
+  if (s.problems) text += ` · ${counted(s.problems, 'line')} with problems`;
   return text;
 }

@@ -2,13 +2,13 @@
 import { share } from '../../src/core/percent';
 import { fmt, h } from './dom';
 import type { FileKind, HistogramData, HostMessage, TraitInfo } from './protocol';
+import { count } from '../../src/core/counted';
 
 type Stats = Extract<HostMessage, { type: 'stats' }>;
 
 export function renderCharts(stats: Stats, shown: TraitInfo[], kind: FileKind, showDisagreements: () => void): HTMLElement[] {
   const sides = kind !== 'dialogue' && kind !== 'empty';
   const out: HTMLElement[] = [];
-  const count = (n: number) => n.toLocaleString('en-US');
   if (stats.agreement !== undefined) {
     const { agree, of } = stats.agreement;
     const who = kind === 'contrastive' ? 'the human side' : 'the chosen response';

@@ -9,6 +9,7 @@ import { renderDetail } from './detail';
 import { custom, h } from './dom';
 import { isHostMessage, isViewState, type FileKind, type HostMessage, type Query, type TraitInfo, type ViewMessage, type ViewState } from './protocol';
 import { baseColumns, VirtualTable, type Column } from './table';
+import { count, counted } from '../../src/core/counted';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -188,10 +189,9 @@ const NOUNS: Record<FileKind, string> = { pair: 'pairs', contrastive: 'conversat
 function renderStatus(): void {
   const m = lastProgress;
   if (!m) return;
-  const count = (n: number) => n.toLocaleString('en-US');
   const noun = NOUNS[kind];
   const narrowed = viewQuery.search.trim() !== '' || viewQuery.filter?.min !== undefined || viewQuery.filter?.max !== undefined;
-  const problems = m.problems ? ` · ${count(m.problems)} line${m.problems > 1 ? 's' : ''} with problems (see Problems)` : '';
+  const problems = m.problems ? ` · ${counted(m.problems, 'line')} with problems (see Problems)` : '';
   // Every line a problem (most often: no turns by the scored role, which the notice explains): not "0 lines".
   const rows = m.rows === 0 && m.problems > 0 ? 'nothing scored' : narrowed ? `${count(shownRows)} of ${count(m.rows)} ${noun}` : `${count(m.rows)} ${noun}`;
   statusLabel.textContent = m.finished ? `${rows}${problems}` : `Scoring… ${count(m.done)} of ${count(m.total)} lines${narrowed ? ` · ${rows} so far` : ''}${problems}`;

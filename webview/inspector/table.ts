@@ -5,6 +5,7 @@
  */
 import { fmt, h, signed } from './dom';
 import type { FileKind, HistogramData, RowData, TraitInfo } from './protocol';
+import { counted } from '../../src/core/counted';
 
 export const ROW_HEIGHT = 26;
 /** Narrow enough for ten trait columns beside the numbers in a half-width editor, wide enough for a bar. */
@@ -145,7 +146,7 @@ export class VirtualTable {
     const right = this.grid.scrollLeft + this.grid.clientWidth;
     const hidden = [...this.head.querySelectorAll<HTMLElement>('.th.trait')].filter((th) => th.offsetLeft + th.offsetWidth / 2 > right).length;
     this.more.hidden = hidden === 0;
-    this.more.textContent = `${hidden} more column${hidden === 1 ? '' : 's'} →`;
+    this.more.textContent = `${counted(hidden, 'more column')} →`;
     this.more.title = 'Trait columns out of view: click (or scroll sideways) to see them';
     this.more.dataset.hidden = String(hidden);
   }

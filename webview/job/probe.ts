@@ -8,6 +8,7 @@ import uPlot from 'uplot';
 import type { MovedTraitView, ProbeView } from './protocol';
 import { plainNumber } from '../../src/core/plainNumber';
 import { el } from '../shared/dom';
+import { counted } from '../../src/core/counted';
 
 
 function cssVar(name: string, fallback: string): string {
@@ -206,5 +207,5 @@ function movedItem(m: MovedTraitView): HTMLLIElement {
 }
 
 function tokens(n: number): string {
-  return `${n} token${n === 1 ? '' : 's'}`;
+  return counted(n, 'token');
 }

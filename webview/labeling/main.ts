@@ -5,6 +5,7 @@
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, isLabelKey, type ItemView, type LabelKey, type ViewState, type WebviewMessage } from './protocol';
 import { el } from '../shared/dom';
+import { count, counted } from '../../src/core/counted';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -87,7 +88,6 @@ function render(): void {
   const fill = el('div', { class: 'bar-fill' });
   fill.style.width = `${p.total ? (100 * done) / p.total : 0}%`;
   const reading = s.reading;
-  const count = (n: number) => n.toLocaleString('en-US');
   // While a big file is read, the counts are of the part read so far: say so rather than show a total.
   const progress = reading
     ? el('div', { class: 'progress' }, el('span', { id: 'progress', class: 'muted' }, `reading ${count(reading.lines)} of ${count(reading.of)} lines…`), el('div', { class: 'bar-wrap loading', role: 'progressbar', 'aria-label': 'Reading the file' }, fill))
@@ -105,7 +105,7 @@ function render(): void {
     el('h1', {}, s.file),
     el('span', { id: 'position' }, position),
     progress,
-    p.invalid && !reading ? el('span', { class: 'muted' }, `${p.invalid} line${p.invalid > 1 ? 's' : ''} not labelable`) : '',
+    p.invalid && !reading ? el('span', { class: 'muted' }, `${counted(p.invalid, 'line')} not labelable`) : '',
     focusState,
   );
   const body: Node[] = [header];

@@ -6,6 +6,7 @@
 import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Message, type PreviewView, type SideView, type TraitRow, type ViewMessage } from './protocol';
 import { el } from '../shared/dom';
+import { counted } from '../../src/core/counted';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -117,7 +118,7 @@ function promptSection(prompt: Message[]): Node {
     'section',
     { 'aria-label': 'Prompt', id: 'prompt' },
     el('h2', {}, 'Prompt'),
-    ...(hidden ? [el('p', { class: 'muted' }, `… ${hidden} earlier turn${hidden > 1 ? 's' : ''}`)] : []),
+    ...(hidden ? [el('p', { class: 'muted' }, `… ${counted(hidden, 'earlier turn')}`)] : []),
     ...turns,
   );
 }

@@ -9,6 +9,7 @@ import { registerToolkit } from '../shared/toolkit';
 import { isHostMessage, type Confidence, type ReportView, type RevealRow, type Side, type VoteState, type WebviewMessage } from './protocol';
 import { percent as pct } from '../../src/core/percent';
 import { el } from '../shared/dom';
+import { counted } from '../../src/core/counted';
 
 registerToolkit();
 const vscode = acquireVsCodeApi();
@@ -125,7 +126,7 @@ function renderVote(s: VoteState): Node[] {
       el('div', { class: 'bar-wrap', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(s.total), 'aria-valuenow': String(s.done) }, fill),
     ),
     el('span', { class: 'muted' }, `${s.annotator || 'no annotator name'} → ${s.votesFile}`),
-    s.problems ? el('span', { class: 'muted' }, `${s.problems} problem${s.problems > 1 ? 's' : ''} in the items (Problems panel)`) : '',
+    s.problems ? el('span', { class: 'muted' }, `${counted(s.problems, 'problem')} in the items (Problems panel)`) : '',
   );
   if (!s.task) return [header, ...renderReveal(s)];
   const t = s.task;
@@ -227,8 +228,8 @@ function renderReport(r: ReportView): Node[] {
       el(
         'p',
         { id: 'summary' },
-        `${r.votes} vote${r.votes === 1 ? '' : 's'} (${r.ties} tie${r.ties === 1 ? '' : 's'}) by ${annotators.length} annotator${annotators.length === 1 ? '' : 's'}: ${annotators.map(([a, n]) => `${a || '(no name)'} ${n}`).join(', ')}`,
-        r.duplicates ? ` · ${r.duplicates} older duplicate${r.duplicates === 1 ? '' : 's'} ignored` : '',
+        `${counted(r.votes, 'vote')} (${counted(r.ties, 'tie')}) by ${counted(annotators.length, 'annotator')}: ${annotators.map(([a, n]) => `${a || '(no name)'} ${n}`).join(', ')}`,
+        r.duplicates ? ` · ${counted(r.duplicates, 'older duplicate')} ignored` : '',
         ` · confidence: ${r.confidence.certainly} certainly, ${r.confidence.likely} likely, ${r.confidence.none} not given`,
       ),
     ),
@@ -294,7 +295,7 @@ function renderReport(r: ReportView): Node[] {
           'div',
           { id: 'agreement' },
           el('span', { class: 'figure' }, pct(a.rate)),
-          ` of ${a.votes} decisive vote${a.votes === 1 ? '' : 's'} (ties left out): the higher-scored reply is the one picked · 95 % interval ${pct(a.interval.low)} – ${pct(a.interval.high)} · `,
+          ` of ${counted(a.votes, 'decisive vote')} (ties left out): the higher-scored reply is the one picked · 95 % interval ${pct(a.interval.low)} – ${pct(a.interval.high)} · `,
           el('span', { class: 'muted' }, a.model),
         ),
       ),

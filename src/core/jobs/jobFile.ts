@@ -8,6 +8,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { findNodeAtLocation, getNodeValue, parseTree, ParseErrorCode, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import tuneSchemaJson from '../../../schemas/tune.schema.json';
 import { SchemaValidator, type Schema } from '../jsonSchema';
+import { counted } from '../counted';
 
 /** The trainer's presets (trainer/styletune_trainer/config.py PRESETS); a unit test keeps them in sync. */
 export const PRESETS = [
@@ -195,7 +196,7 @@ export function parseJobFile(path: string, text: string): JobFile {
   if (problems.length) {
     const first = problems[0]!;
     const at = position(text, first.start);
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    const more = problems.length > 1 ? ` (and ${counted(problems.length - 1, 'more problem')})` : '';
     throw new JobFileError(path, at.line, at.column, first.message + more);
   }
   const c = JSON.parse(text) as Record<string, unknown>;

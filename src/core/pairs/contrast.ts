@@ -12,6 +12,7 @@ import type { Turns } from '../types';
 import { turnsText } from './candidates';
 import { trlShape } from './ranked';
 import { share } from '../percent';
+import { count, counted } from '../counted';
 
 export const DEFAULT_CASUAL_SYSTEM_PROMPT =
   'You are a real person chatting casually with a friend. Reply the way people text: short, warm and relaxed, ' +
@@ -101,9 +102,9 @@ const REASON_WORDS: Record<DropReason, string> = {
 
 export function formatContrastSummary(s: ContrastSummary): string[] {
   const pct = (n: number) => (s.cases ? ` (${share(n, s.cases)})` : '');
-  const lines = [`kept ${s.kept} of ${s.cases} pair${s.cases === 1 ? '' : 's'}${pct(s.kept)}: reward(casual) − reward(formal) ≥ ${s.margin}`];
+  const lines = [`kept ${count(s.kept)} of ${counted(s.cases, 'pair')}${pct(s.kept)}: reward(casual) − reward(formal) ≥ ${s.margin}`];
   if (s.kept) lines.push(`  mean gap of kept pairs ${s.meanKeptGap.toFixed(3)}`);
-  for (const r of DROP_REASONS) if (s.dropped[r]) lines.push(`  dropped ${s.dropped[r]}${pct(s.dropped[r])}: ${REASON_WORDS[r]}`);
+  for (const r of DROP_REASONS) if (s.dropped[r]) lines.push(`  dropped ${count(s.dropped[r])}${pct(s.dropped[r])}: ${REASON_WORDS[r]}`);
   return lines;
 }
 

@@ -10,6 +10,7 @@
  * give no pairs while a noisy group does not set the bar for a quiet one.
  */
 import { printable } from '../types';
+import { count, counted } from '../counted';
 
 export type Rule = { kind: 'best-worst' } | { kind: 'sd'; k: number; scope: 'group' | 'all' };
 
@@ -109,18 +110,18 @@ export function describeRule(rule: Rule): string {
 /** Human-readable lines for the end of a run (CLI stderr, extension output channel). */
 export function formatRankedSummary(s: RankedSummary): string[] {
   const lines = [
-    `${s.pairs} pair${s.pairs === 1 ? '' : 's'} from ${s.pairedGroups} of ${s.groups} group${s.groups === 1 ? '' : 's'} (${s.candidates} candidates); rule: ${s.rule}`,
+    `${counted(s.pairs, 'pair')} from ${count(s.pairedGroups)} of ${counted(s.groups, 'group')} (${counted(s.candidates, 'candidate')}); rule: ${s.rule}`,
   ];
   if (s.threshold !== undefined) lines.push(`  gap threshold ${s.threshold.toFixed(4)} (SD over all candidates ${s.sdAll.toFixed(4)})`);
   const sk = s.skipped;
-  if (sk.single) lines.push(`  ${sk.single} group${sk.single === 1 ? '' : 's'} skipped: fewer than two candidates to compare`);
-  if (sk.tied) lines.push(`  ${sk.tied} group${sk.tied === 1 ? '' : 's'} skipped: every candidate scored the same`);
-  if (sk['below-threshold']) lines.push(`  ${sk['below-threshold']} group${sk['below-threshold'] === 1 ? '' : 's'} skipped: no gap above the threshold`);
-  if (s.empty) lines.push(`  ${s.empty} empty candidate${s.empty === 1 ? '' : 's'} left out`);
+  if (sk.single) lines.push(`  ${counted(sk.single, 'group')} skipped: fewer than two candidates to compare`);
+  if (sk.tied) lines.push(`  ${counted(sk.tied, 'group')} skipped: every candidate scored the same`);
+  if (sk['below-threshold']) lines.push(`  ${counted(sk['below-threshold'], 'group')} skipped: no gap above the threshold`);
+  if (s.empty) lines.push(`  ${counted(s.empty, 'empty candidate')} left out`);
   if (s.unscorable) {
     const roles = s.unscorableRoles?.length ? `; roles found instead: ${s.unscorableRoles.map(printable).join(', ')} (choose one with --role / styletune.role)` : '';
-    lines.push(`  ${s.unscorable} candidate${s.unscorable === 1 ? '' : 's'} left out: no turn by the scored role${roles}`);
+    lines.push(`  ${counted(s.unscorable, 'candidate')} left out: no turn by the scored role${roles}`);
   }
-  if (s.capped) lines.push(`  ${s.capped} pair${s.capped === 1 ? '' : 's'} above the threshold left out by --max-per-group`);
+  if (s.capped) lines.push(`  ${counted(s.capped, 'pair')} above the threshold left out by --max-per-group`);
   return lines;
 }

@@ -10,6 +10,7 @@ import type { VoteRecord } from './records';
 import { bradleyTerryFromWins, wilson, type Interval } from './stats';
 import { percent as pct } from '../percent';
 import { printable } from '../types';
+import { counted } from '../counted';
 
 export interface SystemRow {
   system: string;
@@ -187,8 +188,8 @@ export class VoteTally {
         if (this.hash.data[r] === HASH_UNKNOWN_ITEM) unknown++;
         else if (this.hash.data[r] === HASH_CHANGED) changed++;
       }
-      if (unknown) notes.push(`${unknown} vote${s(unknown)} name${unknown === 1 ? 's' : ''} an item that is not in the items file(s)`);
-      if (changed) notes.push(`${changed} vote${s(changed)} ${changed === 1 ? 'was' : 'were'} cast on a different prompt than the items file now has (prompt_hash differs)`);
+      if (unknown) notes.push(`${counted(unknown, 'vote names', 'votes name')} an item that is not in the items file(s)`);
+      if (changed) notes.push(`${counted(changed, 'vote was', 'votes were')} cast on a different prompt than the items file now has (prompt_hash differs)`);
     }
 
     const bySystem = new Map<number, SystemRow>();
@@ -352,18 +353,14 @@ function shorten(text: string): string {
   return flat.length > PROMPT_CHARS ? `${flat.slice(0, PROMPT_CHARS - 1)}…` : flat;
 }
 
-function s(n: number): string {
-  return n === 1 ? '' : 's';
-}
-
 
 /** The report as the CLI prints it. */
 export function formatReport(r: VoteReport): string {
   if (r.votes === 0) return `No votes in the file(s).\n${r.notes.filter((n) => !n.startsWith('Reward')).map((n) => `note: ${n}\n`).join('')}`;
   const out: string[] = [];
   const who = Object.entries(r.annotators).map(([a, n]) => `${a || '(no name)'} ${n}`).join(', ');
-  out.push(`${r.votes} vote${s(r.votes)} (${r.ties} tie${s(r.ties)}) by ${Object.keys(r.annotators).length} annotator${s(Object.keys(r.annotators).length)}: ${who}`);
-  if (r.duplicates) out.push(`${r.duplicates} older duplicate vote${s(r.duplicates)} ignored (the latest vote per annotator and comparison counts)`);
+  out.push(`${counted(r.votes, 'vote')} (${counted(r.ties, 'tie')}) by ${counted(Object.keys(r.annotators).length, 'annotator')}: ${who}`);
+  if (r.duplicates) out.push(`${counted(r.duplicates, 'older duplicate vote')} ignored (the latest vote per annotator and comparison counts)`);
   out.push(`confidence: ${r.confidence.certainly} certainly, ${r.confidence.likely} likely, ${r.confidence.none} not given`, '');
   out.push('Selection rate (ties count half), 95 % Wilson interval:');
   const w = Math.max(8, ...r.systems.map((x) => x.system.length));
@@ -377,12 +374,12 @@ export function formatReport(r: VoteReport): string {
   }
   if (r.agreement) {
     const a = r.agreement;
-    out.push('', `Reward model agreement (${a.model}): ${pct(a.rate)} [${pct(a.interval.low)}, ${pct(a.interval.high)}] of ${a.votes} decisive vote${s(a.votes)}`);
+    out.push('', `Reward model agreement (${a.model}): ${pct(a.rate)} [${pct(a.interval.low)}, ${pct(a.interval.high)}] of ${counted(a.votes, 'decisive vote')}`);
   }
   out.push('', 'Per prompt:');
   for (const p of r.prompts) {
     const picks = Object.entries(p.picks).map(([k, v]) => `${k} ${v}`).join(', ');
-    out.push(`  ${p.item_id}: ${p.votes} vote${s(p.votes)}, leader ${p.leader} (${picks})${p.prompt ? `  "${p.prompt}"` : ''}`);
+    out.push(`  ${p.item_id}: ${counted(p.votes, 'vote')}, leader ${p.leader} (${picks})${p.prompt ? `  "${p.prompt}"` : ''}`);
   }
   if (r.notes.length) out.push('', ...r.notes.map((n) => `note: ${n}`));
   // Each entry is one line; names, ids and prompts from the files must not break one or drive the terminal.

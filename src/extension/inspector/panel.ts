@@ -26,6 +26,7 @@ import { activeModelFile } from '../modelCommands/activeModel';
 import { affectsSetting, chooseScoredRole, roleOverride } from '../settings';
 import { WebviewHost } from '../webviewHost';
 import { inspectorPage } from './html';
+import { counted } from '../../core/counted';
 
 export const INSPECTOR_VIEW_TYPE = 'styletune.inspector';
 /** Trait columns shown by default: the ones with the largest |weight|. */
@@ -537,8 +538,7 @@ function missingRoleOf(problems: readonly Diagnostic[], lines: number): Inspecto
 }
 
 function missingRoleText(m: NonNullable<InspectorSummary['missingRole']>, fromSetting: boolean): string {
-  const n = m.lines.toLocaleString('en-US');
   const why = fromSetting ? 'the speaker styletune.role names' : "the reward model's role";
   const found = m.speakers.length ? ` Speakers found: ${m.speakers.join(', ')}. Whose turns should be scored?` : '';
-  return `${n} line${m.lines === 1 ? ' has' : 's have'} no turns by "${m.role}" (${why}) to score.${found}`;
+  return `${counted(m.lines, 'line has', 'lines have')} no turns by "${m.role}" (${why}) to score.${found}`;
 }

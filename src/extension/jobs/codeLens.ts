@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { stateText } from '../../core/jobs/format';
 import { jobFileProblems, parseJobFile } from '../../core/jobs/jobFile';
 import type { JobManager } from './manager';
+import { counted } from '../../core/counted';
 
 export class JobFileLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -26,9 +27,8 @@ export class JobFileLenses implements vscode.CodeLensProvider, vscode.Disposable
     if (problems.length) {
       const first = problems[0]!;
       const where = doc.positionAt(first.start);
-      const count = problems.length === 1 ? '1 error' : `${problems.length} errors`;
-      return [new vscode.CodeLens(top, {
-        title: `$(error) Cannot start: ${count}. Line ${where.line + 1}: ${first.message.length > 90 ? `${first.message.slice(0, 89)}…` : first.message}`,
+            return [new vscode.CodeLens(top, {
+        title: `$(error) Cannot start: ${counted(problems.length, 'error')}. Line ${where.line + 1}: ${first.message.length > 90 ? `${first.message.slice(0, 89)}…` : first.message}`,
         tooltip: problems.map((p) => `Line ${doc.positionAt(p.start).line + 1}: ${p.message}`).join('\n'),
         command: 'workbench.actions.view.problems',
       })];

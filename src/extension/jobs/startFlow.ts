@@ -19,6 +19,7 @@ import { peekFile } from '../../core/pairs/peek';
 import { setting } from '../settings';
 import { pythonJson } from '../../core/worker/python';
 import { trainerPython } from '../trainerPython';
+import { count, counted } from '../../core/counted';
 
 const EXCLUDE = '**/{node_modules,.git,.venv,.cache,dist,out}/**';
 
@@ -114,7 +115,7 @@ interface PairsItem extends vscode.QuickPickItem {
   count?: TrainingPairsCount;
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = count;
 
 /** "4,948 pairs" and what the trainer leaves out or stops at. */
 function countText(c: TrainingPairsCount): { description: string; detail?: string } {
@@ -123,10 +124,10 @@ function countText(c: TrainingPairsCount): { description: string; detail?: strin
     c.noPreference ? `${n(c.noPreference)} tie/skip` : '',
   ].filter(Boolean);
   const detail = [
-    left.length ? `${left.join(', ')} line${c.unlabeled + c.noPreference === 1 ? '' : 's'} left out` : '',
-    c.invalid ? `$(warning) ${n(c.invalid)} line${c.invalid === 1 ? '' : 's'} not a pair (first: line ${c.firstInvalidLine}): training stops there` : '',
+    left.length ? `${left.join(', ')} ${c.unlabeled + c.noPreference === 1 ? 'line' : 'lines'} left out` : '',
+    c.invalid ? `$(warning) ${counted(c.invalid, 'line')} not a pair (first: line ${c.firstInvalidLine}): training stops there` : '',
   ].filter(Boolean).join(' · ');
-  return { description: `${n(c.pairs)} pair${c.pairs === 1 ? '' : 's'}`, detail: detail || undefined };
+  return { description: counted(c.pairs, 'pair'), detail: detail || undefined };
 }
 
 /** A file's pairs, if its first lines look like pairs or labeler candidates at all (dialogues, votes… are not). */
@@ -235,7 +236,7 @@ export async function confirmQuickJob(q: QuickJob & { pairs: TrainingPairsCount 
   const lines = [
     `Preset: ${preset ? `${preset.label} (${preset.detail.replace(/^[^:]*: /, '')})` : "none (the trainer's defaults)"}`,
     `Pairs: ${n(plan.pairs)} from ${basename(q.trainFile)}${q.pairs.unlabeled + q.pairs.noPreference ? ` (${n(q.pairs.unlabeled + q.pairs.noPreference)} unlabeled, tie or skip lines left out)` : ''}`,
-    `Steps: ${n(plan.steps)}${plan.fromMaxSteps ? ' (max_steps)' : ` (${n(plan.epochs)} epoch${plan.epochs === 1 ? '' : 's'} × ${n(plan.stepsPerEpoch)} steps of ${n(plan.globalBatch)} pairs)`}`,
+    `Steps: ${n(plan.steps)}${plan.fromMaxSteps ? ' (max_steps)' : ` (${counted(plan.epochs, 'epoch')} × ${counted(plan.stepsPerEpoch, 'step')} of ${counted(plan.globalBatch, 'pair')})`}`,
     `Device: ${device.kind === 'cuda' ? `GPU (${device.name}${device.count > 1 ? `, ${device.count} visible` : ''})` : 'CPU (torch sees no CUDA GPU)'}${ranks > 1 ? `, ${ranks} processes` : ''}`,
     `Model: ${basename(q.model)}${params ? ` (~${paramsText(params)} parameters)` : ''}`,
     params

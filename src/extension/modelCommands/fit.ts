@@ -14,6 +14,7 @@ import { formatDiagnostic } from '../../core/types';
 import { savedJsonlTarget, toPath } from '../targets';
 import { activeRole, type ModelServices } from './activeModel';
 import { percent } from '../../core/percent';
+import { counted } from '../../core/counted';
 
 export interface FitResult {
   file: string;
@@ -57,7 +58,7 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
         for (const d of data.diagnostics.slice(0, 20)) s.log.warn(formatDiagnostic(d));
         // Read before the fit: the table's buffers move to the fitting thread.
         const comparisons = data.table.n;
-        progress.report({ message: `cross-validating on ${comparisons} comparisons…` });
+        progress.report({ message: `cross-validating on ${counted(comparisons, 'comparison')}…` });
         const result = await fitRewardInThread(join(s.extensionPath, 'dist', 'fitWorker.js'), data, { role, name }, abort.signal);
         if (token.isCancellationRequested) return undefined;
         await saveSpec(result.spec, output);
@@ -86,10 +87,10 @@ export async function fitRewardModel(s: ModelServices, use: (output: string) => 
   const overall = fitted.report.crossValidated.find((r) => r.key === 'all') ?? fitted.report.crossValidated[0];
   const accuracy = overall?.accuracy ?? NaN;
   const result: FitResult = { file: source, output, comparisons: fitted.comparisons, accuracy, folds: fitted.report.folds, name };
-  const skipped = fitted.problems ? ` (${fitted.problems} line${fitted.problems === 1 ? '' : 's'} skipped, see the StyleTune output)` : '';
+  const skipped = fitted.problems ? ` (${counted(fitted.problems, 'line')} skipped, see the StyleTune output)` : '';
   const message =
     `Saved ${basename(output)}: ${percent(accuracy)} cross-validated pairwise accuracy ` +
-    `on ${fitted.comparisons} comparisons (${fitted.report.folds} folds)${skipped}.`;
+    `on ${counted(fitted.comparisons, 'comparison')} (${fitted.report.folds} folds)${skipped}.`;
   s.log.info(`${message} ${output}`);
   if (a.use) await use(output);
   else {

@@ -11,6 +11,7 @@ import type { RewardModel } from '../../core/reward/model';
 import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
 import { savedJsonlTarget } from '../targets';
+import { counted } from '../../core/counted';
 
 export interface PairsResult {
   file: string;
@@ -100,10 +101,10 @@ export async function runWithProgress(
   }
   s.log.info(`${title} on ${source} → ${output}`);
   for (const d of result.diagnostics.slice(0, 200)) s.log.warn(formatDiagnostic(d));
-  if (result.diagnostics.length > 200) s.log.warn(`… and ${result.diagnostics.length - 200} more problems`);
+  if (result.diagnostics.length > 200) s.log.warn(`… and ${counted(result.diagnostics.length - 200, 'more problem')}`);
   for (const line of result.lines) s.log.info(line);
   const problems = result.diagnostics.length;
-  const note = problems ? ` ${problems} line${problems === 1 ? '' : 's'} with problems were left out (see the StyleTune output).` : '';
+  const note = problems ? ` ${counted(problems, 'line')} with problems ${problems === 1 ? 'was' : 'were'} left out (see the StyleTune output).` : '';
   void vscode.window.showInformationMessage(`${basename(output)}: ${result.lines[0]}.${note}`, 'Open', 'Label Pairs').then((choice) => {
     const uri = vscode.Uri.file(output);
     if (choice === 'Open') void vscode.window.showTextDocument(uri);
