@@ -203,6 +203,7 @@ describe('property: labeling a line then undoing it', () => {
 describe('the labeler protocol refuses malformed messages', () => {
   test('webview → host', () => {
     assert.ok(isWebviewMessage({ type: 'ready' }));
+    assert.ok(isWebviewMessage({ type: 'focus', focused: true }) && !isWebviewMessage({ type: 'focus' }) && !isWebviewMessage({ type: 'focus', focused: 'no' }));
     for (const key of ['1', '9', 't', 's', 'u', 'r', 'j', 'k', 'n', 'ArrowLeft', 'ArrowRight', 'Escape', 'Backspace']) assert.ok(isWebviewMessage({ type: 'key', key }), key);
     for (const bad of [null, 'undo', { type: 'key' }, { type: 'key', key: '0' }, { type: 'key', key: 'x' }, { type: 'key', key: 1 }, { type: 'key', key: 'Enter' }, { type: 'decide', line: 0, decision: { choice: '1' } }, { type: 'eval' }]) {
       assert.equal(isWebviewMessage(bad), false, JSON.stringify(bad));

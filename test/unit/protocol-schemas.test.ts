@@ -119,6 +119,7 @@ describe('every field of every webview message is checked', () => {
     const state = { file: 'f', version: 3, progress: { total: 1, labeled: 0, skipped: 0, invalid: 0 }, reading: { lines: 10, of: 20 }, ranking: [1], item };
     checkAll(labeling.isHostMessage, { type: 'state', state }, ['state.reading', 'state.item', 'state.item.label', 'state.item.label.ranking', 'state.item.traits.contributions', 'state.item.hint', 'state.item.hintError']);
     checkAll(labeling.isWebviewMessage, { type: 'key', key: 'Escape' }, []);
+    checkAll(labeling.isWebviewMessage, { type: 'focus', focused: false }, []);
     assert.ok(labeling.isLabelKey('ArrowRight') && !labeling.isLabelKey('Enter') && !labeling.isLabelKey(1));
   });
 

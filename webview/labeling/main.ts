@@ -49,6 +49,8 @@ focusState.addEventListener('click', () => app.focus());
 let blurTimer: ReturnType<typeof setTimeout> | undefined;
 
 function showFocus(focused: boolean): void {
+  // The host pulls focus in when a key reaches the labeler while the page says it is elsewhere.
+  if (focusState.dataset.focused !== String(focused)) send({ type: 'focus', focused });
   focusState.dataset.focused = String(focused);
   focusState.textContent = focused ? '⌨ Keys label here' : 'Keys go elsewhere: click here to label with the keyboard';
   focusState.title = focused ? 'Press 1, 2, t, s… (see the keys below)' : 'Focus is outside the labeler, so its keys do nothing';

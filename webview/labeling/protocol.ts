@@ -74,7 +74,12 @@ export type LabelKey = (typeof LABEL_KEYS)[number];
 
 const labelKey = v.picklist(LABEL_KEYS);
 
-const webviewMessage = v.variant('type', [v.object({ type: v.literal('ready') }), v.object({ type: v.literal('key'), key: labelKey })]);
+const webviewMessage = v.variant('type', [
+  v.object({ type: v.literal('ready') }),
+  v.object({ type: v.literal('key'), key: labelKey }),
+  /** Whether the page has focus, each time that changes (after the blur debounce of its indicator). */
+  v.object({ type: v.literal('focus'), focused: v.boolean() }),
+]);
 export type WebviewMessage = v.InferOutput<typeof webviewMessage>;
 
 export const isLabelKey = (x: unknown): x is LabelKey => v.is(labelKey, x);

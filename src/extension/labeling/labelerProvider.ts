@@ -49,11 +49,16 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
       log: this.s.log,
       page: labelerPage(vscode.workspace.asRelativePath(document.uri)),
       validate: isWebviewMessage,
-      receive: (m: WebviewMessage) => (m.type === 'ready' ? session?.ready() : session?.key(m.key)),
+      receive: (m: WebviewMessage) => {
+        if (m.type === 'ready') session?.ready();
+        else if (m.type === 'key') session?.key(m.key);
+        else if (m.type === 'focus') pageFocused.set(panel, m.focused);
+      },
       // A hidden labeler is re-rendered from the document on `ready`: what it missed meanwhile needs no queue.
       resendsOnReady: true,
       onDispose: () => {
         this.sessions.delete(panel);
+        pageFocused.delete(panel);
         this.syncRankingContext();
       },
     });
@@ -82,12 +87,24 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
     void vscode.commands.executeCommand('setContext', 'styletune.labeler.ranking', on);
   }
 
-  /** A key from the `styletune.labeler.key` keybindings: for the labeler in the active editor. */
+  /**
+   * A key from the `styletune.labeler.key` keybindings: for the labeler in the active editor. They also run
+   * while focus is on the workbench itself (nothing focused, as after the command palette closed while the
+   * machine was busy): the key labels, but the page, without focus, said "Keys go elsewhere". Such a key
+   * brings focus into the page, so what the page says is true again.
+   */
   key(k: unknown): void {
     if (!isLabelKey(k)) return;
-    for (const [panel, session] of this.sessions) if (panel.active) session.key(k);
+    for (const [panel, session] of this.sessions) {
+      if (!panel.active) continue;
+      session.key(k);
+      if (pageFocused.get(panel) === false) panel.reveal(panel.viewColumn, false);
+    }
   }
 }
+
+/** What each labeler's page last said of its focus. */
+const pageFocused = new WeakMap<vscode.WebviewPanel, boolean>();
 
 /** Lines parsed between two looks at the event loop while a big file is read. */
 const READ_SLICE_MS = 15;
