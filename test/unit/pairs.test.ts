@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { lineCandidates, readCandidates, PairsInputError, type Candidate } from '../../src/core/pairs/candidates';
 import { judgeContrast, summarizeContrast, withSystemPrompt, type ContrastCase } from '../../src/core/pairs/contrast';
 import { buildRankedPairs, splitSharedPrompt, trlShape, writeJsonlAtomic } from '../../src/core/pairs/ranked';
+import { peekFile } from '../../src/core/pairs/peek';
 import { runContrast, runRanked } from '../../src/core/pairs/run';
 import { sampleSd, selectGroup } from '../../src/core/pairs/select';
 import { RewardModel } from '../../src/core/reward/model';
@@ -257,5 +258,26 @@ describe('real data (../shared/data) with the shipped reward', () => {
     }
     const kept = (await runContrast({ file, margin: 1, model })).pairs[0] as Record<string, any>;
     assert.deepEqual(Object.keys(kept), ['prompt', 'chosen', 'rejected', 'chosen_score', 'rejected_score', 'gap', 'line']);
+  });
+});
+
+describe('peekFile: which fields could group lines', () => {
+  test('ids and labels that repeat are offered with their group counts, a fractional score never is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'styletune-peek-'));
+    try {
+      const file = join(dir, 'roleplay.jsonl');
+      const messages = [{ role: 'assistant', content: 'hi doc' }];
+      const lines = [0, 1, 2, 3, 4, 5].map((i) => JSON.stringify({ model: 'm', epoch: i % 2, dialogue_id: Math.floor(i / 3), hal16_score: i === 5 ? 1.5 : -0.25, messages }));
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const peek = await peekFile(file);
+      assert.equal(peek.main, 'dialogue');
+      // dialogue_id first (persona-like), then epoch; model has one value (no choice), hal16_score is a measurement.
+      assert.deepEqual(peek.groupFields, [
+        { field: 'dialogue_id', groups: 2, lines: 6, example: '0' },
+        { field: 'epoch', groups: 2, lines: 6, example: '0' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -9,10 +9,23 @@ export type LineShape = 'responses' | 'response' | 'dialogue' | 'pair' | 'prompt
 export interface FilePeek {
   lines: number;
   shapes: Record<LineShape, number>;
-  /** Top-level fields with scalar values (strings, numbers, booleans) that repeat across lines, most common first. */
-  groupFields: string[];
+  /**
+   * Top-level fields that could say which lines compete: strings, integers or booleans whose values repeat
+   * across lines, persona-like ids first, then the fields most lines have. A field with a fractional number
+   * is a measurement (a score), never a group.
+   */
+  groupFields: GroupField[];
   /** The shape most lines have. */
   main: LineShape | undefined;
+}
+
+export interface GroupField {
+  field: string;
+  /** How many distinct values (groups) the peeked lines have, and how many of those lines have the field. */
+  groups: number;
+  lines: number;
+  /** One value, as a reminder of what the field holds. */
+  example: string;
 }
 
 const PERSONA_LIKE = /persona|_id$/i;
@@ -21,6 +34,7 @@ const CONTENT_FIELDS = new Set(['prompt', 'response', 'responses', 'text', 'mess
 export async function peekFile(file: string, maxLines = 200): Promise<FilePeek> {
   const shapes: Record<LineShape, number> = { responses: 0, response: 0, dialogue: 0, pair: 0, prompt: 0, other: 0 };
   const fieldCounts = new Map<string, Map<string, number>>();
+  const measurements = new Set<string>();
   let lines = 0;
   for await (const item of readJsonl(file)) {
     if (lines >= maxLines) break;
@@ -33,6 +47,7 @@ export async function peekFile(file: string, maxLines = 200): Promise<FilePeek> 
     shapes[shapeOf(o)]++;
     for (const [k, v] of Object.entries(o)) {
       if (CONTENT_FIELDS.has(k) || !['string', 'number', 'boolean'].includes(typeof v)) continue;
+      if (typeof v === 'number' && !Number.isInteger(v)) measurements.add(k);
       if (!fieldCounts.has(k)) fieldCounts.set(k, new Map());
       const values = fieldCounts.get(k)!;
       values.set(String(v), (values.get(String(v)) ?? 0) + 1);
@@ -40,10 +55,10 @@ export async function peekFile(file: string, maxLines = 200): Promise<FilePeek> 
   }
   // A field is a grouping candidate when some value repeats (otherwise every group would have one line).
   const groupFields = [...fieldCounts.entries()]
-    .filter(([, values]) => [...values.values()].some((n) => n > 1) && values.size > 1)
+    .filter(([k, values]) => !measurements.has(k) && [...values.values()].some((n) => n > 1) && values.size > 1)
     // Persona-like ids first (HAL groups by persona), then the fields most lines have.
     .sort((a, b) => Number(PERSONA_LIKE.test(b[0])) - Number(PERSONA_LIKE.test(a[0])) || sum(b[1]) - sum(a[1]))
-    .map(([k]) => k);
+    .map(([field, values]) => ({ field, groups: values.size, lines: sum(values), example: values.keys().next().value! }));
   const main = (Object.entries(shapes) as [LineShape, number][]).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])[0]?.[0];
   return { lines, shapes, groupFields, main };
 }

@@ -20,6 +20,7 @@ import type { ModelServices } from '../modelCommands/activeModel';
 import { roleOverride, setting } from '../settings';
 import { toPath } from '../targets';
 import { askModelFolder, askNumber, askOutput, runWithProgress, sourceFile, type PairsResult } from './run';
+import { counted } from '../../core/counted';
 
 export type { PairsResult };
 
@@ -122,7 +123,13 @@ async function buildRanked(s: ModelServices, a: RankedArgs): Promise<PairsResult
   let groupBy = a.groupBy;
   if (!modelDir && groupBy === undefined && !scripted) {
     const needs = peek.main === 'dialogue';
-    const items: (vscode.QuickPickItem & { field?: string })[] = peek.groupFields.map((f) => ({ label: f, description: 'group lines with the same value', field: f }));
+    // How many groups each field makes in the lines peeked at tells a persona id (a few lines each) from a
+    // label every line shares.
+    const items: (vscode.QuickPickItem & { field?: string })[] = peek.groupFields.map((g) => ({
+      label: g.field,
+      description: `${counted(g.groups, 'group')} in the first ${counted(peek.lines, 'line')} (e.g. ${JSON.stringify(g.example.length > 30 ? `${g.example.slice(0, 29)}…` : g.example)})`,
+      field: g.field,
+    }));
     if (!needs) items.push({ label: '(no field)', description: peek.main === 'responses' ? 'each line\'s responses compete' : 'answers to the same prompt compete' });
     if (needs && items.length === 0) {
       void vscode.window.showWarningMessage('Dialogue lines need a field that says which dialogues compete (such as a persona or dialogue id), and none of the first lines has one.');

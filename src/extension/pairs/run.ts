@@ -12,6 +12,7 @@ import { formatDiagnostic, type Diagnostic } from '../../core/types';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
 import { savedJsonlTarget } from '../targets';
 import { counted } from '../../core/counted';
+import { showLastingMessage } from '../lastingMessage';
 
 export interface PairsResult {
   file: string;
@@ -105,7 +106,7 @@ export async function runWithProgress(
   for (const line of result.lines) s.log.info(line);
   const problems = result.diagnostics.length;
   const note = problems ? ` ${counted(problems, 'line')} with problems ${problems === 1 ? 'was' : 'were'} left out (see the StyleTune output).` : '';
-  void vscode.window.showInformationMessage(`${basename(output)}: ${result.lines[0]}.${note}`, 'Open', 'Label Pairs').then((choice) => {
+  void showLastingMessage(`${basename(output)}: ${result.lines[0]}.${note}`, 'Open', 'Label Pairs').then((choice) => {
     const uri = vscode.Uri.file(output);
     if (choice === 'Open') void vscode.window.showTextDocument(uri);
     if (choice === 'Label Pairs') void vscode.commands.executeCommand('styletune.labelPairs', uri);

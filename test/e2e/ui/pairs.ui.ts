@@ -37,7 +37,9 @@ export const pairsTests: UiTest[] = [
       }
       await input.press('Enter');
 
-      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `${OUTPUT}: kept` });
+      // The result stays until answered: in the notification center, which opens for it (a toast with buttons
+      // would hide after 10 s, and a run that took minutes is not watched).
+      const toast = page.locator('.notifications-center .notification-list-item', { hasText: `${OUTPUT}: kept` });
       await toast.getByRole('button', { name: 'Label Pairs' }).waitFor({ timeout: 60_000 });
       const text = (await toast.textContent()) ?? '';
       const kept = Number(/kept (\d+) of 4 pairs/.exec(text)?.[1]);
@@ -45,8 +47,9 @@ export const pairsTests: UiTest[] = [
       if (!existsSync(file)) throw new Error(`${OUTPUT} was not written`);
       const lines = readFileSync(file, 'utf8').trimEnd().split('\n').filter(Boolean);
       if (!Number.isInteger(kept) || lines.length !== kept) throw new Error(`the notification says "${text}" but the file has ${lines.length} lines`);
-      // The progress notification closes once the run is done (it must not linger with its Cancel button).
-      await page.locator('.notifications-toasts .notification-toast', { hasText: 'Build Pairs by Contrast Prompting:' }).waitFor({ state: 'detached', timeout: 10_000 });
+      // The progress notification closes once the run is done (it must not linger with its Cancel button),
+      // as a toast or in the center.
+      await page.locator('.notification-list-item', { hasText: 'Build Pairs by Contrast Prompting:' }).waitFor({ state: 'detached', timeout: 10_000 });
       const shot = await screenshot(page, 'pairs-02-contrast-result');
       if (process.env.STYLETUNE_E2E_UPDATE_SCREENSHOTS) {
         mkdirSync(join(repoRoot, 'media', 'screenshots'), { recursive: true });
