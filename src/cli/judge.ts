@@ -20,6 +20,7 @@ import { TRAIT_IDS } from '../core/traits/catalog';
 import { formatDiagnostic, printable } from '../core/types';
 import { startWorker } from '../core/worker/worker';
 import { numberOption, workerPython, type Values } from './command';
+import { count, counted } from '../core/counted';
 
 export const JUDGE_HELP = `Usage: styletune judge FILE.jsonl --out RATINGS.jsonl [options]
 
@@ -113,8 +114,8 @@ export async function runJudgeCommand(values: Values, positionals: string[], usa
   }
   await writeFileAtomic(values.out as string, lines.length > 0 ? lines.join('\n') + '\n' : '');
   const cache = judge.cache!;
-  process.stderr.write(`rated ${rated} conversation(s) (${cache.hits} from the cache, ${(judge.backend as ChatClient).requests} request(s)); wrote ${String(values.out)}\n`);
-  if (bad > 0) process.stderr.write(`${bad} problem(s); rerun to retry the failed ones (answers already paid for come from the cache)\n`);
+  process.stderr.write(`rated ${counted(rated, 'conversation')} (${count(cache.hits)} from the cache, ${counted((judge.backend as ChatClient).requests, 'request')}); wrote ${String(values.out)}\n`);
+  if (bad > 0) process.stderr.write(`${counted(bad, 'problem')}; rerun to retry the failed ones (answers already paid for come from the cache)\n`);
   return bad > 0 ? 1 : 0;
 }
 
@@ -192,7 +193,7 @@ async function runLocalJudge(values: Values, file: string): Promise<number> {
           failed++;
           process.stderr.write(`${printable(e.message.replace(resolve(file), file))}\n`);
         }
-        if (e.event === 'done') process.stderr.write(`rated ${String(e.metrics.rated)} conversation(s) with ${String(values['local-model'])}; wrote ${String(values.out)}\n`);
+        if (e.event === 'done') process.stderr.write(`rated ${counted(Number(e.metrics.rated), 'conversation')} with ${String(values['local-model'])}; wrote ${String(values.out)}\n`);
       },
     },
   );

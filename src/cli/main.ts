@@ -197,7 +197,7 @@ async function fit(argv: string[]): Promise<number> {
   const data = await collectComparisons(positionals, { role, by: fields(values.by), foldBy: fields(values['fold-by']), judgeRatings });
   for (const d of data.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   if (data.skippedDialogues > 0) {
-    process.stderr.write(`${data.skippedDialogues} dialogue line(s) carry no preference and were not used for fitting\n`);
+    process.stderr.write(`${counted(data.skippedDialogues, 'dialogue line carries', 'dialogue lines carry')} no preference and ${data.skippedDialogues === 1 ? 'was' : 'were'} not used for fitting\n`);
   }
   const comparisons = data.table.n;
   const { spec, report } = fitReward(data, {

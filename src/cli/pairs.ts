@@ -15,6 +15,7 @@ import { RewardModel } from '../core/reward/model';
 import { DEFAULT_MODEL_RELATIVE_PATH } from '../core/score';
 import { formatDiagnostic, printable, type Diagnostic } from '../core/types';
 import { defaultModel, EXIT, numberOption, parseCommand, runCommand, UsageError, usageFor, workerPython, writeHelp, type OptionSpecs, type Values } from './command';
+import { counted } from '../core/counted';
 
 const GENERATION_HELP = `Generation (FILE then holds prompts: {"prompt": …} or {"messages": […]} per line):
   --model-dir DIR        local model folder (Hugging Face layout) that answers the prompts
@@ -226,8 +227,8 @@ function rankedRule(values: Values, num: (name: string, check: (n: number) => bo
 function report(io: PairsIO, diagnostics: Diagnostic[], json: object | undefined, lines: string[]): void {
   const shown = 50;
   for (const d of diagnostics.slice(0, shown)) io.stderr.write(formatDiagnostic(d) + '\n');
-  if (diagnostics.length > shown) io.stderr.write(`… and ${diagnostics.length - shown} more problem(s)\n`);
-  if (diagnostics.length) io.stderr.write(`${diagnostics.length} line(s) with problems were left out\n`);
+  if (diagnostics.length > shown) io.stderr.write(`… and ${counted(diagnostics.length - shown, 'more problem')}\n`);
+  if (diagnostics.length) io.stderr.write(`${counted(diagnostics.length, 'line')} with problems ${diagnostics.length === 1 ? 'was' : 'were'} left out\n`);
   if (json) io.stdout.write(JSON.stringify({ ...json, problems: diagnostics.length }) + '\n');
   else io.stderr.write(lines.join('\n') + '\n');
 }

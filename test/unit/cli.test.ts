@@ -141,7 +141,7 @@ describe('styletune fit', () => {
   test('dialogue lines carry no preference: reported, and with nothing to compare the fit fails plainly', () => {
     const r = styletune('fit', topical.file, '--out', join(dir, 'none.onnx'));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /20 dialogue line\(s\) carry no preference/);
+    assert.match(r.stderr, /20 dialogue lines carry no preference and were not used for fitting/);
     assert.match(r.stderr, /styletune: need at least 2 comparisons to fit, got 0/);
     assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
     assert.equal(existsSync(join(dir, 'none.onnx')), false);

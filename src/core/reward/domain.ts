@@ -166,9 +166,9 @@ export class DomainCheck {
     const hi = d.wordsPerTurn90 ?? d.wordsPerTurn[2];
     const reasons: string[] = [];
     if (medianWords > hi) {
-      reasons.push(`their median is ${fmtWords(medianWords)} words per turn, longer than ${d.wordsPerTurn90 !== undefined ? '90' : '97.5'} % of the responses it was fitted on (${fmtWords(hi)} words per turn or less)`);
+      reasons.push(`their median is ${fmtWords(medianWords)} ${medianWords === 1 ? 'word' : 'words'} per turn, longer than ${d.wordsPerTurn90 !== undefined ? '90' : '97.5'} % of the responses it was fitted on (${fmtWords(hi)} words per turn or less)`);
     } else if (medianWords < lo) {
-      reasons.push(`their median is ${fmtWords(medianWords)} words per turn, shorter than 97.5 % of the responses it was fitted on (${fmtWords(lo)} words per turn or more)`);
+      reasons.push(`their median is ${fmtWords(medianWords)} ${medianWords === 1 ? 'word' : 'words'} per turn, shorter than 97.5 % of the responses it was fitted on (${fmtWords(lo)} words per turn or more)`);
     }
     if (farShare >= FAR_SHARE) {
       reasons.push(

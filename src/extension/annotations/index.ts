@@ -29,6 +29,7 @@ import { cachedJudgeAnswers, judgeFromSettings } from '../judge';
 import { acquireActiveModel, type ModelServices } from '../modelCommands/activeModel';
 import { affectsSetting, chooseScoredRole, roleOverride, scoredRole, setting } from '../settings';
 import { AnnotationEngine, hoverMarkdown, RATE_VISIBLE_COMMAND, type Annotation, type DocumentFormat, type LineRange, type Unmatched } from './engine';
+import { counted } from '../../core/counted';
 
 /** Lines above and below the visible ones computed ahead, so short scrolls show annotations at once. */
 const MARGIN_LINES = 100;
@@ -291,7 +292,7 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
     const jobs = pending.flatMap((a) => a.unrated!.conversations.map((messages) => ({ messages, role: a.unrated!.role, line: a.line })));
     const errors: string[] = [];
     const rated = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Rating ${jobs.length} conversation(s) with ${judge.backend.name}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Rating ${counted(jobs.length, 'conversation')} with ${judge.backend.name}`, cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         const onCancel = token.onCancellationRequested(() => abort.abort());
@@ -321,7 +322,7 @@ class Annotations implements vscode.HoverProvider, vscode.CodeLensProvider, vsco
       return undefined;
     }
     for (const e of errors) this.s.log.warn(`Judge: ${e}`);
-    if (errors.length > 0) void vscode.window.showWarningMessage(`The judge could not rate ${errors.length} conversation(s); the first: ${errors[0]} (all in the StyleTune output).`);
+    if (errors.length > 0) void vscode.window.showWarningMessage(`The judge could not rate ${counted(errors.length, 'conversation')}; the first: ${errors[0]} (all in the StyleTune output).`);
     return { rated, failed: errors.length, alreadyRated: false };
   }
 

@@ -12,6 +12,7 @@ import { toPath } from '../targets';
 import { judgeFromSettings } from './endpoint';
 import { localJudge } from './local';
 import { showProblems } from './problems';
+import { counted } from '../../core/counted';
 
 export interface ChecklistResult {
   report: ChecklistReport;
@@ -42,7 +43,7 @@ export async function runChecklistCommand(context: vscode.ExtensionContext, s: M
     const doc = await vscode.workspace.openTextDocument(checklistFile);
     problems.set(doc.uri, loaded.diagnostics.map((d) => toVscodeDiagnostic(d, doc)));
     await vscode.window.showTextDocument(doc);
-    void vscode.window.showErrorMessage(`${basename(checklistFile)} has ${loaded.diagnostics.length} problem(s); see Problems.`);
+    void vscode.window.showErrorMessage(`${basename(checklistFile)} has ${counted(loaded.diagnostics.length, 'problem')}; see Problems.`);
     return undefined;
   }
   problems.delete(vscode.Uri.file(checklistFile));
@@ -62,7 +63,7 @@ export async function runChecklistCommand(context: vscode.ExtensionContext, s: M
         const onCancel = token.onCancellationRequested(() => abort.abort());
         if (!(checker instanceof Judge)) progress.report({ message: `loading the local model ${checker.name.replace(/^local:/, '')}…` });
         try {
-          const r = await runChecklist(loaded.checklist, files, checker, { role, signal: abort.signal, onProgress: (n) => progress.report({ message: `${n} dialogue(s) checked` }) });
+          const r = await runChecklist(loaded.checklist, files, checker, { role, signal: abort.signal, onProgress: (n) => progress.report({ message: `${counted(n, 'dialogue')} checked` }) });
           return abort.signal.aborted ? undefined : r;
         } finally {
           onCancel.dispose();
@@ -94,7 +95,7 @@ export async function runChecklistCommand(context: vscode.ExtensionContext, s: M
   }
   // The tables read best rendered; the source stays open to save or copy.
   await vscode.commands.executeCommand('markdown.showPreviewToSide').then(undefined, () => undefined);
-  if (run.diagnostics.length > 0) void vscode.window.showWarningMessage(`${run.diagnostics.length} dialogue(s) could not be checked; see Problems.`);
+  if (run.diagnostics.length > 0) void vscode.window.showWarningMessage(`${counted(run.diagnostics.length, 'dialogue')} could not be checked; see Problems.`);
   return { report, markdown, problems: run.diagnostics.length, output };
 }
 

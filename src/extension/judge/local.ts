@@ -12,6 +12,7 @@ import { setting } from '../settings';
 import { showTrainerPythonError, trainerPython } from '../trainerPython';
 import { showProblems } from './problems';
 import type { RateResult } from './rate';
+import { counted } from '../../core/counted';
 
 export interface LocalJudge {
   python: string;
@@ -75,7 +76,7 @@ export async function rateWithLocalModel(s: ModelServices, problems: vscode.Diag
   );
   if (cancelled) {
     // Stopped between lines, the worker writes what it rated so far; stopped while loading, nothing.
-    const kept = result.done?.stopped ? ` The ${Number(result.done.metrics?.rated ?? 0)} conversation(s) rated so far are in ${basename(output)}.` : '';
+    const kept = result.done?.stopped ? ` Rated so far: ${counted(Number(result.done.metrics?.rated ?? 0), 'conversation')}, in ${basename(output)}.` : '';
     void vscode.window.showInformationMessage(`Rating cancelled.${kept}`);
     return undefined;
   }
@@ -88,7 +89,7 @@ export async function rateWithLocalModel(s: ModelServices, problems: vscode.Diag
   const rated = Number(result.done?.metrics?.rated ?? 0);
   const lines = (await readFile(output, 'utf8')).split('\n').filter(Boolean).length;
   const summary: RateResult = { file, output, lines, rated, failed: diags.length, fromCache: 0, requests: 0 };
-  const message = `Rated ${rated} conversation(s) of ${basename(file)} with ${basename(modelDir)} → ${basename(output)}` + (diags.length > 0 ? `; ${diags.length} line(s) could not be rated (see Problems)` : '');
+  const message = `Rated ${counted(rated, 'conversation')} of ${basename(file)} with ${basename(modelDir)} → ${basename(output)}` + (diags.length > 0 ? `; ${counted(diags.length, 'line')} could not be rated (see Problems)` : '');
   s.log.info(`${message} ${output}`);
   void (diags.length > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
   return summary;

@@ -10,6 +10,7 @@ import { savedJsonlTarget, toPath } from '../targets';
 import { judgeFromSettings } from './endpoint';
 import { localJudge, rateWithLocalModel } from './local';
 import { showProblems } from './problems';
+import { count, counted } from '../../core/counted';
 
 export interface RateResult {
   file: string;
@@ -57,7 +58,7 @@ export async function rateCurrentFile(context: vscode.ExtensionContext, s: Model
           diags.push(...d);
           if (r.kind !== 'diagnostic') rated += r.sides.length - d.length;
           lines.push(JSON.stringify(ratedLineToJson(r, client.name)));
-          progress.report({ message: `${lines.length} line(s), ${judge.cache!.hits} from the cache` });
+          progress.report({ message: `${counted(lines.length, 'line')}, ${count(judge.cache!.hits)} from the cache` });
         }
       } catch (err) {
         if (abort.signal.aborted) return undefined;
@@ -84,7 +85,7 @@ export async function rateCurrentFile(context: vscode.ExtensionContext, s: Model
   }
   await showProblems(problems, file, result.diags, s);
   const summary: RateResult = { file, output, lines: result.lines, rated: result.rated, failed: result.diags.length, fromCache: judge.cache!.hits, requests: client.requests };
-  const message = `Rated ${result.rated} conversation(s) of ${basename(file)} (${summary.fromCache} from the cache) → ${basename(output)}` + (summary.failed > 0 ? `; ${summary.failed} could not be rated (see Problems)` : '');
+  const message = `Rated ${counted(result.rated, 'conversation')} of ${basename(file)} (${count(summary.fromCache)} from the cache) → ${basename(output)}` + (summary.failed > 0 ? `; ${summary.failed} could not be rated (see Problems)` : '');
   s.log.info(`${message} ${output}`);
   void (summary.failed > 0 ? vscode.window.showWarningMessage(message) : vscode.window.showInformationMessage(message));
   return summary;

@@ -16,6 +16,7 @@ import { acquireActiveModel, modelName } from '../modelCommands/activeModel';
 import { WebviewHost } from '../webviewHost';
 import { votesPage } from './html';
 import { loadItemsWithProblems, showProblems, type VotesServices } from './shared';
+import { counted } from '../../core/counted';
 
 export const REPORT_VIEW_TYPE = 'styletune.voteReport';
 
@@ -132,7 +133,7 @@ export class ReportPanel {
     const problems: Diagnostic[] = [];
     await forEachVote(this.votes.map((u) => u.fsPath), (v) => tally.add(v), (d) => problems.push(d));
     await showProblems(this.s, this.votes, problems);
-    if (problems.length) notes.unshift(`${problems.length} line(s) of the votes file(s) are not votes (see the Problems panel).`);
+    if (problems.length) notes.unshift(`${counted(problems.length, 'line')} of the votes file(s) ${problems.length === 1 ? 'is not a vote' : 'are not votes'} (see the Problems panel).`);
     const report = tally.report(rewards);
     return {
       ...report,

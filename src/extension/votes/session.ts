@@ -16,6 +16,7 @@ import { votesPage } from './html';
 import { annotator } from '../settings';
 import { loadItemsWithProblems, type VotesServices } from './shared';
 import { welcomeDone } from '../welcome';
+import { counted } from '../../core/counted';
 
 export const VOTE_VIEW_TYPE = 'styletune.blindVote';
 
@@ -106,7 +107,7 @@ export class VoteSession {
     const { items, problems } = await loadItemsWithProblems(this.s, this.itemFiles);
     this.problems = problems;
     const existing = await readVotesIfAny(this.votesFile);
-    if (existing.diagnostics.length) this.s.log.warn(`${existing.diagnostics.length} bad line(s) in ${this.votesFile}; they are left as they are`);
+    if (existing.diagnostics.length) this.s.log.warn(`${counted(existing.diagnostics.length, 'bad line')} in ${this.votesFile}; they are left as they are`);
     this.seed = resumeSeed(existing.votes, this.annotator) ?? newSeed();
     const tasks = buildTasks(items, this.seed);
     this.tasks = new Map(tasks.map((t) => [t.key, t]));

@@ -4,6 +4,7 @@ import { loadItems, type LoadedItems } from '../../core/votes/items';
 import type { Diagnostic } from '../../core/types';
 import { toVscodeDiagnostic } from '../diagnostics';
 import type { ModelServices } from '../modelCommands/activeModel';
+import { counted } from '../../core/counted';
 
 export interface VotesServices extends ModelServices {
   diagnostics: vscode.DiagnosticCollection;
@@ -25,6 +26,6 @@ export async function showProblems(s: VotesServices, files: vscode.Uri[], diagno
     }
     const doc = await vscode.workspace.openTextDocument(uri);
     s.diagnostics.set(uri, mine.map((d) => toVscodeDiagnostic(d, doc)));
-    s.log.warn(`${mine.length} problem(s) in ${uri.fsPath}; see the Problems panel`);
+    s.log.warn(`${counted(mine.length, 'problem')} in ${uri.fsPath}; see the Problems panel`);
   }
 }

@@ -114,7 +114,7 @@ describe('StyleTune: Blind votes', () => {
     assert.equal(report.agreement?.agreed, 5);
     assert.equal(report.ratings, undefined);
     // bo's cut-off last line counts nowhere, and the report and the Problems panel both say so.
-    assert.equal(report.notes[0], '1 line(s) of the votes file(s) are not votes (see the Problems panel).');
+    assert.equal(report.notes[0], '1 line of the votes file(s) is not a vote (see the Problems panel).');
     assert.deepEqual(vscode.languages.getDiagnostics(bo).map((d) => d.range.start.line), [3]);
     const tab = await webviewTab('styletune.voteReport');
     assert.equal(tab.label, 'Vote report: ana.votes.jsonl');

@@ -48,7 +48,7 @@ export const judgeTests: UiTest[] = [
 
       await openFromExplorer(page, 'judge-me.jsonl');
       await runCommand(page, 'StyleTune: Rate with LLM Judge');
-      await toast(page, /Rated 2 conversation\(s\) of judge-me\.jsonl \(0 from the cache\) → judge-me\.ratings\.jsonl; 1 could not be rated/).waitFor({ timeout: 60_000 });
+      await toast(page, /Rated 2 conversations of judge-me\.jsonl \(0 from the cache\) → judge-me\.ratings\.jsonl; 1 could not be rated/).waitFor({ timeout: 60_000 });
       if (server.authorizations.at(-1) !== 'Bearer sk-ui-test') throw new Error(`the key was not sent: ${server.authorizations.at(-1)}`);
       await page.keyboard.press('Control+Shift+M');
       await page.locator('.markers-panel .monaco-list-row', { hasText: /judge could not rate the dialogue.*\[Ln 3, Col 1\]/ }).waitFor();
