@@ -11,7 +11,7 @@ import type { ReadOptions } from './jsonl';
 import type { RewardModel } from './reward/model';
 import { TRAITS } from './traits/catalog';
 import { TraitExtractor } from './traits/extract';
-import { rolesIn, speakersOf } from './speakers';
+import { rolesIn, saysNothing, speakersOf } from './speakers';
 import type { Diagnostic, Message, Turns } from './types';
 
 export interface TraitScore {
@@ -134,6 +134,7 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
   switch (record.kind) {
     case 'dialogue': {
       if (x.measureDialogueInto(out, row * L, record.dialogue.messages, role) === 0) return missing(file, line, role, 'dialogue ', record.dialogue.messages, true);
+      if (saysNothing(record.dialogue.messages, role)) return empty(file, line, `every \`${role}\` turn `);
       batch.rows += 1;
       return { line, kind: 'dialogue', row };
     }
@@ -144,6 +145,8 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
       const rejectedTurns = x.measureResponseInto(out, (row + 1) * L, rejected, prompt, role);
       if (chosenTurns === 0) return missing(file, line, role, '`chosen` ', typeof chosen === 'string' ? [] : chosen);
       if (rejectedTurns === 0) return missing(file, line, role, '`rejected` ', typeof rejected === 'string' ? [] : rejected);
+      if (saysNothing(chosen, role)) return empty(file, line, '`chosen` ');
+      if (saysNothing(rejected, role)) return empty(file, line, '`rejected` ');
       batch.rows += 2;
       return { line, kind: 'pair', row };
     }
@@ -153,6 +156,8 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
       const aiTurns = x.measureDialogueInto(out, (row + 1) * L, ai.messages, role);
       if (humanTurns === 0) return missing(file, line, role, '`human` ', human.messages);
       if (aiTurns === 0) return missing(file, line, role, '`ai` ', ai.messages);
+      if (saysNothing(human.messages, role)) return empty(file, line, `every \`${role}\` turn of \`human\` `);
+      if (saysNothing(ai.messages, role)) return empty(file, line, `every \`${role}\` turn of \`ai\` `);
       batch.rows += 2;
       return { line, kind: 'contrastive', row };
     }
@@ -161,6 +166,7 @@ function measureItem(x: TraitExtractor, batch: Batch, item: ScorableItem, role: 
       const { prompt, responses, ranking } = record.candidates;
       for (let i = 0; i < responses.length; i++) {
         if (x.measureResponseInto(out, (row + i) * L, responses[i], prompt, role) === 0) return missing(file, line, role, `\`responses[${i}]\` `, messagesOf(responses[i]));
+        if (saysNothing(responses[i], role)) return empty(file, line, `\`responses[${i}]\` `);
       }
       batch.rows += responses.length;
       return ranking ? { line, kind: 'candidates', row, n: responses.length, ranking } : { line, kind: 'candidates', row, n: responses.length };
@@ -184,6 +190,11 @@ function missing(file: string, line: number, role: string, side: string, message
       missingRole: { role, roles: speakersOf(messages), dialogue },
     },
   };
+}
+
+/** A reply with nothing in it: no score rather than the model's guess about nothing (see saysNothing). */
+function empty(file: string, line: number, side: string): Pending {
+  return { line, kind: 'diagnostic', diagnostic: { file, line, column: 1, severity: 'error', message: `${side}is empty: nothing to score` } };
 }
 
 async function* flush(batch: Batch, model: RewardModel): AsyncGenerator<LineResult> {

@@ -34,3 +34,14 @@ export function rankSpeakers(perLine: Iterable<readonly string[]>): string[] {
   for (const speakers of perLine) tally.add(speakers);
   return tally.ranked();
 }
+
+/**
+ * Whether the turns by `role` say nothing: none has more than whitespace (plain text is the role's own
+ * turn). Such a reply has no style to score; the traits of nothing are the model's guess, and it guessed
+ * high (the default reward gave "" 4.36 and "pretty chill, went hiking. you?" 1.38), so scoring, previews
+ * and the style probe show it as empty instead of rewarding it.
+ */
+export function saysNothing(turns: string | readonly { role: string; content: string }[], role: string): boolean {
+  if (typeof turns === 'string') return turns.trim() === '';
+  return turns.every((t) => t.role !== role || t.content.trim() === '');
+}

@@ -40,11 +40,30 @@ test('replies get the reward the model gives them anywhere else, and the means a
   const step = await scoreProbe(probe(0, FORMAL), model);
   const direct = await model.scoreRows(FORMAL.map((t, i) => measureResponse(t, i === 2 ? [{ role: 'user', content: PROMPTS[i] }] : PROMPTS[i]).values));
   assert.deepEqual(step.replies.map((r) => r.reward), [...direct.score]);
-  assert.ok(Math.abs(step.reward - (direct.score[0] + direct.score[1] + direct.score[2]) / 3) < 1e-12);
+  assert.ok(Math.abs(step.reward! - (direct.score[0] + direct.score[1] + direct.score[2]) / 3) < 1e-12);
+  assert.equal(step.empty, 0);
   assert.deepEqual(step.replies.map((r) => r.prompt), PROMPTS, 'a message list shows its last user turn');
   // The contributions of the model's traits add up to the mean reward with the bias, as for any score.
   const sum = Object.values(step.contributions).reduce((s, v) => s + v, 0);
-  assert.ok(Math.abs(model.bias + sum - step.reward) < 1e-9);
+  assert.ok(Math.abs(model.bias + sum - step.reward!) < 1e-9);
+  await model.dispose();
+});
+
+test('an empty reply is not rewarded: it is counted as empty and the reward is of the rest', async () => {
+  // A model that stops answering (the tiny test model does) must not look better: the default reward
+  // gave "" 4.36, more than most real replies, and the job view showed "(empty reply) reward 4.36 (+1.73)".
+  const model = await RewardModel.load(join(repoRoot, 'models', 'default.onnx'));
+  const full = await scoreProbe(probe(0, FORMAL), model);
+  const step = await scoreProbe(probe(4, [FORMAL[0], '', ' \n ']), model);
+  assert.deepEqual(step.replies.map((r) => r.reward), [full.replies[0].reward, null, null]);
+  assert.equal(step.empty, 2);
+  assert.equal(step.reward, full.replies[0].reward, 'the mean is of the one reply with text');
+  const sum = Object.values(step.contributions).reduce((s, v) => s + v, 0);
+  assert.ok(Math.abs(model.bias + sum - step.reward!) < 1e-9, 'contributions are of the scored replies too');
+  assert.match(probeLine(step, full), /^probe step 4\/10: reward -?\d+\.\d\d \([+−]\d+\.\d\d since step 0\) · 2\/3 empty \(not scored\) · /);
+  const silent = await scoreProbe(probe(6, ['', '', '']), model);
+  assert.equal(silent.reward, null);
+  assert.match(probeLine(silent, full), /^probe step 6\/10: reward – \(every reply empty\) · 1 token \(−\d+\)/);
   await model.dispose();
 });
 

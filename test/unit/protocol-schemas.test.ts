@@ -97,12 +97,15 @@ describe('every field of every webview message is checked', () => {
   test('job view', () => {
     const point = Object.fromEntries([['step', 3], ['time', 1.5], ...job.METRICS.map((m) => [m.key, 0.5])]) as Json;
     const info = { name: 'run', dir: '/w/run', state: 'running', step: 3, totalSteps: 60, etaS: 20, device: 'cpu', preset: 'tiny', model: 'm', message: 'ok', lastLog: ['a'], adapter: '/w/run/adapter', activity: 'step 3/60', resumeStep: 0 };
-    const probe = { step: 3, reward: 0.1, tokens: 40, truncated: 0, maxNewTokens: 64, moved: [{ id: 'emoji', label: 'Emoji', from: 0, to: 1, delta: 1, rewardDelta: 0.2 }], replies: [{ index: 0, prompt: 'hi', text: 'hey', tokens: 2, truncated: false, reward: 0.3 }] };
+    const probe = { step: 3, reward: 0.1, empty: 1, tokens: 40, truncated: 0, maxNewTokens: 64, moved: [{ id: 'emoji', label: 'Emoji', from: 0, to: 1, delta: 1, rewardDelta: 0.2 }], replies: [{ index: 0, prompt: 'hi', text: 'hey', tokens: 2, truncated: false, reward: 0.3 }] };
     const opt = ['job.totalSteps', 'job.etaS', 'job.device', 'job.preset', 'job.model', 'job.message', 'job.adapter', 'job.activity', 'probes.moved.rewardDelta', 'error'];
     for (const m of [{ type: 'job', job: info }, { type: 'probes', probes: [probe], model: 'default', error: 'x' }, { type: 'points', points: [point], reset: true }] as Json[]) {
       checkAll(job.isHostMessage, m, opt);
     }
     assert.ok(job.isHostMessage({ type: 'job', job: { ...info, preset: null } }), 'a job without a preset');
+    const silent = { ...probe, reward: null, empty: 1, replies: [{ ...probe.replies[0], text: '', reward: null }] };
+    assert.ok(job.isHostMessage({ type: 'probes', probes: [silent], model: 'default' }), 'an empty reply has no reward, nor a step of only empty replies');
+    assert.equal(job.isHostMessage({ type: 'probes', probes: [{ ...probe, empty: -1 }], model: 'default' }), false);
     assert.ok(job.isHostMessage({ type: 'points', reset: false, points: [{ ...(point as object), loss: null }] }), 'a diverged loss is null');
     for (const m of [{ type: 'ready' }, { type: 'rendered', step: 3, points: 3, probes: 1, probeStep: 3 }, { type: 'action', action: 'resume' }] as Json[]) {
       checkAll(job.isViewMessage, m, ['probes', 'probeStep']);

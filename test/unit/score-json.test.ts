@@ -112,3 +112,31 @@ test("candidate sets (the labeler's `responses` lines): every candidate scored, 
   const strict = await collect(demo.join('\n'));
   assert.ok(strict.every((r) => r.kind === 'diagnostic' && /label it \(StyleTune: Label Pairs\)/.test(r.diagnostic.message)));
 });
+
+test('a reply with nothing in it is not scored: each kind of line says which side is empty', async () => {
+  // The default reward gave "" 4.36, more than "pretty chill, went hiking. you?" (1.38): a score for
+  // nothing rewarded a model that stops answering. Whitespace is nothing; "..." is a reply and is scored.
+  const user = { role: 'user', content: 'How was your weekend?' };
+  const lines = [
+    { messages: [user, { role: 'assistant', content: '' }] },
+    { messages: [user, { role: 'assistant', content: ' \n' }, { role: 'user', content: '?' }, { role: 'assistant', content: '' }] },
+    { prompt: 'hi', chosen: 'hey you', rejected: '   ' },
+    { prompt: 'hi', chosen: [{ role: 'assistant', content: '' }], rejected: 'hey' },
+    { human: { messages: [user, { role: 'assistant', content: 'fine' }] }, ai: { messages: [user, { role: 'assistant', content: '' }] } },
+    { messages: [user, { role: 'assistant', content: '...' }] },
+    { messages: [user, { role: 'assistant', content: '' }, { role: 'user', content: 'hello?' }, { role: 'assistant', content: 'oh hey sorry' }] },
+  ];
+  const results = await collect(lines.map((l) => JSON.stringify(l)).join('\n'));
+  const errors = results.map((r) => ('diagnostic' in r ? r.diagnostic.message : undefined));
+  assert.deepEqual(errors, [
+    'every `assistant` turn is empty: nothing to score',
+    'every `assistant` turn is empty: nothing to score',
+    '`rejected` is empty: nothing to score',
+    '`chosen` is empty: nothing to score',
+    'every `assistant` turn of `ai` is empty: nothing to score',
+    undefined,
+    undefined,
+  ]);
+  const [set] = await collect(JSON.stringify({ prompt: 'hi', responses: ['yo', '', 'sup'] }), undefined, true);
+  assert.equal('diagnostic' in set && set.diagnostic.message, '`responses[1]` is empty: nothing to score');
+});

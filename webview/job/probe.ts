@@ -24,6 +24,8 @@ export class ProbePanel {
   private readonly chartBody = el('div', { class: 'chart-body' });
   private readonly moved = el('div', { class: 'probe-moved' });
   private readonly replies = el('div', { class: 'probe-replies' });
+  /** Steps whose replies were all empty: they have no point on the chart, so the caption names them. */
+  private readonly silentSteps = el('span', { class: 'probe-silent' });
   private plot: uPlot | undefined;
   private probes: ProbeView[] = [];
   /** The step whose replies are shown; undefined: follow the newest. */
@@ -34,7 +36,7 @@ export class ProbePanel {
     this.root.dataset.probes = '0';
     const chart = el('figure', { class: 'chart probe-chart' });
     const caption = el('figcaption', {}, 'Probe reward by step');
-    caption.append(el('span', { class: 'probe-hint' }, ' · click a point to read its replies'));
+    caption.append(el('span', { class: 'probe-hint' }, ' · click a point to read its replies'), this.silentSteps);
     chart.append(caption, this.chartBody, this.steps);
     const left = el('div', { class: 'probe-left' });
     left.append(chart, el('h3', {}, 'Moved most since step 0'), this.moved);
@@ -70,7 +72,8 @@ export class ProbePanel {
     this.note.textContent = error
       ? `The probe replies could not be scored: ${error}`
       : `The same ${probes[0]?.replies.length ?? 0} prompts answered greedily at step 0 and every few steps, scored with ${model}. `
-        + 'A reward that climbs while the replies grow longer or fill with slang is the reward being gamed.';
+        + 'A reward that climbs while the replies grow longer or fill with slang is the reward being gamed; '
+        + 'replies that go empty are not scored and are counted instead.';
     this.note.classList.toggle('error', !!error);
     if (this.chosen !== undefined && !probes.some((p) => p.step === this.chosen)) this.chosen = undefined;
     this.render();
@@ -103,11 +106,13 @@ export class ProbePanel {
     // that point's degenerate scales through setData.
     this.plot?.destroy();
     this.plot = this.create(data);
+    const silent = this.probes.filter((p) => p.reward === null).map((p) => p.step);
+    this.silentSteps.textContent = silent.length ? ` · no point at ${silent.length === 1 ? 'step' : 'steps'} ${silent.join(', ')}: every reply empty` : '';
     this.steps.replaceChildren(...this.probes.map((p) => {
-      const b = el('button', { class: p.step === cur.step ? 'primary' : 'secondary' }, `step ${p.step}`);
+      const b = el('button', { class: p.step === cur.step ? 'primary' : 'secondary' }, `step ${p.step}${p.reward === null ? ' (empty)' : ''}`);
       b.dataset.step = String(p.step);
       b.setAttribute('aria-pressed', String(p.step === cur.step));
-      b.title = `reward ${p.reward.toFixed(2)} · ${tokens(Math.round(p.tokens))} per reply`;
+      b.title = `${rewardText(p.reward)}${p.empty ? ` · ${p.empty} of ${p.replies.length} empty` : ''} · ${tokens(Math.round(p.tokens))} per reply`;
       b.addEventListener('click', () => this.select(p.step));
       return b;
     }));
@@ -118,15 +123,15 @@ export class ProbePanel {
   private renderMoved(cur: ProbeView): void {
     const base = this.probes[0];
     if (cur === base) {
-      this.moved.replaceChildren(el('p', { class: 'probe-note' }, `Step ${base.step} is the baseline: pick a later step.`));
+      this.moved.replaceChildren(...emptyNote(base), el('p', { class: 'probe-note' }, `Step ${base.step} is the baseline: pick a later step.`));
       return;
     }
-    const head = el('p', { class: 'probe-summary' }, `Step ${cur.step}: reward ${cur.reward.toFixed(2)} (${signed(cur.reward - base.reward)}), `
+    const head = el('p', { class: 'probe-summary' }, `Step ${cur.step}: ${rewardText(cur.reward)}${change(cur.reward, base.reward)}, `
       + `${tokens(Math.round(cur.tokens))} per reply (${signed(cur.tokens - base.tokens, 0)})`
       + (cur.truncated ? `, ${cur.truncated} of ${cur.replies.length} cut off at ${cur.maxNewTokens}` : ''));
     const list = el('ul', { class: 'moved-list' });
     list.append(...(cur.moved.length ? cur.moved.map((m) => movedItem(m)) : [el('li', {}, 'No trait moved.')]));
-    this.moved.replaceChildren(head, list);
+    this.moved.replaceChildren(...emptyNote(cur), head, list);
   }
 
   private renderReplies(cur: ProbeView): void {
@@ -137,8 +142,7 @@ export class ProbePanel {
       const card = el('article', { class: 'reply' });
       card.dataset.index = String(r.index);
       const meta = el('div', { class: 'reply-meta' });
-      meta.append(el('span', { class: 'reward' }, `reward ${r.reward.toFixed(2)}`
-        + (before && cur !== base ? ` (${signed(r.reward - before.reward)})` : '')),
+      meta.append(el('span', { class: 'reward' }, r.reward === null ? 'empty: not scored' : `${rewardText(r.reward)}${before && cur !== base ? change(r.reward, before.reward) : ''}`),
         el('span', {}, `${tokens(r.tokens)}${r.truncated ? ' · cut off' : ''}`));
       card.append(el('div', { class: 'reply-prompt' }, r.prompt), el('div', { class: 'reply-text' }, r.text || '(empty reply)'), meta);
       if (before && cur !== base) {
@@ -186,6 +190,7 @@ export class ProbePanel {
     const cur = this.current();
     if (!cur) return;
     const x = u.valToPos(cur.step, 'x', true);
+    if (cur.reward === null) return;
     const y = u.valToPos(cur.reward, 'y', true);
     const ctx = u.ctx;
     ctx.save();
@@ -204,6 +209,24 @@ function movedItem(m: MovedTraitView): HTMLLIElement {
   li.append(el('span', { class: 'trait' }, m.label), el('span', { class: 'num' }, ` ${plainNumber(m.from)} → ${plainNumber(m.to)}`));
   if (m.rewardDelta !== undefined) li.append(el('span', { class: 'effect' }, ` (reward ${signed(m.rewardDelta)})`));
   return li;
+}
+
+function rewardText(r: number | null): string {
+  return r === null ? 'no reward (every reply empty)' : `reward ${r.toFixed(2)}`;
+}
+
+/** " (+0.40)" from `was` to `now`; nothing when either has no reward. */
+function change(now: number | null, was: number | null): string {
+  return now === null || was === null ? '' : ` (${signed(now - was)})`;
+}
+
+/**
+ * Empty replies are not scored (their traits are nobody's style), so the reward line shows only the rest:
+ * say how many were left out, above everything, since a model that stops answering is the first thing to know.
+ */
+function emptyNote(p: ProbeView): HTMLElement[] {
+  if (!p.empty) return [];
+  return [el('p', { class: 'probe-empty' }, `${p.empty} of ${counted(p.replies.length, 'reply', 'replies')} at step ${p.step} ${p.empty === 1 ? 'is' : 'are'} empty: not scored, so the reward is of the rest.`)];
 }
 
 function tokens(n: number): string {

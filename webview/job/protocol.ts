@@ -70,7 +70,8 @@ const jobInfo = v.object({
 export type JobInfo = v.InferOutput<typeof jobInfo>;
 
 /** A probe reply as the view shows it: scored by the host with the active reward model. */
-const probeReply = v.object({ index: num, prompt: str, text: str, tokens: num, truncated: bool, reward: num });
+/** `reward` is null for an empty reply: nothing to score (src/core/speakers.ts saysNothing). */
+const probeReply = v.object({ index: num, prompt: str, text: str, tokens: num, truncated: bool, reward: numOrNull });
 export type ProbeReplyView = v.InferOutput<typeof probeReply>;
 
 /** A trait that moved since step 0 (src/core/jobs/probe.ts movedTraits). */
@@ -88,7 +89,10 @@ export type MovedTraitView = v.InferOutput<typeof movedTrait>;
 /** One probe step: the replies to the probe prompts, their mean reward, and what moved since step 0. */
 const probeView = v.object({
   step: num,
-  reward: num,
+  /** Mean over the replies that say something; null when all were empty. */
+  reward: numOrNull,
+  /** How many replies were empty. */
+  empty: nat,
   tokens: num,
   truncated: num,
   maxNewTokens: num,

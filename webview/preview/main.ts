@@ -132,7 +132,7 @@ function card(side: 'base' | 'tuned', title: string, name: string, v: SideView |
     { class: `card ${side}`, 'data-side': side, 'aria-label': `${title} reply` },
     el('div', { class: 'card-head' }, el('strong', {}, title), el('span', { class: 'muted name', title: name }, name), el('span', { class: 'right' }, reward, tag)),
     text,
-    v?.tokens !== undefined ? el('div', { class: 'muted small' }, `${v.tokens} tokens`) : '',
+    v?.tokens !== undefined ? el('div', { class: 'muted small' }, counted(v.tokens, 'token')) : '',
   );
 }
 

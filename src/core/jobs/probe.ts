@@ -10,6 +10,8 @@
  */
 import type { RewardModel } from '../reward/model';
 import { TRAITS } from '../traits/catalog';
+import { counted } from '../counted';
+import { saysNothing } from '../speakers';
 import { measureResponse } from '../traits/extract';
 import type { ProbeEvent, WorkerEvent } from '../worker/events';
 
@@ -20,14 +22,17 @@ export interface ScoredReply {
   text: string;
   tokens: number;
   truncated: boolean;
-  reward: number;
+  /** Null for an empty reply: nothing to score (see saysNothing), so it is shown as empty, not rewarded. */
+  reward: number | null;
 }
 
 export interface ProbeStep {
   step: number;
   totalSteps: number;
-  /** Mean reward of the replies. */
-  reward: number;
+  /** Mean reward of the replies that say something; null when every reply was empty. */
+  reward: number | null;
+  /** Replies with nothing in them (a model that stops answering): not scored, counted here. */
+  empty: number;
   /** Mean reply length in tokens. */
   tokens: number;
   /** Replies cut off at max_new_tokens. */
@@ -35,7 +40,7 @@ export interface ProbeStep {
   maxNewTokens: number;
   /** Mean value of every trait over the replies, by id (catalog order). */
   traits: Record<string, number>;
-  /** Mean contribution to the reward of each of the model's traits, by id. */
+  /** Mean contribution to the reward of each of the model's traits over the scored replies, by id. */
   contributions: Record<string, number>;
   replies: ScoredReply[];
 }
@@ -64,23 +69,27 @@ export async function scoreProbe(e: ProbeEvent, model: RewardModel): Promise<Pro
   const measured = e.replies.map((r) => measureResponse(r.text, r.prompt));
   const { score, contributions } = measured.length ? await model.scoreRows(measured.map((m) => m.values)) : { score: new Float64Array(), contributions: new Float64Array() };
   const n = Math.max(1, e.replies.length);
+  // Trait means over every reply (an empty one truly has no words); rewards only of replies with text.
   const traits: Record<string, number> = {};
   TRAITS.forEach((t, k) => {
     traits[t.id] = measured.reduce((s, m) => s + m.values[k], 0) / n;
   });
+  const said = e.replies.map((r) => !saysNothing(r.text, 'assistant'));
+  const scored = said.filter(Boolean).length;
   const ids = model.traitIds;
   const contrib: Record<string, number> = {};
   ids.forEach((id, j) => {
     let s = 0;
-    for (let r = 0; r < e.replies.length; r++) s += contributions[r * ids.length + j];
-    contrib[id] = s / n;
+    for (let r = 0; r < e.replies.length; r++) if (said[r]) s += contributions[r * ids.length + j];
+    contrib[id] = s / Math.max(1, scored);
   });
   const replies = e.replies.map((r, i) => ({
-    index: r.index, prompt: promptText(r.prompt), text: r.text, tokens: r.tokens, truncated: r.truncated, reward: score[i],
+    index: r.index, prompt: promptText(r.prompt), text: r.text, tokens: r.tokens, truncated: r.truncated, reward: said[i] ? score[i] : null,
   }));
   return {
     step: e.step, totalSteps: e.total_steps, maxNewTokens: e.max_new_tokens,
-    reward: replies.reduce((s, r) => s + r.reward, 0) / n,
+    reward: scored ? replies.reduce((s, r) => s + (r.reward ?? 0), 0) / scored : null,
+    empty: e.replies.length - scored,
     tokens: replies.reduce((s, r) => s + r.tokens, 0) / n,
     truncated: replies.filter((r) => r.truncated).length,
     traits, contributions: contrib, replies,
@@ -118,12 +127,13 @@ const signed = (v: number, digits: number): string => `${v >= 0 ? '+' : '−'}${
 
 /**
  * One line per probe step for `styletune tune` (stderr):
- * `probe step 4/10: reward 1.23 (+0.40 since step 0) · 31 tokens (+12) · 1/3 cut off · moved: Reply length +1.10, Slang +0.25`
+ * `probe step 4/10: reward 1.23 (+0.40 since step 0) · 1/3 empty (not scored) · 31 tokens (+12) · 1/3 cut off · moved: Reply length +1.10, Slang +0.25`
  */
 export function probeLine(now: ProbeStep, base?: ProbeStep): string {
-  const parts = [`probe step ${now.step}/${now.totalSteps}: reward ${now.reward.toFixed(2)}`];
-  if (base && base !== now) parts[0] += ` (${signed(now.reward - base.reward, 2)} since step ${base.step})`;
-  parts.push(`${Math.round(now.tokens)} tokens${base && base !== now ? ` (${signed(now.tokens - base.tokens, 0)})` : ''}`);
+  const parts = [`probe step ${now.step}/${now.totalSteps}: reward ${now.reward === null ? '– (every reply empty)' : now.reward.toFixed(2)}`];
+  if (base && base !== now && now.reward !== null && base.reward !== null) parts[0] += ` (${signed(now.reward - base.reward, 2)} since step ${base.step})`;
+  if (now.empty && now.reward !== null) parts.push(`${now.empty}/${now.replies.length} empty (not scored)`);
+  parts.push(`${counted(Math.round(now.tokens), 'token')}${base && base !== now ? ` (${signed(now.tokens - base.tokens, 0)})` : ''}`);
   if (now.truncated) parts.push(`${now.truncated}/${now.replies.length} cut off at ${now.maxNewTokens}`);
   if (base && base !== now) {
     const moved = movedTraits(base, now);

@@ -125,7 +125,7 @@ export class JobPanel implements vscode.Disposable {
         const steps = await scoreProbes(events, lease.model);
         const base = steps[0];
         const probes = steps.map((p) => ({
-          step: p.step, reward: p.reward, tokens: p.tokens, truncated: p.truncated, maxNewTokens: p.maxNewTokens,
+          step: p.step, reward: p.reward, empty: p.empty, tokens: p.tokens, truncated: p.truncated, maxNewTokens: p.maxNewTokens,
           moved: base && p !== base ? movedTraits(base, p, 5) : [], replies: p.replies,
         }));
         this.probesMessage = { type: 'probes', probes, model: lease.model.summary };

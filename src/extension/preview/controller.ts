@@ -22,6 +22,7 @@ import { choosePrompt, type PromptChoice } from './input';
 import type { InlineInfo, PreviewInline } from './inline';
 import { PreviewPanel } from './panel';
 import { isTinyTestModel } from '../../core/preview/tinyModel';
+import { saysNothing } from '../../core/speakers';
 
 const PREVIEW_TARGET = { title: 'Append the preview as a pair to', newFileName: 'previews.pairs.jsonl' };
 /** workspaceState: the panel's last state and the finished run behind it, for the panel after a reload. */
@@ -219,7 +220,7 @@ export class PreviewController {
               progress.report({ message: side === 'base' ? 'base reply ready; generating the tuned one…' : 'tuned reply ready' });
               void (async () => {
                 // A judge-weighing model scores once both replies are rated, below.
-                const score = model && !model.usesJudge ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
+                const score = model && !model.usesJudge && !saysNothing(e.text, 'assistant') ? (await scoreResponses(model, prompt.prompt, [e.text]))[0].score : undefined;
                 if (settled) return;
                 view[side] = { text: e.text, score, tokens: e.tokens };
                 view.message = side === 'base' ? 'Base reply ready; generating the tuned one…' : 'Scoring…';
@@ -243,6 +244,13 @@ export class PreviewController {
       if (!model) {
         this.show({ ...view, status: 'done', message: 'No reward model could be loaded: replies are not scored (see the StyleTune output).', base, tuned });
         return { error: 'no reward model' };
+      }
+      // An empty reply has no style to score (the model's guess about nothing rated high): no reward, no diff.
+      const empty = [saysNothing(base.text, 'assistant') && 'base', saysNothing(tuned.text, 'assistant') && 'tuned'].filter(Boolean);
+      if (empty.length) {
+        const which = empty.length === 2 ? 'Both replies are' : `The ${empty[0]} reply is`;
+        this.show({ ...view, status: 'done', message: `${which} empty: nothing to score, so no reward and no trait diff. Try another seed or prompt, or check the adapter.`, base, tuned });
+        return { error: `${which.toLowerCase()} empty` };
       }
       let ratings: [number[], number[]] | undefined;
       if (model.usesJudge) {
