@@ -14,6 +14,11 @@ import {
 } from '../../src/core/labeling';
 import { toRecord } from '../../src/core/formats';
 import { isHostMessage, isWebviewMessage } from '../../webview/labeling/protocol';
+import { join } from 'node:path';
+import { analyze } from '../../src/extension/labeling/analysis';
+import type { LabelItem } from '../../src/core/labeling';
+import { RewardModel } from '../../src/core/reward/model';
+import { repoRoot } from './paths';
 
 const meta = { time: '2026-11-22T03:30:00.000Z', annotator: 'ana' };
 const line = (o: unknown) => JSON.stringify(o);
@@ -223,5 +228,22 @@ describe('the labeler protocol refuses malformed messages', () => {
     assert.equal(isHostMessage({ type: 'state', state: { ...state, ranking: undefined } }), false);
     assert.equal(isHostMessage({ type: 'state', state: { ...state, reading: { lines: -1, of: 3 } } }), false);
     assert.equal(isHostMessage({ type: 'decisionIgnored' }), false);
+  });
+});
+
+describe('the labeler hint', () => {
+  test('prefers a candidate by its reward, and gives no hint when a candidate is empty (never "prefers" nothing)', async () => {
+    const model = await RewardModel.load(join(repoRoot, 'models', 'default.onnx'));
+    try {
+      const prompt = 'How was your weekend?';
+      const real = await analyze({ line: 0, prompt, candidates: ['pretty chill, went hiking. you?', 'It was productive. I completed several tasks.'] } as LabelItem, 'assistant', model);
+      assert.equal(real.hint?.preferred, 1);
+      // The default reward scored "" 4.36, above both of these: before, the hint preferred the empty one.
+      const withEmpty = await analyze({ line: 0, prompt, candidates: ['pretty chill, went hiking. you?', '  '] } as LabelItem, 'assistant', model);
+      assert.equal(withEmpty.hint, undefined);
+      assert.equal(withEmpty.hintError, 'candidate 2 is empty: the reward model does not score it');
+    } finally {
+      await model.dispose();
+    }
   });
 });

@@ -5,6 +5,7 @@
 import { turnsToMessages } from '../../core/formats';
 import type { LabelItem } from '../../core/labeling';
 import type { RewardModel } from '../../core/reward/model';
+import { saysNothing } from '../../core/speakers';
 import { TRAITS } from '../../core/traits/catalog';
 import { TraitExtractor } from '../../core/traits/extract';
 import type { RewardHint, TraitDiff } from '../../../webview/labeling/protocol';
@@ -15,7 +16,7 @@ const SHOWN_TRAITS = 6;
 export interface Analysis {
   traits: TraitDiff[];
   hint?: RewardHint;
-  /** Why there is no hint (the model could not be loaded). */
+  /** Why there is no hint (the model could not be loaded, or a candidate is empty). */
   hintError?: string;
 }
 
@@ -45,6 +46,9 @@ export async function analyze(item: LabelItem, role: string, model: RewardModel 
     .map((d) => d.diff);
 
   if (!model || !scored) return { traits };
+  // An empty candidate has no style to score (see saysNothing): no hint rather than one that prefers nothing.
+  const empty = item.candidates.map((c, i) => (saysNothing(c, role) ? i + 1 : 0)).filter(Boolean);
+  if (empty.length) return { traits, hintError: `candidate ${empty.join(' and ')} ${empty.length === 1 ? 'is' : 'are'} empty: the reward model does not score ${empty.length === 1 ? 'it' : 'them'}` };
   const scores = [...scored.score];
   const preferred = scores.indexOf(Math.max(...scores)) + 1;
   return { traits, hint: { scores, preferred, model: model.summary } };
