@@ -36,12 +36,14 @@ export function rankSpeakers(perLine: Iterable<readonly string[]>): string[] {
 }
 
 /**
- * Whether the turns by `role` say nothing: none has more than whitespace (plain text is the role's own
- * turn). Such a reply has no style to score; the traits of nothing are the model's guess, and it guessed
- * high (the default reward gave "" 4.36 and "pretty chill, went hiking. you?" 1.38), so scoring, previews
- * and the style probe show it as empty instead of rewarding it.
+ * Whether the turns by `role` say nothing: there are some, and none has more than whitespace (plain text
+ * is the role's own turn). Such a reply has no style to score; the traits of nothing are the model's
+ * guess, and it guessed high (the default reward gave "" 4.36 and "pretty chill, went hiking. you?"
+ * 1.38), so scoring, previews, the labeler's hint and the style probe show it as empty, not rewarded.
  */
 export function saysNothing(turns: string | readonly { role: string; content: string }[], role: string): boolean {
   if (typeof turns === 'string') return turns.trim() === '';
-  return turns.every((t) => t.role !== role || t.content.trim() === '');
+  // No turn by the role is another problem (the role is missing, and the file is told which roles it has).
+  const mine = turns.filter((t) => t.role === role);
+  return mine.length > 0 && mine.every((t) => t.content.trim() === '');
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { RewardModel } from '../../src/core/reward/model';
 import { lineResultToJson, lineResultToJsonText, scoreJsonlText, type LineResult } from '../../src/core/score';
+import { saysNothing } from '../../src/core/speakers';
 import { repoRoot, requireShared } from './paths';
 
 let model: RewardModel;
@@ -139,4 +140,12 @@ test('a reply with nothing in it is not scored: each kind of line says which sid
   ]);
   const [set] = await collect(JSON.stringify({ prompt: 'hi', responses: ['yo', '', 'sup'] }), undefined, true);
   assert.equal('diagnostic' in set && set.diagnostic.message, '`responses[1]` is empty: nothing to score');
+});
+
+test('saysNothing: whitespace by the role is nothing; no turn by the role is a missing role, not an empty reply', () => {
+  assert.equal(saysNothing(' \n\t', 'assistant'), true);
+  assert.equal(saysNothing('...', 'assistant'), false);
+  assert.equal(saysNothing([{ role: 'user', content: 'hi' }, { role: 'assistant', content: ' ' }], 'assistant'), true);
+  assert.equal(saysNothing([{ role: 'assistant', content: '' }, { role: 'assistant', content: 'ok' }], 'assistant'), false);
+  assert.equal(saysNothing([{ role: 'agent_1', content: '' }], 'assistant'), false);
 });

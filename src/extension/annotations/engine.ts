@@ -32,6 +32,7 @@ import { speakersOf } from '../../core/speakers';
 import { TraitExtractor } from '../../core/traits/extract';
 import { parseTranscript, speakerId, type TranscriptTurn } from '../../core/transcript';
 import type { CandidateSet, Message, Turns } from '../../core/types';
+import { saysNothing } from '../../core/speakers';
 
 export type AnnotationKind = 'turn' | 'dialogue' | 'pair' | 'contrastive' | 'candidates';
 
@@ -315,6 +316,10 @@ function measureJsonLine(x: TraitExtractor, text: string, line: number, role: st
   const parsed = toScorable(value, '', line + 1);
   if (!('record' in parsed)) return undefined;
   const record = parsed.record;
+  // A line with an empty reply has no score (Score Current File lists it as a problem): no annotation.
+  const replies = record.kind === 'dialogue' ? [record.dialogue.messages] : record.kind === 'pair' ? [record.pair.chosen, record.pair.rejected]
+    : record.kind === 'contrastive' ? [record.pair.human.messages, record.pair.ai.messages] : record.candidates.responses;
+  if (replies.some((t) => saysNothing(t, role))) return undefined;
   if (record.kind === 'candidates') return measureCandidates(x, record.candidates, role);
   const both = (a: { turns: number; values: Float64Array }, b: { turns: number; values: Float64Array }) =>
     a.turns > 0 && b.turns > 0 ? [a.values, b.values] : undefined;
