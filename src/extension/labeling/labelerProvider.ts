@@ -52,13 +52,12 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
       receive: (m: WebviewMessage) => {
         if (m.type === 'ready') session?.ready();
         else if (m.type === 'key') session?.key(m.key);
-        else if (m.type === 'focus') pageFocused.set(panel, m.focused);
+        else if (m.type === 'focus' && session) session.pageFocused = m.focused;
       },
       // A hidden labeler is re-rendered from the document on `ready`: what it missed meanwhile needs no queue.
       resendsOnReady: true,
       onDispose: () => {
         this.sessions.delete(panel);
-        pageFocused.delete(panel);
         this.syncRankingContext();
       },
     });
@@ -98,13 +97,10 @@ export class PairLabelerProvider implements vscode.CustomTextEditorProvider {
     for (const [panel, session] of this.sessions) {
       if (!panel.active) continue;
       session.key(k);
-      if (pageFocused.get(panel) === false) panel.reveal(panel.viewColumn, false);
+      if (!session.pageFocused) panel.reveal(panel.viewColumn, false);
     }
   }
 }
-
-/** What each labeler's page last said of its focus. */
-const pageFocused = new WeakMap<vscode.WebviewPanel, boolean>();
 
 /** Lines parsed between two looks at the event loop while a big file is read. */
 const READ_SLICE_MS = 15;
@@ -126,6 +122,8 @@ class LabelerSession {
   private current = -1;
   /** Candidate numbers pressed so far on an item with three candidates or more. */
   ranking: number[] = [];
+  /** What the page last said of its focus (a key that labels while it is elsewhere brings focus back). */
+  pageFocused = true;
   private readDone = false;
   /** Whether the whole file was read before the page first said ready (then its first item could not
    * have shown earlier: the page was not there). Undefined until that first ready. */
