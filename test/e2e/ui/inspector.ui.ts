@@ -36,6 +36,13 @@ async function openedInspector(page: Page, file: string): Promise<FrameLocator> 
   return frame;
 }
 
+/** A file the test just wrote into the workspace, opened in the inspector from its Explorer menu. */
+async function inspectNewFile(page: Page, file: string): Promise<FrameLocator> {
+  await refreshExplorerFor(page, file);
+  await openFromExplorerMenu(page, file);
+  return openedInspector(page, file);
+}
+
 /** Row lines and one column's values, in the order the table shows them, once the new order is in. */
 async function readColumn(frame: FrameLocator, key: string): Promise<{ lines: number[]; values: number[] }> {
   await frame.locator('.table[aria-busy="false"]').waitFor();
@@ -158,9 +165,7 @@ export const inspectorTests: UiTest[] = [
     async run(page, ctx) {
       await runCommand(page, 'View: Close All Editors');
       copyFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), join(ctx.workspace, 'human-like-dpo.jsonl'));
-      await refreshExplorerFor(page, 'human-like-dpo.jsonl');
-      await openFromExplorerMenu(page, 'human-like-dpo.jsonl');
-      const frame = await openedInspector(page, 'human-like-dpo.jsonl');
+      const frame = await inspectNewFile(page, 'human-like-dpo.jsonl');
       const status = frame.locator('.topbar .status');
       await status.filter({ hasText: /^4,948 pairs$/ }).waitFor({ timeout: 60_000 });
 
@@ -225,9 +230,7 @@ export const inspectorTests: UiTest[] = [
       // Real pairs whose replies are long: "Long turns" fires on the whole of both replies of line 2.
       const lines = readFileSync(join(sharedData, 'human-like-dpo', 'pairs.dev.jsonl'), 'utf8').split('\n').slice(0, 40);
       writeFileSync(join(ctx.workspace, 'long-replies.jsonl'), `${lines.join('\n')}\n`);
-      await refreshExplorerFor(page, 'long-replies.jsonl');
-      await openFromExplorerMenu(page, 'long-replies.jsonl');
-      const frame = await openedInspector(page, 'long-replies.jsonl');
+      const frame = await inspectNewFile(page, 'long-replies.jsonl');
       await frame.locator('.topbar .status', { hasText: /^40 pairs$/ }).waitFor({ timeout: 30_000 });
       await frame.locator('.row[data-line="2"]').click();
       const body = frame.locator('.detail-body[data-line="2"]');
@@ -355,9 +358,7 @@ export const inspectorTests: UiTest[] = [
     async run(page, ctx) {
       await runCommand(page, 'View: Close All Editors');
       copyFileSync(join(repoRoot, 'test', 'fixtures', 'domain', 'long-answers.pairs.jsonl'), join(ctx.workspace, 'long-answers.pairs.jsonl'));
-      await refreshExplorerFor(page, 'long-answers.pairs.jsonl');
-      await openFromExplorerMenu(page, 'long-answers.pairs.jsonl');
-      const frame = await openedInspector(page, 'long-answers.pairs.jsonl');
+      const frame = await inspectNewFile(page, 'long-answers.pairs.jsonl');
       const notice = frame.locator('.notice[role="status"]', { hasText: 'These responses are far from what the reward model was fitted on' });
       await notice.waitFor({ timeout: 30_000 });
       const text = (await notice.textContent())!;
@@ -382,9 +383,7 @@ export const inspectorTests: UiTest[] = [
       // Real topical-chat dialogues: speakers agent_1 and agent_2, none of them `assistant`.
       const lines = readFileSync(join(sharedData, 'topical-chat', 'dialogues.jsonl'), 'utf8').split('\n').slice(0, 30);
       writeFileSync(join(ctx.workspace, 'topical-chat.jsonl'), `${lines.join('\n')}\n`);
-      await refreshExplorerFor(page, 'topical-chat.jsonl');
-      await openFromExplorerMenu(page, 'topical-chat.jsonl');
-      const frame = await openedInspector(page, 'topical-chat.jsonl');
+      const frame = await inspectNewFile(page, 'topical-chat.jsonl');
       const notice = frame.locator('.notice[role="status"]');
       await notice.filter({ hasText: '30 lines have no turns by "assistant" (the reward model\'s role) to score. Speakers found: agent_1, agent_2. Whose turns should be scored?' }).waitFor({ timeout: 30_000 });
       assert.deepEqual(await notice.locator('.role-choice').allTextContents(), ['Score agent_1', 'Score agent_2']);
